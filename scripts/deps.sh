@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages hsweep needs to build, test and benchmark, if any is missing.
+# Runs apt-get only when something is missing (as root, or through sudo when available).
+set -euo pipefail
+pkgs=(build-essential cmake pkg-config git xz-utils libopenmpi-dev openmpi-bin
+      libhdf5-openmpi-dev hdf5-tools libyaml-dev liblzma-dev libopenblas-dev
+      python3 python3-numpy python3-h5py)
+# Optional extras for the PyTorch peer scripts: HSWEEP_DEPS_EXTRA="python3-torch" scripts/deps.sh
+read -r -a extra <<< "${HSWEEP_DEPS_EXTRA:-}"
+pkgs+=("${extra[@]}")
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "hsweep: installing missing packages: ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null; then SUDO=sudo; else
+    echo "hsweep: not root and no sudo; install them with: apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

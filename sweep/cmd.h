@@ -1,0 +1,18 @@
+/* cmd: the subcommands of the hsweep binary.
+ *
+ * Each subcommand is a function taking the arguments after the subcommand name
+ * (argv[0] is the subcommand) and returning the process exit status:
+ * 0 success, 1 failure (a one-line message was printed), 2 bad usage. */
+#ifndef HS_CMD_H
+#define HS_CMD_H
+
+typedef struct cmd_entry {
+    const char *name;                 /* subcommand as typed */
+    int (*run)(int argc, char **argv);/* entry point */
+    const char *summary;              /* one line for `hsweep --help` */
+} cmd_entry;
+
+/* The table of subcommands, terminated by an entry with name NULL (defined in main.c). */
+extern const cmd_entry cmd_table[];
+
+#endif

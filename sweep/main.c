@@ -1,0 +1,39 @@
+/* main: the hsweep binary. Dispatches to the subcommands listed in cmd_table. */
+#include <stdio.h>
+#include <string.h>
+
+#include "sweep/cmd.h"
+
+const cmd_entry cmd_table[] = {
+    {NULL, NULL, NULL},
+};
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: hsweep COMMAND [ARGS...]\n\n"
+               "Distributed hyperparameter sweeps for recurrent networks on time series.\n\n"
+               "commands:\n");
+    for (const cmd_entry *c = cmd_table; c->name; c++)
+        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+    fprintf(f, "\n`hsweep COMMAND --help` documents each command's flags.\n"
+               "Run sweeps with `mpirun -n P hsweep run sweep.yaml`.\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("hsweep %s\n", HSWEEP_VERSION);
+        return 0;
+    }
+    for (const cmd_entry *c = cmd_table; c->name; c++)
+        if (strcmp(argv[1], c->name) == 0) return c->run(argc - 1, argv + 1);
+    fprintf(stderr, "hsweep: unknown command '%s' (see hsweep --help)\n", argv[1]);
+    return 2;
+}
