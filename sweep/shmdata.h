@@ -1,0 +1,34 @@
+/* shmdata: one copy of the prepared dataset per node, in MPI-3 shared memory.
+ *
+ * The ranks of a node (MPI_Comm_split_type with MPI_COMM_TYPE_SHARED) allocate one shared
+ * window sized for the features, targets and timestamps; the node's first rank reads the
+ * HDF5 arrays into it and the others map the same pages after a barrier. Every rank reads
+ * the small metadata (names, mean/std, split sizes) itself. Memory per node therefore stays
+ * one copy of the arrays however many ranks run there. Collective over `comm`. */
+#ifndef HS_SHMDATA_H
+#define HS_SHMDATA_H
+
+#include <mpi.h>
+
+#include "io/dataset.h"
+#include "io/hs_error.h"
+
+typedef struct shmdata {
+    hs_dataset ds;            /* metadata owned; x, y, time borrowed from the window */
+    MPI_Comm node;            /* ranks sharing memory with this one */
+    MPI_Win win;              /* the shared window holding x (N,F), y (N), time (N) */
+    int node_rank;            /* rank within node; 0 read the file */
+    int node_size;            /* ranks on this node */
+    size_t bytes;             /* size of the shared allocation (on the node leader) */
+} shmdata;
+
+/* Open `path` collectively over comm and fill sd. Returns 0, or a negative hs_status on
+ * every rank when any rank failed (the message of the failing rank is broadcast, so all
+ * ranks report the same error). On failure sd is left deinitialised. */
+int shmdata_open(shmdata *sd, const char *path, MPI_Comm comm, hs_error *err);
+
+/* Release the window and the metadata. Collective over the node communicator. sd may be
+ * NULL or already closed. */
+void shmdata_close(shmdata *sd);
+
+#endif
