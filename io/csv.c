@@ -40,7 +40,8 @@ static int csv_src_open(csv_src *s, const char *path, hs_error *err) {
         return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
     sha256_init(&s->sha);
     s->in_pending = fread(s->in, 1, sizeof s->in, s->f);
-    if (ferror(s->f)) return hs_error_set(err, HS_ERR_IO, path, 0, 0, "read error");
+    if (ferror(s->f))
+        return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot read: %s", strerror(errno));
     if (s->in_pending >= 6 && memcmp(s->in, csv_xz_magic, 6) == 0) {
         s->xz = 1;
         lzma_stream init = LZMA_STREAM_INIT;
