@@ -15,4 +15,7 @@ typedef struct cmd_entry {
 /* The table of subcommands, terminated by an entry with name NULL (defined in main.c). */
 extern const cmd_entry cmd_table[];
 
+/* hsweep train DATA.h5 [flags]: train one configuration (cmd_train.c). */
+int cmd_train(int argc, char **argv);
+
 #endif

@@ -5,6 +5,7 @@
 #include "sweep/cmd.h"
 
 const cmd_entry cmd_table[] = {
+    {"train", cmd_train, "train one configuration on a prepared HDF5 dataset"},
     {NULL, NULL, NULL},
 };
 
