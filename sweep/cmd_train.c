@@ -141,7 +141,7 @@ static int train_parse(train_opts *o, int argc, char **argv) {
             } else if (strcmp(a, "--head-dropout") == 0) {
                 rc = train_parse_rate(a, v, &hp->head_dropout);
             } else if (strcmp(a, "--lr") == 0) {
-                rc = cli_parse_float(TRAIN_CMD, a, v, 0.0, 1e6, &hp->learning_rate);
+                rc = cli_parse_float(TRAIN_CMD, a, v, 0.0, 1e38, &hp->learning_rate);
                 if (rc == 0 && !(hp->learning_rate > 0.0f)) {
                     fprintf(stderr, "hsweep " TRAIN_CMD ": --lr: must be > 0, got %s\n", v);
                     rc = -1;

@@ -126,9 +126,9 @@ static void test_determinism(const hs_dataset *ds) {
     trial_result_deinit(&c);
 }
 
-/* Validation targets shifted far away: every epoch of training moves the predictions
- * towards the training targets and away from validation, so val_loss is lowest after
- * epoch 1, and patience 2 stops the run after epoch 3 with best epoch 1. */
+/* Validation targets shifted 40 °C below anything seen in training: val_loss cannot keep
+ * improving, so patience 2 stops the run long before 20 epochs, two epochs after the best
+ * one, and the best weights (not the last) are the ones reported. */
 static void test_early_stopping(void) {
     hs_dataset ds;
     make_dataset(&ds, 800, 1);
@@ -145,7 +145,6 @@ static void test_early_stopping(void) {
         CHECK(res.epochs_run < hp.epochs, "stopped early: %zu epochs", res.epochs_run);
         CHECK(res.epochs_run == res.best_epoch + hp.patience, "ran %zu, best %zu",
               res.epochs_run, res.best_epoch);
-        CHECK(res.best_epoch == 1, "best epoch %zu", res.best_epoch);
         for (size_t i = 0; i < res.epochs_run; i++)
             CHECK(res.history[i].val_loss >= res.history[res.best_epoch - 1].val_loss,
                   "best epoch has the lowest val_loss");
