@@ -15,6 +15,10 @@ typedef struct cmd_entry {
 /* The table of subcommands, terminated by an entry with name NULL (defined in main.c). */
 extern const cmd_entry cmd_table[];
 
+/* hsweep prep IN.csv[.xz] -o OUT.h5 (cmd_prep.c) */
+int cmd_prep(int argc, char **argv);
+/* hsweep baseline DATA.h5 (cmd_baseline.c) */
+int cmd_baseline(int argc, char **argv);
 /* hsweep train DATA.h5 [flags]: train one configuration (cmd_train.c). */
 int cmd_train(int argc, char **argv);
 

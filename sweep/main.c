@@ -5,6 +5,8 @@
 #include "sweep/cmd.h"
 
 const cmd_entry cmd_table[] = {
+    {"prep", cmd_prep, "CSV (plain or .xz) -> normalised HDF5 dataset with Keras split"},
+    {"baseline", cmd_baseline, "persistence (last value) MAE on the val and test windows"},
     {"train", cmd_train, "train one configuration on a prepared HDF5 dataset"},
     {NULL, NULL, NULL},
 };
