@@ -57,21 +57,22 @@ rc=$?
 [ "$(wc -l <"$DIR/err")" -eq 1 ] || fail "missing file: not one line: $(cat "$DIR/err")"
 
 # ---- a tiny run on a generated dataset ----------------------------------------------------
-# 1,200 rows of a noisy daily cycle in the Jena CSV layout, 10-minute steps
+# 6,400 rows (prep needs one default window) of a noisy daily cycle in the Jena CSV layout, 10-minute steps
 $PY - "$DIR/tiny.csv" <<'EOF' || fail "generate csv"
 import math, sys, datetime
 t0 = datetime.datetime(2020, 1, 1, 0, 10)
 cols = ["p (mbar)", "T (degC)", "rh (%)"]
 with open(sys.argv[1], "w") as f:
     f.write("Date Time," + ",".join(cols) + "\n")
-    for i in range(1200):
+    for i in range(6400):
         ts = (t0 + datetime.timedelta(minutes=10 * i)).strftime("%d.%m.%Y %H:%M:%S")
         ph = 2 * math.pi * i / 144
         noise = ((i * 7919) % 101) / 100.0 - 0.5
         f.write(f"{ts},{1000 + 5 * math.cos(ph):.2f},{5 + 4 * math.sin(ph) + 0.3 * noise:.2f},"
                 f"{70 + 10 * math.cos(ph + 1):.2f}\n")
 EOF
-"$HSWEEP" prep "$DIR/tiny.csv" -o "$DIR/tiny.h5" >"$DIR/prep.out" 2>&1 ||
+"$HSWEEP" prep "$DIR/tiny.csv" -o "$DIR/tiny.h5" --features "p (mbar),T (degC),rh (%)" \
+    >"$DIR/prep.out" 2>&1 ||
     fail "prep: $(cat "$DIR/prep.out")"
 
 ARGS=(--cell gru --units 4 --epochs 3 --sequence-length 10 --sampling-rate 2 --horizon 3
@@ -99,7 +100,7 @@ check(all(b["val_loss"] <= e["val_loss"] for e in r["history"]), "best has lowes
 check(math.isfinite(r["test_mae"]) and r["test_mae"] > 0, "test mae")
 # Keras GRU(4) on 3 inputs: 3*H*(I+H) + 2*3*H = 84 + 24, head 4 + 1
 check(r["n_params"] == 113, f"n_params {r['n_params']}")
-check(r["n_windows"]["train"] == 600 - 9 * 2, f"train windows {r['n_windows']}")
+check(r["n_windows"]["train"] == 3200 - 9 * 2, f"train windows {r['n_windows']}")
 check(r["wall_s"] >= 0, "wall")
 sys.exit(0 if ok else 1)
 EOF
