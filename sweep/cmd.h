@@ -15,4 +15,7 @@ typedef struct cmd_entry {
 /* The table of subcommands, terminated by an entry with name NULL (defined in main.c). */
 extern const cmd_entry cmd_table[];
 
+/* `hsweep plan [--json] SWEEP.yaml`: validate and expand a sweep, print its trials (cmd_plan.c). */
+int cmd_plan(int argc, char **argv);
+
 #endif

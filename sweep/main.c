@@ -5,6 +5,7 @@
 #include "sweep/cmd.h"
 
 const cmd_entry cmd_table[] = {
+    {"plan", cmd_plan, "validate a sweep file and print its trials, costs and output directory"},
     {NULL, NULL, NULL},
 };
 
