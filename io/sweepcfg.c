@@ -150,7 +150,15 @@ void sweepcfg_param_format(sweepcfg_param p, double v, char *buf, size_t n) {
         break;
     case SWEEPCFG_T_BOOL: snprintf(buf, n, "%s", v != 0.0 ? "true" : "false"); break;
     case SWEEPCFG_T_INT: snprintf(buf, n, "%.0f", v); break;
-    case SWEEPCFG_T_REAL: snprintf(buf, n, "%.9g", (double)(float)v); break;
+    case SWEEPCFG_T_REAL: {
+        /* shortest %g that reads back as the same float (at most 9 digits) */
+        float f = (float)v;
+        for (int prec = 1; prec <= 9; prec++) {
+            snprintf(buf, n, "%.*g", prec, (double)f);
+            if ((float)strtod(buf, NULL) == f) break;
+        }
+        break;
+    }
     }
 }
 
@@ -383,6 +391,8 @@ static int parse_value(const pctx *c, sweepcfg_param p, const yaml_node_t *n, do
 typedef struct dlist {
     double *v;                /* (n) values, owned */
     size_t n, cap;            /* used and allocated lengths */
+    int allow_dup;            /* 1: repeated values are fine (zip columns, whose rows must
+                                 be distinct instead) */
 } dlist;
 
 static int dlist_push(dlist *l, double x) {
@@ -429,7 +439,7 @@ static int push_generated(const pctx *c, const yaml_node_t *n, sweepcfg_param p,
     if (PARAMS[p].type == SWEEPCFG_T_INT) v = floor(v + 0.5);
     if (sweepcfg_param_check(p, v, why, sizeof why) != 0)
         return fail(c, n, HS_ERR_VALUE, "%s", why);
-    for (size_t i = 0; i < out->n; i++)
+    for (size_t i = 0; i < out->n && !out->allow_dup; i++)
         if (sweepcfg_param_equal(p, out->v[i], v))
             return fail(c, n, HS_ERR_VALUE,
                         "%s: the axis produces the value %.9g twice (integers are rounded)",
@@ -445,7 +455,7 @@ static int push_item(const pctx *c, const yaml_node_t *n, sweepcfg_param p, dlis
     double v;
     int rc = parse_value(c, p, n, &v);
     if (rc) return rc;
-    for (size_t i = 0; i < out->n; i++)
+    for (size_t i = 0; i < out->n && !out->allow_dup; i++)
         if (sweepcfg_param_equal(p, out->v[i], v))
             return fail(c, n, HS_ERR_VALUE, "%s: duplicate value '%s' in the axis",
                         PARAMS[p].name, scalar(n));
@@ -713,6 +723,7 @@ static int parse_zip(const pctx *c, sweep_def *d, const yaml_node_t *n) {
         MAP_FOREACH(c, g, pr) {
             yaml_node_t *kn = node_get(c, pr->key), *vn = node_get(c, pr->value);
             if ((rc = param_key(c, kn, "zip", &ps[j])) != 0) goto zfail;
+            cols[j].allow_dup = 1;
             if ((rc = parse_axis(c, ps[j], vn, &cols[j])) != 0) goto zfail;
             if ((rc = claim(c, d, ps[j], SWEEPCFG_SRC_ZIP, kn)) != 0) goto zfail;
             if (j == 0) { len = cols[0].n; first = kn; }
@@ -727,6 +738,18 @@ static int parse_zip(const pctx *c, sweep_def *d, const yaml_node_t *n) {
             }
             j++;
         }
+        /* the rows (one combination each) must be distinct */
+        for (size_t r = 1; r < len; r++)
+            for (size_t r0 = 0; r0 < r; r0++) {
+                size_t q = 0;
+                while (q < k && sweepcfg_param_equal(ps[q], cols[q].v[r], cols[q].v[r0])) q++;
+                if (q == k) {
+                    rc = fail(c, g, HS_ERR_VALUE,
+                              "zip: combinations %zu and %zu of the group are identical", r0 + 1,
+                              r + 1);
+                    goto zfail;
+                }
+            }
         double *vals = malloc(len * k * sizeof *vals);
         if (!vals) { rc = fail(c, g, HS_ERR_NOMEM, "out of memory"); goto zfail; }
         for (size_t r = 0; r < len; r++)

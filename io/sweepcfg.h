@@ -186,8 +186,9 @@ int sweepcfg_param_equal(sweepcfg_param p, double a, double b);
  * why (n bytes, may be NULL), e.g. "dropout must be in [0, 1), got 1.5". */
 int sweepcfg_param_check(sweepcfg_param p, double v, char *why, size_t n);
 
-/* Format value v of p for humans and files: "gru", "true", "32", "0.001" (%.9g for reals,
- * the shortest that round-trips a float). buf gets n bytes, NUL-terminated. */
+/* Format value v of p for humans and files: "gru", "true", "32", "0.001" (reals: the
+ * shortest %g, at most 9 digits, that reads back as the same float, so the text is
+ * canonical). buf gets n bytes, NUL-terminated. */
 void sweepcfg_param_format(sweepcfg_param p, double v, char *buf, size_t n);
 
 /* Name of a metric ("val_mae", "val_loss"). */
