@@ -21,5 +21,7 @@ int cmd_prep(int argc, char **argv);
 int cmd_baseline(int argc, char **argv);
 /* hsweep train DATA.h5 [flags]: train one configuration (cmd_train.c). */
 int cmd_train(int argc, char **argv);
+/* `hsweep plan [--json] SWEEP.yaml`: validate and expand a sweep, print its trials (cmd_plan.c). */
+int cmd_plan(int argc, char **argv);
 
 #endif
