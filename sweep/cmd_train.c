@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "io/h5data.h"
+#include "io/sweepcfg.h"
 #include "model/hparams.h"
 #include "sweep/cli.h"
 #include "sweep/cmd.h"
@@ -22,11 +23,17 @@ static void train_usage(FILE *f) {
     hparams_default(&d);
     fprintf(f,
             "usage: hsweep train DATA.h5 [flags]\n"
+            "       hsweep train --config TRIAL.yaml [DATA.h5] [flags]\n"
             "\n"
             "Train one configuration on a dataset written by `hsweep prep` and print the\n"
             "per-epoch history (loss, mae, val_loss, val_mae) and the val/test MAE (°C) at the\n"
             "weights of the epoch with the lowest val_loss. Defaults are the Keras book's recipe.\n"
             "\n"
+            "  --config TRIAL.yaml        start from a YAML file holding one trial: `data` (path,\n"
+            "                             relative to the file, or {path, sequence_length,\n"
+            "                             sampling_rate, horizon, batch_size}), `seed` and any\n"
+            "                             parameter with a single value; flags and DATA.h5 on\n"
+            "                             the command line override it\n"
             "model:\n"
             "  --cell lstm|gru|dense      layer type (default %s)\n"
             "  --units N                  hidden units per layer (default %zu)\n"
@@ -59,7 +66,7 @@ static void train_usage(FILE *f) {
             "  --quiet                    do not print the per-epoch table\n"
             "  -h, --help                 show this help\n"
             "\n"
-            "Exit status: 0 trained, 1 error or a diverged trial, 2 bad usage.\n",
+            "Exit status: 0 trained, 1 error or a diverged trial, 2 bad flags or --config file.\n",
             hparams_cell_name(d.cell), d.units, d.layers, hparams_optimizer_name(d.optimizer),
             (double)d.learning_rate, d.batch_size, d.epochs, d.patience,
             (unsigned long long)d.seed, d.sequence_length, d.sampling_rate, d.horizon);
@@ -69,7 +76,8 @@ static void train_usage(FILE *f) {
 
 typedef struct train_opts {
     hs_hparams hp;        /* resolved hyperparameters */
-    const char *data;     /* DATA.h5 path (argv string) */
+    const char *data;     /* DATA.h5 path (argv string or config_data) */
+    char config_data[4096]; /* data path from --config, resolved against the file's dir */
     int json;             /* 1: JSON on stdout */
     int quiet;            /* 1: no per-epoch table */
     int help;             /* 1: --help given */
@@ -85,16 +93,39 @@ static int train_parse_rate(const char *flag, const char *s, float *out) {
     return 0;
 }
 
-/* Returns 0, or -1 after printing one line. */
+/* Returns 0, or -1 after printing one line. --config is applied first, whatever its
+ * position, so the other flags override it. */
 static int train_parse(train_opts *o, int argc, char **argv) {
     memset(o, 0, sizeof *o);
     hparams_default(&o->hp);
     hs_hparams *hp = &o->hp;
+    const char *config = NULL;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             o->help = 1;
             return 0;
+        }
+        if (strcmp(argv[i], "--config") == 0) {
+            if (config) {
+                fprintf(stderr, "hsweep " TRAIN_CMD ": --config given twice\n");
+                return -1;
+            }
+            if (!(config = cli_value(TRAIN_CMD, argc, argv, &i))) return -1;
+        }
+    }
+    if (config) {
+        hs_error err;
+        if (trialcfg_load(config, hp, o->config_data, sizeof o->config_data, &err) != 0) {
+            hs_error_print(&err, stderr);
+            return -1;
+        }
+        o->data = o->config_data;
+    }
+    const char *positional = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = NULL;
+        if (strcmp(a, "--config") == 0) {
+            i++; /* applied above */
         } else if (strcmp(a, "--json") == 0) {
             o->json = 1;
         } else if (strcmp(a, "--quiet") == 0) {
@@ -164,14 +195,15 @@ static int train_parse(train_opts *o, int argc, char **argv) {
                 rc = cli_parse_u64(TRAIN_CMD, a, v, &hp->seed);
             }
             if (rc != 0) return -1;
-        } else if (!o->data) {
-            o->data = a;
+        } else if (!positional) {
+            positional = a;
         } else {
             fprintf(stderr, "hsweep " TRAIN_CMD ": unexpected argument '%s' (one DATA.h5 only)\n",
                     a);
             return -1;
         }
     }
+    if (positional) o->data = positional;
     if (!o->data) {
         fprintf(stderr, "hsweep " TRAIN_CMD ": missing DATA.h5 (see hsweep train --help)\n");
         return -1;

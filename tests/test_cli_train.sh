@@ -45,7 +45,7 @@ expect_usage "bidirectional" d.h5 --cell dense --bidirectional
 "$HSWEEP" train --help >"$DIR/help" 2>&1 || fail "--help exit status"
 for f in --cell --units --layers --dropout --recurrent-dropout --head-dropout --bidirectional \
          --optimizer --lr --batch-size --epochs --patience --clip --sequence-length \
-         --sampling-rate --horizon --seed --json --quiet; do
+         --sampling-rate --horizon --seed --json --quiet --config; do
     grep -q -- "$f" "$DIR/help" || fail "--help does not document $f"
 done
 "$HSWEEP" --help | grep -q '^ *train ' || fail "train missing from hsweep --help"
@@ -121,6 +121,36 @@ EOF
 grep -q "^Epoch 2/3 - .* - loss: .* - mae: .* - val_loss: .* - val_mae: " "$DIR/table" ||
     fail "no Keras epoch line: $(cat "$DIR/table")"
 grep -q "^best epoch .* test_mae " "$DIR/table" || fail "no summary line"
+
+# --config: a YAML trial next to the data; flags override it
+cat >"$DIR/trial.yaml" <<'EOF'
+data:
+  path: tiny.h5
+  sequence_length: 10
+  sampling_rate: 2
+  horizon: 3
+  batch_size: 32
+seed: 5
+cell: gru
+units: 4
+epochs: 3
+learning_rate: 0.01
+EOF
+"$HSWEEP" train --config "$DIR/trial.yaml" --json --quiet >"$DIR/c.json" 2>"$DIR/c.err" ||
+    fail "--config run: $(cat "$DIR/c.err")"
+$PY - "$DIR/a.json" "$DIR/c.json" <<'EOF' || fail "--config differs from the same flags"
+import json, sys
+a, c = (json.load(open(p)) for p in sys.argv[1:3])
+sys.exit(0 if a["history"][0]["loss"] == c["history"][0]["loss"] and a["hparams"] == c["hparams"]
+         and a["test_mae"] == c["test_mae"] else 1)
+EOF
+"$HSWEEP" train --config "$DIR/trial.yaml" --units 6 --epochs 1 --json --quiet >"$DIR/o.json" \
+    2>/dev/null || fail "--config with overrides"
+$PY -c 'import json,sys; r=json.load(open(sys.argv[1])); h=r["hparams"]; sys.exit(0 if h["units"]==6 and h["epochs"]==1 and h["cell"]=="gru" else 1)' \
+    "$DIR/o.json" || fail "flags do not override --config"
+printf 'data: tiny.h5\nunits: 4\ndropuot: 0.1\n' >"$DIR/bad.yaml"
+expect_usage "bad.yaml:3:1: unknown key 'dropuot'" --config "$DIR/bad.yaml"
+expect_usage "--config given twice" --config "$DIR/trial.yaml" --config "$DIR/trial.yaml"
 
 # a huge learning rate diverges: exit 1, status diverged in the JSON
 "$HSWEEP" train "$DIR/tiny.h5" "${ARGS[@]}" --lr 1e30 --json --quiet >"$DIR/d.json" 2>"$DIR/d.err"
