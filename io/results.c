@@ -409,12 +409,15 @@ static void results_build_csv(strbuf *sb, const journal_record *recs, size_t n, 
 static void results_md_ranked(strbuf *sb, const journal_record *recs, const size_t *order, size_t ranked,
                               size_t top, results_metric m, const size_t *axes, size_t n_axes) {
     size_t rows = top && top < ranked ? top : ranked;
-    strbuf_printf(sb, "| # | id | rep | %s |%s test MAE | epochs | status |", results_metric_name(m),
-                  m == RESULTS_VAL_MAE ? "" : " val_mae |");
+    /* the metric, then val MAE and test MAE unless the metric is one of them */
+    int show_val = m != RESULTS_VAL_MAE, show_test = m != RESULTS_TEST_MAE;
+    strbuf_printf(sb, "| # | id | rep | %s |%s%s best/run epoch | status |", results_metric_name(m),
+                  show_val ? " val_mae |" : "", show_test ? " test MAE |" : "");
     for (size_t a = 0; a < n_axes; a++) strbuf_printf(sb, " %s |", hpfields_name(axes[a]));
     strbuf_puts(sb, "\n|--:|----|--:|--:|");
-    if (m != RESULTS_VAL_MAE) strbuf_puts(sb, "--:|");
-    strbuf_puts(sb, "--:|--:|---|");
+    if (show_val) strbuf_puts(sb, "--:|");
+    if (show_test) strbuf_puts(sb, "--:|");
+    strbuf_puts(sb, "--:|---|");
     for (size_t a = 0; a < n_axes; a++) strbuf_puts(sb, "---|");
     strbuf_putc(sb, '\n');
     char x[32], y[32], z[32], v[64];
@@ -424,8 +427,9 @@ static void results_md_ranked(strbuf *sb, const journal_record *recs, const size
         results_num(y, sizeof y, r->test_mae);
         results_num(z, sizeof z, r->val_mae);
         strbuf_printf(sb, "| %zu | %s | %zu | %s |", p + 1, r->id, r->repeat, x);
-        if (m != RESULTS_VAL_MAE) strbuf_printf(sb, " %s |", z);
-        strbuf_printf(sb, " %s | %zu/%zu | %s |", y, r->best_epoch, r->epochs_run, journal_status_name(r->status));
+        if (show_val) strbuf_printf(sb, " %s |", z);
+        if (show_test) strbuf_printf(sb, " %s |", y);
+        strbuf_printf(sb, " %zu/%zu | %s |", r->best_epoch, r->epochs_run, journal_status_name(r->status));
         for (size_t a = 0; a < n_axes; a++) {
             hpfields_format(&r->hp, axes[a], v, sizeof v);
             strbuf_printf(sb, " %s |", v);
@@ -712,7 +716,9 @@ int results_write_metadata(const char *dir, const results_meta *m, hs_error *err
     return rc;
 }
 
-int results_read_metadata(const char *dir, char *hash, size_t n, results_metric *metric, hs_error *err) {
+int results_read_metadata(const char *dir, results_meta_info *out, hs_error *err) {
+    memset(out, 0, sizeof *out);
+    out->metric = RESULTS_VAL_MAE;
     char path[4200];
     snprintf(path, sizeof path, "%s/metadata.json", dir);
     FILE *f = fopen(path, "rb");
@@ -735,21 +741,20 @@ int results_read_metadata(const char *dir, char *hash, size_t n, results_metric 
         return rc;
     }
     const json_value *sweep = json_get(root, "sweep");
-    if (!sweep || strcmp(json_as_string(json_get(root, "format")) ? json_as_string(json_get(root, "format")) : "",
-                         "hsweep-metadata") != 0) {
+    const char *fmt = json_as_string(json_get(root, "format"));
+    if (!sweep || !fmt || strcmp(fmt, "hsweep-metadata") != 0) {
         json_free(root);
         return hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "not an hsweep metadata file");
     }
     const char *h = json_as_string(json_get(sweep, "hash"));
-    if (hash && n) snprintf(hash, n, "%s", h ? h : "");
-    results_metric mt = RESULTS_VAL_MAE;
+    const char *name = json_as_string(json_get(sweep, "name"));
     const char *ms = json_as_string(json_get(sweep, "metric"));
-    if (ms && results_parse_metric(ms, &mt) != 0) {
-        json_free(root);
-        return hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "unknown metric '%s'", ms);
-    }
-    if (metric) *metric = mt;
+    snprintf(out->sweep_hash, sizeof out->sweep_hash, "%s", h ? h : "");
+    snprintf(out->sweep_name, sizeof out->sweep_name, "%s", name ? name : "");
+    if (json_get(sweep, "n_trials") && json_as_size(json_get(sweep, "n_trials"), &out->n_trials) != 0) rc = -1;
+    if (ms && results_parse_metric(ms, &out->metric) != 0) rc = -1;
     json_free(root);
+    if (rc != 0) return hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "bad metric or n_trials in sweep");
     return 0;
 }
 

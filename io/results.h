@@ -127,9 +127,16 @@ typedef struct results_meta {
  * HDF5 (H5get_libversion) and libyaml versions. 0 or a negative hs_status. */
 int results_write_metadata(const char *dir, const results_meta *m, hs_error *err);
 
-/* Read sweep_hash (into hash, n bytes; "" if absent) and the metric (default val_mae) back from
- * DIR/metadata.json. HS_ERR_IO if the file is missing, HS_ERR_FORMAT if it is malformed. */
-int results_read_metadata(const char *dir, char *hash, size_t n, results_metric *metric, hs_error *err);
+typedef struct results_meta_info {
+    char sweep_hash[129];         /* hash of the resolved sweep, "" if absent */
+    char sweep_name[256];         /* sweep name, "" if absent */
+    results_metric metric;        /* the sweep's metric (val_mae if absent) */
+    size_t n_trials;              /* trials in the expanded sweep, 0 if absent */
+} results_meta_info;
+
+/* Read the fields of results_meta_info back from DIR/metadata.json (for resume checks and
+ * `hsweep report`). HS_ERR_IO if the file is missing, HS_ERR_FORMAT if it is malformed. */
+int results_read_metadata(const char *dir, results_meta_info *out, hs_error *err);
 
 typedef struct results_status {
     size_t total;         /* trials in the sweep */

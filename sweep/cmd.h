@@ -15,4 +15,7 @@ typedef struct cmd_entry {
 /* The table of subcommands, terminated by an entry with name NULL (defined in main.c). */
 extern const cmd_entry cmd_table[];
 
+/* `hsweep report DIR`: rebuild the result tables from the journal (sweep/cmd_report.c). */
+int cmd_report(int argc, char **argv);
+
 #endif

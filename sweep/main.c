@@ -5,6 +5,7 @@
 #include "sweep/cmd.h"
 
 const cmd_entry cmd_table[] = {
+    {"report", cmd_report, "rebuild and print the result tables of a sweep directory"},
     {NULL, NULL, NULL},
 };
 

@@ -224,10 +224,10 @@ static void test_metadata_and_status(void) {
                       .dataset_path = "d.h5", .dataset = &ds, .start_time = 86400.0 * 365, .ranks = 3,
                       .n_trials = 8};
     CHECK(results_write_metadata(tmpdir, &m, &err) == 0, "metadata: %s", err.msg);
-    char hash[64];
-    results_metric metric = RESULTS_VAL_MAE;
-    CHECK(results_read_metadata(tmpdir, hash, sizeof hash, &metric, &err) == 0 && strcmp(hash, "0123abcd") == 0 &&
-          metric == RESULTS_VAL_LOSS, "read back hash and metric");
+    results_meta_info mi;
+    CHECK(results_read_metadata(tmpdir, &mi, &err) == 0 && strcmp(mi.sweep_hash, "0123abcd") == 0 &&
+          mi.metric == RESULTS_VAL_LOSS && strcmp(mi.sweep_name, "demo") == 0 && mi.n_trials == 8,
+          "read back hash, name, metric, n_trials");
     char *text = slurp(tmpdir, "metadata.json");
     json_value *v = NULL;
     CHECK(text && json_parse(text, strlen(text), &v, &err) == 0, "metadata is JSON");
@@ -244,7 +244,7 @@ static void test_metadata_and_status(void) {
     CHECK(strcmp(json_as_string(json_get(v, "start_time")), "1971-01-01T00:00:00Z") == 0, "start time");
     json_free(v);
     free(text);
-    CHECK(results_read_metadata("/nonexistent-hsweep", hash, sizeof hash, &metric, &err) == HS_ERR_IO, "missing");
+    CHECK(results_read_metadata("/nonexistent-hsweep", &mi, &err) == HS_ERR_IO, "missing");
 
     results_status st = {.total = 40, .done = 11, .failed = 1, .running = 3, .elapsed_s = 62.0, .eta_s = -1.0,
                          .metric = RESULTS_VAL_MAE, .best = 2.41354, .best_id = "00000000000000a7", .ranks = 3,
