@@ -245,6 +245,17 @@ static void test_metadata_and_status(void) {
     json_free(v);
     free(text);
     CHECK(results_read_metadata("/nonexistent-hsweep", &mi, &err) == HS_ERR_IO, "missing");
+    /* malformed and foreign metadata are format errors naming the file */
+    char bad[300], bad_file[340];
+    snprintf(bad, sizeof bad, "%s/badmeta", tmpdir);
+    mkdir(bad, 0755);
+    snprintf(bad_file, sizeof bad_file, "%s/metadata.json", bad);
+    CHECK(results_write_atomic(bad_file, "{\"sweep\": {", 11, &err) == 0, "write bad metadata");
+    CHECK(results_read_metadata(bad, &mi, &err) == HS_ERR_FORMAT && strcmp(err.file, bad_file) == 0 &&
+          err.line == 1, "truncated metadata: %s", err.msg);
+    CHECK(results_write_atomic(bad_file, "{\"sweep\": {}}", 13, &err) == 0, "write foreign metadata");
+    CHECK(results_read_metadata(bad, &mi, &err) == HS_ERR_FORMAT && strstr(err.msg, "not an hsweep"),
+          "foreign metadata: %s", err.msg);
 
     results_status st = {.total = 40, .done = 11, .failed = 1, .running = 3, .elapsed_s = 62.0, .eta_s = -1.0,
                          .metric = RESULTS_VAL_MAE, .best = 2.41354, .best_id = "00000000000000a7", .ranks = 3,
