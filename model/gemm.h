@@ -1,0 +1,32 @@
+/* gemm: the single-precision matrix products used by the layers.
+ *
+ * Row-major C(M,N) = beta*C + op(A) op(B), op = identity or transpose. gemm() is what the
+ * layers call; it routes to OpenBLAS cblas_sgemm (one thread) because scripts/bench_engine
+ * measured it faster than the plain-C kernel gemm_ref() for every per-step shape of the
+ * recurrent layers (see notes/engine-closing.md). gemm_ref() is kept as the reference the
+ * benchmark compares against and as an independent check in the tests.
+ * Cannot fail; does not allocate. Does not check that the operands do not alias. */
+#ifndef HS_GEMM_H
+#define HS_GEMM_H
+
+#include <stddef.h>
+
+/* C (M,N), leading dimension ldc; A is (M,K) (ta = 0, lda >= K) or (K,M) (ta = 1, lda >= M);
+ * B is (K,N) (tb = 0, ldb >= N) or (N,K) (tb = 1, ldb >= K). beta 0 overwrites C (C may
+ * hold garbage then), beta 1 accumulates. M, N or K of 0 is allowed (K = 0 scales C). */
+void gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const float *B, size_t ldb,
+          int tb, size_t M, size_t N, size_t K, float beta);
+
+/* Same contract as gemm(), computed by plain C loops (vectorised by the compiler). */
+void gemm_ref(float *C, size_t ldc, const float *A, size_t lda, int ta, const float *B,
+              size_t ldb, int tb, size_t M, size_t N, size_t K, float beta);
+
+/* Same contract as gemm(), always through cblas_sgemm. */
+void gemm_blas(float *C, size_t ldc, const float *A, size_t lda, int ta, const float *B,
+               size_t ldb, int tb, size_t M, size_t N, size_t K, float beta);
+
+/* Make BLAS single-threaded (each process is one core; MPI ranks give the parallelism).
+ * Idempotent; called by net_create. */
+void gemm_single_thread(void);
+
+#endif

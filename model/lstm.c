@@ -1,0 +1,118 @@
+/* lstm: Keras LSTM forward and BPTT backward, time-major (see lstm.h). */
+#include "model/lstm.h"
+
+#include <string.h>
+
+#include "model/act.h"
+#include "model/gemm.h"
+
+/* gates(t) += h_{t-1} U, or per gate k: gates_k(t) += (h_{t-1} * m_k) U_k */
+static void recurrent_product(float *g, float *hm, const float *hprev, const float *rmask,
+                              const float *U, size_t B, size_t H) {
+    size_t G = 4 * H;
+    if (!rmask) {
+        gemm(g, G, hprev, H, 0, U, G, 0, B, G, H, 1.0f);
+        return;
+    }
+    for (size_t k = 0; k < 4; k++) {
+        const float *m = rmask + k * B * H;
+        for (size_t n = 0; n < B * H; n++) hm[n] = hprev[n] * m[n];
+        gemm(g + k * H, G, hm, H, 0, U + k * H, G, 0, B, H, H, 1.0f);
+    }
+}
+
+void lstm_forward(float *h, float *c, float *tc, float *gates, float *hm, const float *x,
+                  const float *rmask, const float *W, const float *U, const float *b, size_t T,
+                  size_t B, size_t I, size_t H) {
+    size_t G = 4 * H, R = T * B;
+    /* a = x W + b for all T*B rows at once */
+    for (size_t n = 0; n < R; n++) memcpy(gates + n * G, b, G * sizeof *b);
+    gemm(gates, G, x, I, 0, W, G, 0, R, G, I, 1.0f);
+    for (size_t t = 0; t < T; t++) {
+        float *g = gates + t * B * G;                                     /* (B,4H) */
+        const float *cprev = t ? c + (t - 1) * B * H : NULL;              /* (B,H) */
+        if (t) recurrent_product(g, hm, h + (t - 1) * B * H, rmask, U, B, H);
+        float *ct = c + t * B * H, *tct = tc + t * B * H, *ht = h + t * B * H;
+        /* i,f,o = sigmoid(a), g = tanh(a); c = f*c_prev + i*g; h = o*tanh(c) */
+        for (size_t bb = 0; bb < B; bb++) {
+            float *restrict gi = g + bb * G, *restrict gf = gi + H, *restrict gg = gi + 2 * H,
+                            *restrict go = gi + 3 * H;
+            float *restrict cr = ct + bb * H, *restrict tr = tct + bb * H, *restrict hr = ht + bb * H;
+            for (size_t j = 0; j < H; j++) {
+                float iv = act_sigmoid(gi[j]), fv = act_sigmoid(gf[j]);
+                float gv = act_tanh(gg[j]), ov = act_sigmoid(go[j]);
+                float cp = cprev ? cprev[bb * H + j] : 0.0f;
+                float cv = fv * cp + iv * gv;
+                float tv = act_tanh(cv);
+                gi[j] = iv; gf[j] = fv; gg[j] = gv; go[j] = ov;
+                cr[j] = cv; tr[j] = tv; hr[j] = ov * tv;
+            }
+        }
+    }
+}
+
+void lstm_backward(float *dx, float *dW, float *dU, float *db, float *dgates, float *dc,
+                   float *hm, float *dh, const float *x, const float *h, const float *c,
+                   const float *tc, const float *gates, const float *rmask, const float *W,
+                   const float *U, size_t T, size_t B, size_t I, size_t H) {
+    size_t G = 4 * H, R = T * B;
+    memset(dc, 0, B * H * sizeof *dc);
+    for (size_t t = T; t-- > 0;) {
+        const float *g = gates + t * B * G;
+        float *dg = dgates + t * B * G;
+        const float *cprev = t ? c + (t - 1) * B * H : NULL;
+        const float *tct = tc + t * B * H;
+        float *dht = dh + t * B * H;
+        /* do = dh*tanh(c); dc += dh*o*(1-tanh^2 c); di = dc*g; dg = dc*i; df = dc*c_prev;
+         * dc_prev = dc*f; pre-activation: sigmoid' = s(1-s), tanh' = 1-y^2 */
+        for (size_t bb = 0; bb < B; bb++) {
+            const float *restrict gi = g + bb * G, *restrict gf = gi + H, *restrict gg = gi + 2 * H,
+                                  *restrict go = gi + 3 * H;
+            float *restrict di = dg + bb * G, *restrict df = di + H, *restrict dgg = di + 2 * H,
+                            *restrict dor = di + 3 * H;
+            float *restrict dcr = dc + bb * H;
+            const float *restrict dhr = dht + bb * H, *restrict tr = tct + bb * H;
+            for (size_t j = 0; j < H; j++) {
+                float dhv = dhr[j], tv = tr[j], ov = go[j], iv = gi[j], fv = gf[j], gv = gg[j];
+                float dcv = dcr[j] + dhv * ov * (1.0f - tv * tv);
+                float cp = cprev ? cprev[bb * H + j] : 0.0f;
+                dor[j] = dhv * tv * ov * (1.0f - ov);
+                di[j] = dcv * gv * iv * (1.0f - iv);
+                dgg[j] = dcv * iv * (1.0f - gv * gv);
+                df[j] = dcv * cp * fv * (1.0f - fv);
+                dcr[j] = dcv * fv;
+            }
+        }
+        if (t == 0) break;
+        /* dh_{t-1} += dgates(t) U^T, or sum_k (dgates_k(t) U_k^T) * m_k */
+        float *dhp = dh + (t - 1) * B * H;
+        if (!rmask) {
+            gemm(dhp, H, dg, G, 0, U, G, 1, B, H, G, 1.0f);
+        } else {
+            for (size_t k = 0; k < 4; k++) {
+                const float *m = rmask + k * B * H;
+                gemm(hm, H, dg + k * H, G, 0, U + k * H, G, 1, B, H, H, 0.0f);
+                for (size_t n = 0; n < B * H; n++) dhp[n] += hm[n] * m[n];
+            }
+        }
+    }
+    /* dW = x^T dgates over all T*B rows; db = column sums of dgates */
+    gemm(dW, G, x, I, 1, dgates, G, 0, I, G, R, 0.0f);
+    memset(db, 0, G * sizeof *db);
+    for (size_t n = 0; n < R; n++)
+        for (size_t j = 0; j < G; j++) db[j] += dgates[n * G + j];
+    /* dU = sum_{t>=1} h_{t-1}^T dgates(t) (h_{-1} = 0), masked per gate with dropout */
+    if (!rmask && T > 1) {
+        gemm(dU, G, h, H, 1, dgates + B * G, G, 0, H, G, (T - 1) * B, 0.0f);
+    } else {
+        memset(dU, 0, H * G * sizeof *dU);
+        for (size_t t = 1; t < T; t++)
+            for (size_t k = 0; k < 4; k++) {
+                const float *m = rmask + k * B * H, *hp = h + (t - 1) * B * H;
+                for (size_t n = 0; n < B * H; n++) hm[n] = hp[n] * m[n];
+                gemm(dU + k * H, G, hm, H, 1, dgates + t * B * G + k * H, G, 0, H, H, B, 1.0f);
+            }
+    }
+    /* dx = dgates W^T */
+    if (dx) gemm(dx, I, dgates, G, 0, W, G, 1, R, I, G, 0.0f);
+}

@@ -1,0 +1,350 @@
+/* cmd_train: `hsweep train data.h5 [flags]`, one trial on a prepared dataset.
+ *
+ * Resolves the hyperparameters from the defaults (hparams_default) and the flags, loads the
+ * HDF5 file written by `hsweep prep`, runs trial_run and prints the Keras-style per-epoch
+ * table and the final val/test MAE, or with --json one JSON object on stdout. Does not
+ * sweep, checkpoint or use MPI. Exit status: 0 trained, 1 failure or diverged/stopped trial,
+ * 2 bad usage. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/h5data.h"
+#include "io/sweepcfg.h"
+#include "model/hparams.h"
+#include "sweep/cli.h"
+#include "sweep/cmd.h"
+#include "sweep/trial.h"
+
+#define TRAIN_CMD "train"
+
+static void train_usage(FILE *f) {
+    hs_hparams d;
+    hparams_default(&d);
+    fprintf(f,
+            "usage: hsweep train DATA.h5 [flags]\n"
+            "       hsweep train --config TRIAL.yaml [DATA.h5] [flags]\n"
+            "\n"
+            "Train one configuration on a dataset written by `hsweep prep` and print the\n"
+            "per-epoch history (loss, mae, val_loss, val_mae) and the val/test MAE (°C) at the\n"
+            "weights of the epoch with the lowest val_loss. Defaults are the Keras book's recipe.\n"
+            "\n"
+            "  --config TRIAL.yaml        start from a YAML file holding one trial: `data` (path,\n"
+            "                             relative to the file, or {path, sequence_length,\n"
+            "                             sampling_rate, horizon, batch_size}), `seed` and any\n"
+            "                             parameter with a single value; flags and DATA.h5 on\n"
+            "                             the command line override it\n"
+            "model:\n"
+            "  --cell lstm|gru|dense      layer type (default %s)\n"
+            "  --units N                  hidden units per layer (default %zu)\n"
+            "  --layers N                 stacked recurrent / hidden dense layers (default %zu)\n"
+            "  --dropout P                input dropout of each recurrent layer, mask fixed over\n"
+            "                             time; dense: dropout after each hidden layer (default 0)\n"
+            "  --recurrent-dropout P      dropout on h(t-1), one mask per gate (default 0)\n"
+            "  --head-dropout P           dropout on the last hidden state before Dense(1)\n"
+            "                             (default 0)\n"
+            "  --bidirectional            wrap each recurrent layer in Bidirectional (concat)\n"
+            "training:\n"
+            "  --optimizer rmsprop|adam   update rule (default %s)\n"
+            "  --lr X                     learning rate (default %g)\n"
+            "  --batch-size N             windows per batch (default %zu)\n"
+            "  --epochs N                 maximum epochs (default %zu)\n"
+            "  --patience N               early stopping after N epochs without a lower\n"
+            "                             val_loss; 0 = off (default %zu)\n"
+            "  --clip X                   clip the global gradient norm to X; 0 = off (default 0)\n"
+            "  --seed N                   seed of the trial's rng: init, shuffle, dropout\n"
+            "                             (default %llu)\n"
+            "windows (Keras timeseries_dataset_from_array):\n"
+            "  --sequence-length N        time steps per window (default %zu)\n"
+            "  --sampling-rate N          rows between time steps (default %zu)\n"
+            "  --horizon N                target N steps (of sampling-rate rows) after the last\n"
+            "                             input (default %zu: delay = rate*(length+horizon-1))\n"
+            "output:\n"
+            "  --json                     print one JSON object on stdout (hparams, history,\n"
+            "                             val/test MAE, status, best_epoch, n_params, wall_s);\n"
+            "                             the per-epoch table goes to stderr\n"
+            "  --quiet                    do not print the per-epoch table\n"
+            "  -h, --help                 show this help\n"
+            "\n"
+            "Exit status: 0 trained, 1 error or a diverged trial, 2 bad flags or --config file.\n",
+            hparams_cell_name(d.cell), d.units, d.layers, hparams_optimizer_name(d.optimizer),
+            (double)d.learning_rate, d.batch_size, d.epochs, d.patience,
+            (unsigned long long)d.seed, d.sequence_length, d.sampling_rate, d.horizon);
+}
+
+/* ---- flag parsing ------------------------------------------------------------------------ */
+
+typedef struct train_opts {
+    hs_hparams hp;        /* resolved hyperparameters */
+    const char *data;     /* DATA.h5 path (argv string or config_data) */
+    char config_data[4096]; /* data path from --config, resolved against the file's dir */
+    int json;             /* 1: JSON on stdout */
+    int quiet;            /* 1: no per-epoch table */
+    int help;             /* 1: --help given */
+} train_opts;
+
+/* A rate in [0, 1). */
+static int train_parse_rate(const char *flag, const char *s, float *out) {
+    if (cli_parse_float(TRAIN_CMD, flag, s, 0.0, 1.0, out) != 0) return -1;
+    if (*out >= 1.0f) {
+        fprintf(stderr, "hsweep " TRAIN_CMD ": %s: must be below 1, got %s\n", flag, s);
+        return -1;
+    }
+    return 0;
+}
+
+/* Returns 0, or -1 after printing one line. --config is applied first, whatever its
+ * position, so the other flags override it. */
+static int train_parse(train_opts *o, int argc, char **argv) {
+    memset(o, 0, sizeof *o);
+    hparams_default(&o->hp);
+    hs_hparams *hp = &o->hp;
+    const char *config = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            o->help = 1;
+            return 0;
+        }
+        if (strcmp(argv[i], "--config") == 0) {
+            if (config) {
+                fprintf(stderr, "hsweep " TRAIN_CMD ": --config given twice\n");
+                return -1;
+            }
+            if (!(config = cli_value(TRAIN_CMD, argc, argv, &i))) return -1;
+        }
+    }
+    if (config) {
+        hs_error err;
+        if (trialcfg_load(config, hp, o->config_data, sizeof o->config_data, &err) != 0) {
+            hs_error_print(&err, stderr);
+            return -1;
+        }
+        o->data = o->config_data;
+    }
+    const char *positional = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = NULL;
+        if (strcmp(a, "--config") == 0) {
+            i++; /* applied above */
+        } else if (strcmp(a, "--json") == 0) {
+            o->json = 1;
+        } else if (strcmp(a, "--quiet") == 0) {
+            o->quiet = 1;
+        } else if (strcmp(a, "--bidirectional") == 0) {
+            hp->bidirectional = 1;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            /* every remaining flag takes a value */
+            static const char *valued[] = {
+                "--cell", "--units", "--layers", "--dropout", "--recurrent-dropout",
+                "--head-dropout", "--optimizer", "--lr", "--batch-size", "--epochs",
+                "--patience", "--clip", "--sequence-length", "--sampling-rate", "--horizon",
+                "--seed"};
+            int known = 0;
+            for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
+                if (strcmp(a, valued[k]) == 0) known = 1;
+            if (!known) {
+                fprintf(stderr, "hsweep " TRAIN_CMD ": unknown flag '%s' (see hsweep train --help)\n",
+                        a);
+                return -1;
+            }
+            if (!(v = cli_value(TRAIN_CMD, argc, argv, &i))) return -1;
+            int rc = 0;
+            if (strcmp(a, "--cell") == 0) {
+                if (hparams_parse_cell(v, &hp->cell) != 0) {
+                    fprintf(stderr, "hsweep " TRAIN_CMD ": --cell: '%s' is not lstm, gru or dense\n",
+                            v);
+                    rc = -1;
+                }
+            } else if (strcmp(a, "--optimizer") == 0) {
+                if (hparams_parse_optimizer(v, &hp->optimizer) != 0) {
+                    fprintf(stderr,
+                            "hsweep " TRAIN_CMD ": --optimizer: '%s' is not rmsprop or adam\n", v);
+                    rc = -1;
+                }
+            } else if (strcmp(a, "--units") == 0) {
+                rc = cli_parse_size(TRAIN_CMD, a, v, 1, 4096, &hp->units);
+            } else if (strcmp(a, "--layers") == 0) {
+                rc = cli_parse_size(TRAIN_CMD, a, v, 1, 64, &hp->layers);
+            } else if (strcmp(a, "--dropout") == 0) {
+                rc = train_parse_rate(a, v, &hp->dropout);
+            } else if (strcmp(a, "--recurrent-dropout") == 0) {
+                rc = train_parse_rate(a, v, &hp->recurrent_dropout);
+            } else if (strcmp(a, "--head-dropout") == 0) {
+                rc = train_parse_rate(a, v, &hp->head_dropout);
+            } else if (strcmp(a, "--lr") == 0) {
+                rc = cli_parse_float(TRAIN_CMD, a, v, 0.0, 1e38, &hp->learning_rate);
+                if (rc == 0 && !(hp->learning_rate > 0.0f)) {
+                    fprintf(stderr, "hsweep " TRAIN_CMD ": --lr: must be > 0, got %s\n", v);
+                    rc = -1;
+                }
+            } else if (strcmp(a, "--batch-size") == 0) {
+                rc = cli_parse_size(TRAIN_CMD, a, v, 1, 1u << 20, &hp->batch_size);
+            } else if (strcmp(a, "--epochs") == 0) {
+                rc = cli_parse_size(TRAIN_CMD, a, v, 1, 1000000, &hp->epochs);
+            } else if (strcmp(a, "--patience") == 0) {
+                rc = cli_parse_size(TRAIN_CMD, a, v, 0, 1000000, &hp->patience);
+            } else if (strcmp(a, "--clip") == 0) {
+                rc = cli_parse_float(TRAIN_CMD, a, v, 0.0, 1e9, &hp->clip);
+            } else if (strcmp(a, "--sequence-length") == 0) {
+                rc = cli_parse_size(TRAIN_CMD, a, v, 1, 100000, &hp->sequence_length);
+            } else if (strcmp(a, "--sampling-rate") == 0) {
+                rc = cli_parse_size(TRAIN_CMD, a, v, 1, 100000, &hp->sampling_rate);
+            } else if (strcmp(a, "--horizon") == 0) {
+                rc = cli_parse_size(TRAIN_CMD, a, v, 1, 1000000, &hp->horizon);
+            } else if (strcmp(a, "--seed") == 0) {
+                rc = cli_parse_u64(TRAIN_CMD, a, v, &hp->seed);
+            }
+            if (rc != 0) return -1;
+        } else if (!positional) {
+            positional = a;
+        } else {
+            fprintf(stderr, "hsweep " TRAIN_CMD ": unexpected argument '%s' (one DATA.h5 only)\n",
+                    a);
+            return -1;
+        }
+    }
+    if (positional) o->data = positional;
+    if (!o->data) {
+        fprintf(stderr, "hsweep " TRAIN_CMD ": missing DATA.h5 (see hsweep train --help)\n");
+        return -1;
+    }
+    hs_error err;
+    if (trial_check_hparams(hp, &err) != 0) {
+        fprintf(stderr, "hsweep " TRAIN_CMD ": %s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- output ------------------------------------------------------------------------------ */
+
+/* Keras' verbose=2 epoch line, e.g. "Epoch 3/10 - 12s - loss: 9.8 - mae: 2.4 - ...". */
+static int train_print_epoch(const trial_progress *p, void *ctx) {
+    FILE *f = ctx;
+    fprintf(f, "Epoch %zu/%zu - %.0fs - loss: %.4f - mae: %.4f - val_loss: %.4f - val_mae: %.4f\n",
+            p->epoch, p->epochs, p->e->wall_s, p->e->loss, p->e->mae, p->e->val_loss,
+            p->e->val_mae);
+    fflush(f);
+    return 0;
+}
+
+/* A JSON string literal for s. */
+static void train_json_string(FILE *f, const char *s) {
+    fputc('"', f);
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c == '"' || *c == '\\') fprintf(f, "\\%c", *c);
+        else if (*c == '\n') fputs("\\n", f);
+        else if (*c < 0x20) fprintf(f, "\\u%04x", *c);
+        else fputc(*c, f);
+    }
+    fputc('"', f);
+}
+
+/* A JSON number, or null for NaN/infinity (JSON has neither). */
+static void train_json_number(FILE *f, double v) {
+    if (v == v && v - v == 0.0) fprintf(f, "%.9g", v);
+    else fputs("null", f);
+}
+
+static void train_print_json(FILE *f, const train_opts *o, const trial_result *res) {
+    const hs_hparams *hp = &o->hp;
+    fputs("{\"data\": ", f);
+    train_json_string(f, o->data);
+    fprintf(f, ", \"hparams\": {\"cell\": \"%s\", \"units\": %zu, \"layers\": %zu, ",
+            hparams_cell_name(hp->cell), hp->units, hp->layers);
+    fputs("\"dropout\": ", f);
+    train_json_number(f, (double)hp->dropout);
+    fputs(", \"recurrent_dropout\": ", f);
+    train_json_number(f, (double)hp->recurrent_dropout);
+    fputs(", \"head_dropout\": ", f);
+    train_json_number(f, (double)hp->head_dropout);
+    fprintf(f, ", \"bidirectional\": %s, \"optimizer\": \"%s\", \"learning_rate\": ",
+            hp->bidirectional ? "true" : "false", hparams_optimizer_name(hp->optimizer));
+    train_json_number(f, (double)hp->learning_rate);
+    fprintf(f, ", \"batch_size\": %zu, \"epochs\": %zu, \"patience\": %zu, \"clip\": ",
+            hp->batch_size, hp->epochs, hp->patience);
+    train_json_number(f, (double)hp->clip);
+    fprintf(f,
+            ", \"sequence_length\": %zu, \"sampling_rate\": %zu, \"horizon\": %zu, "
+            "\"seed\": %llu}",
+            hp->sequence_length, hp->sampling_rate, hp->horizon, (unsigned long long)hp->seed);
+    fprintf(f, ", \"status\": \"%s\", \"reason\": ", trial_status_name(res->status));
+    train_json_string(f, res->reason);
+    fprintf(f, ", \"n_params\": %zu, \"n_windows\": {\"train\": %zu, \"val\": %zu, \"test\": %zu}",
+            res->n_params, res->n_windows[0], res->n_windows[1], res->n_windows[2]);
+    fprintf(f, ", \"epochs_run\": %zu, \"best_epoch\": %zu, \"val_loss\": ", res->epochs_run,
+            res->best_epoch);
+    train_json_number(f, res->val_loss);
+    fputs(", \"val_mae\": ", f);
+    train_json_number(f, res->val_mae);
+    fputs(", \"test_mae\": ", f);
+    train_json_number(f, res->test_mae);
+    fputs(", \"wall_s\": ", f);
+    train_json_number(f, res->wall_s);
+    fputs(", \"history\": [", f);
+    for (size_t i = 0; i < res->epochs_run; i++) {
+        const trial_epoch *e = &res->history[i];
+        fprintf(f, "%s{\"epoch\": %zu, \"loss\": ", i ? ", " : "", i + 1);
+        train_json_number(f, e->loss);
+        fputs(", \"mae\": ", f);
+        train_json_number(f, e->mae);
+        fputs(", \"val_loss\": ", f);
+        train_json_number(f, e->val_loss);
+        fputs(", \"val_mae\": ", f);
+        train_json_number(f, e->val_mae);
+        fputs(", \"wall_s\": ", f);
+        train_json_number(f, e->wall_s);
+        fputc('}', f);
+    }
+    fputs("]}\n", f);
+}
+
+/* ---- entry point ------------------------------------------------------------------------- */
+
+int cmd_train(int argc, char **argv) {
+    train_opts o;
+    if (train_parse(&o, argc, argv) != 0) return 2;
+    if (o.help) {
+        train_usage(stdout);
+        return 0;
+    }
+    hs_dataset ds;
+    memset(&ds, 0, sizeof ds);
+    hs_error err;
+    hs_error_clear(&err);
+    if (h5data_load(&ds, o.data, &err) != 0) {
+        hs_error_print(&err, stderr);
+        return 1;
+    }
+    FILE *table = o.json ? stderr : stdout;
+    if (!o.quiet)
+        fprintf(table, "%s(%zu) x%zu%s, %s lr %g, batch %zu, %zu epochs on %s\n",
+                hparams_cell_name(o.hp.cell), o.hp.units, o.hp.layers,
+                o.hp.bidirectional ? " bidir" : "", hparams_optimizer_name(o.hp.optimizer),
+                (double)o.hp.learning_rate, o.hp.batch_size, o.hp.epochs, o.data);
+    trial_hooks hooks = {.on_epoch = o.quiet ? NULL : train_print_epoch, .ctx = table,
+                         .stop = NULL};
+    trial_result res;
+    int rc = trial_run(&res, &o.hp, &ds, &hooks, &err);
+    dataset_deinit(&ds);
+    if (rc != 0) {
+        hs_error_print(&err, stderr);
+        return 1;
+    }
+    if (o.json) {
+        train_print_json(stdout, &o, &res);
+    } else {
+        printf("%zu params; windows train %zu, val %zu, test %zu\n", res.n_params,
+               res.n_windows[0], res.n_windows[1], res.n_windows[2]);
+        printf("status: %s%s%s\n", trial_status_name(res.status), res.reason[0] ? " - " : "",
+               res.reason);
+        if (res.best_epoch > 0)
+            printf("best epoch %zu/%zu: val_loss %.4f - val_mae %.4f - test_mae %.4f (%.1f s)\n",
+                   res.best_epoch, res.epochs_run, res.val_loss, res.val_mae, res.test_mae,
+                   res.wall_s);
+    }
+    int status = res.status == TRIAL_OK ? 0 : 1;
+    if (res.status != TRIAL_OK) fprintf(stderr, "hsweep " TRAIN_CMD ": %s\n", res.reason);
+    trial_result_deinit(&res);
+    return status;
+}

@@ -1,0 +1,99 @@
+/* trial: train one configuration on a prepared dataset, Keras style.
+ *
+ * trial_run builds the Keras windows for hp (window.h), creates the network (model/net.h)
+ * and optimiser (model/optim.h), and runs the book's training loop: per epoch a full
+ * shuffle of the training windows, batches of hp->batch_size, MSE loss, MAE metric, then
+ * val_loss / val_mae on every validation window in order. It keeps the weights of the epoch
+ * with the lowest val_loss (Keras ModelCheckpoint(save_best_only), monitor val_loss), stops
+ * early after hp->patience epochs without improvement (Keras EarlyStopping, min_delta 0),
+ * clips the global gradient norm when hp->clip > 0, and reports the test MAE at the best
+ * weights. A non-finite loss ends the trial with status TRIAL_DIVERGED: that is a result,
+ * not an error. All randomness (initialisation, shuffles, dropout masks) is drawn, in that
+ * order, from one rng seeded with hp->seed, so the same hp and dataset give bit-identical
+ * results.
+ *
+ * It does not print (progress goes through trial_hooks), read files, checkpoint or resume,
+ * or use MPI. It keeps no global state: one process may run many trials in sequence. */
+#ifndef HS_TRIAL_H
+#define HS_TRIAL_H
+
+#include <stddef.h>
+
+#include "io/dataset.h"
+#include "io/hs_error.h"
+#include "model/hparams.h"
+
+typedef enum trial_status {
+    TRIAL_OK = 0,         /* trained for hp->epochs or until early stopping */
+    TRIAL_DIVERGED = 1,   /* a loss became NaN or infinite; reason names the epoch */
+    TRIAL_STOPPED = 2     /* the stop flag or the epoch hook ended the trial early */
+} trial_status;
+
+/* Metrics of one epoch, each a mean over the split's windows. */
+typedef struct trial_epoch {
+    double loss;          /* training MSE (°C^2), mean over the epoch's batches weighted by
+                             batch size, measured before each batch's update (as Keras) */
+    double mae;           /* training MAE (°C), weighted the same way */
+    double val_loss;      /* validation MSE (°C^2) after the epoch, training=0 */
+    double val_mae;       /* validation MAE (°C) after the epoch */
+    double wall_s;        /* seconds spent on this epoch (training and validation) */
+} trial_epoch;
+
+typedef struct trial_result {
+    trial_status status;  /* how the trial ended */
+    char reason[256];     /* "" when TRIAL_OK; e.g. "diverged at epoch 4 (loss=nan)" */
+    trial_epoch *history; /* (epochs_run) owned, malloc'ed; NULL when epochs_run is 0 */
+    size_t epochs_run;    /* complete epochs (train + validation) */
+    size_t best_epoch;    /* 1-based epoch with the lowest val_loss; 0 if none completed */
+    double val_loss;      /* val MSE at the best weights (NaN if best_epoch is 0) */
+    double val_mae;       /* val MAE (°C) at the best weights (NaN if best_epoch is 0) */
+    double test_mae;      /* test MAE (°C) at the best weights (NaN if best_epoch is 0 or
+                             the trial was stopped) */
+    double wall_s;        /* seconds for the whole trial, including the test evaluation */
+    size_t n_params;      /* trainable parameters of the network */
+    size_t n_windows[3];  /* windows in the train / val / test splits */
+} trial_result;
+
+/* What the per-epoch hook sees, valid only during the call. */
+typedef struct trial_progress {
+    size_t epoch;             /* 1-based epoch just finished */
+    size_t epochs;            /* hp->epochs, the maximum */
+    size_t n_batches;         /* training batches per epoch */
+    const trial_epoch *e;     /* this epoch's metrics (== &res->history[epoch - 1]) */
+    const trial_result *res;  /* the result so far (history, best_epoch, n_params) */
+    int is_best;              /* 1 if this epoch has the lowest val_loss so far */
+    const float *params;      /* (n_params) current weights, for checkpoints */
+    size_t n_params;          /* length of params */
+} trial_progress;
+
+typedef struct trial_hooks {
+    /* Called after every complete epoch (e.g. to print the Keras table or checkpoint).
+     * Returning non-zero stops the trial with status TRIAL_STOPPED. May be NULL. */
+    int (*on_epoch)(const trial_progress *p, void *ctx);
+    void *ctx;                /* passed to on_epoch, not touched by trial_run */
+    volatile int *stop;       /* if not NULL, checked at every batch boundary (training and
+                                 evaluation); when *stop != 0 the trial ends with status
+                                 TRIAL_STOPPED, discarding the unfinished epoch */
+} trial_hooks;
+
+/* Check hp for values no trial can run with (zero sizes, rates outside [0,1), a
+ * non-positive or non-finite learning rate, a negative clip, sizes whose product
+ * overflows). Returns 0 or HS_ERR_VALUE with a message naming the field. */
+int trial_check_hparams(const hs_hparams *hp, hs_error *err);
+
+/* Train hp on ds (features (N,F) normalised, targets raw) and fill res.
+ * res: output, overwritten (its previous contents are not freed); release it with
+ *      trial_result_deinit. ds: read only, not retained. hooks: may be NULL.
+ * Returns 0 when the trial ran: res->status is TRIAL_OK, TRIAL_DIVERGED or TRIAL_STOPPED.
+ * Returns HS_ERR_VALUE when hp cannot be used (invalid, or the dataset is too short for its
+ * windows) and HS_ERR_NOMEM when memory runs out; err is filled and res owns nothing. */
+int trial_run(trial_result *res, const hs_hparams *hp, const hs_dataset *ds,
+              const trial_hooks *hooks, hs_error *err);
+
+/* Free what res owns and zero it. res may be NULL. */
+void trial_result_deinit(trial_result *res);
+
+/* "ok", "diverged", "stopped" (used in JSON and result files). */
+const char *trial_status_name(trial_status s);
+
+#endif

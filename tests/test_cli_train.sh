@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# test_cli_train: `hsweep train` flags, errors and a tiny run with --json.
+# usage: test_cli_train.sh HSWEEP_BINARY SCRATCH_DIR
+# Bad flags must exit 2 with exactly one line on stderr; a missing file exits 1 with one
+# line; a tiny GRU run on a generated dataset (written by `hsweep prep` from a generated
+# CSV) prints JSON that /usr/bin/python3 parses, and the same seed repeats bit for bit.
+set -u
+HSWEEP=$1
+DIR=$2
+PY=/usr/bin/python3
+rm -rf "$DIR" && mkdir -p "$DIR" || exit 1
+fails=0
+fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+
+# ---- usage errors: exit 2, one line on stderr, nothing on stdout --------------------------
+expect_usage() {
+    local want=$1; shift
+    "$HSWEEP" train "$@" >"$DIR/out" 2>"$DIR/err"
+    local rc=$?
+    local lines
+    lines=$(wc -l <"$DIR/err")
+    [ "$rc" -eq 2 ] || fail "train $*: exit $rc, want 2"
+    [ "$lines" -eq 1 ] || fail "train $*: $lines lines on stderr, want 1: $(cat "$DIR/err")"
+    [ -s "$DIR/out" ] && fail "train $*: wrote to stdout"
+    grep -q -- "$want" "$DIR/err" || fail "train $*: stderr lacks '$want': $(cat "$DIR/err")"
+}
+expect_usage "missing DATA.h5"
+expect_usage "unknown flag '--bogus'" d.h5 --bogus
+expect_usage "not lstm, gru or dense" d.h5 --cell rnn
+expect_usage "not rmsprop or adam" d.h5 --optimizer sgd
+expect_usage "--units" d.h5 --units abc
+expect_usage "--units" d.h5 --units 0
+expect_usage "--units" d.h5 --units -3
+expect_usage "--epochs needs a value" d.h5 --epochs
+expect_usage "--dropout" d.h5 --dropout 1
+expect_usage "--recurrent-dropout" d.h5 --recurrent-dropout -0.1
+expect_usage "--lr" d.h5 --lr 0
+expect_usage "--lr" d.h5 --lr nan
+expect_usage "--clip" d.h5 --clip -1
+expect_usage "--seed" d.h5 --seed x
+expect_usage "unexpected argument" d.h5 e.h5
+expect_usage "bidirectional" d.h5 --cell dense --bidirectional
+
+# ---- --help documents every flag ----------------------------------------------------------
+"$HSWEEP" train --help >"$DIR/help" 2>&1 || fail "--help exit status"
+for f in --cell --units --layers --dropout --recurrent-dropout --head-dropout --bidirectional \
+         --optimizer --lr --batch-size --epochs --patience --clip --sequence-length \
+         --sampling-rate --horizon --seed --json --quiet --config; do
+    grep -q -- "$f" "$DIR/help" || fail "--help does not document $f"
+done
+"$HSWEEP" --help | grep -q '^ *train ' || fail "train missing from hsweep --help"
+
+# ---- a missing file: exit 1, one line -----------------------------------------------------
+"$HSWEEP" train "$DIR/nope.h5" >"$DIR/out" 2>"$DIR/err"
+rc=$?
+[ "$rc" -eq 1 ] || fail "missing file: exit $rc, want 1"
+[ "$(wc -l <"$DIR/err")" -eq 1 ] || fail "missing file: not one line: $(cat "$DIR/err")"
+
+# ---- a tiny run on a generated dataset ----------------------------------------------------
+# 6,400 rows (prep needs one default window) of a noisy daily cycle in the Jena CSV layout, 10-minute steps
+$PY - "$DIR/tiny.csv" <<'EOF' || fail "generate csv"
+import math, sys, datetime
+t0 = datetime.datetime(2020, 1, 1, 0, 10)
+cols = ["p (mbar)", "T (degC)", "rh (%)"]
+with open(sys.argv[1], "w") as f:
+    f.write("Date Time," + ",".join(cols) + "\n")
+    for i in range(6400):
+        ts = (t0 + datetime.timedelta(minutes=10 * i)).strftime("%d.%m.%Y %H:%M:%S")
+        ph = 2 * math.pi * i / 144
+        noise = ((i * 7919) % 101) / 100.0 - 0.5
+        f.write(f"{ts},{1000 + 5 * math.cos(ph):.2f},{5 + 4 * math.sin(ph) + 0.3 * noise:.2f},"
+                f"{70 + 10 * math.cos(ph + 1):.2f}\n")
+EOF
+"$HSWEEP" prep "$DIR/tiny.csv" -o "$DIR/tiny.h5" --features "p (mbar),T (degC),rh (%)" \
+    >"$DIR/prep.out" 2>&1 ||
+    fail "prep: $(cat "$DIR/prep.out")"
+
+ARGS=(--cell gru --units 4 --epochs 3 --sequence-length 10 --sampling-rate 2 --horizon 3
+      --batch-size 32 --lr 0.01 --seed 5)
+"$HSWEEP" train "$DIR/tiny.h5" "${ARGS[@]}" --json --quiet >"$DIR/a.json" 2>"$DIR/a.err"
+rc=$?
+[ "$rc" -eq 0 ] || fail "tiny run: exit $rc: $(cat "$DIR/a.err")"
+[ -s "$DIR/a.err" ] && fail "--quiet --json wrote to stderr: $(cat "$DIR/a.err")"
+$PY - "$DIR/a.json" <<'EOF' || fail "JSON checks"
+import json, math, sys
+r = json.load(open(sys.argv[1]))
+ok = True
+def check(cond, msg):
+    global ok
+    if not cond:
+        print("JSON:", msg, file=sys.stderr)
+        ok = False
+check(r["status"] == "ok", f"status {r['status']}")
+check(r["hparams"]["cell"] == "gru" and r["hparams"]["units"] == 4, "hparams echoed")
+check(len(r["history"]) == 3 and r["epochs_run"] == 3, "three epochs")
+check(1 <= r["best_epoch"] <= 3, "best epoch")
+b = r["history"][r["best_epoch"] - 1]
+check(r["val_mae"] == b["val_mae"], "val_mae is the best epoch's")
+check(all(b["val_loss"] <= e["val_loss"] for e in r["history"]), "best has lowest val_loss")
+check(math.isfinite(r["test_mae"]) and r["test_mae"] > 0, "test mae")
+# Keras GRU(4) on 3 inputs: 3*H*(I+H) + 2*3*H = 84 + 24, head 4 + 1
+check(r["n_params"] == 113, f"n_params {r['n_params']}")
+check(r["n_windows"]["train"] == 3200 - 9 * 2, f"train windows {r['n_windows']}")
+check(r["wall_s"] >= 0, "wall")
+sys.exit(0 if ok else 1)
+EOF
+# same seed: the same JSON apart from the timings
+"$HSWEEP" train "$DIR/tiny.h5" "${ARGS[@]}" --json --quiet >"$DIR/b.json" 2>/dev/null
+$PY - "$DIR/a.json" "$DIR/b.json" <<'EOF' || fail "same seed differs"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for r in (a, b):
+    r.pop("wall_s")
+    for e in r["history"]:
+        e.pop("wall_s")
+sys.exit(0 if a == b else 1)
+EOF
+
+# the table: Keras-style epoch lines and the final summary on stdout
+"$HSWEEP" train "$DIR/tiny.h5" "${ARGS[@]}" >"$DIR/table" 2>&1 || fail "table run"
+grep -q "^Epoch 2/3 - .* - loss: .* - mae: .* - val_loss: .* - val_mae: " "$DIR/table" ||
+    fail "no Keras epoch line: $(cat "$DIR/table")"
+grep -q "^best epoch .* test_mae " "$DIR/table" || fail "no summary line"
+
+# --config: a YAML trial next to the data; flags override it
+cat >"$DIR/trial.yaml" <<'EOF'
+data:
+  path: tiny.h5
+  sequence_length: 10
+  sampling_rate: 2
+  horizon: 3
+  batch_size: 32
+seed: 5
+cell: gru
+units: 4
+epochs: 3
+learning_rate: 0.01
+EOF
+"$HSWEEP" train --config "$DIR/trial.yaml" --json --quiet >"$DIR/c.json" 2>"$DIR/c.err" ||
+    fail "--config run: $(cat "$DIR/c.err")"
+$PY - "$DIR/a.json" "$DIR/c.json" <<'EOF' || fail "--config differs from the same flags"
+import json, sys
+a, c = (json.load(open(p)) for p in sys.argv[1:3])
+sys.exit(0 if a["history"][0]["loss"] == c["history"][0]["loss"] and a["hparams"] == c["hparams"]
+         and a["test_mae"] == c["test_mae"] else 1)
+EOF
+"$HSWEEP" train --config "$DIR/trial.yaml" --units 6 --epochs 1 --json --quiet >"$DIR/o.json" \
+    2>/dev/null || fail "--config with overrides"
+$PY -c 'import json,sys; r=json.load(open(sys.argv[1])); h=r["hparams"]; sys.exit(0 if h["units"]==6 and h["epochs"]==1 and h["cell"]=="gru" else 1)' \
+    "$DIR/o.json" || fail "flags do not override --config"
+printf 'data: tiny.h5\nunits: 4\ndropuot: 0.1\n' >"$DIR/bad.yaml"
+expect_usage "bad.yaml:3:1: unknown key 'dropuot'" --config "$DIR/bad.yaml"
+expect_usage "--config given twice" --config "$DIR/trial.yaml" --config "$DIR/trial.yaml"
+
+# a huge learning rate diverges: exit 1, status diverged in the JSON
+"$HSWEEP" train "$DIR/tiny.h5" "${ARGS[@]}" --lr 1e30 --json --quiet >"$DIR/d.json" 2>"$DIR/d.err"
+rc=$?
+[ "$rc" -eq 1 ] || fail "diverged run: exit $rc, want 1"
+$PY -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r["status"]=="diverged" and "epoch" in r["reason"] else 1)' \
+    "$DIR/d.json" || fail "diverged JSON: $(cat "$DIR/d.json")"
+grep -q "diverged at epoch" "$DIR/d.err" || fail "diverged message: $(cat "$DIR/d.err")"
+
+if [ "$fails" -ne 0 ]; then
+    echo "test_cli_train: $fails failed" >&2
+    exit 1
+fi
+echo "test_cli_train: ok"
