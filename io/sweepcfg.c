@@ -916,9 +916,12 @@ static int load_doc(yaml_document_t *doc, const char *path, hs_error *err) {
     int rc = 0;
     if (!yaml_parser_load(&parser, doc)) {
         long line = (long)parser.problem_mark.line + 1, col = (long)parser.problem_mark.column + 1;
-        rc = hs_error_set(err, HS_ERR_FORMAT, path, line, col, "YAML syntax error: %s%s%s",
-                          parser.problem ? parser.problem : "unknown problem",
-                          parser.context ? " " : "", parser.context ? parser.context : "");
+        char ctx[256] = "";
+        if (parser.context)
+            snprintf(ctx, sizeof ctx, " %s started at %ld:%ld", parser.context,
+                     (long)parser.context_mark.line + 1, (long)parser.context_mark.column + 1);
+        rc = hs_error_set(err, HS_ERR_FORMAT, path, line, col, "YAML syntax error: %s%s",
+                          parser.problem ? parser.problem : "unknown problem", ctx);
     } else if (!yaml_document_get_root_node(doc)) {
         yaml_document_delete(doc);
         rc = hs_error_set(err, HS_ERR_FORMAT, path, 1, 1, "empty file: expected a map");
