@@ -17,5 +17,9 @@ extern const cmd_entry cmd_table[];
 
 /* `hsweep plan [--json] SWEEP.yaml`: validate and expand a sweep, print its trials (cmd_plan.c). */
 int cmd_plan(int argc, char **argv);
+/* hsweep prep IN.csv[.xz] -o OUT.h5 (cmd_prep.c) */
+int cmd_prep(int argc, char **argv);
+/* hsweep baseline DATA.h5 (cmd_baseline.c) */
+int cmd_baseline(int argc, char **argv);
 
 #endif
