@@ -15,6 +15,8 @@ typedef struct cmd_entry {
 /* The table of subcommands, terminated by an entry with name NULL (defined in main.c). */
 extern const cmd_entry cmd_table[];
 
+/* `hsweep plan [--json] SWEEP.yaml`: validate and expand a sweep, print its trials (cmd_plan.c). */
+int cmd_plan(int argc, char **argv);
 /* hsweep prep IN.csv[.xz] -o OUT.h5 (cmd_prep.c) */
 int cmd_prep(int argc, char **argv);
 /* hsweep baseline DATA.h5 (cmd_baseline.c) */

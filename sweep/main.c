@@ -5,6 +5,7 @@
 #include "sweep/cmd.h"
 
 const cmd_entry cmd_table[] = {
+    {"plan", cmd_plan, "validate a sweep file and print its trials, costs and output directory"},
     {"prep", cmd_prep, "CSV (plain or .xz) -> normalised HDF5 dataset with Keras split"},
     {"baseline", cmd_baseline, "persistence (last value) MAE on the val and test windows"},
     {NULL, NULL, NULL},

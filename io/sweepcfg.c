@@ -1,0 +1,1163 @@
+/* sweepcfg: YAML sweep and trial files -> validated sweep_def / hs_hparams (see sweepcfg.h).
+ *
+ * The whole file is loaded with libyaml's document API; every check reports the line:col of
+ * the node it is about. Axes given as range/linspace/logspace are turned into value lists
+ * here, so expansion only ever sees explicit values. Nothing here reads the dataset's
+ * contents or expands trials. */
+#include "io/sweepcfg.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "model/rng.h"
+
+/* ==== parameter table ==================================================================== */
+
+typedef struct param_info {
+    const char *name;         /* YAML key */
+    sweepcfg_type type;       /* value type */
+    double min, max;          /* inclusive bounds (reals: see min_open/max_open) */
+    int min_open, max_open;   /* 1: the bound itself is excluded */
+} param_info;
+
+/* Upper caps keep sizes far from overflow (window rows, buffers) while allowing any
+ * realistic model; lower bounds are the mathematical ones. */
+static const param_info PARAMS[SWEEPCFG_NPARAMS] = {
+    [SWEEPCFG_CELL] = {"cell", SWEEPCFG_T_CELL, 0, 2, 0, 0},
+    [SWEEPCFG_UNITS] = {"units", SWEEPCFG_T_INT, 1, 65536, 0, 0},
+    [SWEEPCFG_LAYERS] = {"layers", SWEEPCFG_T_INT, 1, 64, 0, 0},
+    [SWEEPCFG_DROPOUT] = {"dropout", SWEEPCFG_T_REAL, 0, 1, 0, 1},
+    [SWEEPCFG_RECURRENT_DROPOUT] = {"recurrent_dropout", SWEEPCFG_T_REAL, 0, 1, 0, 1},
+    [SWEEPCFG_HEAD_DROPOUT] = {"head_dropout", SWEEPCFG_T_REAL, 0, 1, 0, 1},
+    [SWEEPCFG_BIDIRECTIONAL] = {"bidirectional", SWEEPCFG_T_BOOL, 0, 1, 0, 0},
+    [SWEEPCFG_OPTIMIZER] = {"optimizer", SWEEPCFG_T_OPTIMIZER, 0, 1, 0, 0},
+    [SWEEPCFG_LEARNING_RATE] = {"learning_rate", SWEEPCFG_T_REAL, 0, 10, 1, 0},
+    [SWEEPCFG_BATCH_SIZE] = {"batch_size", SWEEPCFG_T_INT, 1, 1048576, 0, 0},
+    [SWEEPCFG_EPOCHS] = {"epochs", SWEEPCFG_T_INT, 1, 1000000, 0, 0},
+    [SWEEPCFG_PATIENCE] = {"patience", SWEEPCFG_T_INT, 0, 1000000, 0, 0},
+    [SWEEPCFG_CLIP] = {"clip", SWEEPCFG_T_REAL, 0, 1e6, 0, 0},
+    [SWEEPCFG_SEQUENCE_LENGTH] = {"sequence_length", SWEEPCFG_T_INT, 1, 100000, 0, 0},
+    [SWEEPCFG_SAMPLING_RATE] = {"sampling_rate", SWEEPCFG_T_INT, 1, 100000, 0, 0},
+    [SWEEPCFG_HORIZON] = {"horizon", SWEEPCFG_T_INT, 1, 1000000, 0, 0},
+};
+
+/* the window parameters and batch size that may also be given under `data:` */
+static int is_data_param(sweepcfg_param p) {
+    return p == SWEEPCFG_SEQUENCE_LENGTH || p == SWEEPCFG_SAMPLING_RATE ||
+           p == SWEEPCFG_HORIZON || p == SWEEPCFG_BATCH_SIZE;
+}
+
+const char *sweepcfg_param_name(sweepcfg_param p) {
+    if ((int)p < 0 || p >= SWEEPCFG_NPARAMS) return "?";
+    return PARAMS[p].name;
+}
+
+int sweepcfg_param_parse(const char *name, sweepcfg_param *out) {
+    for (int p = 0; p < SWEEPCFG_NPARAMS; p++)
+        if (strcmp(name, PARAMS[p].name) == 0) { *out = (sweepcfg_param)p; return 0; }
+    return -1;
+}
+
+sweepcfg_type sweepcfg_param_type(sweepcfg_param p) { return PARAMS[p].type; }
+
+double sweepcfg_param_get(const hs_hparams *hp, sweepcfg_param p) {
+    switch (p) {
+    case SWEEPCFG_CELL: return (double)hp->cell;
+    case SWEEPCFG_UNITS: return (double)hp->units;
+    case SWEEPCFG_LAYERS: return (double)hp->layers;
+    case SWEEPCFG_DROPOUT: return (double)hp->dropout;
+    case SWEEPCFG_RECURRENT_DROPOUT: return (double)hp->recurrent_dropout;
+    case SWEEPCFG_HEAD_DROPOUT: return (double)hp->head_dropout;
+    case SWEEPCFG_BIDIRECTIONAL: return (double)hp->bidirectional;
+    case SWEEPCFG_OPTIMIZER: return (double)hp->optimizer;
+    case SWEEPCFG_LEARNING_RATE: return (double)hp->learning_rate;
+    case SWEEPCFG_BATCH_SIZE: return (double)hp->batch_size;
+    case SWEEPCFG_EPOCHS: return (double)hp->epochs;
+    case SWEEPCFG_PATIENCE: return (double)hp->patience;
+    case SWEEPCFG_CLIP: return (double)hp->clip;
+    case SWEEPCFG_SEQUENCE_LENGTH: return (double)hp->sequence_length;
+    case SWEEPCFG_SAMPLING_RATE: return (double)hp->sampling_rate;
+    case SWEEPCFG_HORIZON: return (double)hp->horizon;
+    case SWEEPCFG_NPARAMS: break;
+    }
+    return 0.0;
+}
+
+void sweepcfg_param_set(hs_hparams *hp, sweepcfg_param p, double v) {
+    switch (p) {
+    case SWEEPCFG_CELL: hp->cell = (hs_cell)(int)v; break;
+    case SWEEPCFG_UNITS: hp->units = (size_t)v; break;
+    case SWEEPCFG_LAYERS: hp->layers = (size_t)v; break;
+    case SWEEPCFG_DROPOUT: hp->dropout = (float)v; break;
+    case SWEEPCFG_RECURRENT_DROPOUT: hp->recurrent_dropout = (float)v; break;
+    case SWEEPCFG_HEAD_DROPOUT: hp->head_dropout = (float)v; break;
+    case SWEEPCFG_BIDIRECTIONAL: hp->bidirectional = v != 0.0; break;
+    case SWEEPCFG_OPTIMIZER: hp->optimizer = (hs_optimizer)(int)v; break;
+    case SWEEPCFG_LEARNING_RATE: hp->learning_rate = (float)v; break;
+    case SWEEPCFG_BATCH_SIZE: hp->batch_size = (size_t)v; break;
+    case SWEEPCFG_EPOCHS: hp->epochs = (size_t)v; break;
+    case SWEEPCFG_PATIENCE: hp->patience = (size_t)v; break;
+    case SWEEPCFG_CLIP: hp->clip = (float)v; break;
+    case SWEEPCFG_SEQUENCE_LENGTH: hp->sequence_length = (size_t)v; break;
+    case SWEEPCFG_SAMPLING_RATE: hp->sampling_rate = (size_t)v; break;
+    case SWEEPCFG_HORIZON: hp->horizon = (size_t)v; break;
+    case SWEEPCFG_NPARAMS: break;
+    }
+}
+
+int sweepcfg_param_equal(sweepcfg_param p, double a, double b) {
+    if (PARAMS[p].type == SWEEPCFG_T_REAL) return (float)a == (float)b;
+    return a == b;
+}
+
+int sweepcfg_param_check(sweepcfg_param p, double v, char *why, size_t n) {
+    const param_info *pi = &PARAMS[p];
+    char tmp[8];
+    if (!why) { why = tmp; n = sizeof tmp; }
+    if (!isfinite(v)) {
+        snprintf(why, n, "%s must be a finite number", pi->name);
+        return HS_ERR_VALUE;
+    }
+    if (pi->type == SWEEPCFG_T_INT && v != floor(v)) {
+        snprintf(why, n, "%s must be an integer, got %.17g", pi->name, v);
+        return HS_ERR_VALUE;
+    }
+    int lo_bad = pi->min_open ? !(v > pi->min) : !(v >= pi->min);
+    int hi_bad = pi->max_open ? !(v < pi->max) : !(v <= pi->max);
+    if (lo_bad || hi_bad) {
+        if (pi->type == SWEEPCFG_T_INT)
+            snprintf(why, n, "%s must be in [%.0f, %.0f], got %.17g", pi->name, pi->min, pi->max,
+                     v);
+        else
+            snprintf(why, n, "%s must be in %c%g, %g%c, got %.9g", pi->name,
+                     pi->min_open ? '(' : '[', pi->min, pi->max, pi->max_open ? ')' : ']', v);
+        return HS_ERR_VALUE;
+    }
+    return 0;
+}
+
+void sweepcfg_param_format(sweepcfg_param p, double v, char *buf, size_t n) {
+    switch (PARAMS[p].type) {
+    case SWEEPCFG_T_CELL: snprintf(buf, n, "%s", hparams_cell_name((hs_cell)(int)v)); break;
+    case SWEEPCFG_T_OPTIMIZER:
+        snprintf(buf, n, "%s", hparams_optimizer_name((hs_optimizer)(int)v));
+        break;
+    case SWEEPCFG_T_BOOL: snprintf(buf, n, "%s", v != 0.0 ? "true" : "false"); break;
+    case SWEEPCFG_T_INT: snprintf(buf, n, "%.0f", v); break;
+    case SWEEPCFG_T_REAL: {
+        /* shortest %g that reads back as the same float (at most 9 digits) */
+        float f = (float)v;
+        for (int prec = 1; prec <= 9; prec++) {
+            snprintf(buf, n, "%.*g", prec, (double)f);
+            if ((float)strtod(buf, NULL) == f) break;
+        }
+        break;
+    }
+    }
+}
+
+const char *sweepcfg_metric_name(sweepcfg_metric m) {
+    return m == SWEEPCFG_METRIC_VAL_LOSS ? "val_loss" : "val_mae";
+}
+
+size_t sweepcfg_edit_distance(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64) return 255;
+    size_t prev[65], cur[65];
+    for (size_t j = 0; j <= lb; j++) prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, (lb + 1) * sizeof prev[0]);
+    }
+    return prev[lb];
+}
+
+/* ==== parse context and error helpers ==================================================== */
+
+typedef struct pctx {
+    yaml_document_t *doc;     /* the loaded document */
+    const char *file;         /* file name for messages */
+    hs_error *err;            /* may be NULL */
+} pctx;
+
+static long node_line(const yaml_node_t *n) { return n ? (long)n->start_mark.line + 1 : 0; }
+static long node_col(const yaml_node_t *n) { return n ? (long)n->start_mark.column + 1 : 0; }
+
+/* Fill the error at node n (may be NULL) and return code. */
+static int fail(const pctx *c, const yaml_node_t *n, hs_status code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+static int fail(const pctx *c, const yaml_node_t *n, hs_status code, const char *fmt, ...) {
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return hs_error_set(c->err, code, c->file, node_line(n), node_col(n), "%s", msg);
+}
+
+static yaml_node_t *node_get(const pctx *c, int idx) {
+    return yaml_document_get_node(c->doc, idx);
+}
+
+static const char *type_word(const yaml_node_t *n) {
+    switch (n->type) {
+    case YAML_SCALAR_NODE: return "a scalar";
+    case YAML_SEQUENCE_NODE: return "a list";
+    case YAML_MAPPING_NODE: return "a map";
+    default: return "nothing";
+    }
+}
+
+static const char *scalar(const yaml_node_t *n) {
+    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static int is_quoted(const yaml_node_t *n) {
+    return n->type == YAML_SCALAR_NODE && (n->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+                                           n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+}
+
+/* Best did-you-mean candidate for key among cands (NULL when nothing is close). */
+static const char *suggest(const char *key, const char *const *cands, size_t n) {
+    size_t best = 255, lim = strlen(key) / 3;
+    if (lim < 2) lim = 2;
+    const char *out = NULL;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = sweepcfg_edit_distance(key, cands[i]);
+        if (d < best) { best = d; out = cands[i]; }
+    }
+    return best <= lim ? out : NULL;
+}
+
+/* "unknown key 'k' (did you mean 'x'?)" or "... (expected one of: a, b)" */
+static int fail_unknown_key(const pctx *c, const yaml_node_t *kn, const char *what,
+                            const char *const *cands, size_t n) {
+    const char *key = scalar(kn);
+    const char *s = suggest(key, cands, n);
+    if (s) return fail(c, kn, HS_ERR_FORMAT, "unknown key '%s' (did you mean '%s'?)", key, s);
+    char list[512] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < n && used < sizeof list; i++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", cands[i]);
+    return fail(c, kn, HS_ERR_FORMAT, "unknown key '%s' in %s (expected one of: %s)", key, what,
+                list);
+}
+
+/* Check that n is a map whose keys are distinct plain strings. what names it in messages. */
+static int check_map(const pctx *c, const yaml_node_t *n, const char *what) {
+    if (n->type != YAML_MAPPING_NODE)
+        return fail(c, n, HS_ERR_VALUE, "%s must be a map, got %s", what, type_word(n));
+    for (yaml_node_pair_t *a = n->data.mapping.pairs.start; a < n->data.mapping.pairs.top; a++) {
+        yaml_node_t *ka = node_get(c, a->key);
+        if (!scalar(ka)) return fail(c, ka, HS_ERR_FORMAT, "keys in %s must be strings", what);
+        for (yaml_node_pair_t *b = n->data.mapping.pairs.start; b < a; b++) {
+            yaml_node_t *kb = node_get(c, b->key);
+            if (strcmp(scalar(ka), scalar(kb)) == 0)
+                return fail(c, ka, HS_ERR_FORMAT, "duplicate key '%s' (first at %ld:%ld)",
+                            scalar(ka), node_line(kb), node_col(kb));
+        }
+    }
+    return 0;
+}
+
+#define MAP_FOREACH(c, n, pair) \
+    for (yaml_node_pair_t *pair = (n)->data.mapping.pairs.start; pair < (n)->data.mapping.pairs.top; pair++)
+
+/* ==== scalar parsing ====================================================================== */
+
+/* A real number: plain scalar, whole string consumed, finite. */
+static int parse_real(const pctx *c, const yaml_node_t *n, const char *what, double *out) {
+    const char *s = scalar(n);
+    if (!s || is_quoted(n) || !*s)
+        return fail(c, n, HS_ERR_VALUE, "%s: expected a number, got %s", what,
+                    s ? (is_quoted(n) ? "a quoted string" : "an empty value") : type_word(n));
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno == ERANGE || *end != '\0' || !isfinite(v) || isspace((unsigned char)s[0]))
+        return fail(c, n, HS_ERR_VALUE, "%s: expected a number, got '%s'", what, s);
+    *out = v;
+    return 0;
+}
+
+/* A non-negative decimal integer <= max. */
+static int parse_uint(const pctx *c, const yaml_node_t *n, const char *what, uint64_t max,
+                      uint64_t *out) {
+    const char *s = scalar(n);
+    if (!s || is_quoted(n) || !*s)
+        return fail(c, n, HS_ERR_VALUE, "%s: expected a non-negative integer, got %s", what,
+                    s ? (is_quoted(n) ? "a quoted string" : "an empty value") : type_word(n));
+    for (const char *p = s; *p; p++)
+        if (!isdigit((unsigned char)*p))
+            return fail(c, n, HS_ERR_VALUE, "%s: expected a non-negative integer, got '%s'",
+                        what, s);
+    errno = 0;
+    unsigned long long v = strtoull(s, NULL, 10);
+    if (errno == ERANGE || v > max)
+        return fail(c, n, HS_ERR_VALUE, "%s: %s is too large (max %llu)", what, s,
+                    (unsigned long long)max);
+    *out = (uint64_t)v;
+    return 0;
+}
+
+/* A plain or quoted string. */
+static int parse_string(const pctx *c, const yaml_node_t *n, const char *what, char *out,
+                        size_t cap) {
+    const char *s = scalar(n);
+    if (!s) return fail(c, n, HS_ERR_VALUE, "%s: expected a string, got %s", what, type_word(n));
+    if (!*s) return fail(c, n, HS_ERR_VALUE, "%s: must not be empty", what);
+    if (strlen(s) >= cap) return fail(c, n, HS_ERR_VALUE, "%s: longer than %zu bytes", what, cap - 1);
+    memcpy(out, s, strlen(s) + 1);
+    return 0;
+}
+
+/* One value of parameter p from scalar node n, range-checked. */
+static int parse_value(const pctx *c, sweepcfg_param p, const yaml_node_t *n, double *out) {
+    const param_info *pi = &PARAMS[p];
+    const char *s = scalar(n);
+    char why[256];
+    if (!s)
+        return fail(c, n, HS_ERR_VALUE, "%s: expected a single value, got %s", pi->name,
+                    type_word(n));
+    switch (pi->type) {
+    case SWEEPCFG_T_CELL: {
+        hs_cell cell;
+        if (hparams_parse_cell(s, &cell) != 0) {
+            static const char *const names[] = {"lstm", "gru", "dense"};
+            const char *g = suggest(s, names, 3);
+            return fail(c, n, HS_ERR_VALUE, "cell: unknown value '%s' (%s%s%s)", s,
+                        g ? "did you mean '" : "expected lstm, gru or dense", g ? g : "",
+                        g ? "'?" : "");
+        }
+        *out = (double)cell;
+        return 0;
+    }
+    case SWEEPCFG_T_OPTIMIZER: {
+        hs_optimizer o;
+        if (hparams_parse_optimizer(s, &o) != 0) {
+            static const char *const names[] = {"rmsprop", "adam"};
+            const char *g = suggest(s, names, 2);
+            return fail(c, n, HS_ERR_VALUE, "optimizer: unknown value '%s' (%s%s%s)", s,
+                        g ? "did you mean '" : "expected rmsprop or adam", g ? g : "",
+                        g ? "'?" : "");
+        }
+        *out = (double)o;
+        return 0;
+    }
+    case SWEEPCFG_T_BOOL: {
+        static const char *const t[] = {"true", "True", "TRUE", "yes", "Yes", "on", "On"};
+        static const char *const f[] = {"false", "False", "FALSE", "no", "No", "off", "Off"};
+        for (size_t i = 0; i < 7; i++) {
+            if (strcmp(s, t[i]) == 0) { *out = 1.0; return 0; }
+            if (strcmp(s, f[i]) == 0) { *out = 0.0; return 0; }
+        }
+        return fail(c, n, HS_ERR_VALUE, "%s: expected true or false, got '%s'", pi->name, s);
+    }
+    case SWEEPCFG_T_INT: {
+        uint64_t v;
+        int rc = parse_uint(c, n, pi->name, UINT64_C(1) << 53, &v);
+        if (rc) return rc;
+        *out = (double)v;
+        break;
+    }
+    case SWEEPCFG_T_REAL: {
+        int rc = parse_real(c, n, pi->name, out);
+        if (rc) return rc;
+        break;
+    }
+    }
+    if (sweepcfg_param_check(p, *out, why, sizeof why) != 0)
+        return fail(c, n, HS_ERR_VALUE, "%s", why);
+    return 0;
+}
+
+/* ==== axes ================================================================================= */
+
+/* A growable list of doubles. */
+typedef struct dlist {
+    double *v;                /* (n) values, owned */
+    size_t n, cap;            /* used and allocated lengths */
+    int allow_dup;            /* 1: repeated values are fine (zip columns, whose rows must
+                                 be distinct instead) */
+} dlist;
+
+static int dlist_push(dlist *l, double x) {
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 8;
+        double *v = realloc(l->v, cap * sizeof *v);
+        if (!v) return HS_ERR_NOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = x;
+    return 0;
+}
+
+enum { AXIS_MAX_VALUES = 100000 };
+
+/* Read the numeric fields of a {start, stop, step|num} map into v[0..3). */
+static int parse_spec_map(const pctx *c, const yaml_node_t *n, const char *kind,
+                          const char *const *keys, double *v) {
+    char what[64];
+    snprintf(what, sizeof what, "%s", kind);
+    int rc = check_map(c, n, what);
+    if (rc) return rc;
+    int seen[3] = {0, 0, 0};
+    MAP_FOREACH(c, n, pr) {
+        yaml_node_t *k = node_get(c, pr->key), *val = node_get(c, pr->value);
+        int i = 0;
+        while (i < 3 && strcmp(scalar(k), keys[i]) != 0) i++;
+        if (i == 3) return fail_unknown_key(c, k, kind, keys, 3);
+        snprintf(what, sizeof what, "%s.%s", kind, keys[i]);
+        if ((rc = parse_real(c, val, what, &v[i])) != 0) return rc;
+        seen[i] = 1;
+    }
+    for (int i = 0; i < 3; i++)
+        if (!seen[i]) return fail(c, n, HS_ERR_VALUE, "%s: missing '%s'", kind, keys[i]);
+    return 0;
+}
+
+/* Store a generated value for p: integers are rounded to the nearest integer; then range-
+ * checked and rejected if it repeats an earlier value. */
+static int push_generated(const pctx *c, const yaml_node_t *n, sweepcfg_param p, double v,
+                          dlist *out) {
+    char why[256];
+    if (PARAMS[p].type == SWEEPCFG_T_INT) v = floor(v + 0.5);
+    if (sweepcfg_param_check(p, v, why, sizeof why) != 0)
+        return fail(c, n, HS_ERR_VALUE, "%s", why);
+    for (size_t i = 0; i < out->n && !out->allow_dup; i++)
+        if (sweepcfg_param_equal(p, out->v[i], v))
+            return fail(c, n, HS_ERR_VALUE,
+                        "%s: the axis produces the value %.9g twice (integers are rounded)",
+                        PARAMS[p].name, v);
+    if (out->n >= AXIS_MAX_VALUES)
+        return fail(c, n, HS_ERR_VALUE, "%s: axis has more than %d values", PARAMS[p].name,
+                    AXIS_MAX_VALUES);
+    return dlist_push(out, v) ? fail(c, n, HS_ERR_NOMEM, "out of memory") : 0;
+}
+
+/* Push an explicit value (from a list item or a scalar), rejecting duplicates. */
+static int push_item(const pctx *c, const yaml_node_t *n, sweepcfg_param p, dlist *out) {
+    double v;
+    int rc = parse_value(c, p, n, &v);
+    if (rc) return rc;
+    for (size_t i = 0; i < out->n && !out->allow_dup; i++)
+        if (sweepcfg_param_equal(p, out->v[i], v))
+            return fail(c, n, HS_ERR_VALUE, "%s: duplicate value '%s' in the axis",
+                        PARAMS[p].name, scalar(n));
+    if (out->n >= AXIS_MAX_VALUES)
+        return fail(c, n, HS_ERR_VALUE, "%s: axis has more than %d values", PARAMS[p].name,
+                    AXIS_MAX_VALUES);
+    return dlist_push(out, v) ? fail(c, n, HS_ERR_NOMEM, "out of memory") : 0;
+}
+
+static int push_list(const pctx *c, const yaml_node_t *n, sweepcfg_param p, dlist *out) {
+    if (n->type != YAML_SEQUENCE_NODE)
+        return fail(c, n, HS_ERR_VALUE, "%s: expected a list of values, got %s", PARAMS[p].name,
+                    type_word(n));
+    if (n->data.sequence.items.start == n->data.sequence.items.top)
+        return fail(c, n, HS_ERR_VALUE, "%s: empty list of values", PARAMS[p].name);
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+         it++) {
+        int rc = push_item(c, node_get(c, *it), p, out);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* Parse an axis of parameter p: a scalar, a list, or {values|range|linspace|logspace}. */
+static int parse_axis(const pctx *c, sweepcfg_param p, const yaml_node_t *n, dlist *out) {
+    const char *pname = PARAMS[p].name;
+    if (n->type == YAML_SCALAR_NODE) return push_item(c, n, p, out);
+    if (n->type == YAML_SEQUENCE_NODE) return push_list(c, n, p, out);
+    if (n->type != YAML_MAPPING_NODE)
+        return fail(c, n, HS_ERR_VALUE, "%s: expected a value, a list or an axis map", pname);
+    int rc = check_map(c, n, pname);
+    if (rc) return rc;
+    static const char *const kinds[] = {"values", "range", "linspace", "logspace"};
+    size_t npairs = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+    if (npairs != 1)
+        return fail(c, n, HS_ERR_FORMAT,
+                    "%s: an axis map takes exactly one of values, range, linspace, logspace",
+                    pname);
+    yaml_node_t *k = node_get(c, n->data.mapping.pairs.start->key);
+    yaml_node_t *v = node_get(c, n->data.mapping.pairs.start->value);
+    int kind = 0;
+    while (kind < 4 && strcmp(scalar(k), kinds[kind]) != 0) kind++;
+    if (kind == 4) return fail_unknown_key(c, k, "an axis", kinds, 4);
+    if (kind == 0) return push_list(c, v, p, out);
+    sweepcfg_type t = PARAMS[p].type;
+    if (t != SWEEPCFG_T_INT && t != SWEEPCFG_T_REAL)
+        return fail(c, k, HS_ERR_VALUE, "%s: %s needs a numeric parameter", pname, kinds[kind]);
+    double s[3];
+    if (kind == 1) {
+        static const char *const keys[] = {"start", "stop", "step"};
+        if ((rc = parse_spec_map(c, v, "range", keys, s)) != 0) return rc;
+        double start = s[0], stop = s[1], step = s[2];
+        if (step == 0.0 || (stop - start) / step < 0.0)
+            return fail(c, v, HS_ERR_VALUE,
+                        "range: step %.9g never goes from %.9g to %.9g", step, start, stop);
+        if (t == SWEEPCFG_T_INT && (start != floor(start) || step != floor(step)))
+            return fail(c, v, HS_ERR_VALUE, "range: %s needs integer start and step", pname);
+        /* inclusive: n = floor((stop - start)/step + tol) + 1, tol absorbs float steps */
+        double span = (stop - start) / step;
+        if (span > AXIS_MAX_VALUES)
+            return fail(c, v, HS_ERR_VALUE, "range: more than %d values", AXIS_MAX_VALUES);
+        size_t count = (size_t)floor(span + 1e-9) + 1;
+        for (size_t i = 0; i < count; i++) {
+            double x = start + (double)i * step;
+            if (fabs(x - stop) <= 1e-9 * fmax(1.0, fabs(step))) x = stop;
+            if ((rc = push_generated(c, v, p, x, out)) != 0) return rc;
+        }
+        return 0;
+    }
+    static const char *const keys[] = {"start", "stop", "num"};
+    const char *kname = kinds[kind];
+    if ((rc = parse_spec_map(c, v, kname, keys, s)) != 0) return rc;
+    double start = s[0], stop = s[1], num = s[2];
+    if (num < 1.0 || num != floor(num) || num > AXIS_MAX_VALUES)
+        return fail(c, v, HS_ERR_VALUE, "%s: num must be an integer in [1, %d], got %.9g", kname,
+                    AXIS_MAX_VALUES, num);
+    if (kind == 3 && !(start > 0.0 && stop > 0.0))
+        return fail(c, v, HS_ERR_VALUE,
+                    "logspace: start and stop are real values (not exponents) and must be > 0");
+    size_t cnt = (size_t)num;
+    for (size_t i = 0; i < cnt; i++) {
+        double f = cnt == 1 ? 0.0 : (double)i / (double)(cnt - 1);
+        double x = kind == 2 ? start + f * (stop - start)
+                             : exp(log(start) + f * (log(stop) - log(start)));
+        if (i == 0) x = start;
+        if (i + 1 == cnt && cnt > 1) x = stop;
+        if ((rc = push_generated(c, v, p, x, out)) != 0) return rc;
+    }
+    return 0;
+}
+
+/* ==== the sweep definition ================================================================ */
+
+static const char *const SOURCE_NAMES[] = {"default", "fixed", "grid", "zip", "random"};
+
+/* Record that parameter p is set at node n from src; fails if it was set before. */
+static int claim(const pctx *c, sweep_def *d, sweepcfg_param p, sweepcfg_source src,
+                 const yaml_node_t *n) {
+    if (d->source[p] != SWEEPCFG_SRC_DEFAULT)
+        return fail(c, n, HS_ERR_VALUE,
+                    "parameter '%s' is given twice (already set in %s at %ld:%ld)",
+                    PARAMS[p].name, SOURCE_NAMES[d->source[p]], d->src_line[p], d->src_col[p]);
+    d->source[p] = src;
+    d->src_line[p] = node_line(n);
+    d->src_col[p] = node_col(n);
+    return 0;
+}
+
+/* Append an axis (takes ownership of values). */
+static int add_axis(const pctx *c, sweep_def *d, const yaml_node_t *at, size_t k,
+                    const sweepcfg_param *ps, double *values, size_t n_values) {
+    sweepcfg_axis *a = realloc(d->axes, (d->n_axes + 1) * sizeof *a);
+    if (!a) {
+        free(values);
+        return fail(c, at, HS_ERR_NOMEM, "out of memory");
+    }
+    d->axes = a;
+    sweepcfg_axis *ax = &d->axes[d->n_axes++];
+    memset(ax, 0, sizeof *ax);
+    ax->n_params = k;
+    memcpy(ax->params, ps, k * sizeof ps[0]);
+    ax->values = values;
+    ax->n_values = n_values;
+    ax->line = node_line(at);
+    ax->col = node_col(at);
+    return 0;
+}
+
+/* A parameter under fixed (as_grid 0: one value) or grid (as_grid 1: an axis; a scalar is a
+ * one-value axis). */
+static int set_param(const pctx *c, sweep_def *d, sweepcfg_param p, const yaml_node_t *kn,
+                     const yaml_node_t *vn, int as_grid) {
+    int rc;
+    if (!as_grid) {
+        if (vn->type != YAML_SCALAR_NODE)
+            return fail(c, vn, HS_ERR_VALUE,
+                        "fixed: %s takes a single value, got %s (sweep it under grid:)",
+                        PARAMS[p].name, type_word(vn));
+        double v;
+        if ((rc = parse_value(c, p, vn, &v)) != 0) return rc;
+        if ((rc = claim(c, d, p, SWEEPCFG_SRC_FIXED, kn)) != 0) return rc;
+        sweepcfg_param_set(&d->base, p, v);
+        return 0;
+    }
+    dlist l = {0};
+    if ((rc = parse_axis(c, p, vn, &l)) != 0) { free(l.v); return rc; }
+    if ((rc = claim(c, d, p, SWEEPCFG_SRC_GRID, kn)) != 0) { free(l.v); return rc; }
+    return add_axis(c, d, kn, 1, &p, l.v, l.n);
+}
+
+/* Look up a parameter key; fails with did-you-mean if unknown. */
+static int param_key(const pctx *c, const yaml_node_t *kn, const char *where,
+                     sweepcfg_param *p) {
+    if (sweepcfg_param_parse(scalar(kn), p) == 0) return 0;
+    const char *names[SWEEPCFG_NPARAMS];
+    for (int i = 0; i < SWEEPCFG_NPARAMS; i++) names[i] = PARAMS[i].name;
+    const char *s = suggest(scalar(kn), names, SWEEPCFG_NPARAMS);
+    if (s) return fail(c, kn, HS_ERR_FORMAT, "unknown key '%s' (did you mean '%s'?)", scalar(kn), s);
+    return fail(c, kn, HS_ERR_FORMAT, "unknown key '%s' in %s (not a sweepable parameter)",
+                scalar(kn), where);
+}
+
+/* Resolve rel against the directory of yaml_path into out. */
+static int resolve_path(const char *yaml_path, const char *rel, char *out, size_t n) {
+    const char *slash = strrchr(yaml_path, '/');
+    int w;
+    if (rel[0] == '/' || !slash) w = snprintf(out, n, "%s", rel);
+    else w = snprintf(out, n, "%.*s/%s", (int)(slash - yaml_path), yaml_path, rel);
+    return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
+static int check_dataset(const pctx *c, const yaml_node_t *n, const char *given,
+                         const char *resolved) {
+    FILE *f = fopen(resolved, "rb");
+    if (!f) {
+        int e = errno;
+        if (strcmp(given, resolved) == 0)
+            return fail(c, n, HS_ERR_IO, "dataset '%s' not found: %s (create it with hsweep prep)",
+                        given, strerror(e));
+        return fail(c, n, HS_ERR_IO,
+                    "dataset '%s' not found (resolved to '%s'): %s (create it with hsweep prep)",
+                    given, resolved, strerror(e));
+    }
+    fclose(f);
+    return 0;
+}
+
+/* data: path string or map {path, window params}. Window params go through set_param with
+ * as_grid (for a sweep) so they may be axes. */
+static int parse_data(const pctx *c, sweep_def *d, hs_hparams *hp, const yaml_node_t *n,
+                      int sweep, char *given, char *resolved, size_t cap) {
+    int rc;
+    const yaml_node_t *pathnode = NULL;
+    if (n->type == YAML_SCALAR_NODE) {
+        pathnode = n;
+    } else {
+        if ((rc = check_map(c, n, "data")) != 0) return rc;
+        static const char *const keys[] = {"path", "sequence_length", "sampling_rate", "horizon",
+                                           "batch_size"};
+        MAP_FOREACH(c, n, pr) {
+            yaml_node_t *k = node_get(c, pr->key), *v = node_get(c, pr->value);
+            sweepcfg_param p = SWEEPCFG_CELL;
+            if (strcmp(scalar(k), "path") == 0) { pathnode = v; continue; }
+            if (sweepcfg_param_parse(scalar(k), &p) != 0 || !is_data_param(p))
+                return fail_unknown_key(c, k, "data", keys, 5);
+            if (sweep) {
+                /* a single value is fixed, a list or axis map is swept */
+                if ((rc = set_param(c, d, p, k, v, v->type != YAML_SCALAR_NODE)) != 0) return rc;
+            } else {
+                double x;
+                if ((rc = parse_value(c, p, v, &x)) != 0) return rc;
+                sweepcfg_param_set(hp, p, x);
+            }
+        }
+        if (!pathnode) return fail(c, n, HS_ERR_VALUE, "data: missing 'path' (the HDF5 file from hsweep prep)");
+    }
+    if ((rc = parse_string(c, pathnode, "data.path", given, cap)) != 0) return rc;
+    if (resolve_path(c->file, given, resolved, cap) != 0)
+        return fail(c, pathnode, HS_ERR_VALUE, "data.path: resolved path too long");
+    return check_dataset(c, pathnode, given, resolved);
+}
+
+static int parse_fixed(const pctx *c, sweep_def *d, const yaml_node_t *n) {
+    int rc = check_map(c, n, "fixed");
+    if (rc) return rc;
+    MAP_FOREACH(c, n, pr) {
+        yaml_node_t *k = node_get(c, pr->key), *v = node_get(c, pr->value);
+        sweepcfg_param p = SWEEPCFG_CELL;
+        if ((rc = param_key(c, k, "fixed", &p)) != 0) return rc;
+        if ((rc = set_param(c, d, p, k, v, 0)) != 0) return rc;
+    }
+    return 0;
+}
+
+static int parse_grid(const pctx *c, sweep_def *d, const yaml_node_t *n) {
+    int rc = check_map(c, n, "grid");
+    if (rc) return rc;
+    if (n->data.mapping.pairs.start == n->data.mapping.pairs.top)
+        return fail(c, n, HS_ERR_VALUE, "empty grid: give at least one axis (or remove grid:)");
+    MAP_FOREACH(c, n, pr) {
+        yaml_node_t *k = node_get(c, pr->key), *v = node_get(c, pr->value);
+        sweepcfg_param p = SWEEPCFG_CELL;
+        if ((rc = param_key(c, k, "grid", &p)) != 0) return rc;
+        if ((rc = set_param(c, d, p, k, v, 1)) != 0) return rc;
+    }
+    return 0;
+}
+
+/* zip: a list of maps; each map is one group of equal-length axes varying together. */
+static int parse_zip(const pctx *c, sweep_def *d, const yaml_node_t *n) {
+    if (n->type != YAML_SEQUENCE_NODE)
+        return fail(c, n, HS_ERR_VALUE, "zip must be a list of maps, got %s", type_word(n));
+    if (n->data.sequence.items.start == n->data.sequence.items.top)
+        return fail(c, n, HS_ERR_VALUE, "zip: empty list");
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+         it++) {
+        yaml_node_t *g = node_get(c, *it);
+        int rc = check_map(c, g, "a zip group");
+        if (rc) return rc;
+        size_t k = (size_t)(g->data.mapping.pairs.top - g->data.mapping.pairs.start);
+        if (k == 0) return fail(c, g, HS_ERR_VALUE, "zip: empty group");
+        sweepcfg_param ps[SWEEPCFG_NPARAMS];
+        dlist cols[SWEEPCFG_NPARAMS];
+        memset(cols, 0, sizeof cols);
+        size_t j = 0, len = 0;
+        const yaml_node_t *first = NULL;
+        MAP_FOREACH(c, g, pr) {
+            yaml_node_t *kn = node_get(c, pr->key), *vn = node_get(c, pr->value);
+            if ((rc = param_key(c, kn, "zip", &ps[j])) != 0) goto zfail;
+            cols[j].allow_dup = 1;
+            if ((rc = parse_axis(c, ps[j], vn, &cols[j])) != 0) goto zfail;
+            if ((rc = claim(c, d, ps[j], SWEEPCFG_SRC_ZIP, kn)) != 0) goto zfail;
+            if (j == 0) { len = cols[0].n; first = kn; }
+            else if (cols[j].n != len) {
+                rc = fail(c, vn, HS_ERR_VALUE,
+                          "zip: '%s' has %zu values but '%s' (at %ld:%ld) has %zu; zipped lists "
+                          "must have equal length",
+                          scalar(kn), cols[j].n, scalar(first), node_line(first), node_col(first),
+                          len);
+                j++;
+                goto zfail;
+            }
+            j++;
+        }
+        /* the rows (one combination each) must be distinct */
+        for (size_t r = 1; r < len; r++)
+            for (size_t r0 = 0; r0 < r; r0++) {
+                size_t q = 0;
+                while (q < k && sweepcfg_param_equal(ps[q], cols[q].v[r], cols[q].v[r0])) q++;
+                if (q == k) {
+                    rc = fail(c, g, HS_ERR_VALUE,
+                              "zip: combinations %zu and %zu of the group are identical", r0 + 1,
+                              r + 1);
+                    goto zfail;
+                }
+            }
+        double *vals = malloc(len * k * sizeof *vals);
+        if (!vals) { rc = fail(c, g, HS_ERR_NOMEM, "out of memory"); goto zfail; }
+        for (size_t r = 0; r < len; r++)
+            for (size_t q = 0; q < k; q++) vals[r * k + q] = cols[q].v[r];
+        for (size_t q = 0; q < k; q++) free(cols[q].v);
+        if ((rc = add_axis(c, d, g, k, ps, vals, len)) != 0) return rc;
+        continue;
+    zfail:
+        for (size_t q = 0; q <= j && q < SWEEPCFG_NPARAMS; q++) free(cols[q].v);
+        return rc;
+    }
+    return 0;
+}
+
+static int parse_exclude(const pctx *c, sweep_def *d, const yaml_node_t *n) {
+    if (n->type != YAML_SEQUENCE_NODE)
+        return fail(c, n, HS_ERR_VALUE, "exclude must be a list of maps, got %s", type_word(n));
+    size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+    if (cnt == 0) return 0;
+    d->excludes = calloc(cnt, sizeof *d->excludes);
+    if (!d->excludes) return fail(c, n, HS_ERR_NOMEM, "out of memory");
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+         it++) {
+        yaml_node_t *e = node_get(c, *it);
+        sweepcfg_exclude *ex = &d->excludes[d->n_excludes++];
+        ex->line = node_line(e);
+        ex->col = node_col(e);
+        int rc = check_map(c, e, "an exclude entry");
+        if (rc) return rc;
+        if (e->data.mapping.pairs.start == e->data.mapping.pairs.top)
+            return fail(c, e, HS_ERR_VALUE, "exclude: empty entry would exclude every trial");
+        MAP_FOREACH(c, e, pr) {
+            yaml_node_t *kn = node_get(c, pr->key), *vn = node_get(c, pr->value);
+            sweepcfg_param p = SWEEPCFG_CELL;
+            if ((rc = param_key(c, kn, "exclude", &p)) != 0) return rc;
+            dlist l = {0};
+            rc = vn->type == YAML_SEQUENCE_NODE ? push_list(c, vn, p, &l) : push_item(c, vn, p, &l);
+            if (rc) { free(l.v); return rc; }
+            ex->vals[p] = l.v;
+            ex->n_vals[p] = l.n;
+        }
+    }
+    return 0;
+}
+
+/* [a, b] pair of a distribution */
+static int parse_pair(const pctx *c, const yaml_node_t *n, const char *what, double *a,
+                      double *b) {
+    if (n->type != YAML_SEQUENCE_NODE ||
+        n->data.sequence.items.top - n->data.sequence.items.start != 2)
+        return fail(c, n, HS_ERR_VALUE, "%s: expected [low, high]", what);
+    int rc = parse_real(c, node_get(c, n->data.sequence.items.start[0]), what, a);
+    if (!rc) rc = parse_real(c, node_get(c, n->data.sequence.items.start[1]), what, b);
+    if (rc) return rc;
+    if (!(*a < *b) && !(strcmp(what, "int") == 0 && *a == *b))
+        return fail(c, n, HS_ERR_VALUE, "%s: low %.9g must be below high %.9g", what, *a, *b);
+    return 0;
+}
+
+static int parse_random(const pctx *c, sweep_def *d, const yaml_node_t *n) {
+    int rc = check_map(c, n, "random");
+    if (rc) return rc;
+    static const char *const keys[] = {"samples", "params"};
+    const yaml_node_t *params = NULL, *samples = NULL;
+    MAP_FOREACH(c, n, pr) {
+        yaml_node_t *k = node_get(c, pr->key), *v = node_get(c, pr->value);
+        if (strcmp(scalar(k), "samples") == 0) samples = v;
+        else if (strcmp(scalar(k), "params") == 0) params = v;
+        else return fail_unknown_key(c, k, "random", keys, 2);
+    }
+    if (!samples) return fail(c, n, HS_ERR_VALUE, "random: missing 'samples'");
+    if (!params) return fail(c, n, HS_ERR_VALUE, "random: missing 'params'");
+    uint64_t s;
+    if ((rc = parse_uint(c, samples, "random.samples", 1000000, &s)) != 0) return rc;
+    if (s == 0) return fail(c, samples, HS_ERR_VALUE, "random.samples must be >= 1");
+    d->random.samples = (size_t)s;
+    if ((rc = check_map(c, params, "random.params")) != 0) return rc;
+    if (params->data.mapping.pairs.start == params->data.mapping.pairs.top)
+        return fail(c, params, HS_ERR_VALUE, "random.params: no parameter to draw");
+    static const char *const kinds[] = {"uniform", "log_uniform", "int", "choice"};
+    MAP_FOREACH(c, params, pr) {
+        yaml_node_t *kn = node_get(c, pr->key), *vn = node_get(c, pr->value);
+        sweepcfg_param p = SWEEPCFG_CELL;
+        if ((rc = param_key(c, kn, "random.params", &p)) != 0) return rc;
+        if ((rc = check_map(c, vn, "a distribution")) != 0) return rc;
+        if (vn->data.mapping.pairs.top - vn->data.mapping.pairs.start != 1)
+            return fail(c, vn, HS_ERR_VALUE,
+                        "%s: give exactly one of uniform, log_uniform, int, choice",
+                        PARAMS[p].name);
+        yaml_node_t *dk = node_get(c, vn->data.mapping.pairs.start->key);
+        yaml_node_t *dv = node_get(c, vn->data.mapping.pairs.start->value);
+        int kind = 0;
+        while (kind < 4 && strcmp(scalar(dk), kinds[kind]) != 0) kind++;
+        if (kind == 4) return fail_unknown_key(c, dk, "a distribution", kinds, 4);
+        sweepcfg_dist *ds = &d->random.dists[d->random.n_dists];
+        memset(ds, 0, sizeof *ds);
+        ds->param = p;
+        ds->kind = (sweepcfg_dist_kind)kind;
+        sweepcfg_type t = PARAMS[p].type;
+        char why[256];
+        if (kind == SWEEPCFG_DIST_CHOICE) {
+            dlist l = {0};
+            if ((rc = push_list(c, dv, p, &l)) != 0) { free(l.v); return rc; }
+            ds->choices = l.v;
+            ds->n_choices = l.n;
+        } else {
+            if (kind == SWEEPCFG_DIST_INT && t != SWEEPCFG_T_INT)
+                return fail(c, dk, HS_ERR_VALUE, "%s: int needs an integer parameter",
+                            PARAMS[p].name);
+            if (kind != SWEEPCFG_DIST_INT && t != SWEEPCFG_T_REAL)
+                return fail(c, dk, HS_ERR_VALUE,
+                            "%s: %s needs a real parameter (use int or choice)", PARAMS[p].name,
+                            kinds[kind]);
+            if ((rc = parse_pair(c, dv, kinds[kind], &ds->a, &ds->b)) != 0) return rc;
+            if (kind == SWEEPCFG_DIST_LOG_UNIFORM && !(ds->a > 0.0))
+                return fail(c, dv, HS_ERR_VALUE, "log_uniform: low must be > 0");
+            if (sweepcfg_param_check(p, ds->a, why, sizeof why) != 0)
+                return fail(c, dv, HS_ERR_VALUE, "%s", why);
+            /* uniform draws are < b, so b itself may be an open bound (dropout: [0, 1]) */
+            double hi = kind == SWEEPCFG_DIST_INT ? ds->b : nextafter(ds->b, ds->a);
+            if (sweepcfg_param_check(p, hi, why, sizeof why) != 0)
+                return fail(c, dv, HS_ERR_VALUE, "%s", why);
+        }
+        if ((rc = claim(c, d, p, SWEEPCFG_SRC_RANDOM, kn)) != 0) {
+            free(ds->choices);
+            ds->choices = NULL;
+            return rc;
+        }
+        d->random.n_dists++;
+    }
+    return 0;
+}
+
+static int valid_name(const char *s) {
+    if (!*s) return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '.' && *s != '_' && *s != '-') return 0;
+    return 1;
+}
+
+/* Default name: the file's basename without extension, sanitised. */
+static void default_name(const char *path, char *out, size_t n) {
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    size_t j = 0;
+    for (; *b && *b != '.' && j + 1 < n; b++)
+        out[j++] = isalnum((unsigned char)*b) || *b == '_' || *b == '-' ? *b : '_';
+    out[j] = '\0';
+    if (j == 0) snprintf(out, n, "sweep");
+}
+
+/* Load path into doc; syntax errors are reported with the parser's mark. */
+static int load_doc(yaml_document_t *doc, const char *path, hs_error *err) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) {
+        fclose(f);
+        return hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "cannot initialise the YAML parser");
+    }
+    yaml_parser_set_input_file(&parser, f);
+    int rc = 0;
+    if (!yaml_parser_load(&parser, doc)) {
+        long line = (long)parser.problem_mark.line + 1, col = (long)parser.problem_mark.column + 1;
+        char ctx[256] = "";
+        if (parser.context)
+            snprintf(ctx, sizeof ctx, " %s started at %ld:%ld", parser.context,
+                     (long)parser.context_mark.line + 1, (long)parser.context_mark.column + 1);
+        rc = hs_error_set(err, HS_ERR_FORMAT, path, line, col, "YAML syntax error: %s%s",
+                          parser.problem ? parser.problem : "unknown problem", ctx);
+    } else if (!yaml_document_get_root_node(doc)) {
+        yaml_document_delete(doc);
+        rc = hs_error_set(err, HS_ERR_FORMAT, path, 1, 1, "empty file: expected a map");
+    }
+    yaml_parser_delete(&parser);
+    fclose(f);
+    return rc;
+}
+
+/* ---- hash -------------------------------------------------------------------------------- */
+
+typedef struct hasher {
+    uint64_t h;               /* FNV-1a state */
+} hasher;
+
+static void hash_text(hasher *hs, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void hash_text(hasher *hs, const char *fmt, ...) {
+    char buf[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    for (const unsigned char *p = (const unsigned char *)buf; *p; p++) {
+        hs->h ^= *p;
+        hs->h *= UINT64_C(0x100000001b3);
+    }
+}
+
+uint64_t sweepcfg_hash(const sweep_def *d) {
+    hasher hs = {UINT64_C(0xcbf29ce484222325)};
+    hash_text(&hs, "hsweep-sweep v1\nseed %llu\ndata %s\nrepeats %zu\nmetric %s\n",
+              (unsigned long long)d->seed, d->data_path_given, d->repeats,
+              sweepcfg_metric_name(d->metric));
+    for (int p = 0; p < SWEEPCFG_NPARAMS; p++)
+        hash_text(&hs, "base %s %.17g\n", PARAMS[p].name,
+                  sweepcfg_param_get(&d->base, (sweepcfg_param)p));
+    for (size_t a = 0; a < d->n_axes; a++) {
+        const sweepcfg_axis *ax = &d->axes[a];
+        hash_text(&hs, "axis");
+        for (size_t k = 0; k < ax->n_params; k++) hash_text(&hs, " %s", PARAMS[ax->params[k]].name);
+        for (size_t i = 0; i < ax->n_values * ax->n_params; i++)
+            hash_text(&hs, " %.17g", ax->values[i]);
+        hash_text(&hs, "\n");
+    }
+    for (size_t e = 0; e < d->n_excludes; e++) {
+        hash_text(&hs, "exclude");
+        for (int p = 0; p < SWEEPCFG_NPARAMS; p++)
+            for (size_t i = 0; i < d->excludes[e].n_vals[p]; i++)
+                hash_text(&hs, " %s=%.17g", PARAMS[p].name, d->excludes[e].vals[p][i]);
+        hash_text(&hs, "\n");
+    }
+    hash_text(&hs, "random %zu\n", d->random.samples);
+    for (size_t i = 0; i < d->random.n_dists; i++) {
+        const sweepcfg_dist *ds = &d->random.dists[i];
+        hash_text(&hs, "dist %s %d %.17g %.17g", PARAMS[ds->param].name, (int)ds->kind, ds->a,
+                  ds->b);
+        for (size_t j = 0; j < ds->n_choices; j++) hash_text(&hs, " %.17g", ds->choices[j]);
+        hash_text(&hs, "\n");
+    }
+    return rng_mix64(hs.h);
+}
+
+/* ---- top level ----------------------------------------------------------------------------- */
+
+void sweepcfg_deinit(sweep_def *d) {
+    if (!d) return;
+    for (size_t a = 0; a < d->n_axes; a++) free(d->axes[a].values);
+    free(d->axes);
+    for (size_t e = 0; e < d->n_excludes; e++)
+        for (int p = 0; p < SWEEPCFG_NPARAMS; p++) free(d->excludes[e].vals[p]);
+    free(d->excludes);
+    for (size_t i = 0; i < d->random.n_dists; i++) free(d->random.dists[i].choices);
+    memset(d, 0, sizeof *d);
+}
+
+static int parse_sweep(const pctx *c, sweep_def *d, const yaml_node_t *root) {
+    int rc = check_map(c, root, "the sweep file");
+    if (rc) return rc;
+    static const char *const keys[] = {"name",    "seed",   "data",    "fixed",
+                                       "grid",    "zip",    "exclude", "random",
+                                       "repeats", "metric", "max_failures", "output"};
+    const size_t nkeys = sizeof keys / sizeof keys[0];
+    const yaml_node_t *data = NULL;
+    int have_output = 0;
+    MAP_FOREACH(c, root, pr) {
+        yaml_node_t *k = node_get(c, pr->key), *v = node_get(c, pr->value);
+        const char *key = scalar(k);
+        uint64_t u;
+        if (strcmp(key, "name") == 0) {
+            if ((rc = parse_string(c, v, "name", d->name, sizeof d->name)) != 0) return rc;
+            if (!valid_name(d->name))
+                return fail(c, v, HS_ERR_VALUE,
+                            "name: '%s' may only contain letters, digits, '.', '_' and '-'",
+                            d->name);
+        } else if (strcmp(key, "seed") == 0) {
+            if ((rc = parse_uint(c, v, "seed", UINT64_MAX, &u)) != 0) return rc;
+            d->seed = u;
+        } else if (strcmp(key, "data") == 0) {
+            data = v;
+            rc = parse_data(c, d, &d->base, v, 1, d->data_path_given, d->data_path,
+                            sizeof d->data_path);
+            if (rc) return rc;
+        } else if (strcmp(key, "fixed") == 0) {
+            if ((rc = parse_fixed(c, d, v)) != 0) return rc;
+        } else if (strcmp(key, "grid") == 0) {
+            if ((rc = parse_grid(c, d, v)) != 0) return rc;
+        } else if (strcmp(key, "zip") == 0) {
+            if ((rc = parse_zip(c, d, v)) != 0) return rc;
+        } else if (strcmp(key, "exclude") == 0) {
+            if ((rc = parse_exclude(c, d, v)) != 0) return rc;
+        } else if (strcmp(key, "random") == 0) {
+            if ((rc = parse_random(c, d, v)) != 0) return rc;
+        } else if (strcmp(key, "repeats") == 0) {
+            if ((rc = parse_uint(c, v, "repeats", 1000000, &u)) != 0) return rc;
+            if (u == 0) return fail(c, v, HS_ERR_VALUE, "repeats must be >= 1");
+            d->repeats = (size_t)u;
+        } else if (strcmp(key, "metric") == 0) {
+            const char *s = scalar(v);
+            if (s && strcmp(s, "val_mae") == 0) d->metric = SWEEPCFG_METRIC_VAL_MAE;
+            else if (s && strcmp(s, "val_loss") == 0) d->metric = SWEEPCFG_METRIC_VAL_LOSS;
+            else
+                return fail(c, v, HS_ERR_VALUE, "metric: expected val_mae or val_loss, got %s%s%s",
+                            s ? "'" : type_word(v), s ? s : "", s ? "'" : "");
+        } else if (strcmp(key, "max_failures") == 0) {
+            const char *s = scalar(v);
+            if (s && strcmp(s, "unlimited") == 0) {
+                d->max_failures = 0;
+            } else {
+                if ((rc = parse_uint(c, v, "max_failures", 1000000000, &u)) != 0) return rc;
+                if (u == 0)
+                    return fail(c, v, HS_ERR_VALUE,
+                                "max_failures must be >= 1 (or 'unlimited', the default)");
+                d->max_failures = (size_t)u;
+            }
+        } else if (strcmp(key, "output") == 0) {
+            if ((rc = parse_string(c, v, "output", d->output, sizeof d->output)) != 0) return rc;
+            have_output = 1;
+        } else {
+            return fail_unknown_key(c, k, "the sweep file", keys, nkeys);
+        }
+    }
+    if (!data)
+        return fail(c, root, HS_ERR_VALUE, "missing 'data' (the dataset: data: {path: x.h5})");
+    if (!d->name[0]) default_name(c->file, d->name, sizeof d->name);
+    if (!have_output) snprintf(d->output, sizeof d->output, "runs/%s", d->name);
+    /* the trial count before exclusion must stay sane */
+    double total = (double)d->repeats * (d->random.samples ? (double)d->random.samples : 1.0);
+    for (size_t a = 0; a < d->n_axes; a++) total *= (double)d->axes[a].n_values;
+    if (total > 10000000.0)
+        return fail(c, root, HS_ERR_VALUE, "the sweep has %.0f trials (limit 10,000,000)", total);
+    return 0;
+}
+
+int sweepcfg_load(sweep_def *def, const char *path, hs_error *err) {
+    memset(def, 0, sizeof *def);
+    hs_error_clear(err);
+    snprintf(def->file, sizeof def->file, "%s", path);
+    hparams_default(&def->base);
+    def->seed = 0;
+    def->repeats = 1;
+    def->metric = SWEEPCFG_METRIC_VAL_MAE;
+    def->max_failures = 0;
+    yaml_document_t doc;
+    int rc = load_doc(&doc, path, err);
+    if (rc) return rc;
+    pctx c = {&doc, path, err};
+    rc = parse_sweep(&c, def, yaml_document_get_root_node(&doc));
+    yaml_document_delete(&doc);
+    if (rc) {
+        sweepcfg_deinit(def);
+        return rc;
+    }
+    def->hash = sweepcfg_hash(def);
+    return 0;
+}
+
+int trialcfg_load(const char *path, hs_hparams *hp, char *data_path, size_t n, hs_error *err) {
+    hs_error_clear(err);
+    hparams_default(hp);
+    if (!data_path || n == 0)
+        return hs_error_set(err, HS_ERR_USAGE, path, 0, 0, "no buffer for the data path");
+    data_path[0] = '\0';
+    yaml_document_t doc;
+    int rc = load_doc(&doc, path, err);
+    if (rc) return rc;
+    pctx c = {&doc, path, err};
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    char given[4096];
+    const yaml_node_t *data = NULL;
+    if ((rc = check_map(&c, root, "the trial file")) != 0) goto done;
+    MAP_FOREACH(&c, root, pr) {
+        yaml_node_t *k = node_get(&c, pr->key), *v = node_get(&c, pr->value);
+        const char *key = scalar(k);
+        sweepcfg_param p = SWEEPCFG_CELL;
+        if (strcmp(key, "data") == 0) {
+            data = v;
+            char resolved[4096];
+            if ((rc = parse_data(&c, NULL, hp, v, 0, given, resolved, sizeof resolved)) != 0)
+                goto done;
+            if (strlen(resolved) >= n) {
+                rc = fail(&c, v, HS_ERR_VALUE, "data.path: resolved path too long");
+                goto done;
+            }
+            memcpy(data_path, resolved, strlen(resolved) + 1);
+        } else if (strcmp(key, "seed") == 0) {
+            uint64_t u;
+            if ((rc = parse_uint(&c, v, "seed", UINT64_MAX, &u)) != 0) goto done;
+            hp->seed = u;
+        } else if (sweepcfg_param_parse(key, &p) == 0) {
+            double x;
+            if (v->type != YAML_SCALAR_NODE) {
+                rc = fail(&c, v, HS_ERR_VALUE,
+                          "%s: a trial file takes single values, got %s (use a sweep file)",
+                          key, type_word(v));
+                goto done;
+            }
+            if ((rc = parse_value(&c, p, v, &x)) != 0) goto done;
+            sweepcfg_param_set(hp, p, x);
+        } else {
+            const char *names[SWEEPCFG_NPARAMS + 2];
+            for (int i = 0; i < SWEEPCFG_NPARAMS; i++) names[i] = PARAMS[i].name;
+            names[SWEEPCFG_NPARAMS] = "data";
+            names[SWEEPCFG_NPARAMS + 1] = "seed";
+            const char *s = suggest(key, names, SWEEPCFG_NPARAMS + 2);
+            if (s) rc = fail(&c, k, HS_ERR_FORMAT, "unknown key '%s' (did you mean '%s'?)", key, s);
+            else rc = fail(&c, k, HS_ERR_FORMAT, "unknown key '%s' in the trial file", key);
+            goto done;
+        }
+    }
+    if (!data) rc = fail(&c, root, HS_ERR_VALUE, "missing 'data' (the dataset path)");
+done:
+    yaml_document_delete(&doc);
+    if (rc) data_path[0] = '\0';
+    return rc;
+}

@@ -1,0 +1,240 @@
+/* expand: sweep_def -> trials, ids, seeds and the cost model (see expand.h). */
+#include "sweep/expand.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/rng.h"
+
+/* ==== ids ================================================================================== */
+
+static void fnv_text(uint64_t *h, const char *s) {
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        *h ^= *p;
+        *h *= UINT64_C(0x100000001b3);
+    }
+}
+
+uint64_t expand_id_hash(const hs_hparams *hp, size_t repeat) {
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    char buf[128], val[64];
+    for (int p = 0; p < SWEEPCFG_NPARAMS; p++) {
+        sweepcfg_param_format((sweepcfg_param)p, sweepcfg_param_get(hp, (sweepcfg_param)p), val,
+                              sizeof val);
+        snprintf(buf, sizeof buf, "%s=%s;", sweepcfg_param_name((sweepcfg_param)p), val);
+        fnv_text(&h, buf);
+    }
+    snprintf(buf, sizeof buf, "repeat=%zu;", repeat);
+    fnv_text(&h, buf);
+    return rng_mix64(h);
+}
+
+void expand_id_string(uint64_t h, char id[17]) {
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 16; i++) id[i] = hex[(h >> (60 - 4 * i)) & 0xf];
+    id[16] = '\0';
+}
+
+/* ==== cost ================================================================================= */
+
+size_t expand_train_windows(const hs_hparams *hp, size_t n_train_rows) {
+    if (hp->sequence_length == 0 || hp->sampling_rate == 0) return 0;
+    size_t span = (hp->sequence_length - 1) * hp->sampling_rate;
+    return n_train_rows > span ? n_train_rows - span : 0;
+}
+
+double expand_cost(const hs_hparams *hp, size_t n_train_windows) {
+    double H = (double)hp->units, T = (double)hp->sequence_length;
+    double F = EXPAND_COST_FEATURES, fwd = 0.0;
+    double layers = (double)(hp->layers ? hp->layers : 1);
+    if (hp->cell == HS_CELL_DENSE) {
+        /* Flatten(L*F) -> Dense(H) -> (layers-1) x Dense(H) -> Dense(1) */
+        fwd = 2.0 * H * T * F + (layers - 1.0) * 2.0 * H * H + 2.0 * H;
+    } else {
+        double G = hp->cell == HS_CELL_GRU ? 3.0 : 4.0;
+        double dir = hp->bidirectional ? 2.0 : 1.0, in = F;
+        for (size_t l = 0; l < (hp->layers ? hp->layers : 1); l++) {
+            /* per step and direction: G gate pre-activations of H from [x_t (in), h (H)] */
+            fwd += dir * T * 2.0 * G * H * (in + H);
+            in = dir * H;
+        }
+        fwd += 2.0 * in;  /* Dense(1) head on the last hidden state */
+    }
+    return 3.0 * fwd * (double)n_train_windows * (double)hp->epochs;
+}
+
+/* ==== expansion ============================================================================ */
+
+/* One random draw for distribution ds. */
+static double draw(const sweepcfg_dist *ds, rng *r) {
+    double x;
+    switch (ds->kind) {
+    case SWEEPCFG_DIST_UNIFORM:
+        x = ds->a + (ds->b - ds->a) * rng_uniform(r);
+        break;
+    case SWEEPCFG_DIST_LOG_UNIFORM:
+        x = exp(log(ds->a) + (log(ds->b) - log(ds->a)) * rng_uniform(r));
+        break;
+    case SWEEPCFG_DIST_INT:
+        return ds->a + (double)rng_below(r, (uint64_t)(ds->b - ds->a) + 1);
+    case SWEEPCFG_DIST_CHOICE:
+    default:
+        return ds->choices[rng_below(r, ds->n_choices)];
+    }
+    /* real parameters are stored as float: keep the half-open [a, b) after rounding */
+    float f = (float)x;
+    if ((double)f >= ds->b) f = nextafterf((float)ds->b, (float)ds->a);
+    if ((double)f < ds->a) f = (float)ds->a;
+    return (double)f;
+}
+
+static int excluded(const sweep_def *def, const hs_hparams *hp) {
+    for (size_t e = 0; e < def->n_excludes; e++) {
+        const sweepcfg_exclude *ex = &def->excludes[e];
+        int all = 1;
+        for (int p = 0; p < SWEEPCFG_NPARAMS && all; p++) {
+            if (!ex->n_vals[p]) continue;
+            double v = sweepcfg_param_get(hp, (sweepcfg_param)p);
+            int any = 0;
+            for (size_t i = 0; i < ex->n_vals[p] && !any; i++)
+                any = sweepcfg_param_equal((sweepcfg_param)p, v, ex->vals[p][i]);
+            all = any;
+        }
+        if (all) return 1;
+    }
+    return 0;
+}
+
+typedef struct id_ix {
+    uint64_t h;               /* id hash */
+    size_t i;                 /* position in the trial array */
+} id_ix;
+
+static int cmp_id(const void *a, const void *b) {
+    const id_ix *x = a, *y = b;
+    if (x->h != y->h) return x->h < y->h ? -1 : 1;
+    return x->i < y->i ? -1 : (x->i > y->i);
+}
+
+void expand_free(sweep_trial *t) { free(t); }
+
+int expand_trials(const sweep_def *def, size_t n_train_rows, sweep_trial **out, size_t *n_out,
+                  hs_error *err) {
+    *out = NULL;
+    *n_out = 0;
+    size_t points = 1;
+    for (size_t a = 0; a < def->n_axes; a++) points *= def->axes[a].n_values;
+    size_t samples = def->random.samples ? def->random.samples : 1;
+    size_t repeats = def->repeats ? def->repeats : 1;
+    size_t cap = points * samples * repeats; /* bounded by sweepcfg_load (10 million) */
+    sweep_trial *t = malloc((cap ? cap : 1) * sizeof *t);
+    uint64_t *hashes = malloc((cap ? cap : 1) * sizeof *hashes);
+    size_t *odo = calloc(def->n_axes + 1, sizeof *odo);
+    id_ix *ix = NULL;
+    int rc = 0;
+    if (!t || !hashes || !odo) {
+        rc = hs_error_set(err, HS_ERR_NOMEM, def->file, 0, 0, "out of memory expanding %zu trials",
+                          cap);
+        goto fail;
+    }
+    rng r;
+    rng_seed(&r, rng_mix64(def->seed ^ UINT64_C(0x72616e646f6d)));  /* "random" */
+    size_t n = 0;
+    for (size_t g = 0; g < points; g++) {
+        hs_hparams grid_hp = def->base;
+        for (size_t a = 0; a < def->n_axes; a++) {
+            const sweepcfg_axis *ax = &def->axes[a];
+            for (size_t k = 0; k < ax->n_params; k++)
+                sweepcfg_param_set(&grid_hp, ax->params[k], ax->values[odo[a] * ax->n_params + k]);
+        }
+        for (size_t s = 0; s < samples; s++) {
+            hs_hparams hp = grid_hp;
+            for (size_t d = 0; d < def->random.n_dists; d++)
+                sweepcfg_param_set(&hp, def->random.dists[d].param, draw(&def->random.dists[d], &r));
+            if (excluded(def, &hp)) continue;
+            for (size_t rep = 0; rep < repeats; rep++) {
+                sweep_trial *tr = &t[n];
+                uint64_t h = expand_id_hash(&hp, rep);
+                memset(tr, 0, sizeof *tr);  /* padding too: trials may be sent as bytes */
+                tr->hp = hp;
+                tr->hp.seed = rng_mix64(def->seed ^ h);
+                tr->repeat = rep;
+                expand_id_string(h, tr->id);
+                size_t rows = n_train_rows ? n_train_rows : EXPAND_NOMINAL_TRAIN_ROWS;
+                tr->cost = expand_cost(&tr->hp, expand_train_windows(&tr->hp, rows));
+                if (n_train_rows && expand_train_windows(&tr->hp, n_train_rows) == 0) {
+                    sweepcfg_param p = def->source[SWEEPCFG_SEQUENCE_LENGTH] != SWEEPCFG_SRC_DEFAULT
+                                           ? SWEEPCFG_SEQUENCE_LENGTH
+                                           : SWEEPCFG_SAMPLING_RATE;
+                    rc = hs_error_set(err, HS_ERR_VALUE, def->file, def->src_line[p],
+                                      def->src_col[p],
+                                      "sequence_length %zu x sampling_rate %zu does not fit the "
+                                      "%zu rows of the training split",
+                                      hp.sequence_length, hp.sampling_rate, n_train_rows);
+                    goto fail;
+                }
+                hashes[n] = h;
+                n++;
+            }
+        }
+        /* odometer: the last axis varies fastest */
+        for (size_t a = def->n_axes; a-- > 0;) {
+            if (++odo[a] < def->axes[a].n_values) break;
+            odo[a] = 0;
+        }
+    }
+    if (n == 0) {
+        long line = def->n_excludes ? def->excludes[0].line : 0;
+        long col = def->n_excludes ? def->excludes[0].col : 0;
+        rc = hs_error_set(err, HS_ERR_VALUE, def->file, line, col,
+                          "the sweep has no trial left: every combination is excluded");
+        goto fail;
+    }
+    /* drop repeated configurations (same id), keeping the first occurrence */
+    ix = malloc(n * sizeof *ix);
+    if (!ix) {
+        rc = hs_error_set(err, HS_ERR_NOMEM, def->file, 0, 0, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < n; i++) ix[i] = (id_ix){hashes[i], i};
+    qsort(ix, n, sizeof *ix, cmp_id);
+    unsigned char *dup = calloc(n, 1);  /* (n) 1 = a later copy of an earlier trial */
+    if (!dup) {
+        rc = hs_error_set(err, HS_ERR_NOMEM, def->file, 0, 0, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 1; i < n; i++)
+        if (ix[i].h == ix[i - 1].h) dup[ix[i].i] = 1;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!dup[i]) t[m++] = t[i];
+    free(dup);
+    free(ix);
+    free(hashes);
+    free(odo);
+    *out = t;
+    *n_out = m;
+    return 0;
+fail:
+    free(ix);
+    free(t);
+    free(hashes);
+    free(odo);
+    return rc;
+}
+
+size_t expand_swept(const sweep_trial *t, size_t n, sweepcfg_param *out) {
+    size_t k = 0;
+    for (int p = 0; p < SWEEPCFG_NPARAMS; p++) {
+        for (size_t i = 1; i < n; i++) {
+            if (!sweepcfg_param_equal((sweepcfg_param)p, sweepcfg_param_get(&t[0].hp, (sweepcfg_param)p),
+                                      sweepcfg_param_get(&t[i].hp, (sweepcfg_param)p))) {
+                out[k++] = (sweepcfg_param)p;
+                break;
+            }
+        }
+    }
+    return k;
+}

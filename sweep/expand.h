@@ -1,0 +1,72 @@
+/* expand: a validated sweep_def -> the list of trials to run.
+ *
+ * Order is deterministic: the Cartesian product of the grid axes (in file order, the first
+ * axis varying slowest, zip groups as one axis), then the random samples of each grid point,
+ * then the repeats (innermost). Excluded combinations are dropped; a configuration that
+ * occurs twice (e.g. two identical random choices) is kept once. Each trial's id is 16 hex
+ * chars of a 64-bit hash of its canonical resolved configuration (every hs_hparams field
+ * except the seed, plus the repeat index), and its seed is rng_mix64(sweep seed ^ id hash),
+ * so a trial's result depends on neither its position nor the rank that runs it. The cost
+ * model estimates training FLOPs for longest-first scheduling and the plan. Pure
+ * computation: no I/O, no MPI. */
+#ifndef HS_EXPAND_H
+#define HS_EXPAND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "io/hs_error.h"
+#include "io/sweepcfg.h"
+#include "model/hparams.h"
+
+/* Input features assumed by the cost model (the Jena set); costs are relative anyway. */
+#define EXPAND_COST_FEATURES 14
+
+/* Training-split rows assumed when the dataset's real count is unknown: Jena 2020 at
+ * 10-minute resolution has about 52,700 rows, half of them in the training split. */
+#define EXPAND_NOMINAL_TRAIN_ROWS 26000
+
+typedef struct sweep_trial {
+    hs_hparams hp;            /* resolved configuration; hp.seed is the trial seed */
+    size_t repeat;            /* repeat index in [0, repeats) */
+    char id[17];              /* 16 lowercase hex chars + NUL: hash of config + repeat */
+    double cost;              /* estimated training FLOPs (expand_cost) */
+} sweep_trial;
+
+/* Expand def into a malloc'ed array of trials (*out, *n_out; free with expand_free).
+ * n_train_rows: rows in the dataset's training split, used for the cost model and to reject
+ * windows longer than the split; 0 = unknown (costs use EXPAND_NOMINAL_TRAIN_ROWS and the
+ * window check is skipped). Returns 0, HS_ERR_VALUE when no trial is left (every
+ * combination excluded; located at the first exclude entry) or a trial's window does not
+ * fit the training split (located at the window parameter), or HS_ERR_NOMEM. On failure
+ * *out is NULL and *n_out 0. */
+int expand_trials(const sweep_def *def, size_t n_train_rows, sweep_trial **out, size_t *n_out,
+                  hs_error *err);
+
+/* Free an array from expand_trials. t may be NULL. */
+void expand_free(sweep_trial *t);
+
+/* Training windows of hp over a training split of n_train_rows rows (Keras >= 2.13):
+ * n_train_rows - (L-1)*r, or 0 when the split is too short. */
+size_t expand_train_windows(const hs_hparams *hp, size_t n_train_rows);
+
+/* Estimated FLOPs to train hp: 3 x (forward FLOPs per window) x windows x epochs, where the
+ * forward pass counts multiply-adds as 2 FLOPs: a recurrent layer costs 2*G*H*(I+H) per step
+ * and direction (G = 4 gates for LSTM, 3 for GRU; x2 when bidirectional, whose output of 2H
+ * feeds the next layer), dense flattens L*F inputs into H units then H->H per extra layer;
+ * plus the Dense(1) head. Backward is taken as twice the forward. Validation passes and
+ * early stopping are ignored: an upper bound proportional to the real work. */
+double expand_cost(const hs_hparams *hp, size_t n_train_windows);
+
+/* The 64-bit hash behind a trial id: FNV-1a over "name=value" of every parameter in
+ * sweepcfg_param order (sweepcfg_param_format) and "repeat=k", finalised with rng_mix64. */
+uint64_t expand_id_hash(const hs_hparams *hp, size_t repeat);
+
+/* Write h as 16 lowercase hex chars plus NUL into id. */
+void expand_id_string(uint64_t h, char id[17]);
+
+/* The parameters whose value differs between at least two of the n trials (the swept
+ * axes, in sweepcfg_param order) into out (room for SWEEPCFG_NPARAMS); returns how many. */
+size_t expand_swept(const sweep_trial *t, size_t n, sweepcfg_param *out);
+
+#endif
