@@ -21,5 +21,7 @@ int cmd_plan(int argc, char **argv);
 int cmd_prep(int argc, char **argv);
 /* hsweep baseline DATA.h5 (cmd_baseline.c) */
 int cmd_baseline(int argc, char **argv);
+/* `hsweep report DIR`: rebuild the result tables from the journal (sweep/cmd_report.c). */
+int cmd_report(int argc, char **argv);
 
 #endif

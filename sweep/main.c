@@ -8,6 +8,7 @@ const cmd_entry cmd_table[] = {
     {"plan", cmd_plan, "validate a sweep file and print its trials, costs and output directory"},
     {"prep", cmd_prep, "CSV (plain or .xz) -> normalised HDF5 dataset with Keras split"},
     {"baseline", cmd_baseline, "persistence (last value) MAE on the val and test windows"},
+    {"report", cmd_report, "rebuild and print the result tables of a sweep directory"},
     {NULL, NULL, NULL},
 };
 

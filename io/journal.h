@@ -1,0 +1,134 @@
+/* journal: the append-only JSON Lines journal of finished trials (DIR/journal.jsonl).
+ *
+ * One line per finished trial, written only by rank 0, each line flushed and fsynced before
+ * journal_append returns, so a finished trial is never lost. A line is one JSON object:
+ *
+ *   {"v":1,"id":"0123456789abcdef","repeat":0,"status":"ok","reason":"",
+ *    "hparams":{"cell":"lstm","units":32,...every hs_hparams field by name...,"seed":7},
+ *    "val_mae":2.41,"val_loss":9.8,"test_mae":2.55,"best_epoch":7,"epochs_run":10,
+ *    "wall_s":12.5,"rank":3,"n_params":9057,
+ *    "history":{"loss":[...],"mae":[...],"val_loss":[...],"val_mae":[...]}}
+ *
+ * Non-finite numbers (a diverged loss) are written as null and read back as NaN. Unknown
+ * keys are ignored on read (forward compatibility); missing or mistyped known keys are
+ * errors. Reading tolerates a truncated or corrupt LAST line (a crash mid-write) and reports
+ * it as a warning; a corrupt line before the last one is an error naming its line. When the
+ * same trial id appears more than once (a trial re-run after resume), the last complete
+ * record wins and the earlier ones are dropped (counted in journal_read_info.duplicates).
+ * journal_open_append repairs a bad last line before appending (moving its bytes to
+ * DIR/journal.jsonl.dropped) so new records never follow garbage, and takes a POSIX write
+ * lock so two sweeps cannot append to the same journal. No MPI here: the MPI layer sends
+ * records as journal_record_format lines and rank 0 parses and appends them. */
+#ifndef HS_JOURNAL_H
+#define HS_JOURNAL_H
+
+#include <stddef.h>
+
+#include "io/hs_error.h"
+#include "io/strbuf.h"
+#include "model/hparams.h"
+
+enum { JOURNAL_VERSION = 1 };   /* value of "v" in every record */
+#define JOURNAL_FILE "journal.jsonl"
+
+typedef enum journal_status {
+    JOURNAL_OK = 0,        /* trained to the end or early-stopped normally */
+    JOURNAL_DIVERGED = 1,  /* non-finite loss; metrics may be NaN */
+    JOURNAL_FAILED = 2     /* could not run (bad configuration for the data, OOM, ...) */
+} journal_status;
+
+typedef struct journal_epoch {
+    double loss;           /* mean training loss (MSE, target units^2) over the epoch */
+    double mae;            /* training MAE (target units) */
+    double val_loss;       /* validation MSE */
+    double val_mae;        /* validation MAE (target units) */
+} journal_epoch;
+
+typedef struct journal_record {
+    char id[17];           /* 16 lowercase hex chars + NUL: hash of config and repeat */
+    size_t repeat;         /* repeat index within the configuration, 0-based */
+    hs_hparams hp;         /* the full resolved configuration, including the trial seed */
+    journal_status status; /* outcome */
+    char reason[256];      /* one-line reason for diverged/failed, "" for ok */
+    double val_mae;        /* validation MAE at the best-val-loss weights (NaN if none) */
+    double val_loss;       /* validation loss (MSE) at the best weights (NaN if none) */
+    double test_mae;       /* test MAE at the best-val-loss weights (NaN if none) */
+    size_t best_epoch;     /* 1-based epoch of the best val_loss, 0 if none */
+    size_t epochs_run;     /* epochs actually trained */
+    double wall_s;         /* wall-clock seconds of the trial */
+    int rank;              /* MPI rank that trained it */
+    size_t n_params;       /* trainable parameters of the model */
+    journal_epoch *history;/* (n_history) per-epoch metrics, owned (malloc), may be NULL */
+    size_t n_history;      /* entries in history */
+} journal_record;
+
+typedef struct journal_read_info {
+    size_t lines;          /* non-empty lines seen */
+    size_t dropped_last;   /* 1 if a truncated/corrupt last line was skipped, else 0 */
+    long dropped_line;     /* 1-based line number of that line, 0 if none */
+    size_t duplicates;     /* earlier records replaced by a later one with the same id */
+    char warning[512];     /* one-line description of the skipped line, "" if none */
+} journal_read_info;
+
+typedef struct journal journal;   /* an open journal for appending (opaque) */
+
+/* ---- records --------------------------------------------------------------------------- */
+
+/* Zero r, set hparams_default and NaN metrics, status ok. */
+void journal_record_init(journal_record *r);
+
+/* Free r's history and re-init it. r may be NULL. */
+void journal_record_deinit(journal_record *r);
+
+/* Replace r's history with a copy of h[0..n). Returns 0 or HS_ERR_NOMEM (r unchanged). */
+int journal_record_set_history(journal_record *r, const journal_epoch *h, size_t n, hs_error *err);
+
+/* Deep copy src into dst (dst must not own a history; it is overwritten). 0 or HS_ERR_NOMEM. */
+int journal_record_copy(journal_record *dst, const journal_record *src, hs_error *err);
+
+/* Append r as one JSON object (no newline) to out. Returns 0, HS_ERR_VALUE if r->id is not
+ * 16 hex chars, HS_ERR_NOMEM. */
+int journal_record_format(const journal_record *r, strbuf *out, hs_error *err);
+
+/* Parse one line (without its newline) into r (initialised here; deinit it after use, also
+ * on failure). Returns 0 or HS_ERR_FORMAT/HS_ERR_NOMEM with the column in err->col. */
+int journal_record_parse(const char *line, size_t len, journal_record *r, hs_error *err);
+
+/* "ok", "diverged", "failed". */
+const char *journal_status_name(journal_status s);
+
+/* Parse a status name; 0 or -1. */
+int journal_parse_status(const char *s, journal_status *out);
+
+/* ---- appending ------------------------------------------------------------------------- */
+
+/* Open (creating dir and the file if needed) DIR/journal.jsonl for appending, after repairing
+ * a truncated or corrupt last line as described above. Returns NULL on failure with err set
+ * (HS_ERR_IO, or HS_ERR_STATE if another process holds the journal lock). Close with
+ * journal_close. */
+journal *journal_open_append(const char *dir, hs_error *err);
+
+/* Bytes removed from the end of the file by the repair at open (0 if none). */
+size_t journal_repaired_bytes(const journal *j);
+
+/* Append r as one line, then fflush+fsync. On a write error the file is truncated back to
+ * its previous length. Returns 0 or a negative hs_status. */
+int journal_append(journal *j, const journal_record *r, hs_error *err);
+
+/* Close the journal (releases the lock). j may be NULL. */
+void journal_close(journal *j);
+
+/* ---- reading --------------------------------------------------------------------------- */
+
+/* Read every complete record of the journal at path into *recs (owned: free with
+ * journal_records_free), *n records, in file order after dropping superseded duplicates.
+ * info (may be NULL) gets the warning counts. An empty file gives 0 records. Returns 0 or
+ * HS_ERR_IO (cannot read), HS_ERR_FORMAT (a corrupt line that is not the last one;
+ * err->file = path, err->line = its line), HS_ERR_NOMEM. */
+int journal_read(const char *path, journal_record **recs, size_t *n, journal_read_info *info,
+                 hs_error *err);
+
+/* Free an array of n records from journal_read. recs may be NULL. */
+void journal_records_free(journal_record *recs, size_t n);
+
+#endif

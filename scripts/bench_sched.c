@@ -1,0 +1,172 @@
+/* bench_sched: simulate the real scheduler (sweep/sched.c) on a large cluster, no MPI.
+ *
+ * P workers, N trials with heavy-tailed true durations; the scheduler sees only a noisy cost
+ * estimate, cost = duration * lognormal(0, noise). Event-driven: a min-heap of worker finish
+ * times; when a worker finishes it records the result and asks sched_next for the next trial,
+ * exactly as rank 0 does over MPI. Prints the makespan against the lower bound
+ * LB = max(total work / P, longest trial) for three orders: longest-first by the noisy cost
+ * model (what hsweep does), random order, and longest-first with perfect information.
+ * Also reports the scheduler's own CPU time per trial. A benchmark, not a test.
+ *
+ * usage: bench_sched [--ranks P] [--trials N] [--seeds K] [--noise S] */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "model/rng.h"
+#include "sweep/sched.h"
+
+typedef struct bench_event {
+    double t;             /* finish time of the worker's current trial */
+    int worker;           /* worker id */
+    size_t trial;         /* trial it runs */
+} bench_event;
+
+typedef struct bench_heap {
+    bench_event *a;       /* (cap) binary min-heap on (t, worker) */
+    size_t n;             /* events in the heap */
+} bench_heap;
+
+static int bench_less(const bench_event *x, const bench_event *y) {
+    return x->t < y->t || (x->t == y->t && x->worker < y->worker);
+}
+
+static void bench_push(bench_heap *h, bench_event e) {
+    size_t i = h->n++;
+    h->a[i] = e;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!bench_less(&h->a[i], &h->a[p])) break;
+        bench_event tmp = h->a[i];
+        h->a[i] = h->a[p];
+        h->a[p] = tmp;
+        i = p;
+    }
+}
+
+static bench_event bench_pop(bench_heap *h) {
+    bench_event top = h->a[0];
+    h->a[0] = h->a[--h->n];
+    size_t i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < h->n && bench_less(&h->a[l], &h->a[m])) m = l;
+        if (r < h->n && bench_less(&h->a[r], &h->a[m])) m = r;
+        if (m == i) break;
+        bench_event tmp = h->a[i];
+        h->a[i] = h->a[m];
+        h->a[m] = tmp;
+        i = m;
+    }
+    return top;
+}
+
+static double bench_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Run the scheduler with the given costs on P workers; true durations dur. Returns the
+ * makespan; *sched_s gets the CPU seconds spent inside sched_create/next/record. */
+static double bench_simulate(const double *dur, const double *cost, size_t n, int P, double *sched_s) {
+    double t0 = bench_now();
+    sched *s = sched_create(n, cost);
+    double in_sched = bench_now() - t0;
+    if (!s) { fprintf(stderr, "bench_sched: out of memory\n"); exit(1); }
+    bench_heap h = {malloc((size_t)P * sizeof(bench_event)), 0};
+    for (int w = 0; w < P; w++) {
+        t0 = bench_now();
+        size_t i = sched_next(s, w);
+        in_sched += bench_now() - t0;
+        if (i == SCHED_NONE) break;
+        bench_push(&h, (bench_event){dur[i], w, i});
+    }
+    double makespan = 0.0;
+    while (h.n > 0) {
+        bench_event e = bench_pop(&h);
+        makespan = e.t;
+        t0 = bench_now();
+        sched_record(s, e.trial, 1);
+        size_t j = sched_next(s, e.worker);
+        in_sched += bench_now() - t0;
+        if (j != SCHED_NONE) bench_push(&h, (bench_event){e.t + dur[j], e.worker, j});
+    }
+    if (!sched_finished(s) || sched_done(s) != n) { fprintf(stderr, "bench_sched: trials lost\n"); exit(1); }
+    sched_free(s);
+    free(h.a);
+    *sched_s = in_sched;
+    return makespan;
+}
+
+typedef enum bench_dist { BENCH_LOGNORMAL, BENCH_PARETO } bench_dist;
+
+static double bench_draw(rng *r, bench_dist d, double param) {
+    if (d == BENCH_LOGNORMAL) return exp(param * rng_normal(r));
+    /* Pareto(x_m = 1, alpha): inverse CDF */
+    return pow(1.0 - rng_uniform(r), -1.0 / param);
+}
+
+int main(int argc, char **argv) {
+    int P = 1024;
+    size_t N = 10000;
+    int seeds = 3;
+    double noise = 0.3;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--ranks") == 0 && i + 1 < argc) P = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--trials") == 0 && i + 1 < argc) N = (size_t)strtoull(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--seeds") == 0 && i + 1 < argc) seeds = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--noise") == 0 && i + 1 < argc) noise = atof(argv[++i]);
+        else {
+            fprintf(stderr, "usage: bench_sched [--ranks P] [--trials N] [--seeds K] [--noise S]\n");
+            return 2;
+        }
+    }
+    if (P < 1 || N < 1 || seeds < 1 || !(noise >= 0.0)) { fprintf(stderr, "bench_sched: bad arguments\n"); return 2; }
+    const struct { bench_dist d; double param; const char *name; } dists[] = {
+        {BENCH_LOGNORMAL, 1.0, "lognormal(sigma=1)"},
+        {BENCH_PARETO, 1.5, "pareto(alpha=1.5)"},
+        {BENCH_PARETO, 2.0, "pareto(alpha=2)"},
+    };
+    printf("bench_sched: P=%d ranks, N=%zu trials, cost = duration * lognormal(0, %.2f)\n", P, N, noise);
+    printf("%-20s %4s %10s %10s %10s | %9s %9s %9s | %8s\n", "durations", "seed", "total/P", "longest",
+           "LB", "hsweep", "random", "perfect", "us/trial");
+    double *dur = malloc(N * sizeof *dur), *cost = malloc(N * sizeof *cost);
+    double worst = 0.0;
+    for (size_t d = 0; d < sizeof dists / sizeof dists[0]; d++) {
+        double sum_ratio[3] = {0, 0, 0};
+        for (int seed = 1; seed <= seeds; seed++) {
+            rng r;
+            rng_seed(&r, (uint64_t)seed * 1000003u + d);
+            double total = 0.0, longest = 0.0;
+            for (size_t i = 0; i < N; i++) {
+                dur[i] = bench_draw(&r, dists[d].d, dists[d].param);
+                total += dur[i];
+                if (dur[i] > longest) longest = dur[i];
+            }
+            double lb = fmax(total / P, longest);
+            double ratio[3], sched_s = 0.0, tmp;
+            /* hsweep: longest first by a noisy cost model */
+            for (size_t i = 0; i < N; i++) cost[i] = dur[i] * exp(noise * rng_normal(&r));
+            ratio[0] = bench_simulate(dur, cost, N, P, &sched_s) / lb;
+            /* random order: costs carry no information */
+            for (size_t i = 0; i < N; i++) cost[i] = rng_uniform(&r);
+            ratio[1] = bench_simulate(dur, cost, N, P, &tmp) / lb;
+            /* perfect-information LPT */
+            ratio[2] = bench_simulate(dur, dur, N, P, &tmp) / lb;
+            for (int k = 0; k < 3; k++) sum_ratio[k] += ratio[k];
+            if (ratio[0] > worst) worst = ratio[0];
+            printf("%-20s %4d %10.2f %10.2f %10.2f | %9.4f %9.4f %9.4f | %8.3f\n", dists[d].name, seed,
+                   total / P, longest, lb, ratio[0], ratio[1], ratio[2], 1e6 * sched_s / (double)N);
+        }
+        printf("%-20s %4s %10s %10s %10s | %9.4f %9.4f %9.4f |\n", dists[d].name, "mean", "", "", "",
+               sum_ratio[0] / seeds, sum_ratio[1] / seeds, sum_ratio[2] / seeds);
+    }
+    printf("worst hsweep makespan / lower bound: %.4f (goal <= 1.05)\n", worst);
+    free(dur);
+    free(cost);
+    return 0;
+}
