@@ -584,11 +584,12 @@ static int add_axis(const pctx *c, sweep_def *d, const yaml_node_t *at, size_t k
     return 0;
 }
 
-/* A parameter under fixed/data/grid: a single scalar is fixed (grid: a one-value axis). */
+/* A parameter under fixed (as_grid 0: one value) or grid (as_grid 1: an axis; a scalar is a
+ * one-value axis). */
 static int set_param(const pctx *c, sweep_def *d, sweepcfg_param p, const yaml_node_t *kn,
                      const yaml_node_t *vn, int as_grid) {
     int rc;
-    if (!as_grid || vn->type == YAML_SCALAR_NODE) {
+    if (!as_grid) {
         if (vn->type != YAML_SCALAR_NODE)
             return fail(c, vn, HS_ERR_VALUE,
                         "fixed: %s takes a single value, got %s (sweep it under grid:)",
@@ -661,7 +662,8 @@ static int parse_data(const pctx *c, sweep_def *d, hs_hparams *hp, const yaml_no
             if (sweepcfg_param_parse(scalar(k), &p) != 0 || !is_data_param(p))
                 return fail_unknown_key(c, k, "data", keys, 5);
             if (sweep) {
-                if ((rc = set_param(c, d, p, k, v, 1)) != 0) return rc;
+                /* a single value is fixed, a list or axis map is swept */
+                if ((rc = set_param(c, d, p, k, v, v->type != YAML_SCALAR_NODE)) != 0) return rc;
             } else {
                 double x;
                 if ((rc = parse_value(c, p, v, &x)) != 0) return rc;
@@ -914,9 +916,12 @@ static int load_doc(yaml_document_t *doc, const char *path, hs_error *err) {
     int rc = 0;
     if (!yaml_parser_load(&parser, doc)) {
         long line = (long)parser.problem_mark.line + 1, col = (long)parser.problem_mark.column + 1;
-        rc = hs_error_set(err, HS_ERR_FORMAT, path, line, col, "YAML syntax error: %s%s%s",
-                          parser.problem ? parser.problem : "unknown problem",
-                          parser.context ? " " : "", parser.context ? parser.context : "");
+        char ctx[256] = "";
+        if (parser.context)
+            snprintf(ctx, sizeof ctx, " %s started at %ld:%ld", parser.context,
+                     (long)parser.context_mark.line + 1, (long)parser.context_mark.column + 1);
+        rc = hs_error_set(err, HS_ERR_FORMAT, path, line, col, "YAML syntax error: %s%s",
+                          parser.problem ? parser.problem : "unknown problem", ctx);
     } else if (!yaml_document_get_root_node(doc)) {
         yaml_document_delete(doc);
         rc = hs_error_set(err, HS_ERR_FORMAT, path, 1, 1, "empty file: expected a map");

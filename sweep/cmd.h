@@ -15,15 +15,18 @@ typedef struct cmd_entry {
 /* The table of subcommands, terminated by an entry with name NULL (defined in main.c). */
 extern const cmd_entry cmd_table[];
 
+/* `hsweep plan [--json] SWEEP.yaml`: validate and expand a sweep, print its trials (cmd_plan.c). */
+int cmd_plan(int argc, char **argv);
 /* hsweep prep IN.csv[.xz] -o OUT.h5 (cmd_prep.c) */
 int cmd_prep(int argc, char **argv);
 /* hsweep baseline DATA.h5 (cmd_baseline.c) */
 int cmd_baseline(int argc, char **argv);
-/* hsweep train DATA.h5 [flags]: train one configuration (cmd_train.c). */
-int cmd_train(int argc, char **argv);
-/* `hsweep plan [--json] SWEEP.yaml`: validate and expand a sweep, print its trials (cmd_plan.c). */
-int cmd_plan(int argc, char **argv);
 /* `hsweep report DIR`: rebuild the result tables from the journal (sweep/cmd_report.c). */
 int cmd_report(int argc, char **argv);
+
+/* hsweep train DATA.h5 [flags]: train one configuration (cmd_train.c). */
+int cmd_train(int argc, char **argv);
+/* `mpirun -n P hsweep run SWEEP.yaml`: run a sweep (run.c). */
+int cmd_run(int argc, char **argv);
 
 #endif

@@ -157,6 +157,7 @@ int expand_trials(const sweep_def *def, size_t n_train_rows, sweep_trial **out, 
             for (size_t rep = 0; rep < repeats; rep++) {
                 sweep_trial *tr = &t[n];
                 uint64_t h = expand_id_hash(&hp, rep);
+                memset(tr, 0, sizeof *tr);  /* padding too: trials may be sent as bytes */
                 tr->hp = hp;
                 tr->hp.seed = rng_mix64(def->seed ^ h);
                 tr->repeat = rep;

@@ -27,30 +27,24 @@ int shmdata_open(shmdata *sd, const char *path, MPI_Comm comm, hs_error *err) {
     memset(sd, 0, sizeof *sd);
     sd->node = MPI_COMM_NULL;
     sd->win = MPI_WIN_NULL;
-    int rc = h5data_load_meta(&sd->ds, path, err);
-    rc = agree(rc, err, comm);
+    int rc = agree(h5data_load_meta(&sd->ds, path, err), err, comm);
     if (rc) goto fail;
 
     MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &sd->node);
     MPI_Comm_rank(sd->node, &sd->node_rank);
     MPI_Comm_size(sd->node, &sd->node_size);
 
+    /* sizes were validated by h5data_load_meta; check the byte count cannot overflow */
     size_t N = sd->ds.n_rows, F = sd->ds.n_features;
+    if (N > SIZE_MAX / 8 / (F + 2)) {
+        rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "dataset size overflows");
+        goto fail; /* same outcome on every rank: N and F come from the same file */
+    }
     /* layout: time (N) int64 first for alignment, then x (N,F) float, then y (N) float */
     size_t bytes = N * sizeof(int64_t) + N * F * sizeof(float) + N * sizeof(float);
-    if (F != 0 && (N * F) / F != N) {
-        rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "dataset size overflows");
-        goto fail_agree;
-    }
     void *base = NULL;
     MPI_Aint mysize = sd->node_rank == 0 ? (MPI_Aint)bytes : 0;
-    int mrc = MPI_Win_allocate_shared(mysize, 1, MPI_INFO_NULL, sd->node, &base, &sd->win);
-    if (mrc != MPI_SUCCESS) {
-        rc = hs_error_set(err, HS_ERR_MPI, path, 0, 0,
-                          "cannot allocate %zu bytes of node shared memory", bytes);
-        sd->win = MPI_WIN_NULL;
-        goto fail_agree;
-    }
+    MPI_Win_allocate_shared(mysize, 1, MPI_INFO_NULL, sd->node, &base, &sd->win);
     MPI_Aint qsize = 0;
     int disp = 0;
     MPI_Win_shared_query(sd->win, 0, &qsize, &disp, &base);
@@ -58,10 +52,10 @@ int shmdata_open(shmdata *sd, const char *path, MPI_Comm comm, hs_error *err) {
     int64_t *time = (int64_t *)base;
     float *x = (float *)(time + N);
     float *y = x + N * F;
+    rc = 0;
     if (sd->node_rank == 0) rc = h5data_read_arrays(path, x, y, time, N, F, err);
-    /* the leader's read must be visible to every rank of the node before anyone reads */
+    /* the leader's writes must be visible to every rank of the node before anyone reads */
     MPI_Win_fence(0, sd->win);
-fail_agree:
     rc = agree(rc, err, comm);
     if (rc) goto fail;
     sd->ds.x = x;

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# test_cli_plan: `hsweep plan` on generated sweeps and on every example in configs/.
+# $1 = hsweep binary, $2 = scratch directory. Exits non-zero on the first failure.
+set -u
+HSWEEP=$1
+DIR=$2
+SRC=${HSWEEP_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
+rm -rf "$DIR" && mkdir -p "$DIR/configs" "$DIR/data" || exit 1
+cd "$DIR" || exit 1
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# A small dataset in the `hsweep prep` layout (real HDF5 when h5py is available, so the test
+# also holds once plan reads the dataset's metadata; sweepcfg itself only needs the file).
+make_h5() {
+    if /usr/bin/python3 -c 'import h5py, numpy' 2>/dev/null; then
+        /usr/bin/python3 - "$1" <<'PY' || return 1
+import sys, h5py, numpy as np
+n, f = 4000, 14
+rng = np.random.default_rng(0)
+with h5py.File(sys.argv[1], "w") as h:
+    h["features"] = rng.standard_normal((n, f)).astype(np.float32)
+    h["target"] = rng.standard_normal(n).astype(np.float32)
+    h["time"] = (np.arange(n, dtype=np.int64) * 600)
+    a = h.attrs
+    a["format"] = "hsweep-dataset"; a["format_version"] = 1
+    a["feature_names"] = [("f%d" % i).encode() for i in range(f)]
+    a["target_name"] = "T (degC)"
+    a["mean"] = np.zeros(f); a["std"] = np.ones(f)
+    a["n_train"] = np.int64(n // 2); a["n_val"] = np.int64(n // 4)
+    a["n_test"] = np.int64(n - n // 2 - n // 4)
+    a["source_file"] = "generated"; a["source_sha256"] = "0" * 64
+    a["cleaning_log"] = ""; a["created_by"] = "test_cli_plan"
+PY
+    else
+        : > "$1"
+    fi
+}
+
+make_h5 data/jena2020.h5 || fail "cannot make the dataset"
+cp data/jena2020.h5 data/jena_climate_2009_2016.h5
+cp data/jena2020.h5 configs/tiny.h5
+cp "$SRC"/configs/*.yaml configs/ || fail "no configs in $SRC/configs"
+
+# --help and usage
+"$HSWEEP" plan --help | grep -q "usage: hsweep plan" || fail "--help"
+"$HSWEEP" plan >/dev/null 2>&1; [ $? -eq 2 ] || fail "no argument must exit 2"
+"$HSWEEP" plan --bogus x.yaml >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown flag must exit 2"
+
+# every shipped example validates
+for f in default book random zip_exclude tiny; do
+    "$HSWEEP" plan "configs/$f.yaml" > "plan_$f.txt" 2> "plan_$f.err" ||
+        fail "configs/$f.yaml: $(cat "plan_$f.err")"
+done
+grep -q "^16 trials" plan_default.txt || fail "default.yaml must have 16 trials"
+grep -q "^4 trials" plan_tiny.txt || fail "tiny.yaml must have 4 trials"
+grep -q "^output runs/tiny" plan_tiny.txt || fail "output directory"
+grep -Eq "hash [0-9a-f]{16}" plan_tiny.txt || fail "sweep hash"
+grep -q "swept: cell learning_rate" plan_tiny.txt || fail "swept axes"
+
+# a generated sweep: 3 x 3 grid x 2 repeats, one excluded point
+cat > gen.yaml <<'Y'
+name: gen
+data: {path: data/jena2020.h5, sequence_length: 8, sampling_rate: 2, horizon: 3}
+grid:
+  units: [4, 8, 16]
+  cell: [gru, lstm, dense]
+exclude:
+  - {units: 16, cell: dense}
+repeats: 2
+Y
+"$HSWEEP" plan gen.yaml > gen.txt || fail "plan gen.yaml"
+grep -q "^16 trials" gen.txt || fail "gen: expected 16 trials, got: $(tail -1 gen.txt)"
+"$HSWEEP" plan --json gen.yaml > gen.json || fail "plan --json"
+grep -q '"n_trials":16' gen.json || fail "json count"
+if /usr/bin/python3 -c 'import json' 2>/dev/null; then
+    /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["trials"])==16 and d["swept"]==["cell","units"], d["swept"]' gen.json ||
+        fail "json does not parse or is wrong"
+fi
+# same sweep, reformatted: same hash
+sed -e 's/\[4, 8, 16\]/[4,8,16]  # comment/' gen.yaml > gen2.yaml
+h1=$(grep -Eo 'hash [0-9a-f]{16}' gen.txt)
+h2=$("$HSWEEP" plan gen2.yaml | grep -Eo 'hash [0-9a-f]{16}')
+[ "$h1" = "$h2" ] || fail "reformatting changed the hash ($h1 vs $h2)"
+
+# errors: exit 1 with file:line:col
+cat > bad.yaml <<'Y'
+data: {path: data/jena2020.h5}
+grid:
+  units: [16]
+  dropuot: [0.1]
+Y
+"$HSWEEP" plan bad.yaml > /dev/null 2> bad.err; rc=$?
+[ $rc -eq 1 ] || fail "bad.yaml: exit $rc"
+grep -q "bad.yaml:4:3: unknown key 'dropuot' (did you mean 'dropout'?)" bad.err ||
+    fail "bad.yaml message: $(cat bad.err)"
+
+printf 'data: {path: data/jena2020.h5}\ngrid:\n  units: [16, 32\n  cell: [gru]\n' > syntax.yaml
+"$HSWEEP" plan syntax.yaml > /dev/null 2> syntax.err; rc=$?
+[ $rc -eq 1 ] || fail "syntax.yaml: exit $rc"
+grep -Eq "syntax.yaml:[0-9]+:[0-9]+: YAML syntax error" syntax.err || fail "syntax: $(cat syntax.err)"
+
+printf 'data: {path: missing.h5}\n' > nodata.yaml
+"$HSWEEP" plan nodata.yaml > /dev/null 2> nodata.err; rc=$?
+[ $rc -eq 1 ] || fail "missing dataset: exit $rc"
+grep -q "nodata.yaml:1:14: dataset 'missing.h5' not found" nodata.err || fail "nodata: $(cat nodata.err)"
+
+"$HSWEEP" plan does_not_exist.yaml > /dev/null 2>&1; [ $? -eq 1 ] || fail "missing sweep file"
+echo "test_cli_plan: ok"
