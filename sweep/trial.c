@@ -27,7 +27,10 @@ static double trial_now(void) {
 }
 
 static int trial_stop_requested(const trial_hooks *hooks) {
-    return hooks && hooks->stop && *hooks->stop != 0;
+    if (!hooks) return 0;
+    /* a batch boundary: let the caller service its duties (MPI messages) first */
+    if (hooks->on_batch) hooks->on_batch(hooks->ctx);
+    return hooks->stop && *hooks->stop != 0;
 }
 
 /* a*b without overflow into *out; returns 0 or -1. */

@@ -71,6 +71,10 @@ typedef struct trial_hooks {
      * Returning non-zero stops the trial with status TRIAL_STOPPED. May be NULL. */
     int (*on_epoch)(const trial_progress *p, void *ctx);
     void *ctx;                /* passed to on_epoch, not touched by trial_run */
+    /* Called at every batch boundary (training and evaluation), before the stop flag is
+     * read, with ctx: lets rank 0 answer MPI messages while it trains. Must be cheap and
+     * must not touch the trial. May be NULL. */
+    void (*on_batch)(void *ctx);
     volatile int *stop;       /* if not NULL, checked at every batch boundary (training and
                                  evaluation); when *stop != 0 the trial ends with status
                                  TRIAL_STOPPED, discarding the unfinished epoch */
