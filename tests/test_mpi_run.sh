@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# test_mpi_run: `mpirun -n 3 hsweep run` end to end on a tiny generated dataset.
+# usage: test_mpi_run.sh HSWEEP_BINARY SCRATCH_DIR
+# Covers: a 3-rank sweep with a failing trial among good ones; results bit-identical to a
+# 1-rank run of the same sweep (whichever rank trains a trial); resume (nothing reruns);
+# a changed sweep refused without --restart and accepted with it (old journal kept);
+# max_failures stopping cleanly; resume after
+# kill -9 of the whole mpirun process group (no finished trial reruns, the table is complete).
+set -u
+HSWEEP=$1
+DIR=$2
+PY=/usr/bin/python3
+rm -rf "$DIR" && mkdir -p "$DIR" || exit 1
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+MPIRUN=(mpirun --oversubscribe --bind-to none)
+fails=0
+fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+
+# ---- dataset: 6,400 rows of a noisy daily cycle, three features -------------------------
+$PY - "$DIR/tiny.csv" <<'PYEOF' || fail "generate csv"
+import math, sys, datetime
+t0 = datetime.datetime(2020, 1, 1, 0, 10)
+with open(sys.argv[1], "w") as f:
+    f.write("Date Time,p (mbar),T (degC),rh (%)\n")
+    for i in range(6400):
+        ts = (t0 + datetime.timedelta(minutes=10 * i)).strftime("%d.%m.%Y %H:%M:%S")
+        ph = 2 * math.pi * i / 144
+        noise = ((i * 7919) % 101) / 100.0 - 0.5
+        f.write(f"{ts},{1000 + 5 * math.cos(ph):.2f},{5 + 4 * math.sin(ph) + 0.3 * noise:.2f},"
+                f"{70 + 10 * math.cos(ph + 1):.2f}\n")
+PYEOF
+"$HSWEEP" prep "$DIR/tiny.csv" -o "$DIR/tiny.h5" --features "p (mbar),T (degC),rh (%)" \
+    --quiet || fail "prep"
+
+# write_sweep FILE NAME OUTPUT EXTRA_YAML: cell x learning rate (4 good trials) plus one
+# trial with sequence_length 800, which fits the 3,200-row training split but leaves no
+# test window, so trial_run refuses it: recorded as failed, the sweep goes on.
+write_sweep() {
+    cat >"$1" <<YEOF
+name: $2
+seed: 3
+data:
+  path: tiny.h5
+  sampling_rate: 1
+  horizon: 2
+  batch_size: 32
+fixed:
+  epochs: 2
+  units: 4
+grid:
+  sequence_length: [8, 800]
+  cell: [gru, lstm]
+  learning_rate: [1e-3, 1e-2]
+exclude:
+  - {sequence_length: 800, cell: lstm}
+  - {sequence_length: 800, learning_rate: 1e-2}
+output: $3
+$4
+YEOF
+}
+
+# journal_check DIR N: the journal has N records with distinct ids; prints status counts
+journal_check() {
+    $PY - "$1/journal.jsonl" "$2" <<'PYEOF'
+import json, sys, collections
+recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+ids = [r["id"] for r in recs]
+assert len(ids) == len(set(ids)), f"a trial ran twice: {collections.Counter(ids).most_common(2)}"
+assert len(recs) == int(sys.argv[2]), f"{len(recs)} records, want {sys.argv[2]}"
+c = collections.Counter(r["status"] for r in recs)
+print(" ".join(f"{k}={v}" for k, v in sorted(c.items())))
+PYEOF
+}
+
+# ---- 1. three ranks, one failing trial among four good ones ------------------------------
+write_sweep "$DIR/s.yaml" grid "$DIR/out3" ""
+"${MPIRUN[@]}" -n 3 "$HSWEEP" run "$DIR/s.yaml" >"$DIR/run3.out" 2>"$DIR/run3.err"
+rc=$?
+[ "$rc" -eq 0 ] || fail "3-rank run: exit $rc: $(tail -5 "$DIR/run3.err")"
+st=$(journal_check "$DIR/out3" 5) || fail "3-rank journal: $st"
+[ "$st" = "failed=1 ok=4" ] || fail "3-rank statuses: '$st', want 'failed=1 ok=4'"
+for f in results.csv results.md summary.md metadata.json status.json; do
+    [ -s "$DIR/out3/$f" ] || fail "3-rank run: no $f"
+done
+ls "$DIR/out3" | grep -q '\.tmp' && fail "temporary files left in out3"
+grep -q '"state":"finished"' "$DIR/out3/status.json" || fail "status.json not finished"
+grep -q 'failed' "$DIR/out3/results.md" || fail "results.md lacks the failed trial"
+grep -q '^| 1 |' "$DIR/run3.out" || fail "ranked table not printed: $(head -5 "$DIR/run3.out")"
+$PY - "$DIR/out3/journal.jsonl" <<'PYEOF' || fail "failed record"
+import json, sys
+for r in map(json.loads, open(sys.argv[1])):
+    if r["status"] == "failed":
+        assert "test split has no complete window" in r["reason"], r["reason"]
+        assert r["hparams"]["sequence_length"] == 800
+PYEOF
+
+# ---- 2. one rank gives bit-identical results per trial id -------------------------------
+"${MPIRUN[@]}" -n 1 "$HSWEEP" run "$DIR/s.yaml" --output "$DIR/out1" >/dev/null 2>"$DIR/run1.err" ||
+    fail "1-rank run: $(tail -3 "$DIR/run1.err")"
+$PY - "$DIR/out3/journal.jsonl" "$DIR/out1/journal.jsonl" <<'PYEOF' || fail "rank independence"
+import json, sys
+a = {r["id"]: r for r in map(json.loads, open(sys.argv[1]))}
+b = {r["id"]: r for r in map(json.loads, open(sys.argv[2]))}
+assert a.keys() == b.keys(), "different trials"
+ranks = set()
+for k in a:
+    ranks.add(a[k]["rank"])
+    for f in ("val_mae", "test_mae", "val_loss", "history", "status", "best_epoch"):
+        assert a[k][f] == b[k][f], f"trial {k}: {f} differs: {a[k][f]} vs {b[k][f]}"
+assert len(ranks) >= 2, f"3-rank run used ranks {ranks} only"
+PYEOF
+
+# ---- 3. resume: nothing reruns ----------------------------------------------------------
+"${MPIRUN[@]}" -n 3 "$HSWEEP" run "$DIR/s.yaml" >"$DIR/again.out" 2>"$DIR/again.err" ||
+    fail "resume run: $(tail -3 "$DIR/again.err")"
+grep -q "5 of 5 trials already finished" "$DIR/again.err" || fail "resume not reported"
+grep -q "^0 trials finished in this run" "$DIR/again.out" || fail "resume reran trials"
+journal_check "$DIR/out3" 5 >/dev/null || fail "journal changed on resume"
+
+# ---- 4. a changed sweep is refused, --restart accepts it and keeps the old journal -------
+write_sweep "$DIR/s2.yaml" grid "$DIR/out3" "repeats: 2"
+"${MPIRUN[@]}" -n 2 "$HSWEEP" run "$DIR/s2.yaml" >/dev/null 2>"$DIR/changed.err"
+rc=$?
+[ "$rc" -ne 0 ] || fail "changed sweep accepted"
+grep -q "different sweep.*--restart" "$DIR/changed.err" || fail "changed sweep message: $(cat "$DIR/changed.err")"
+"${MPIRUN[@]}" -n 2 "$HSWEEP" run "$DIR/s2.yaml" --restart >/dev/null 2>"$DIR/restart.err" ||
+    fail "--restart: $(tail -3 "$DIR/restart.err")"
+journal_check "$DIR/out3" 10 >/dev/null || fail "--restart journal"
+ls "$DIR"/out3/journal.jsonl.2* >/dev/null 2>&1 || fail "old journal not kept"
+
+# ---- 5. max_failures stops cleanly ------------------------------------------------------
+write_sweep "$DIR/mf.yaml" mf "$DIR/outmf" "max_failures: 1"
+"${MPIRUN[@]}" -n 2 "$HSWEEP" run "$DIR/mf.yaml" >/dev/null 2>"$DIR/mf.err"
+rc=$?
+[ "$rc" -eq 1 ] || fail "max_failures: exit $rc, want 1"
+grep -q "max_failures 1" "$DIR/mf.err" || fail "max_failures message: $(tail -3 "$DIR/mf.err")"
+$PY -c "import json,sys; [json.loads(l) for l in open(sys.argv[1])]" "$DIR/outmf/journal.jsonl" ||
+    fail "journal after max_failures"
+
+# ---- 6. kill -9 of mpirun mid-sweep, then resume ----------------------------------------
+cat >"$DIR/k.yaml" <<YEOF
+name: kill
+seed: 5
+data: {path: tiny.h5, sequence_length: 24, sampling_rate: 1, horizon: 2, batch_size: 16}
+fixed: {epochs: 3, units: 8}
+grid:
+  cell: [gru, lstm]
+  learning_rate: [1e-3, 2e-3, 3e-3, 4e-3, 5e-3]
+output: $DIR/outk
+YEOF
+setsid "${MPIRUN[@]}" -n 3 "$HSWEEP" run "$DIR/k.yaml" >"$DIR/k1.out" 2>"$DIR/k1.err" &
+pid=$!
+for _ in $(seq 1 600); do
+    n=$(cat "$DIR/outk/journal.jsonl" 2>/dev/null | wc -l)
+    [ "$n" -ge 2 ] && break
+    sleep 0.1
+done
+kill -9 -- -"$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+sleep 0.5
+before=$(wc -l <"$DIR/outk/journal.jsonl")
+[ "$before" -ge 2 ] && [ "$before" -lt 10 ] || fail "kill -9 came too late or too early ($before records)"
+"${MPIRUN[@]}" -n 3 "$HSWEEP" run "$DIR/k.yaml" >"$DIR/k2.out" 2>"$DIR/k2.err" ||
+    fail "resume after kill -9: $(tail -3 "$DIR/k2.err")"
+journal_check "$DIR/outk" 10 >/dev/null || fail "after kill -9 + resume: $(journal_check "$DIR/outk" 10 2>&1 | tail -1)"
+rows=$(($(wc -l <"$DIR/outk/results.csv") - 1))
+[ "$rows" -eq 10 ] || fail "results.csv has $rows rows after resume, want 10"
+
+# ---- usage -----------------------------------------------------------------------------
+"$HSWEEP" run >/dev/null 2>&1; [ $? -eq 2 ] || fail "run without a sweep: want exit 2"
+"$HSWEEP" run --help | grep -q -- "--restart" || fail "run --help"
+"${MPIRUN[@]}" -n 2 "$HSWEEP" run "$DIR/nope.yaml" >/dev/null 2>"$DIR/nope.err"
+[ $? -ne 0 ] || fail "missing sweep file accepted"
+[ "$(grep -c "nope.yaml" "$DIR/nope.err")" -eq 1 ] || fail "missing sweep: want one message: $(cat "$DIR/nope.err")"
+
+if [ "$fails" -eq 0 ]; then echo "test_mpi_run: all checks passed"; fi
+exit "$fails"
