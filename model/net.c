@@ -67,7 +67,7 @@ struct net {
     net_dense *dense;  /* (L) dense hidden layers; NULL for recurrent */
     float *xt;         /* (T,B,F) time-major input (recurrent); dense: (B,T*F) copy of x */
     float *rec;        /* (B,G*H) scratch */
-    float *hm;         /* (B,H) scratch */
+    float *hm;         /* (2,B,H) scratch */
     float *dc;         /* (B,H) scratch */
     double *ortho;     /* (G*H, H) scratch for the orthogonal initialiser */
     size_t off_hw;     /* offset of the head weight (D) */
@@ -125,7 +125,7 @@ static void layout(net *n, bump *bp) {
         size_t TB = mul(T, B);
         n->xt = take(bp, mul(TB, n->F));
         n->rec = take(bp, mul(B, G * H));
-        n->hm = take(bp, mul(B, H));
+        n->hm = take(bp, mul(2 * B, H));
         n->dc = take(bp, mul(B, H));
         for (size_t k = 0; k < n->L * n->ndir; k++) {
             net_rnn *r = &n->rnn[k];
