@@ -43,7 +43,97 @@ void gemm_ref(float *C, size_t ldc, const float *A, size_t lda, int ta, const fl
     }
 }
 
+/* ---- register-tiled kernel ----------------------------------------------------------------
+ * C(MR rows, NR cols) = beta*C + sum_k A(r,k) B(k,:) with the MR x NR accumulator block held
+ * in vector registers across the k loop (the compiler unrolls the fixed-size r and j loops:
+ * 6 x 64 floats = 24 AVX-512 registers). A(r,k) is read at A[r*ars + k*aks], so one kernel
+ * serves A and A^T. Each (r, j) sum is accumulated in k order, exactly like gemm_ref. */
+#define GEMM_KERNEL(NAME, MR, NR)                                                              \
+    static void NAME(float *restrict C, size_t ldc, const float *restrict A, size_t ars,       \
+                     size_t aks, const float *restrict B, size_t ldb, size_t K, float beta) {  \
+        float acc[MR][NR];                                                                     \
+        for (int r = 0; r < MR; r++)                                                           \
+            for (int j = 0; j < NR; j++) acc[r][j] = beta == 0.0f ? 0.0f : beta * C[r * ldc + j]; \
+        for (size_t k = 0; k < K; k++) {                                                       \
+            const float *restrict b = B + k * ldb;                                             \
+            for (int r = 0; r < MR; r++) {                                                     \
+                float a = A[r * ars + k * aks];                                                \
+                for (int j = 0; j < NR; j++) acc[r][j] += a * b[j];                            \
+            }                                                                                  \
+        }                                                                                      \
+        for (int r = 0; r < MR; r++)                                                           \
+            for (int j = 0; j < NR; j++) C[r * ldc + j] = acc[r][j];                           \
+    }
+
+GEMM_KERNEL(kern_6x64, 6, 64)
+GEMM_KERNEL(kern_1x64, 1, 64)
+GEMM_KERNEL(kern_6x48, 6, 48)
+GEMM_KERNEL(kern_1x48, 1, 48)
+GEMM_KERNEL(kern_6x32, 6, 32)
+GEMM_KERNEL(kern_1x32, 1, 32)
+
+/* rows [0,M) of one column strip of width NR (64, 48 or 32). (A 16-wide version of the
+ * kernel is not offered: GCC 12 turns its k loop into ordered vector reductions and it runs
+ * at a few GFLOP/s, so 16-column strips go to BLAS.) */
+static void strip(float *C, size_t ldc, const float *A, size_t ars, size_t aks, const float *B,
+                  size_t ldb, size_t M, size_t NR, size_t K, float beta) {
+    size_t i = 0;
+    for (; i + 6 <= M; i += 6) {
+        float *c = C + i * ldc;
+        const float *a = A + i * ars;
+        if (NR == 64) kern_6x64(c, ldc, a, ars, aks, B, ldb, K, beta);
+        else if (NR == 48) kern_6x48(c, ldc, a, ars, aks, B, ldb, K, beta);
+        else kern_6x32(c, ldc, a, ars, aks, B, ldb, K, beta);
+    }
+    for (; i < M; i++) {
+        float *c = C + i * ldc;
+        const float *a = A + i * ars;
+        if (NR == 64) kern_1x64(c, ldc, a, ars, aks, B, ldb, K, beta);
+        else if (NR == 48) kern_1x48(c, ldc, a, ars, aks, B, ldb, K, beta);
+        else kern_1x32(c, ldc, a, ars, aks, B, ldb, K, beta);
+    }
+}
+
+/* K is processed in chunks of GEMM_KC so a chunk of B stays in L2 while every row block of
+ * A passes over it (the weight gradients have K = T*B = 30,720). */
+#define GEMM_KC 256
+
+void gemm_tiled(float *C, size_t ldc, const float *A, size_t lda, int ta, const float *B,
+                size_t ldb, int tb, size_t M, size_t N, size_t K, float beta) {
+    if (tb) { /* not used by the layers (they pre-transpose); keep the contract */
+        gemm_ref(C, ldc, A, lda, ta, B, ldb, tb, M, N, K, beta);
+        return;
+    }
+    size_t ars = ta ? 1 : lda, aks = ta ? lda : 1;
+    size_t N16 = N - N % 16; /* columns covered by 64/48/32/16 strips */
+    if (K == 0) {
+        gemm_ref(C, ldc, A, lda, ta, B, ldb, tb, M, N, K, beta);
+        return;
+    }
+    for (size_t k0 = 0; k0 < K; k0 += GEMM_KC) {
+        size_t kc = K - k0 < GEMM_KC ? K - k0 : GEMM_KC;
+        float bk = k0 == 0 ? beta : 1.0f;
+        const float *Ak = A + k0 * aks, *Bk = B + k0 * ldb;
+        size_t j = 0;
+        for (; j + 64 <= N16 && N16 - j != 80; j += 64)
+            strip(C + j, ldc, Ak, ars, aks, Bk + j, ldb, M, 64, kc, bk);
+        if (N16 - j >= 48) {
+            strip(C + j, ldc, Ak, ars, aks, Bk + j, ldb, M, 48, kc, bk);
+            j += 48;
+        }
+        if (N16 - j >= 32) {
+            strip(C + j, ldc, Ak, ars, aks, Bk + j, ldb, M, 32, kc, bk);
+            j += 32;
+        }
+        if (j < N) /* 16-column strip and/or leftover columns */
+            gemm_blas(C + j, ldc, Ak, lda, ta, Bk + j, ldb, 0, M, N - j, kc, bk);
+    }
+}
+
 void gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const float *B, size_t ldb,
           int tb, size_t M, size_t N, size_t K, float beta) {
-    gemm_blas(C, ldc, A, lda, ta, B, ldb, tb, M, N, K, beta);
+    if (tb)
+        gemm_blas(C, ldc, A, lda, ta, B, ldb, tb, M, N, K, beta);
+    else
+        gemm_tiled(C, ldc, A, lda, ta, B, ldb, tb, M, N, K, beta);
 }

@@ -86,10 +86,13 @@ void gru_forward(float *h, float *gates, float *rh, float *rec, float *hm, const
 }
 
 void gru_backward(float *dx, float *dW, float *dU, float *db, float *dxg, float *drg, float *hm,
-                  float *dh, const float *x, const float *h, const float *gates, const float *rh,
+                  float *ut, float *dh, const float *x, const float *h, const float *gates, const float *rh,
                   const float *rmask, const float *W, const float *U, size_t T, size_t B,
                   size_t I, size_t H) {
     size_t G = 3 * H, R = T * B;
+    /* ut (3H,H) = U^T, so the per-step product drg U^T is a plain (no-transpose) GEMM */
+    for (size_t i = 0; i < H; i++)
+        for (size_t j = 0; j < G; j++) ut[j * H + i] = U[i * G + j];
     for (size_t t = T; t-- > 0;) {
         const float *g = gates + t * B * G;
         /* at t = 0, h_{-1} = 0 and the carry gradient goes to a dummy row */
@@ -109,11 +112,11 @@ void gru_backward(float *dx, float *dW, float *dU, float *db, float *dxg, float 
         if (!dhp) break;
         /* dh_{t-1} += drg(t) U^T (per gate and masked under recurrent dropout) */
         if (!rmask) {
-            gemm(dhp, H, drt, G, 0, U, G, 1, B, H, G, 1.0f);
+            gemm(dhp, H, drt, G, 0, ut, H, 0, B, H, G, 1.0f);
         } else {
             for (size_t k = 0; k < 3; k++) {
                 const float *m = rmask + k * B * H;
-                gemm(hm, H, drt + k * H, G, 0, U + k * H, G, 1, B, H, H, 0.0f);
+                gemm(hm, H, drt + k * H, G, 0, ut + k * H * H, H, 0, B, H, H, 0.0f);
                 for (size_t n = 0; n < B * H; n++) dhp[n] += hm[n] * m[n];
             }
         }

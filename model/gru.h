@@ -35,10 +35,11 @@ void gru_forward(float *h, float *gates, float *rh, float *rec, float *hm, const
  * dxg  (T,B,3H) scratch: gradients w.r.t. x W + b_in
  * drg  (T,B,3H) scratch: gradients w.r.t. h_{t-1} U + b_rec
  * hm   (2,B,H) scratch
+ * ut   (3H,H) scratch (U transposed)
  * dh   (T,B,H) in: dL/dh_t from above; destroyed
  * x, h, gates, rh, rmask: as for gru_forward; W, U parameters. */
 void gru_backward(float *dx, float *dW, float *dU, float *db, float *dxg, float *drg, float *hm,
-                  float *dh, const float *x, const float *h, const float *gates, const float *rh,
+                  float *ut, float *dh, const float *x, const float *h, const float *gates, const float *rh,
                   const float *rmask, const float *W, const float *U, size_t T, size_t B,
                   size_t I, size_t H);
 

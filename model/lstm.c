@@ -83,11 +83,14 @@ void lstm_forward(float *h, float *c, float *tc, float *gates, float *hm, const 
 }
 
 void lstm_backward(float *dx, float *dW, float *dU, float *db, float *dgates, float *dc,
-                   float *hm, float *dh, const float *x, const float *h, const float *c,
+                   float *hm, float *ut, float *dh, const float *x, const float *h, const float *c,
                    const float *tc, const float *gates, const float *rmask, const float *W,
                    const float *U, size_t T, size_t B, size_t I, size_t H) {
     size_t G = 4 * H, R = T * B;
     memset(dc, 0, B * H * sizeof *dc);
+    /* ut (4H,H) = U^T, so the per-step product dgates U^T is a plain (no-transpose) GEMM */
+    for (size_t i = 0; i < H; i++)
+        for (size_t j = 0; j < G; j++) ut[j * H + i] = U[i * G + j];
     for (size_t t = T; t-- > 0;) {
         const float *g = gates + t * B * G;
         float *dg = dgates + t * B * G;
@@ -105,11 +108,11 @@ void lstm_backward(float *dx, float *dW, float *dU, float *db, float *dgates, fl
         /* dh_{t-1} += dgates(t) U^T, or sum_k (dgates_k(t) U_k^T) * m_k */
         float *dhp = dh + (t - 1) * B * H;
         if (!rmask) {
-            gemm(dhp, H, dg, G, 0, U, G, 1, B, H, G, 1.0f);
+            gemm(dhp, H, dg, G, 0, ut, H, 0, B, H, G, 1.0f);
         } else {
             for (size_t k = 0; k < 4; k++) {
                 const float *m = rmask + k * B * H;
-                gemm(hm, H, dg + k * H, G, 0, U + k * H, G, 1, B, H, H, 0.0f);
+                gemm(hm, H, dg + k * H, G, 0, ut + k * H * H, H, 0, B, H, H, 0.0f);
                 for (size_t n = 0; n < B * H; n++) dhp[n] += hm[n] * m[n];
             }
         }

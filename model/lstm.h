@@ -35,12 +35,13 @@ void lstm_forward(float *h, float *c, float *tc, float *gates, float *hm, const 
  * dgates (T,B,4H) scratch: gradients w.r.t. the gate pre-activations
  * dc    (B,H)    scratch
  * hm    (B,H)    scratch
+ * ut    (4H,H)   scratch (U transposed)
  * dh    (T,B,H)  in: dL/dh_t from above (loss or next layer); destroyed (accumulates the
  *                recurrent gradient)
  * x, h, c, tc, gates, rmask: as given to / produced by lstm_forward
  * W, U parameters. */
 void lstm_backward(float *dx, float *dW, float *dU, float *db, float *dgates, float *dc,
-                   float *hm, float *dh, const float *x, const float *h, const float *c,
+                   float *hm, float *ut, float *dh, const float *x, const float *h, const float *c,
                    const float *tc, const float *gates, const float *rmask, const float *W,
                    const float *U, size_t T, size_t B, size_t I, size_t H);
 

@@ -69,6 +69,7 @@ struct net {
     float *rec;        /* (B,G*H) scratch */
     float *hm;         /* (2,B,H) scratch */
     float *dc;         /* (B,H) scratch */
+    float *ut;         /* (G*H, H) scratch: U transposed */
     double *ortho;     /* (G*H, H) scratch for the orthogonal initialiser */
     size_t off_hw;     /* offset of the head weight (D) */
     size_t off_hb;     /* offset of the head bias (1) */
@@ -127,6 +128,7 @@ static void layout(net *n, bump *bp) {
         n->rec = take(bp, mul(B, G * H));
         n->hm = take(bp, mul(2 * B, H));
         n->dc = take(bp, mul(B, H));
+        n->ut = take(bp, mul(G * H, H));
         for (size_t k = 0; k < n->L * n->ndir; k++) {
             net_rnn *r = &n->rnn[k];
             r->x = take(bp, mul(TB, r->I));
@@ -378,10 +380,10 @@ static void rnn_backward(net *n, size_t B) {
             const float *rm = c->use_rmask ? c->rmask : NULL;
             float *dx = l ? c->dx : NULL;
             if (n->hp.cell == HS_CELL_LSTM)
-                lstm_backward(dx, dW, dU, db, c->dg1, n->dc, n->hm, c->dh, c->x, c->h, c->c,
+                lstm_backward(dx, dW, dU, db, c->dg1, n->dc, n->hm, n->ut, c->dh, c->x, c->h, c->c,
                               c->aux, c->gates, rm, W, U, T, B, I, H);
             else
-                gru_backward(dx, dW, dU, db, c->dg1, c->dg2, n->hm, c->dh, c->x, c->h, c->gates,
+                gru_backward(dx, dW, dU, db, c->dg1, c->dg2, n->hm, n->ut, c->dh, c->x, c->h, c->gates,
                              c->aux, rm, W, U, T, B, I, H);
         }
         if (l == 0) break;

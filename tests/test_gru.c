@@ -86,10 +86,10 @@ static void run_gradcheck(int with_dropout) {
     f.rm = with_dropout ? f.rmask : NULL;
     const size_t np = sizeof f.p / sizeof *f.p;
     float grad[sizeof f.p / sizeof *f.p], dx[T * B * I];
-    static float dxg[T * B * G], drg[T * B * G], hm[2 * B * H], dh[T * B * H];
+    static float dxg[T * B * G], drg[T * B * G], hm[2 * B * H], ut[G * H], dh[T * B * H];
     loss(&f);
     memcpy(dh, f.R, sizeof dh);
-    gru_backward(dx, grad, grad + I * G, grad + I * G + H * G, dxg, drg, hm, dh, f.x, f.h, f.gates,
+    gru_backward(dx, grad, grad + I * G, grad + I * G + H * G, dxg, drg, hm, ut, dh, f.x, f.h, f.gates,
                  f.rh, f.rm, f.p, f.p + I * G, T, B, I, H);
     gc_result rp = gc_check(loss, &f, f.p, grad, np);
     gc_result rx = gc_check(loss, &f, f.x, dx, T * B * I);

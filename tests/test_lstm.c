@@ -81,10 +81,10 @@ static void run_gradcheck(int with_dropout) {
     f.rm = with_dropout ? f.rmask : NULL;
     const size_t np = sizeof f.p / sizeof *f.p;
     float grad[sizeof f.p / sizeof *f.p], dx[T * B * I];
-    static float dgates[T * B * G], dc[B * H], hm[B * H], dh[T * B * H];
+    static float dgates[T * B * G], dc[B * H], hm[B * H], ut[G * H], dh[T * B * H];
     loss(&f);
     memcpy(dh, f.R, sizeof dh);
-    lstm_backward(dx, grad, grad + I * G, grad + I * G + H * G, dgates, dc, hm, dh, f.x, f.h, f.c,
+    lstm_backward(dx, grad, grad + I * G, grad + I * G + H * G, dgates, dc, hm, ut, dh, f.x, f.h, f.c,
                   f.tc, f.gates, f.rm, f.p, f.p + I * G, T, B, I, H);
     gc_result rp = gc_check(loss, &f, f.p, grad, np);
     gc_result rx = gc_check(loss, &f, f.x, dx, T * B * I);
