@@ -66,10 +66,13 @@ void gemm_ref(float *C, size_t ldc, const float *A, size_t lda, int ta, const fl
     }
 
 GEMM_KERNEL(kern_6x64, 6, 64)
+GEMM_KERNEL(kern_4x64, 4, 64)
 GEMM_KERNEL(kern_1x64, 1, 64)
 GEMM_KERNEL(kern_6x48, 6, 48)
+GEMM_KERNEL(kern_4x48, 4, 48)
 GEMM_KERNEL(kern_1x48, 1, 48)
 GEMM_KERNEL(kern_6x32, 6, 32)
+GEMM_KERNEL(kern_4x32, 4, 32)
 GEMM_KERNEL(kern_1x32, 1, 32)
 
 /* rows [0,M) of one column strip of width NR (64, 48 or 32). (A 16-wide version of the
@@ -84,6 +87,13 @@ static void strip(float *C, size_t ldc, const float *A, size_t ars, size_t aks, 
         if (NR == 64) kern_6x64(c, ldc, a, ars, aks, B, ldb, K, beta);
         else if (NR == 48) kern_6x48(c, ldc, a, ars, aks, B, ldb, K, beta);
         else kern_6x32(c, ldc, a, ars, aks, B, ldb, K, beta);
+    }
+    for (; i + 4 <= M; i += 4) { /* e.g. B = 256 = 42*6 + 4 */
+        float *c = C + i * ldc;
+        const float *a = A + i * ars;
+        if (NR == 64) kern_4x64(c, ldc, a, ars, aks, B, ldb, K, beta);
+        else if (NR == 48) kern_4x48(c, ldc, a, ars, aks, B, ldb, K, beta);
+        else kern_4x32(c, ldc, a, ars, aks, B, ldb, K, beta);
     }
     for (; i < M; i++) {
         float *c = C + i * ldc;

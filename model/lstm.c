@@ -7,14 +7,15 @@
 #include "model/gemm.h"
 
 /* One batch row of the forward gate math, H elements (restrict parameters let the
- * compiler vectorise it):
+ * compiler vectorise it): a = (x W + h U) + b;
  * i,f,o = sigmoid(a), g = tanh(a); c = f*c_prev + i*g; h = o*tanh(c). Gates in place. */
 static void cell_forward_row(float *restrict gi, float *restrict gf, float *restrict gg,
                              float *restrict go, float *restrict cr, float *restrict tr,
-                             float *restrict hr, const float *restrict cpr, size_t H) {
+                             float *restrict hr, const float *restrict cpr,
+                             const float *restrict b, size_t H) {
     for (size_t j = 0; j < H; j++) {
-        float iv = act_sigmoid(gi[j]), fv = act_sigmoid(gf[j]);
-        float gv = act_tanh(gg[j]), ov = act_sigmoid(go[j]);
+        float iv = act_sigmoid(gi[j] + b[j]), fv = act_sigmoid(gf[j] + b[H + j]);
+        float gv = act_tanh(gg[j] + b[2 * H + j]), ov = act_sigmoid(go[j] + b[3 * H + j]);
         float cv = fv * cpr[j] + iv * gv;
         float tv = act_tanh(cv);
         gi[j] = iv;
@@ -65,9 +66,8 @@ void lstm_forward(float *h, float *c, float *tc, float *gates, float *hm, const 
                   const float *rmask, const float *W, const float *U, const float *b, size_t T,
                   size_t B, size_t I, size_t H) {
     size_t G = 4 * H, R = T * B;
-    /* a = x W + b for all T*B rows at once */
-    for (size_t n = 0; n < R; n++) memcpy(gates + n * G, b, G * sizeof *b);
-    gemm(gates, G, x, I, 0, W, G, 0, R, G, I, 1.0f);
+    /* x W for all T*B rows at once (the bias is added in the gate math) */
+    gemm(gates, G, x, I, 0, W, G, 0, R, G, I, 0.0f);
     for (size_t t = 0; t < T; t++) {
         float *g = gates + t * B * G;                                     /* (B,4H) */
         if (t) recurrent_product(g, hm, h + (t - 1) * B * H, rmask, U, B, H);
@@ -77,7 +77,7 @@ void lstm_forward(float *h, float *c, float *tc, float *gates, float *hm, const 
         for (size_t bb = 0; bb < B; bb++) {
             float *gi = g + bb * G;
             cell_forward_row(gi, gi + H, gi + 2 * H, gi + 3 * H, ct + bb * H, tct + bb * H,
-                             ht + bb * H, cprev + bb * H, H);
+                             ht + bb * H, cprev + bb * H, b, H);
         }
     }
 }
@@ -88,6 +88,7 @@ void lstm_backward(float *dx, float *dW, float *dU, float *db, float *dgates, fl
                    const float *U, size_t T, size_t B, size_t I, size_t H) {
     size_t G = 4 * H, R = T * B;
     memset(dc, 0, B * H * sizeof *dc);
+    memset(db, 0, G * sizeof *db);
     /* ut (4H,H) = U^T, so the per-step product dgates U^T is a plain (no-transpose) GEMM */
     for (size_t i = 0; i < H; i++)
         for (size_t j = 0; j < G; j++) ut[j * H + i] = U[i * G + j];
@@ -104,6 +105,11 @@ void lstm_backward(float *dx, float *dW, float *dU, float *db, float *dgates, fl
             cell_backward_row(di, di + H, di + 2 * H, di + 3 * H, dc + bb * H, gi, gi + H,
                               gi + 2 * H, gi + 3 * H, tct + bb * H, dht + bb * H, cprev + bb * H, H);
         }
+        /* db += column sums of dgates(t), while the step is in cache */
+        for (size_t bb = 0; bb < B; bb++) {
+            const float *restrict d = dg + bb * G;
+            for (size_t j = 0; j < G; j++) db[j] += d[j];
+        }
         if (t == 0) break;
         /* dh_{t-1} += dgates(t) U^T, or sum_k (dgates_k(t) U_k^T) * m_k */
         float *dhp = dh + (t - 1) * B * H;
@@ -117,11 +123,8 @@ void lstm_backward(float *dx, float *dW, float *dU, float *db, float *dgates, fl
             }
         }
     }
-    /* dW = x^T dgates over all T*B rows; db = column sums of dgates */
+    /* dW = x^T dgates over all T*B rows */
     gemm(dW, G, x, I, 1, dgates, G, 0, I, G, R, 0.0f);
-    memset(db, 0, G * sizeof *db);
-    for (size_t n = 0; n < R; n++)
-        for (size_t j = 0; j < G; j++) db[j] += dgates[n * G + j];
     /* dU = sum_{t>=1} h_{t-1}^T dgates(t) (h_{-1} = 0), masked per gate with dropout */
     if (!rmask && T > 1) {
         gemm(dU, G, h, H, 1, dgates + B * G, G, 0, H, G, (T - 1) * B, 0.0f);

@@ -28,18 +28,22 @@ static double now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* FP32 peak: 8 independent accumulator vectors of 64 floats, each updated with an FMA-able
+/* FP32 peak: 16 independent AVX-512 accumulators (256 floats), each updated with an FMA-able
  * a*x + b per iteration (2 FLOPs per element); the compiler keeps them in registers. */
 static double measure_peak(void) {
     enum { NA = 256 };
     float acc[NA];
     for (int i = 0; i < NA; i++) acc[i] = 1.0f + (float)i * 1e-6f;
     const float m = 0.999999f, c = 1e-7f;
-    long iters = 2000000;
-    double t0 = now();
-    for (long it = 0; it < iters; it++)
-        for (int i = 0; i < NA; i++) acc[i] = acc[i] * m + c;
-    double dt = now() - t0;
+    long iters = 1000000;
+    double dt = 1e30;
+    for (int rep = 0; rep < 5; rep++) { /* best of 5: the machine is shared */
+        double t0 = now();
+        for (long it = 0; it < iters; it++)
+            for (int i = 0; i < NA; i++) acc[i] = acc[i] * m + c;
+        double d = now() - t0;
+        if (d < dt) dt = d;
+    }
     float s = 0.0f;
     for (int i = 0; i < NA; i++) s += acc[i];
     if (s == 12345.0f) printf("#");
