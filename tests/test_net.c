@@ -140,6 +140,15 @@ static void test_gradients(void) {
     hp.dropout = 0.3f;
     hp.head_dropout = 0.3f;
     gradcheck_model("dense x2, dropouts", &hp);
+    /* T = 1: no recurrent step at all (the x buffer is read as (B,1,F)) */
+    hp = tiny(HS_CELL_LSTM, 3, 2);
+    hp.sequence_length = 1;
+    gradcheck_model("lstm x2, T=1", &hp);
+    hp = tiny(HS_CELL_GRU, 3, 1);
+    hp.sequence_length = 1;
+    hp.bidirectional = 1;
+    hp.recurrent_dropout = 0.3f;
+    gradcheck_model("gru bidir rdrop, T=1", &hp);
 }
 
 /* Bidirectional(LSTM) = forward LSTM on x plus backward LSTM on reversed x, concatenated:
