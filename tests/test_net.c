@@ -271,6 +271,59 @@ static void test_determinism(void) {
     free(c);
 }
 
+/* At realistic widths (H = 20: strips of 48+32 columns for LSTM, 48 + BLAS for GRU; 13 rows:
+ * 6- and 1-row kernels) a batch must give the same predictions and gradients as its samples
+ * one at a time: gradients of sum_b pred_b add up over samples. */
+static void test_batch_consistency(hs_cell cell) {
+    enum { NB = 13, NT = 5, NF = 4 };
+    hs_hparams hp;
+    hparams_default(&hp);
+    hp.cell = cell;
+    hp.units = 20;
+    hp.layers = 2;
+    hp.bidirectional = cell != HS_CELL_DENSE;
+    hp.sequence_length = NT;
+    net *n = net_create(&hp, NF, NB);
+    CHECK(n != NULL, "create");
+    if (!n) return;
+    rng r;
+    rng_seed(&r, 8);
+    net_init(n, &r);
+    size_t np = net_num_params(n);
+    float x[NB * NT * NF], pred[NB], one[1], ones[NB];
+    fill(x, NB * NT * NF, 1.0f, &r);
+    for (size_t b = 0; b < NB; b++) ones[b] = 1.0f;
+    float *gb = calloc(np, sizeof *gb), *gs = calloc(np, sizeof *gs);
+    if (!gb || !gs) {
+        CHECK(0, "out of memory");
+        free(gb);
+        free(gs);
+        net_free(n);
+        return;
+    }
+    net_forward(n, pred, x, NB, 0, NULL);
+    net_backward(n, ones, NB);
+    memcpy(gb, net_grads(n), np * sizeof *gb);
+    double ep = 0.0, eg = 0.0, gmax = 0.0;
+    for (size_t b = 0; b < NB; b++) {
+        net_forward(n, one, x + b * NT * NF, 1, 0, NULL);
+        ep = fmax(ep, fabs((double)one[0] - (double)pred[b]));
+        net_backward(n, ones, 1);
+        for (size_t i = 0; i < np; i++) gs[i] += net_grads(n)[i];
+    }
+    for (size_t i = 0; i < np; i++) {
+        eg = fmax(eg, fabs((double)gs[i] - (double)gb[i]));
+        gmax = fmax(gmax, fabs((double)gb[i]));
+    }
+    printf("batch consistency %s: pred err %.2e, grad err %.2e (max |grad| %.2f)\n",
+           hparams_cell_name(cell), ep, eg, gmax);
+    CHECK(ep < 1e-5, "%s: batch vs single predictions %g", hparams_cell_name(cell), ep);
+    CHECK(eg < 1e-4 * (1.0 + gmax), "%s: batch vs summed gradients %g", hparams_cell_name(cell), eg);
+    free(gb);
+    free(gs);
+    net_free(n);
+}
+
 static void test_counts_and_describe(void) {
     char buf[128];
     hs_hparams hp;
@@ -327,6 +380,9 @@ int main(void) {
     test_overfit(HS_CELL_GRU);
     test_overfit(HS_CELL_DENSE);
     test_determinism();
+    test_batch_consistency(HS_CELL_LSTM);
+    test_batch_consistency(HS_CELL_GRU);
+    test_batch_consistency(HS_CELL_DENSE);
     test_counts_and_describe();
     return test_failures("test_net");
 }
