@@ -67,41 +67,42 @@ void gemm_ref(float *C, size_t ldc, const float *A, size_t lda, int ta, const fl
 
 GEMM_KERNEL(kern_6x64, 6, 64)
 GEMM_KERNEL(kern_4x64, 4, 64)
+GEMM_KERNEL(kern_2x64, 2, 64)
 GEMM_KERNEL(kern_1x64, 1, 64)
-GEMM_KERNEL(kern_6x48, 6, 48)
+GEMM_KERNEL(kern_8x48, 8, 48)
 GEMM_KERNEL(kern_4x48, 4, 48)
+GEMM_KERNEL(kern_2x48, 2, 48)
 GEMM_KERNEL(kern_1x48, 1, 48)
-GEMM_KERNEL(kern_6x32, 6, 32)
+GEMM_KERNEL(kern_8x32, 8, 32)
 GEMM_KERNEL(kern_4x32, 4, 32)
+GEMM_KERNEL(kern_2x32, 2, 32)
 GEMM_KERNEL(kern_1x32, 1, 32)
 
-/* rows [0,M) of one column strip of width NR (64, 48 or 32). (A 16-wide version of the
- * kernel is not offered: GCC 12 turns its k loop into ordered vector reductions and it runs
- * at a few GFLOP/s, so 16-column strips go to BLAS.) */
+typedef void (*gemm_kernel)(float *restrict C, size_t ldc, const float *restrict A, size_t ars,
+                            size_t aks, const float *restrict B, size_t ldb, size_t K, float beta);
+
+/* rows [0,M) of one column strip of width NR (64, 48 or 32). Row blocks: 6 rows for 64-wide
+ * strips (24 accumulators), 8 rows for 48/32-wide ones (24/16 accumulators) - measured best
+ * on AVX-512 -, then 4, 2 and 1 rows for the remainder (8 leftover rows of a 64-wide strip go
+ * as 4+4). (A 16-wide kernel is not offered: GCC 12 turns its k loop into ordered vector
+ * reductions and it runs at a few GFLOP/s, so 16-column strips go to BLAS.) */
 static void strip(float *C, size_t ldc, const float *A, size_t ars, size_t aks, const float *B,
                   size_t ldb, size_t M, size_t NR, size_t K, float beta) {
+    gemm_kernel kbig, k4, k2, k1;
+    size_t big;
+    if (NR == 64) {
+        kbig = kern_6x64, k4 = kern_4x64, k2 = kern_2x64, k1 = kern_1x64, big = 6;
+    } else if (NR == 48) {
+        kbig = kern_8x48, k4 = kern_4x48, k2 = kern_2x48, k1 = kern_1x48, big = 8;
+    } else {
+        kbig = kern_8x32, k4 = kern_4x32, k2 = kern_2x32, k1 = kern_1x32, big = 8;
+    }
     size_t i = 0;
-    for (; i + 6 <= M; i += 6) {
-        float *c = C + i * ldc;
-        const float *a = A + i * ars;
-        if (NR == 64) kern_6x64(c, ldc, a, ars, aks, B, ldb, K, beta);
-        else if (NR == 48) kern_6x48(c, ldc, a, ars, aks, B, ldb, K, beta);
-        else kern_6x32(c, ldc, a, ars, aks, B, ldb, K, beta);
-    }
-    for (; i + 4 <= M; i += 4) { /* e.g. B = 256 = 42*6 + 4 */
-        float *c = C + i * ldc;
-        const float *a = A + i * ars;
-        if (NR == 64) kern_4x64(c, ldc, a, ars, aks, B, ldb, K, beta);
-        else if (NR == 48) kern_4x48(c, ldc, a, ars, aks, B, ldb, K, beta);
-        else kern_4x32(c, ldc, a, ars, aks, B, ldb, K, beta);
-    }
-    for (; i < M; i++) {
-        float *c = C + i * ldc;
-        const float *a = A + i * ars;
-        if (NR == 64) kern_1x64(c, ldc, a, ars, aks, B, ldb, K, beta);
-        else if (NR == 48) kern_1x48(c, ldc, a, ars, aks, B, ldb, K, beta);
-        else kern_1x32(c, ldc, a, ars, aks, B, ldb, K, beta);
-    }
+    for (; M - i >= big && !(big == 6 && M - i == 8); i += big)
+        kbig(C + i * ldc, ldc, A + i * ars, ars, aks, B, ldb, K, beta);
+    for (; M - i >= 4; i += 4) k4(C + i * ldc, ldc, A + i * ars, ars, aks, B, ldb, K, beta);
+    for (; M - i >= 2; i += 2) k2(C + i * ldc, ldc, A + i * ars, ars, aks, B, ldb, K, beta);
+    for (; i < M; i++) k1(C + i * ldc, ldc, A + i * ars, ars, aks, B, ldb, K, beta);
 }
 
 /* K is processed in chunks of GEMM_KC so a chunk of B stays in L2 while every row block of

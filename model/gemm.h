@@ -21,8 +21,9 @@ void gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const float 
 void gemm_ref(float *C, size_t ldc, const float *A, size_t lda, int ta, const float *B,
               size_t ldb, int tb, size_t M, size_t N, size_t K, float beta);
 
-/* Same contract as gemm(), register-tiled plain C (6 x 64 accumulator blocks, K in chunks
- * of 256); tb = 1 falls back to gemm_ref (callers pre-transpose instead). */
+/* Same contract as gemm(), register-tiled plain C (6x64, 8x48, 8x32 accumulator blocks, K in
+ * chunks of 256; 16-column strips via BLAS); tb = 1 falls back to gemm_ref (callers
+ * pre-transpose instead). */
 void gemm_tiled(float *C, size_t ldc, const float *A, size_t lda, int ta, const float *B,
                 size_t ldb, int tb, size_t M, size_t N, size_t K, float beta);
 

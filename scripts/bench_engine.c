@@ -9,9 +9,11 @@
  *   total     2*T*G*H*(2F + 3H)      (LSTM(32): 3.81 MFLOP; with dx it would be 4.24)
  * Elementwise gate math is not counted. Also measured: the per-core FP32 FMA peak with a
  * register-resident loop, and gemm() (OpenBLAS) against gemm_ref() (plain C) on the
- * per-step shapes. Output lines starting with "RESULT" are parsed by scripts/bench.sh.
- * Usage: bench_engine [seconds per configuration, default 1.5] [lstm|gru H]
- * (with a cell and H: only that training configuration, e.g. for a profiler). */
+ * per-step shapes. Output lines starting with "RESULT" are parsed by scripts/bench.sh:
+ * "RESULT cell H samples/s GFLOP/s MFLOP/sample best-step-samples/s samples-per-CPU-second"
+ * and "RESULT peak G".
+ * Usage: bench_engine [seconds per configuration, default 1.5] [lstm|gru H | peak]
+ * (with a cell and H: only that training configuration; "peak": only the FMA peak). */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,14 @@
 #include "model/gemm.h"
 #include "model/net.h"
 #include "model/optim.h"
+
+/* CPU time of this process: with other jobs on the machine, samples per CPU-second is the
+ * per-core throughput, less disturbed by time slices spent in other processes */
+static double cpu_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 static double now(void) {
     struct timespec ts;
@@ -97,7 +107,7 @@ static void bench_gemm_shapes(void) {
     free(C);
 }
 
-static void bench_model(hs_cell cell, size_t H, double seconds, double peak) {
+static void bench_model(hs_cell cell, size_t H, double seconds) {
     const size_t B = 256, T = 120, F = 14;
     hs_hparams hp;
     hparams_default(&hp);
@@ -120,7 +130,7 @@ static void bench_model(hs_cell cell, size_t H, double seconds, double peak) {
     /* warm-up step, then whole steps until the time budget is spent; the best step time is
      * also kept because the machine is shared */
     int steps = 0;
-    double best = 1e30, t0 = now(), dt;
+    double best = 1e30, t0 = now(), c0 = cpu_now(), dt;
     do {
         double s0 = now();
         net_forward(n, pred, x, B, 1, &r);
@@ -129,18 +139,24 @@ static void bench_model(hs_cell cell, size_t H, double seconds, double peak) {
         optim_step(o, net_params(n), net_grads(n));
         double s1 = now() - s0;
         if (steps > 0 && s1 < best) best = s1;
-        if (steps == 0) t0 = now();
+        if (steps == 0) {
+            t0 = now();
+            c0 = cpu_now();
+        }
         steps++;
         dt = now() - t0;
     } while (steps < 4 || dt < seconds);
+    double cpu = cpu_now() - c0;
     double G = cell == HS_CELL_LSTM ? 4.0 : 3.0;
     double flop = 2.0 * T * G * (double)H * (2.0 * F + 3.0 * (double)H);
     double sps = (double)B * (steps - 1) / dt;
     double gf = sps * flop / 1e9;
-    printf("%-5s H=%-3zu %9.0f samples/s (best step %8.0f)  %6.2f MFLOP/sample  %6.1f GFLOP/s  "
-           "%5.1f%% of peak\n",
-           hparams_cell_name(cell), H, sps, (double)B / best, flop / 1e6, gf, 100.0 * gf / peak);
-    printf("RESULT %s %zu %.0f %.2f %.3f\n", hparams_cell_name(cell), H, sps, gf, flop / 1e6);
+    double cps = (double)B * (steps - 1) / cpu;
+    printf("%-5s H=%-3zu %9.0f samples/s (per CPU-second %8.0f, best step %8.0f)  %6.2f MFLOP/sample"
+           "  %6.1f GFLOP/s\n",
+           hparams_cell_name(cell), H, sps, cps, (double)B / best, flop / 1e6, gf);
+    printf("RESULT %s %zu %.0f %.2f %.3f %.0f %.0f\n", hparams_cell_name(cell), H, sps, gf, flop / 1e6,
+           (double)B / best, cps);
     free(x);
     free(y);
     free(pred);
@@ -153,13 +169,17 @@ int main(int argc, char **argv) {
     double seconds = argc > 1 ? atof(argv[1]) : 1.5;
     if (!(seconds > 0.0)) seconds = 1.5;
     gemm_single_thread();
+    if (argc > 2 && strcmp(argv[2], "peak") == 0) {
+        printf("RESULT peak %.1f\n", measure_peak());
+        return 0;
+    }
     if (argc > 3) {
         hs_cell cell;
         if (hparams_parse_cell(argv[2], &cell) != 0 || cell == HS_CELL_DENSE || atoi(argv[3]) <= 0) {
             fprintf(stderr, "usage: bench_engine [seconds] [lstm|gru H]\n");
             return 2;
         }
-        bench_model(cell, (size_t)atoi(argv[3]), seconds, 1e30);
+        bench_model(cell, (size_t)atoi(argv[3]), seconds);
         return 0;
     }
     double peak = measure_peak();
@@ -170,6 +190,6 @@ int main(int argc, char **argv) {
     size_t hs[] = {16, 32, 64};
     for (int c = 0; c < 2; c++)
         for (size_t i = 0; i < 3; i++)
-            bench_model(c ? HS_CELL_GRU : HS_CELL_LSTM, hs[i], seconds, peak);
+            bench_model(c ? HS_CELL_GRU : HS_CELL_LSTM, hs[i], seconds);
     return 0;
 }
