@@ -143,7 +143,10 @@ void gemm_tiled(float *C, size_t ldc, const float *A, size_t lda, int ta, const 
 
 void gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const float *B, size_t ldb,
           int tb, size_t M, size_t N, size_t K, float beta) {
-    if (tb)
+    /* measured (bench_engine): OpenBLAS wins with a transposed B and for a short inner
+     * dimension (the input projection x W with F = 14 features); the tiled kernel wins on
+     * every per-step recurrent product and on the weight gradients */
+    if (tb || K < 16)
         gemm_blas(C, ldc, A, lda, ta, B, ldb, tb, M, N, K, beta);
     else
         gemm_tiled(C, ldc, A, lda, ta, B, ldb, tb, M, N, K, beta);
