@@ -4,7 +4,8 @@
  * and they dominated training time (tanhf alone was half of an LSTM(32) step). act_exp is
  * a branch-free Cephes-style expf on a clamped range: x = k ln2 + r with
  * k = round(x log2 e) (the 1.5*2^23 rounding trick), e^r by a degree-6 minimax polynomial
- * on |r| <= ln2/2, and 2^k written into the exponent field (so the loops vectorise). The clamp to [-20, 20] is exact for what the cells need: sigmoid and
+ * on |r| <= ln2/2, and 2^k written into the exponent field (so the loops vectorise).
+ * The clamp to [-20, 20] is exact for what the cells need: sigmoid and
  * tanh are saturated to float precision beyond it (sigmoid(20) and tanh(10) round to 1).
  * sigmoid(x) = 1/(1+e^-x); tanh(x) = 1 - 2/(1+e^2x) (absolute error about 1e-7, relative
  * error larger only for |x| < 1e-3). Plain C, strict IEEE arithmetic (no -ffast-math).

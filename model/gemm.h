@@ -2,13 +2,13 @@
  *
  * Row-major C(M,N) = beta*C + op(A) op(B), op = identity or transpose. gemm() is what the
  * layers call. Without a transposed B and with K >= 16 it runs gemm_tiled(), a
- * register-tiled plain-C kernel (vectorised by the compiler, no intrinsics), which scripts/bench_engine measured faster
- * than OpenBLAS 0.3.21 (whose Zen 5 build falls back to its AVX2 Haswell kernels) on every
- * per-step recurrent shape and on the weight-gradient products (see notes/engine-closing.md);
- * with a transposed B (only dL/dx of stacked layers) or K < 16 (the input projection x W
- * with F = 14 features, where OpenBLAS measured faster) it calls cblas_sgemm on one thread.
- * gemm_ref() is the naive reference for the tests and the benchmark.
- * Cannot fail; does not allocate. Operands must not alias C. */
+ * register-tiled plain-C kernel (vectorised by the compiler, no intrinsics), which
+ * scripts/bench_engine measured faster than OpenBLAS 0.3.21 (whose build falls back to its
+ * AVX2 Haswell kernels on this Zen 5 CPU) on every per-step recurrent product and on the
+ * weight gradients (see notes/engine-closing.md). With a transposed B (only dL/dx of stacked
+ * layers) or K < 16 (the input projection x W with F = 14 features, where OpenBLAS measured
+ * faster) it calls cblas_sgemm on one thread. gemm_ref() is the naive reference for the
+ * tests and the benchmark. Cannot fail; does not allocate. Operands must not alias C. */
 #ifndef HS_GEMM_H
 #define HS_GEMM_H
 

@@ -88,7 +88,8 @@ void gru_forward(float *h, float *gates, float *rh, float *rec, float *hm, const
 }
 
 void gru_backward(float *dx, float *dW, float *dU, float *db, float *dxg, float *drg, float *hm,
-                  float *ut, float *dh, const float *x, const float *h, const float *gates, const float *rh,
+                  float *ut, float *dh, const float *x, const float *h, const float *gates,
+                  const float *rh,
                   const float *rmask, const float *W, const float *U, size_t T, size_t B,
                   size_t I, size_t H) {
     size_t G = 3 * H, R = T * B;

@@ -39,7 +39,8 @@ void gru_forward(float *h, float *gates, float *rh, float *rec, float *hm, const
  * dh   (T,B,H) in: dL/dh_t from above; destroyed
  * x, h, gates, rh, rmask: as for gru_forward; W, U parameters. */
 void gru_backward(float *dx, float *dW, float *dU, float *db, float *dxg, float *drg, float *hm,
-                  float *ut, float *dh, const float *x, const float *h, const float *gates, const float *rh,
+                  float *ut, float *dh, const float *x, const float *h, const float *gates,
+                  const float *rh,
                   const float *rmask, const float *W, const float *U, size_t T, size_t B,
                   size_t I, size_t H);
 

@@ -103,7 +103,8 @@ void lstm_backward(float *dx, float *dW, float *dU, float *db, float *dgates, fl
             const float *gi = g + bb * G;
             float *di = dg + bb * G;
             cell_backward_row(di, di + H, di + 2 * H, di + 3 * H, dc + bb * H, gi, gi + H,
-                              gi + 2 * H, gi + 3 * H, tct + bb * H, dht + bb * H, cprev + bb * H, H);
+                              gi + 2 * H, gi + 3 * H, tct + bb * H, dht + bb * H, cprev + bb * H,
+                              H);
         }
         /* db += column sums of dgates(t), while the step is in cache */
         for (size_t bb = 0; bb < B; bb++) {

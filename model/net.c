@@ -280,7 +280,8 @@ static void head_forward(net *n, float *pred, size_t B, int training, rng *r) {
     size_t D = n->D;
     n->use_hmask = training && n->hp.head_dropout > 0.0f;
     if (n->use_hmask) dropout_mask(n->hmask, B * D, n->hp.head_dropout, r);
-    for (size_t i = 0; i < B * D; i++) n->hin[i] = n->use_hmask ? n->last[i] * n->hmask[i] : n->last[i];
+    for (size_t i = 0; i < B * D; i++)
+        n->hin[i] = n->use_hmask ? n->last[i] * n->hmask[i] : n->last[i];
     dense_forward(pred, n->hin, n->params + n->off_hw, n->params + n->off_hb, B, D, 1, 0);
 }
 
@@ -324,7 +325,8 @@ static void rnn_forward(net *n, const float *x, size_t B, int training, rng *r) 
             if (n->hp.cell == HS_CELL_LSTM)
                 lstm_forward(c->h, c->c, c->aux, c->gates, n->hm, c->x, rm, W, U, bias, T, B, I, H);
             else
-                gru_forward(c->h, c->gates, c->aux, n->rec, n->hm, c->x, rm, W, U, bias, T, B, I, H);
+                gru_forward(c->h, c->gates, c->aux, n->rec, n->hm, c->x, rm, W, U, bias, T, B, I,
+                            H);
         }
     }
     /* last(b) = concat_d h_d(T-1, b): forward after t=T-1, backward after original t=0 */
@@ -383,7 +385,8 @@ static void rnn_backward(net *n, size_t B) {
                 lstm_backward(dx, dW, dU, db, c->dg1, n->dc, n->hm, n->ut, c->dh, c->x, c->h, c->c,
                               c->aux, c->gates, rm, W, U, T, B, I, H);
             else
-                gru_backward(dx, dW, dU, db, c->dg1, c->dg2, n->hm, n->ut, c->dh, c->x, c->h, c->gates,
+                gru_backward(dx, dW, dU, db, c->dg1, c->dg2, n->hm, n->ut, c->dh, c->x, c->h,
+                             c->gates,
                              c->aux, rm, W, U, T, B, I, H);
         }
         if (l == 0) break;
@@ -428,7 +431,8 @@ static void dense_net_backward(net *n, size_t B) {
         const float *in = l ? n->dense[l - 1].am : n->xt;
         /* the layer below's am buffer is not needed after this point: reuse its da as dx */
         float *dx = l ? n->dense[l - 1].da : NULL;
-        dense_backward(dx, n->grads + d->off_W, n->grads + d->off_b, d->da, d->a, in, n->params + d->off_W, B, d->I, H, 1);
+        dense_backward(dx, n->grads + d->off_W, n->grads + d->off_b, d->da, d->a, in,
+                       n->params + d->off_W, B, d->I, H, 1);
         dam = dx;
     }
 }
@@ -499,9 +503,11 @@ void net_describe(const net *n, char *buf, size_t len) {
     if (hp->dropout > 0.0f)
         k += snprintf(extra + k, sizeof extra - (size_t)k, " dropout %.2g", (double)hp->dropout);
     if (hp->cell != HS_CELL_DENSE && hp->recurrent_dropout > 0.0f)
-        k += snprintf(extra + k, sizeof extra - (size_t)k, " rdrop %.2g", (double)hp->recurrent_dropout);
+        k += snprintf(extra + k, sizeof extra - (size_t)k, " rdrop %.2g",
+                      (double)hp->recurrent_dropout);
     if (hp->head_dropout > 0.0f)
-        snprintf(extra + k, sizeof extra - (size_t)k, " head_dropout %.2g", (double)hp->head_dropout);
+        snprintf(extra + k, sizeof extra - (size_t)k, " head_dropout %.2g",
+                 (double)hp->head_dropout);
     snprintf(buf, len, "%s(%zu)%s%s, %s params", hparams_cell_name(hp->cell), n->H, layers, extra,
              np);
 }
