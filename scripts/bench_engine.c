@@ -63,13 +63,13 @@ static double measure_peak(void) {
 typedef void (*gemm_fn)(float *, size_t, const float *, size_t, int, const float *, size_t, int,
                         size_t, size_t, size_t, float);
 
-static double time_gemm(gemm_fn f, int ta, int tb, size_t M, size_t N, size_t K, float *A,
-                        float *Bm, float *C) {
+static double time_gemm(gemm_fn f, int ta, int tb, size_t M, size_t N, size_t K, float beta,
+                        float *A, float *Bm, float *C) {
     size_t lda = ta ? M : K, ldb = tb ? K : N;
     int reps = 0;
     double t0 = now(), dt;
     do {
-        for (int i = 0; i < 50; i++) f(C, N, A, lda, ta, Bm, ldb, tb, M, N, K, 1.0f);
+        for (int i = 0; i < 50; i++) f(C, N, A, lda, ta, Bm, ldb, tb, M, N, K, beta);
         reps += 50;
         dt = now() - t0;
     } while (dt < 0.2);
@@ -78,18 +78,19 @@ static double time_gemm(gemm_fn f, int ta, int tb, size_t M, size_t N, size_t K,
 
 static void bench_gemm_shapes(void) {
     /* per-step shapes of LSTM(32) at B = 256 (G*H = 128) and the post-sweep weight gradient */
-    struct { const char *what; int ta, tb; size_t M, N, K; } s[] = {
-        {"fwd  h U        (256x32)(32x128)", 0, 0, 256, 128, 32},
-        {"bwd  dg U^T     (256x128)(128x32)", 0, 1, 256, 32, 128},
-        {"bwd  dg Ut pre-transposed (256x128)(128x32)", 0, 0, 256, 32, 128},
-        {"fwd  x W all T  (30720x14)(14x128)", 0, 0, 30720, 128, 14},
-        {"dU   h^T dg     (32x30720)(30720x128)", 1, 0, 32, 128, 30720},
-        {"fwd  h U  H=64  (256x64)(64x256)", 0, 0, 256, 256, 64},
-        {"bwd  dg U^T H=64 (256x256)(256x64)", 0, 1, 256, 64, 256},
-        {"bwd  dg Ut H=64 pre-transposed", 0, 0, 256, 64, 256},
-        {"gru fwd h U  H=32 (256x32)(32x96)", 0, 0, 256, 96, 32},
-        {"gru fwd h U  H=16 (256x16)(16x48)", 0, 0, 256, 48, 16},
-        {"dU   gru H=16 (16x30720)(30720x48)", 1, 0, 16, 48, 30720},
+    /* beta as the layers use it: 1 for per-step accumulation, 0 for overwritten outputs */
+    struct { const char *what; int ta, tb; size_t M, N, K; float beta; } s[] = {
+        {"fwd  h U        (256x32)(32x128)", 0, 0, 256, 128, 32, 1.0f},
+        {"bwd  dg U^T     (256x128)(128x32)", 0, 1, 256, 32, 128, 1.0f},
+        {"bwd  dg Ut pre-transposed (256x128)(128x32)", 0, 0, 256, 32, 128, 1.0f},
+        {"fwd  x W all T  (30720x14)(14x128), beta 0", 0, 0, 30720, 128, 14, 0.0f},
+        {"dU   h^T dg     (32x30720)(30720x128), beta 0", 1, 0, 32, 128, 30720, 0.0f},
+        {"fwd  h U  H=64  (256x64)(64x256)", 0, 0, 256, 256, 64, 1.0f},
+        {"bwd  dg U^T H=64 (256x256)(256x64)", 0, 1, 256, 64, 256, 1.0f},
+        {"bwd  dg Ut H=64 pre-transposed", 0, 0, 256, 64, 256, 1.0f},
+        {"gru fwd h U  H=32 (256x32)(32x96), beta 0", 0, 0, 256, 96, 32, 0.0f},
+        {"gru fwd h U  H=16 (256x16)(16x48), beta 0", 0, 0, 256, 48, 16, 0.0f},
+        {"dU   gru H=16 (16x30720)(30720x48), beta 0", 1, 0, 16, 48, 30720, 0.0f},
     };
     size_t cap = 30720 * 128;
     float *A = malloc(cap * sizeof *A), *Bm = malloc(cap * sizeof *Bm), *C = malloc(cap * sizeof *C);
@@ -97,10 +98,10 @@ static void bench_gemm_shapes(void) {
     for (size_t i = 0; i < cap; i++) A[i] = Bm[i] = C[i] = 1e-3f * (float)(i % 97);
     printf("gemm shapes (GFLOP/s, one thread)        openblas   tiled C   naive C\n");
     for (size_t i = 0; i < sizeof s / sizeof s[0]; i++) {
-        double gb = time_gemm(gemm_blas, s[i].ta, s[i].tb, s[i].M, s[i].N, s[i].K, A, Bm, C);
-        double gt = time_gemm(gemm_tiled, s[i].ta, s[i].tb, s[i].M, s[i].N, s[i].K, A, Bm, C);
-        double gr = time_gemm(gemm_ref, s[i].ta, s[i].tb, s[i].M, s[i].N, s[i].K, A, Bm, C);
-        printf("  %-44s %8.1f %9.1f %9.1f\n", s[i].what, gb, gt, gr);
+        double gb = time_gemm(gemm_blas, s[i].ta, s[i].tb, s[i].M, s[i].N, s[i].K, s[i].beta, A, Bm, C);
+        double gt = time_gemm(gemm_tiled, s[i].ta, s[i].tb, s[i].M, s[i].N, s[i].K, s[i].beta, A, Bm, C);
+        double gr = time_gemm(gemm_ref, s[i].ta, s[i].tb, s[i].M, s[i].N, s[i].K, s[i].beta, A, Bm, C);
+        printf("  %-48s %8.1f %9.1f %9.1f\n", s[i].what, gb, gt, gr);
     }
     free(A);
     free(Bm);
