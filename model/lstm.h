@@ -1,0 +1,48 @@
+/* lstm: one Keras LSTM layer over a whole sequence, forward and backward (BPTT).
+ *
+ * Conventions (Keras defaults): fused gate order [i, f, c, o] along the 4H axis;
+ * i, f, o = sigmoid, candidate g = tanh; c_t = f*c_{t-1} + i*g; h_t = o*tanh(c_t);
+ * h_{-1} = c_{-1} = 0. Parameters: kernel W (I,4H), recurrent kernel U (H,4H), bias b (4H).
+ * Recurrent dropout (Keras): gate k sees (h_{t-1} * m_k) U_k with one mask m_k (B,H) per
+ * gate, fixed over time; the cell state path is not masked.
+ * Layout is time-major: tensor (T,B,X) holds step t of sample b at [(t*B + b)*X].
+ * The input projection x W + b is one GEMM over all T*B rows; each step does one recurrent
+ * GEMM (four with recurrent dropout); backward does one GEMM per step for dh_{t-1} and the
+ * weight gradients as GEMMs over all steps after the sweep.
+ * Input dropout, direction reversal and stacking are the caller's (net.c). Cannot fail;
+ * never allocates: every buffer is the caller's. */
+#ifndef HS_LSTM_H
+#define HS_LSTM_H
+
+#include <stddef.h>
+
+/* Forward over T steps.
+ * h     (T,B,H)  out: hidden states h_t
+ * c     (T,B,H)  out: cell states c_t
+ * tc    (T,B,H)  out: tanh(c_t)
+ * gates (T,B,4H) out: activated gates [i, f, g, o] per step
+ * hm    (B,H)    scratch (zero state at t = 0, masked h_{t-1} under recurrent dropout)
+ * x     (T,B,I)  input
+ * rmask (4,B,H)  recurrent dropout masks, or NULL for none
+ * W (I,4H), U (H,4H), b (4H) parameters. */
+void lstm_forward(float *h, float *c, float *tc, float *gates, float *hm, const float *x,
+                  const float *rmask, const float *W, const float *U, const float *b, size_t T,
+                  size_t B, size_t I, size_t H);
+
+/* Backward over T steps, after lstm_forward on the same inputs.
+ * dx    (T,B,I)  out: dL/dx, or NULL to skip
+ * dW (I,4H), dU (H,4H), db (4H) out: parameter gradients (overwritten)
+ * dgates (T,B,4H) scratch: gradients w.r.t. the gate pre-activations
+ * dc    (B,H)    scratch
+ * hm    (B,H)    scratch
+ * ut    (4H,H)   scratch (U transposed)
+ * dh    (T,B,H)  in: dL/dh_t from above (loss or next layer); destroyed (accumulates the
+ *                recurrent gradient)
+ * x, h, c, tc, gates, rmask: as given to / produced by lstm_forward
+ * W, U parameters. */
+void lstm_backward(float *dx, float *dW, float *dU, float *db, float *dgates, float *dc,
+                   float *hm, float *ut, float *dh, const float *x, const float *h, const float *c,
+                   const float *tc, const float *gates, const float *rmask, const float *W,
+                   const float *U, size_t T, size_t B, size_t I, size_t H);
+
+#endif

@@ -1,0 +1,78 @@
+/* net: a whole model (stacked/bidirectional LSTM or GRU, or the dense baseline) with a
+ * Dense(1) regression head, forward, backward and the MSE loss.
+ *
+ * Recurrent model (hp->cell LSTM or GRU): layers 1..L, each unidirectional (width H) or
+ * Bidirectional (forward and backward copies, outputs concatenated, width 2H; the backward
+ * copy reads time reversed and its sequence output is re-reversed, Keras style). Every
+ * layer but the last returns sequences; the last returns its final state (for
+ * Bidirectional: concat(forward h after t=T-1, backward h after t=0)). hp->dropout is an
+ * inverted-dropout mask on each layer's input, one (B, I) mask per sequence fixed over time
+ * (each direction draws its own); hp->recurrent_dropout is Keras recurrent dropout, one mask
+ * per gate on h_{t-1}; hp->head_dropout is dropout on the final state; then Dense(1).
+ * Dense model (HS_CELL_DENSE): Flatten (B, T*F) -> [Dense(H, relu) -> dropout(hp->dropout)]
+ * x L -> dropout(hp->head_dropout) -> Dense(1).
+ * Parameters live in ONE flat float buffer (gradients in a second buffer of the same layout):
+ * per layer and direction W, U, b (GRU: b is (2,3H) = [b_in; b_rec]), then the head w (D), b (1).
+ * All activation caches are sized at create time for max_batch; forward/backward never
+ * allocate and cannot fail. Dropout masks are drawn from the caller's rng in a fixed order
+ * (layer, direction, input mask then recurrent mask; then the head mask), so a seed fixes
+ * everything. Not thread-safe per object; independent objects are. */
+#ifndef HS_NET_H
+#define HS_NET_H
+
+#include <stddef.h>
+
+#include "model/hparams.h"
+#include "model/rng.h"
+
+typedef struct net net;
+
+/* Build a model for hp (cell, units, layers, dropouts, bidirectional, T = sequence_length)
+ * with n_inputs (F) features and batches of at most max_batch windows. Returns NULL when hp
+ * is invalid (units, layers, T, F or max_batch zero, a dropout rate outside [0,1), unknown
+ * cell, sizes that overflow) or memory runs out. Parameters start at zero: call net_init.
+ * The caller owns the result (net_free). Sets OpenBLAS to one thread. */
+net *net_create(const hs_hparams *hp, size_t n_inputs, size_t max_batch);
+
+/* Free n and everything it owns; NULL is fine. */
+void net_free(net *n);
+
+/* Number of trainable parameters (floats in net_params / net_grads). */
+size_t net_num_params(const net *n);
+
+/* The flat parameter buffer (net_num_params floats), owned by n; write it to restore. */
+float *net_params(net *n);
+
+/* The flat gradient buffer, same layout, overwritten by net_backward; owned by n. */
+float *net_grads(net *n);
+
+/* Largest batch net_forward accepts (max_batch given to net_create). */
+size_t net_max_batch(const net *n);
+
+/* Keras initialisation from r: kernels glorot_uniform, recurrent kernels orthogonal,
+ * biases zero with LSTM forget bias 1, head glorot_uniform / zero. Draw order: layers in
+ * order, per direction W then U. */
+void net_init(net *n, rng *r);
+
+/* Forward pass. pred (B) out: predictions; x (B,T,F) row-major as window_fill makes it;
+ * 1 <= B <= max_batch. training = 1 draws dropout masks from r and applies them;
+ * training = 0 applies no dropout and does not touch r (may be NULL). Keeps the caches
+ * net_backward needs. */
+void net_forward(net *n, float *pred, const float *x, size_t B, int training, rng *r);
+
+/* Backward pass after net_forward on the same batch: dpred (B) = dL/dpred. Overwrites
+ * net_grads with dL/dparams. Call at most once per net_forward. */
+void net_backward(net *n, const float *dpred, size_t B);
+
+/* Mean squared error (1/B) sum (pred-y)^2, accumulated in double; if dpred is not NULL it
+ * receives the gradient 2(pred-y)/B. */
+float net_mse(float *dpred, const float *pred, const float *y, size_t B);
+
+/* Mean absolute error (1/B) sum |pred-y|, accumulated in double. */
+float net_mae(const float *pred, const float *y, size_t B);
+
+/* One-line summary into buf (always NUL-terminated when len > 0), e.g.
+ * "lstm(32) x2 bidir, 9,057 params" or "dense(16), 26,913 params". */
+void net_describe(const net *n, char *buf, size_t len);
+
+#endif
