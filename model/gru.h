@@ -22,7 +22,7 @@
  * gates (T,B,3H) out: activated [z, r, hh] per step
  * rh    (T,B,H)  out: r_h = h_{t-1} U_h + b_rec_h (masked with dropout), pre-reset
  * rec   (B,3H)   scratch
- * hm    (B,H)    scratch, used only when rmask != NULL
+ * hm    (B,H)    scratch (zero state at t = 0, masked h_{t-1} under recurrent dropout)
  * x     (T,B,I)  input
  * rmask (3,B,H)  recurrent dropout masks or NULL
  * W (I,3H), U (H,3H), b (2,3H) = [b_in; b_rec]. */
@@ -34,11 +34,13 @@ void gru_forward(float *h, float *gates, float *rh, float *rec, float *hm, const
  * dx (T,B,I) out or NULL; dW (I,3H), dU (H,3H), db (2,3H) out (overwritten)
  * dxg  (T,B,3H) scratch: gradients w.r.t. x W + b_in
  * drg  (T,B,3H) scratch: gradients w.r.t. h_{t-1} U + b_rec
- * hm   (B,H) scratch (rmask only)
+ * hm   (2,B,H) scratch
+ * ut   (3H,H) scratch (U transposed)
  * dh   (T,B,H) in: dL/dh_t from above; destroyed
  * x, h, gates, rh, rmask: as for gru_forward; W, U parameters. */
 void gru_backward(float *dx, float *dW, float *dU, float *db, float *dxg, float *drg, float *hm,
-                  float *dh, const float *x, const float *h, const float *gates, const float *rh,
+                  float *ut, float *dh, const float *x, const float *h, const float *gates,
+                  const float *rh,
                   const float *rmask, const float *W, const float *U, size_t T, size_t B,
                   size_t I, size_t H);
 

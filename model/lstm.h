@@ -21,7 +21,7 @@
  * c     (T,B,H)  out: cell states c_t
  * tc    (T,B,H)  out: tanh(c_t)
  * gates (T,B,4H) out: activated gates [i, f, g, o] per step
- * hm    (B,H)    scratch, used only when rmask != NULL
+ * hm    (B,H)    scratch (zero state at t = 0, masked h_{t-1} under recurrent dropout)
  * x     (T,B,I)  input
  * rmask (4,B,H)  recurrent dropout masks, or NULL for none
  * W (I,4H), U (H,4H), b (4H) parameters. */
@@ -34,13 +34,14 @@ void lstm_forward(float *h, float *c, float *tc, float *gates, float *hm, const 
  * dW (I,4H), dU (H,4H), db (4H) out: parameter gradients (overwritten)
  * dgates (T,B,4H) scratch: gradients w.r.t. the gate pre-activations
  * dc    (B,H)    scratch
- * hm    (B,H)    scratch, used only when rmask != NULL
+ * hm    (B,H)    scratch
+ * ut    (4H,H)   scratch (U transposed)
  * dh    (T,B,H)  in: dL/dh_t from above (loss or next layer); destroyed (accumulates the
  *                recurrent gradient)
  * x, h, c, tc, gates, rmask: as given to / produced by lstm_forward
  * W, U parameters. */
 void lstm_backward(float *dx, float *dW, float *dU, float *db, float *dgates, float *dc,
-                   float *hm, float *dh, const float *x, const float *h, const float *c,
+                   float *hm, float *ut, float *dh, const float *x, const float *h, const float *c,
                    const float *tc, const float *gates, const float *rmask, const float *W,
                    const float *U, size_t T, size_t B, size_t I, size_t H);
 

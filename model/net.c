@@ -65,10 +65,11 @@ struct net {
     float *arena;      /* every activation buffer below points into this allocation */
     net_rnn *rnn;      /* (L*ndir) recurrent layers, index l*ndir + d; NULL for dense */
     net_dense *dense;  /* (L) dense hidden layers; NULL for recurrent */
-    float *xt;         /* (T,B,F) time-major input (recurrent) */
+    float *xt;         /* (T,B,F) time-major input (recurrent); dense: (B,T*F) copy of x */
     float *rec;        /* (B,G*H) scratch */
-    float *hm;         /* (B,H) scratch */
+    float *hm;         /* (2,B,H) scratch */
     float *dc;         /* (B,H) scratch */
+    float *ut;         /* (G*H, H) scratch: U transposed */
     double *ortho;     /* (G*H, H) scratch for the orthogonal initialiser */
     size_t off_hw;     /* offset of the head weight (D) */
     size_t off_hb;     /* offset of the head bias (1) */
@@ -113,6 +114,7 @@ static float *take(bump *bp, size_t n) {
 static void layout(net *n, bump *bp) {
     size_t T = n->T, B = n->maxB, H = n->H, G = n->G, D = n->D;
     if (n->hp.cell == HS_CELL_DENSE) {
+        n->xt = take(bp, mul(mul(B, n->T), n->F));
         for (size_t l = 0; l < n->L; l++) {
             net_dense *d = &n->dense[l];
             d->a = take(bp, mul(B, H));
@@ -124,8 +126,9 @@ static void layout(net *n, bump *bp) {
         size_t TB = mul(T, B);
         n->xt = take(bp, mul(TB, n->F));
         n->rec = take(bp, mul(B, G * H));
-        n->hm = take(bp, mul(B, H));
+        n->hm = take(bp, mul(2 * B, H));
         n->dc = take(bp, mul(B, H));
+        n->ut = take(bp, mul(G * H, H));
         for (size_t k = 0; k < n->L * n->ndir; k++) {
             net_rnn *r = &n->rnn[k];
             r->x = take(bp, mul(TB, r->I));
@@ -277,7 +280,8 @@ static void head_forward(net *n, float *pred, size_t B, int training, rng *r) {
     size_t D = n->D;
     n->use_hmask = training && n->hp.head_dropout > 0.0f;
     if (n->use_hmask) dropout_mask(n->hmask, B * D, n->hp.head_dropout, r);
-    for (size_t i = 0; i < B * D; i++) n->hin[i] = n->use_hmask ? n->last[i] * n->hmask[i] : n->last[i];
+    for (size_t i = 0; i < B * D; i++)
+        n->hin[i] = n->use_hmask ? n->last[i] * n->hmask[i] : n->last[i];
     dense_forward(pred, n->hin, n->params + n->off_hw, n->params + n->off_hb, B, D, 1, 0);
 }
 
@@ -321,7 +325,8 @@ static void rnn_forward(net *n, const float *x, size_t B, int training, rng *r) 
             if (n->hp.cell == HS_CELL_LSTM)
                 lstm_forward(c->h, c->c, c->aux, c->gates, n->hm, c->x, rm, W, U, bias, T, B, I, H);
             else
-                gru_forward(c->h, c->gates, c->aux, n->rec, n->hm, c->x, rm, W, U, bias, T, B, I, H);
+                gru_forward(c->h, c->gates, c->aux, n->rec, n->hm, c->x, rm, W, U, bias, T, B, I,
+                            H);
         }
     }
     /* last(b) = concat_d h_d(T-1, b): forward after t=T-1, backward after original t=0 */
@@ -334,7 +339,9 @@ static void rnn_forward(net *n, const float *x, size_t B, int training, rng *r) 
 
 static void dense_net_forward(net *n, const float *x, size_t B, int training, rng *r) {
     size_t H = n->H;
-    const float *in = x; /* (B, T*F): Flatten of (B,T,F) is the same memory */
+    /* Flatten of (B,T,F) to (B,T*F) is the same memory; keep a copy for backward */
+    memcpy(n->xt, x, B * n->T * n->F * sizeof *x);
+    const float *in = n->xt;
     for (size_t l = 0; l < n->L; l++) {
         net_dense *d = &n->dense[l];
         dense_forward(d->a, in, n->params + d->off_W, n->params + d->off_b, B, d->I, H, 1);
@@ -375,10 +382,11 @@ static void rnn_backward(net *n, size_t B) {
             const float *rm = c->use_rmask ? c->rmask : NULL;
             float *dx = l ? c->dx : NULL;
             if (n->hp.cell == HS_CELL_LSTM)
-                lstm_backward(dx, dW, dU, db, c->dg1, n->dc, n->hm, c->dh, c->x, c->h, c->c,
+                lstm_backward(dx, dW, dU, db, c->dg1, n->dc, n->hm, n->ut, c->dh, c->x, c->h, c->c,
                               c->aux, c->gates, rm, W, U, T, B, I, H);
             else
-                gru_backward(dx, dW, dU, db, c->dg1, c->dg2, n->hm, c->dh, c->x, c->h, c->gates,
+                gru_backward(dx, dW, dU, db, c->dg1, c->dg2, n->hm, n->ut, c->dh, c->x, c->h,
+                             c->gates,
                              c->aux, rm, W, U, T, B, I, H);
         }
         if (l == 0) break;
@@ -420,10 +428,11 @@ static void dense_net_backward(net *n, size_t B) {
         net_dense *d = &n->dense[l];
         /* da = dam * mask */
         for (size_t i = 0; i < B * H; i++) d->da[i] = d->use_mask ? dam[i] * d->mask[i] : dam[i];
-        const float *in = l ? n->dense[l - 1].am : NULL;
+        const float *in = l ? n->dense[l - 1].am : n->xt;
         /* the layer below's am buffer is not needed after this point: reuse its da as dx */
         float *dx = l ? n->dense[l - 1].da : NULL;
-        dense_backward(dx, n->grads + d->off_W, n->grads + d->off_b, d->da, d->a, in, n->params + d->off_W, B, d->I, H, 1);
+        dense_backward(dx, n->grads + d->off_W, n->grads + d->off_b, d->da, d->a, in,
+                       n->params + d->off_W, B, d->I, H, 1);
         dam = dx;
     }
 }
@@ -494,9 +503,11 @@ void net_describe(const net *n, char *buf, size_t len) {
     if (hp->dropout > 0.0f)
         k += snprintf(extra + k, sizeof extra - (size_t)k, " dropout %.2g", (double)hp->dropout);
     if (hp->cell != HS_CELL_DENSE && hp->recurrent_dropout > 0.0f)
-        k += snprintf(extra + k, sizeof extra - (size_t)k, " rdrop %.2g", (double)hp->recurrent_dropout);
+        k += snprintf(extra + k, sizeof extra - (size_t)k, " rdrop %.2g",
+                      (double)hp->recurrent_dropout);
     if (hp->head_dropout > 0.0f)
-        snprintf(extra + k, sizeof extra - (size_t)k, " head_dropout %.2g", (double)hp->head_dropout);
+        snprintf(extra + k, sizeof extra - (size_t)k, " head_dropout %.2g",
+                 (double)hp->head_dropout);
     snprintf(buf, len, "%s(%zu)%s%s, %s params", hparams_cell_name(hp->cell), n->H, layers, extra,
              np);
 }

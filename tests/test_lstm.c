@@ -1,0 +1,114 @@
+/* test_lstm: LSTM layer forward against a scalar double reference of the Keras formulas,
+ * and central-difference gradient checks of every parameter and input (with and without
+ * recurrent dropout), each with a negative control. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/lstm.h"
+#include "model/rng.h"
+#include "tests/gradcheck.h"
+#include "tests/test_util.h"
+
+enum { T = 4, B = 3, I = 3, H = 3, G = 4 * H };
+
+typedef struct fix {
+    float x[T * B * I];           /* (T,B,I) */
+    float p[I * G + H * G + G];   /* W (I,4H), U (H,4H), b (4H) */
+    float R[T * B * H];           /* loss weights: L = sum h * R */
+    float rmask[4 * B * H];       /* recurrent dropout masks */
+    const float *rm;              /* rmask or NULL */
+    float h[T * B * H], c[T * B * H], tc[T * B * H], gates[T * B * G], hm[B * H];
+} fix;
+
+static double loss(void *ctx) {
+    fix *f = ctx;
+    const float *W = f->p, *U = f->p + I * G, *b = f->p + I * G + H * G;
+    lstm_forward(f->h, f->c, f->tc, f->gates, f->hm, f->x, f->rm, W, U, b, T, B, I, H);
+    double s = 0.0;
+    for (size_t n = 0; n < T * B * H; n++) s += (double)f->h[n] * (double)f->R[n];
+    return s;
+}
+
+static void fill(float *a, size_t n, float scale, rng *r) {
+    for (size_t i = 0; i < n; i++) a[i] = scale * (2.0f * rng_uniformf(r) - 1.0f);
+}
+
+static double sig(double v) { return 1.0 / (1.0 + exp(-v)); }
+
+/* Keras LSTMCell in double, one sample at a time, gate order i, f, c, o. */
+static void test_forward_reference(void) {
+    static fix f;
+    rng r;
+    rng_seed(&r, 11);
+    fill(f.x, sizeof f.x / sizeof *f.x, 1.0f, &r);
+    fill(f.p, sizeof f.p / sizeof *f.p, 0.7f, &r);
+    f.rm = NULL;
+    loss(&f);
+    const float *W = f.p, *U = f.p + I * G, *bias = f.p + I * G + H * G;
+    double maxerr = 0.0;
+    for (size_t b = 0; b < B; b++) {
+        double h[H] = {0}, c[H] = {0};
+        for (size_t t = 0; t < T; t++) {
+            double a[G];
+            for (size_t k = 0; k < G; k++) {
+                a[k] = bias[k];
+                for (size_t i = 0; i < I; i++) a[k] += (double)f.x[(t * B + b) * I + i] * (double)W[i * G + k];
+                for (size_t j = 0; j < H; j++) a[k] += h[j] * (double)U[j * G + k];
+            }
+            for (size_t j = 0; j < H; j++) {
+                double iv = sig(a[j]), fv = sig(a[H + j]), gv = tanh(a[2 * H + j]), ov = sig(a[3 * H + j]);
+                c[j] = fv * c[j] + iv * gv;
+                h[j] = ov * tanh(c[j]);
+                double e = fabs(h[j] - (double)f.h[(t * B + b) * H + j]);
+                if (e > maxerr) maxerr = e;
+                e = fabs(c[j] - (double)f.c[(t * B + b) * H + j]);
+                if (e > maxerr) maxerr = e;
+            }
+        }
+    }
+    printf("lstm forward vs double reference: max |err| %.3g\n", maxerr);
+    CHECK(maxerr < 1e-5, "forward max err %g", maxerr);
+}
+
+static void run_gradcheck(int with_dropout) {
+    static fix f;
+    rng r;
+    rng_seed(&r, 5 + (uint64_t)with_dropout);
+    fill(f.x, sizeof f.x / sizeof *f.x, 1.0f, &r);
+    fill(f.p, sizeof f.p / sizeof *f.p, 0.7f, &r);
+    fill(f.R, sizeof f.R / sizeof *f.R, 1.0f, &r);
+    for (size_t n = 0; n < 4 * B * H; n++) f.rmask[n] = rng_uniformf(&r) < 0.4f ? 0.0f : 1.0f / 0.6f;
+    f.rm = with_dropout ? f.rmask : NULL;
+    const size_t np = sizeof f.p / sizeof *f.p;
+    float grad[sizeof f.p / sizeof *f.p], dx[T * B * I];
+    static float dgates[T * B * G], dc[B * H], hm[B * H], ut[G * H], dh[T * B * H];
+    loss(&f);
+    memcpy(dh, f.R, sizeof dh);
+    lstm_backward(dx, grad, grad + I * G, grad + I * G + H * G, dgates, dc, hm, ut, dh, f.x, f.h, f.c,
+                  f.tc, f.gates, f.rm, f.p, f.p + I * G, T, B, I, H);
+    gc_result rp = gc_check(loss, &f, f.p, grad, np);
+    gc_result rx = gc_check(loss, &f, f.x, dx, T * B * I);
+    printf("lstm%s: params %zu bad, worst rel %.2e (abs %.2e); inputs %zu bad, worst rel %.2e\n",
+           with_dropout ? " (recurrent dropout)" : "", rp.n_bad, rp.worst_rel, rp.worst_abs,
+           rx.n_bad, rx.worst_rel);
+    CHECK(rp.n_bad == 0, "lstm param gradients");
+    CHECK(rx.n_bad == 0, "lstm input gradients");
+    /* negative controls: one corrupted entry in U, one in b, one in dx */
+    size_t ks[] = {I * G + 5, I * G + H * G + 1};
+    for (size_t q = 0; q < 2; q++) {
+        float save = grad[ks[q]];
+        gc_corrupt(grad, ks[q]);
+        gc_result bad = gc_check(loss, &f, f.p, grad, np);
+        CHECK(bad.n_bad == 1, "corrupted param %zu not caught (%zu bad)", ks[q], bad.n_bad);
+        grad[ks[q]] = save;
+    }
+    gc_corrupt(dx, 7);
+    CHECK(gc_check(loss, &f, f.x, dx, T * B * I).n_bad == 1, "corrupted dx not caught");
+}
+
+int main(void) {
+    test_forward_reference();
+    run_gradcheck(0);
+    run_gradcheck(1);
+    return test_failures("test_lstm");
+}
