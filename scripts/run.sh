@@ -11,6 +11,7 @@ data=data/jena2020.h5
 if [ ! -f "$data" ]; then
   build/hsweep prep data/weather_ltsf_jena_2020.csv.xz -o "$data"
 fi
+build/hsweep baseline "$data"     # the reference to beat
 export OMPI_ALLOW_RUN_AS_ROOT=${OMPI_ALLOW_RUN_AS_ROOT:-1}
 export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=${OMPI_ALLOW_RUN_AS_ROOT_CONFIRM:-1}
 np=${NP:-$(nproc)}

@@ -5,11 +5,11 @@
 #include "sweep/cmd.h"
 
 const cmd_entry cmd_table[] = {
-    {"train", cmd_train, "train one configuration on a prepared HDF5 dataset"},
-    {"run", cmd_run, "run a sweep under MPI: mpirun -n P hsweep run SWEEP.yaml"},
-    {"plan", cmd_plan, "validate a sweep file and print its trials, costs and output directory"},
     {"prep", cmd_prep, "CSV (plain or .xz) -> normalised HDF5 dataset with Keras split"},
     {"baseline", cmd_baseline, "persistence (last value) MAE on the val and test windows"},
+    {"train", cmd_train, "train one configuration on a prepared HDF5 dataset"},
+    {"plan", cmd_plan, "validate a sweep file and print its trials, costs and output directory"},
+    {"run", cmd_run, "run a sweep under MPI: mpirun -n P hsweep run SWEEP.yaml"},
     {"report", cmd_report, "rebuild and print the result tables of a sweep directory"},
     {NULL, NULL, NULL},
 };
