@@ -143,6 +143,7 @@ int sweepcfg_param_check(sweepcfg_param p, double v, char *why, size_t n) {
 }
 
 void sweepcfg_param_format(sweepcfg_param p, double v, char *buf, size_t n) {
+    if (!buf || n == 0) return;
     switch (PARAMS[p].type) {
     case SWEEPCFG_T_CELL: snprintf(buf, n, "%s", hparams_cell_name((hs_cell)(int)v)); break;
     case SWEEPCFG_T_OPTIMIZER:
