@@ -511,3 +511,55 @@ void net_describe(const net *n, char *buf, size_t len) {
     snprintf(buf, len, "%s(%zu)%s%s, %s params", hparams_cell_name(hp->cell), n->H, layers, extra,
              np);
 }
+
+/* ---- named tensors ---------------------------------------------------------------------- */
+
+/* Store tensor k (if k < max) and return k + 1. */
+static size_t put_tensor(net_tensor *out, size_t max, size_t k, const char *name,
+                         size_t offset, size_t rank, size_t d0, size_t d1) {
+    if (k < max) {
+        net_tensor *t = &out[k];
+        snprintf(t->name, sizeof t->name, "%s", name);
+        t->offset = offset;
+        t->rank = rank;
+        t->dims[0] = d0;
+        t->dims[1] = rank == 2 ? d1 : 1;
+    }
+    return k + 1;
+}
+
+size_t net_tensors(const net *n, net_tensor *out, size_t max) {
+    size_t k = 0, H = n->H;
+    char name[48];
+    if (n->hp.cell == HS_CELL_DENSE) {
+        for (size_t l = 0; l < n->L; l++) {
+            const net_dense *d = &n->dense[l];
+            snprintf(name, sizeof name, "dense%zu/kernel", l);
+            k = put_tensor(out, max, k, name, d->off_W, 2, d->I, H);
+            snprintf(name, sizeof name, "dense%zu/bias", l);
+            k = put_tensor(out, max, k, name, d->off_b, 1, H, 1);
+        }
+    } else {
+        static const char *const dir_name[2] = {"forward", "backward"};
+        size_t GH = n->G * H;
+        for (size_t l = 0; l < n->L; l++)
+            for (size_t d = 0; d < n->ndir; d++) {
+                const net_rnn *r = &n->rnn[l * n->ndir + d];
+                snprintf(name, sizeof name, "layer%zu/%s/kernel", l, dir_name[d]);
+                k = put_tensor(out, max, k, name, r->off_W, 2, r->I, GH);
+                snprintf(name, sizeof name, "layer%zu/%s/recurrent_kernel", l, dir_name[d]);
+                k = put_tensor(out, max, k, name, r->off_U, 2, H, GH);
+                snprintf(name, sizeof name, "layer%zu/%s/bias", l, dir_name[d]);
+                /* GRU reset_after: [b_input; b_recurrent] as Keras stores it, (2, 3H) */
+                if (n->hp.cell == HS_CELL_GRU) k = put_tensor(out, max, k, name, r->off_b, 2, 2, GH);
+                else k = put_tensor(out, max, k, name, r->off_b, 1, GH, 1);
+            }
+    }
+    k = put_tensor(out, max, k, "head/kernel", n->off_hw, 2, n->D, 1);
+    k = put_tensor(out, max, k, "head/bias", n->off_hb, 1, 1, 1);
+    return k;
+}
+
+const hs_hparams *net_hparams(const net *n) { return &n->hp; }
+
+size_t net_num_inputs(const net *n) { return n->F; }

@@ -71,6 +71,30 @@ float net_mse(float *dpred, const float *pred, const float *y, size_t B);
 /* Mean absolute error (1/B) sum |pred-y|, accumulated in double. */
 float net_mae(const float *pred, const float *y, size_t B);
 
+/* One named parameter tensor: a view into the flat parameter buffer. */
+typedef struct net_tensor {
+    char name[48];        /* e.g. "layer0/forward/kernel", "dense1/bias", "head/kernel" */
+    size_t offset;        /* index of its first float in net_params */
+    size_t rank;          /* 1 or 2 */
+    size_t dims[2];       /* shape, row-major (dims[1] is 1 for rank 1); prod = its floats */
+} net_tensor;
+
+/* The parameter tensors of n, in the flat buffer's (and Keras get_weights()) order:
+ * recurrent model, per layer l (0-based) and direction d ("forward", then "backward" when
+ * bidirectional): "layer<l>/<d>/kernel" (I, G*H), "layer<l>/<d>/recurrent_kernel" (H, G*H),
+ * "layer<l>/<d>/bias" LSTM (4H), GRU (2, 3H); dense model, per hidden layer l:
+ * "dense<l>/kernel" (I, H), "dense<l>/bias" (H); then "head/kernel" (D, 1), "head/bias" (1).
+ * I = F for the first layer (T*F for dense0), H or 2H above; D = H, or 2H bidirectional.
+ * Writes min(count, max) entries to out (may be NULL when max is 0) and returns count; the
+ * tensors are contiguous and their sizes add up to net_num_params. Cannot fail. */
+size_t net_tensors(const net *n, net_tensor *out, size_t max);
+
+/* The configuration n was created with (a copy kept by n). */
+const hs_hparams *net_hparams(const net *n);
+
+/* Number of input features F n was created with. */
+size_t net_num_inputs(const net *n);
+
 /* One-line summary into buf (always NUL-terminated when len > 0), e.g.
  * "lstm(32) x2 bidir, 9,057 params" or "dense(16), 26,913 params". */
 void net_describe(const net *n, char *buf, size_t len);

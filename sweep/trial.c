@@ -17,6 +17,7 @@
 #include "model/net.h"
 #include "model/optim.h"
 #include "model/rng.h"
+#include "sweep/predict.h"
 
 /* ---- small helpers ----------------------------------------------------------------------- */
 
@@ -52,6 +53,7 @@ const char *trial_status_name(trial_status s) {
 void trial_result_deinit(trial_result *res) {
     if (!res) return;
     free(res->history);
+    free(res->best_params);
     memset(res, 0, sizeof *res);
 }
 
@@ -109,33 +111,17 @@ typedef struct trial_work {
     size_t *idx;          /* (max split count) window numbers: shuffled order or 0..n-1 */
 } trial_work;
 
-/* Sum of |pred - y| over a batch, in double. */
-static double trial_abs_sum(const float *pred, const float *y, size_t B) {
-    double s = 0.0;
-    for (size_t i = 0; i < B; i++) s += fabs((double)pred[i] - (double)y[i]);
-    return s;
-}
+/* predict_eval's stop callback: a batch boundary of the trial. */
+static int trial_eval_stop(const void *ctx) { return trial_stop_requested(ctx); }
 
 /* Mean MSE and MAE of the current weights over every window of split s, in order,
- * training=0. Returns 1 if the stop flag was raised before the end, else 0. */
+ * training=0 (predict_eval: the code path `hsweep predict` uses, so its MAE is
+ * bit-identical). Returns 1 if the stop flag was raised before the end, else 0. */
 static int trial_evaluate(trial_work *w, const hs_dataset *ds, const window_plan *wp,
                           window_split_id s, const trial_hooks *hooks, double *loss,
                           double *mae) {
-    size_t count = wp->split[s].count, B = wp->spec.batch;
-    double se = 0.0, ae = 0.0;
-    window_order(w->idx, count, NULL);
-    for (size_t off = 0; off < count; off += B) {
-        if (trial_stop_requested(hooks)) return 1;
-        size_t nb = count - off < B ? count - off : B;
-        window_fill(w->xb, w->yb, ds, wp, s, w->idx + off, nb);
-        net_forward(w->n, w->pred, w->xb, nb, 0, NULL);
-        /* batch MSE weighted by its size: the mean over all windows */
-        se += (double)net_mse(NULL, w->pred, w->yb, nb) * (double)nb;
-        ae += trial_abs_sum(w->pred, w->yb, nb);
-    }
-    *loss = se / (double)count;
-    *mae = ae / (double)count;
-    return 0;
+    predict_buffers b = {w->xb, w->yb, w->pred, w->idx};
+    return predict_eval(w->n, ds, wp, s, &b, NULL, trial_eval_stop, hooks, loss, mae);
 }
 
 /* ---- the training loop ------------------------------------------------------------------- */
@@ -236,7 +222,7 @@ int trial_run(trial_result *res, const hs_hparams *hp, const hs_dataset *ds,
                 goto finish;
             }
             se += (double)loss * (double)nb;
-            ae += trial_abs_sum(w.pred, w.yb, nb);
+            ae += predict_abs_sum(w.pred, w.yb, nb);
             net_backward(w.n, w.dpred, nb);
             if (hp->clip > 0.0f) optim_clip_global_norm(grads, P, hp->clip);
             optim_step(w.opt, params, grads);
@@ -306,6 +292,11 @@ finish:
     if (res->epochs_run == 0) {
         free(res->history);
         res->history = NULL;
+    }
+    if (res->best_epoch > 0) {
+        /* hand the best weights over instead of copying them */
+        res->best_params = w.best;
+        w.best = NULL;
     }
     trial_work_free(&w);
     res->wall_s = trial_now() - t0;

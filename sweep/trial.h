@@ -52,6 +52,8 @@ typedef struct trial_result {
     double wall_s;        /* seconds for the whole trial, including the test evaluation */
     size_t n_params;      /* trainable parameters of the network */
     size_t n_windows[3];  /* windows in the train / val / test splits */
+    float *best_params;   /* (n_params) owned copy of the weights at best_epoch (the weights
+                             val_mae/test_mae were measured with), NULL if none */
 } trial_result;
 
 /* What the per-epoch hook sees, valid only during the call. */

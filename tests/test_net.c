@@ -372,6 +372,73 @@ static void test_counts_and_describe(void) {
     net_free(NULL);
 }
 
+/* ---- named tensors ------------------------------------------------------------------------ */
+
+/* net_tensors: names, shapes and offsets tile the flat buffer in Keras order. */
+static void test_tensors(void) {
+    struct {
+        hs_cell cell;
+        size_t layers;
+        int bidir;
+        size_t count;          /* tensors expected */
+    } cases[] = {{HS_CELL_LSTM, 1, 0, 5}, {HS_CELL_GRU, 2, 1, 14}, {HS_CELL_DENSE, 2, 0, 6}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        hs_hparams hp = tiny(cases[c].cell, 5, cases[c].layers);
+        hp.bidirectional = cases[c].bidir;
+        net *n = net_create(&hp, F, B);
+        CHECK(n != NULL, "case %zu", c);
+        if (!n) continue;
+        size_t cnt = net_tensors(n, NULL, 0);
+        CHECK(cnt == cases[c].count, "case %zu: %zu tensors, want %zu", c, cnt, cases[c].count);
+        net_tensor ts[32];
+        CHECK(net_tensors(n, ts, 32) == cnt, "count stable");
+        size_t off = 0;
+        for (size_t k = 0; k < cnt && k < 32; k++) {
+            CHECK(ts[k].offset == off, "case %zu %s: offset %zu, want %zu", c, ts[k].name,
+                  ts[k].offset, off);
+            off += ts[k].dims[0] * ts[k].dims[1];
+        }
+        CHECK(off == net_num_params(n), "case %zu: sizes add to %zu, want %zu", c, off,
+              net_num_params(n));
+        CHECK(net_num_inputs(n) == F && net_hparams(n)->units == 5, "accessors");
+        size_t H = 5, D = cases[c].bidir ? 2 * H : H;
+        CHECK(strcmp(ts[cnt - 2].name, "head/kernel") == 0 && ts[cnt - 2].dims[0] == D &&
+              ts[cnt - 2].dims[1] == 1 && ts[cnt - 2].rank == 2, "head/kernel (D,1): %s",
+              ts[cnt - 2].name);
+        CHECK(strcmp(ts[cnt - 1].name, "head/bias") == 0 && ts[cnt - 1].rank == 1 &&
+              ts[cnt - 1].dims[0] == 1, "head/bias (1)");
+        if (cases[c].cell == HS_CELL_LSTM) {
+            CHECK(strcmp(ts[0].name, "layer0/forward/kernel") == 0 && ts[0].dims[0] == F &&
+                  ts[0].dims[1] == 4 * H, "lstm kernel %s", ts[0].name);
+            CHECK(strcmp(ts[1].name, "layer0/forward/recurrent_kernel") == 0 &&
+                  ts[1].dims[0] == H && ts[1].dims[1] == 4 * H, "lstm recurrent kernel");
+            CHECK(strcmp(ts[2].name, "layer0/forward/bias") == 0 && ts[2].rank == 1 &&
+                  ts[2].dims[0] == 4 * H, "lstm bias (4H)");
+        } else if (cases[c].cell == HS_CELL_GRU) {
+            /* layer 1 backward: input 2H (concat of layer 0), bias (2, 3H) */
+            CHECK(strcmp(ts[9].name, "layer1/backward/kernel") == 0 && ts[9].dims[0] == 2 * H &&
+                  ts[9].dims[1] == 3 * H, "gru layer1 backward kernel %s", ts[9].name);
+            CHECK(strcmp(ts[11].name, "layer1/backward/bias") == 0 && ts[11].rank == 2 &&
+                  ts[11].dims[0] == 2 && ts[11].dims[1] == 3 * H, "gru bias (2,3H)");
+        } else {
+            CHECK(strcmp(ts[0].name, "dense0/kernel") == 0 && ts[0].dims[0] == T * F &&
+                  ts[0].dims[1] == H, "dense0 kernel (T*F, H)");
+            CHECK(strcmp(ts[3].name, "dense1/bias") == 0 && ts[3].dims[0] == H, "dense1 bias");
+        }
+        /* the head bias is where the name says: adding 2 shifts every prediction by 2 */
+        rng r;
+        rng_seed(&r, 7);
+        net_init(n, &r);
+        float x[B * T * F], p0[B], p1[B];
+        fill(x, B * T * F, 1.0f, &r);
+        net_forward(n, p0, x, B, 0, NULL);
+        net_params(n)[ts[cnt - 1].offset] += 2.0f;
+        net_forward(n, p1, x, B, 0, NULL);
+        for (size_t b = 0; b < B; b++) CHECK_NEAR(p1[b] - p0[b], 2.0, 1e-5);
+        net_free(n);
+    }
+}
+
 int main(void) {
     test_gradients();
     test_bidirectional_semantics(HS_CELL_LSTM);
@@ -384,5 +451,6 @@ int main(void) {
     test_batch_consistency(HS_CELL_GRU);
     test_batch_consistency(HS_CELL_DENSE);
     test_counts_and_describe();
+    test_tensors();
     return test_failures("test_net");
 }

@@ -1,0 +1,693 @@
+/* modelio: the model HDF5 file (see modelio.h).
+ *
+ * Every public function silences HDF5's automatic error printing for its duration (and
+ * restores the caller's handler); handles start invalid and are closed under one label.
+ * The small attribute helpers mirror those of h5data.c (which keeps its own static). */
+#define _POSIX_C_SOURCE 200809L
+#include "io/modelio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <hdf5.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "io/hpfields.h"
+
+#ifndef HSWEEP_VERSION
+#define HSWEEP_VERSION "unknown"
+#endif
+#ifndef HSWEEP_GIT_REV
+#define HSWEEP_GIT_REV "unknown"
+#endif
+
+/* ---- HDF5 helpers -------------------------------------------------------------------------- */
+
+typedef struct modelio_quiet {
+    H5E_auto2_t func;         /* caller's automatic error handler */
+    void *data;               /* its client data */
+} modelio_quiet;
+
+static void modelio_quiet_on(modelio_quiet *q) {
+    q->func = NULL;
+    q->data = NULL;
+    H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+static void modelio_quiet_off(const modelio_quiet *q) {
+    H5Eset_auto2(H5E_DEFAULT, q->func, q->data);
+}
+
+static void modelio_close(hid_t id) {
+    if (id < 0) return;
+    switch (H5Iget_type(id)) {
+    case H5I_FILE: H5Fclose(id); break;
+    case H5I_GROUP: H5Gclose(id); break;
+    case H5I_DATASET: H5Dclose(id); break;
+    case H5I_ATTR: H5Aclose(id); break;
+    case H5I_DATASPACE: H5Sclose(id); break;
+    case H5I_DATATYPE: H5Tclose(id); break;
+    default: break;
+    }
+}
+
+static hid_t modelio_str_type(void) {
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t < 0) return t;
+    if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+        H5Tclose(t);
+        return H5I_INVALID_HID;
+    }
+    return t;
+}
+
+/* Attribute `name` on loc: n strings (n 0: one scalar string). 0 or -1. */
+static int modelio_put_strings(hid_t loc, const char *name, const char *const *s, hsize_t n) {
+    int rc = -1;
+    hid_t t = modelio_str_type(), sp = H5I_INVALID_HID, a = H5I_INVALID_HID;
+    if (t < 0) goto done;
+    sp = n ? H5Screate_simple(1, &n, NULL) : H5Screate(H5S_SCALAR);
+    if (sp < 0) goto done;
+    a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+    if (a < 0 || H5Awrite(a, t, s) < 0) goto done;
+    rc = 0;
+done:
+    modelio_close(a);
+    modelio_close(sp);
+    modelio_close(t);
+    return rc;
+}
+
+static int modelio_put_string(hid_t loc, const char *name, const char *s) {
+    return modelio_put_strings(loc, name, &s, 0);
+}
+
+/* Attribute `name`: n numbers (n 0: scalar) of memory type mt stored as file type ft. */
+static int modelio_put_numbers(hid_t loc, const char *name, hid_t ft, hid_t mt, const void *v,
+                               hsize_t n) {
+    int rc = -1;
+    hid_t sp = n ? H5Screate_simple(1, &n, NULL) : H5Screate(H5S_SCALAR), a = H5I_INVALID_HID;
+    if (sp < 0) goto done;
+    a = H5Acreate2(loc, name, ft, sp, H5P_DEFAULT, H5P_DEFAULT);
+    if (a < 0 || H5Awrite(a, mt, v) < 0) goto done;
+    rc = 0;
+done:
+    modelio_close(a);
+    modelio_close(sp);
+    return rc;
+}
+
+static int modelio_put_i64(hid_t loc, const char *name, int64_t v) {
+    return modelio_put_numbers(loc, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &v, 0);
+}
+
+static int modelio_put_f64(hid_t loc, const char *name, double v) {
+    return modelio_put_numbers(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v, 0);
+}
+
+/* Elements of attribute a (a scalar counts 1), or -1 for rank > 1 or an error. */
+static hssize_t modelio_attr_count(hid_t a) {
+    hid_t sp = H5Aget_space(a);
+    if (sp < 0) return -1;
+    hssize_t n = H5Sget_simple_extent_npoints(sp);
+    int rank = H5Sget_simple_extent_ndims(sp);
+    H5Sclose(sp);
+    return rank > 1 ? -1 : n;
+}
+
+/* Read string attribute `name` of loc (where names it in messages) with exactly n elements
+ * (n 0: one, scalar or 1-element) into out[] as malloc'ed strings. */
+static int modelio_get_strings(hid_t loc, const char *path, const char *where, const char *name,
+                               char **out, size_t want, hs_error *err) {
+    int rc = HS_OK;
+    size_t n = want ? want : 1;
+    hid_t a = H5I_INVALID_HID, ft = H5I_INVALID_HID, mt = H5I_INVALID_HID, sp = H5I_INVALID_HID;
+    char **vl = NULL, *fixed = NULL;
+    if (H5Aexists(loc, name) <= 0) {
+        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "missing attribute '%s%s'", where, name);
+        goto done;
+    }
+    a = H5Aopen(loc, name, H5P_DEFAULT);
+    ft = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
+    sp = a >= 0 ? H5Aget_space(a) : H5I_INVALID_HID;
+    if (ft < 0 || sp < 0 || H5Tget_class(ft) != H5T_STRING ||
+        modelio_attr_count(a) != (hssize_t)n) {
+        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "attribute '%s%s' is not %zu string(s)",
+                          where, name, n);
+        goto done;
+    }
+    if (H5Tis_variable_str(ft) > 0) {
+        mt = modelio_str_type();
+        vl = calloc(n, sizeof *vl);
+        if (mt < 0 || !vl || H5Aread(a, mt, vl) < 0) {
+            rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "cannot read attribute '%s%s'",
+                              where, name);
+            goto done;
+        }
+        for (size_t i = 0; i < n && rc == HS_OK; i++) {
+            const char *s = vl[i] ? vl[i] : "";
+            if (!(out[i] = malloc(strlen(s) + 1)))
+                rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
+            else strcpy(out[i], s);
+        }
+        H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, vl);
+    } else {
+        size_t sz = H5Tget_size(ft) + 1;
+        mt = H5Tcopy(H5T_C_S1);
+        fixed = calloc(n, sz);
+        if (mt < 0 || !fixed || H5Tset_size(mt, sz) < 0 ||
+            H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0 || H5Aread(a, mt, fixed) < 0) {
+            rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "cannot read attribute '%s%s'",
+                              where, name);
+            goto done;
+        }
+        for (size_t i = 0; i < n && rc == HS_OK; i++) {
+            if (!(out[i] = malloc(sz))) {
+                rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
+            } else {
+                memcpy(out[i], fixed + i * sz, sz);
+                out[i][sz - 1] = '\0';
+            }
+        }
+    }
+done:
+    free(vl);
+    free(fixed);
+    modelio_close(mt);
+    modelio_close(ft);
+    modelio_close(sp);
+    modelio_close(a);
+    return rc;
+}
+
+/* Read numeric attribute `name` with exactly n elements (n 1 also accepts a scalar) as
+ * memory type mt into out. */
+static int modelio_get_numbers(hid_t loc, const char *path, const char *where, const char *name,
+                               hid_t mt, void *out, size_t n, hs_error *err) {
+    int rc = HS_OK;
+    hid_t a = H5I_INVALID_HID, ft = H5I_INVALID_HID;
+    if (H5Aexists(loc, name) <= 0) {
+        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "missing attribute '%s%s'", where, name);
+        goto done;
+    }
+    a = H5Aopen(loc, name, H5P_DEFAULT);
+    ft = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
+    H5T_class_t cls = ft >= 0 ? H5Tget_class(ft) : H5T_NO_CLASS;
+    if ((cls != H5T_INTEGER && cls != H5T_FLOAT) || modelio_attr_count(a) != (hssize_t)n) {
+        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "attribute '%s%s' is not %zu number(s)",
+                          where, name, n);
+        goto done;
+    }
+    if (H5Aread(a, mt, out) < 0)
+        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "cannot read attribute '%s%s'", where,
+                          name);
+done:
+    modelio_close(ft);
+    modelio_close(a);
+    return rc;
+}
+
+/* A non-negative integer attribute that must fit a size_t. */
+static int modelio_get_size(hid_t loc, const char *path, const char *where, const char *name,
+                            size_t *out, hs_error *err) {
+    int64_t v = 0;
+    int rc = modelio_get_numbers(loc, path, where, name, H5T_NATIVE_INT64, &v, 1, err);
+    if (rc) return rc;
+    if (v < 0 || (uint64_t)v > SIZE_MAX)
+        return hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "attribute '%s%s' is %lld, out of "
+                            "range", where, name, (long long)v);
+    *out = (size_t)v;
+    return 0;
+}
+
+/* ---- meta ---------------------------------------------------------------------------------- */
+
+void modelio_meta_borrow(modelio_meta *m, const hs_hparams *hp, const hs_dataset *ds,
+                         const char *trial_id) {
+    memset(m, 0, sizeof *m);
+    m->hp = *hp;
+    m->n_inputs = ds->n_features;
+    m->feature_names = ds->feature_names;
+    m->target_name = ds->target_name;
+    m->mean = ds->mean;
+    m->std = ds->std;
+    snprintf(m->source_sha256, sizeof m->source_sha256, "%s", ds->source_sha256);
+    snprintf(m->trial_id, sizeof m->trial_id, "%s", trial_id ? trial_id : "");
+    m->val_mae = m->val_loss = m->test_mae = NAN;
+}
+
+void modelio_meta_deinit(modelio_meta *m) {
+    if (!m) return;
+    if (m->feature_names)
+        for (size_t i = 0; i < m->n_inputs; i++) free(m->feature_names[i]);
+    free(m->feature_names);
+    free(m->target_name);
+    free(m->mean);
+    free(m->std);
+    memset(m, 0, sizeof *m);
+}
+
+/* ---- writing ------------------------------------------------------------------------------- */
+
+/* The hparams group: one attribute per hpfields field. */
+static int modelio_put_hparams(hid_t f, const hs_hparams *hp) {
+    hid_t g = H5Gcreate2(f, "hparams", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0) return -1;
+    int rc = 0;
+    for (size_t k = 0; k < hpfields_count() && rc == 0; k++) {
+        const char *name = hpfields_name(k);
+        const void *p = hpfields_cptr(hp, k);
+        switch (hpfields_kind_of(k)) {
+        case HPFIELDS_SIZE: {
+            uint64_t v = *(const size_t *)p;
+            rc = modelio_put_numbers(g, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, &v, 0);
+            break;
+        }
+        case HPFIELDS_FLOAT:
+            rc = modelio_put_numbers(g, name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, p, 0);
+            break;
+        case HPFIELDS_BOOL: {
+            int v = *(const int *)p != 0;
+            rc = modelio_put_numbers(g, name, H5T_STD_I32LE, H5T_NATIVE_INT, &v, 0);
+            break;
+        }
+        case HPFIELDS_CELL:
+            rc = modelio_put_string(g, name, hparams_cell_name(*(const hs_cell *)p));
+            break;
+        case HPFIELDS_OPTIMIZER:
+            rc = modelio_put_string(g, name, hparams_optimizer_name(*(const hs_optimizer *)p));
+            break;
+        case HPFIELDS_U64:
+            rc = modelio_put_numbers(g, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, p, 0);
+            break;
+        }
+    }
+    modelio_close(g);
+    return rc;
+}
+
+/* One float32 dataset per tensor under /weights. */
+static int modelio_put_weights(hid_t f, const net_tensor *ts, size_t nt, const float *params) {
+    int rc = -1;
+    hid_t g = H5Gcreate2(f, "weights", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    if (g < 0 || lcpl < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0) goto done;
+    for (size_t k = 0; k < nt; k++) {
+        hsize_t dims[2] = {ts[k].dims[0], ts[k].dims[1]};
+        hid_t sp = H5Screate_simple((int)ts[k].rank, dims, NULL);
+        hid_t d = sp >= 0 ? H5Dcreate2(g, ts[k].name, H5T_IEEE_F32LE, sp, lcpl, H5P_DEFAULT,
+                                       H5P_DEFAULT)
+                          : H5I_INVALID_HID;
+        int ok = d >= 0 &&
+                 H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                          params + ts[k].offset) >= 0;
+        modelio_close(d);
+        modelio_close(sp);
+        if (!ok) goto done;
+    }
+    rc = 0;
+done:
+    if (lcpl >= 0) H5Pclose(lcpl);
+    modelio_close(g);
+    return rc;
+}
+
+static int modelio_write_file(hid_t f, const modelio_meta *m, const net *n, const net_tensor *ts,
+                              size_t nt, const float *params) {
+    char created[256], desc[128];
+    snprintf(created, sizeof created, "hsweep %s (%s)", HSWEEP_VERSION, HSWEEP_GIT_REV);
+    net_describe(n, desc, sizeof desc);
+    int version = MODELIO_FORMAT_VERSION;
+    hsize_t F = m->n_inputs;
+    if (modelio_put_string(f, "format", MODELIO_FORMAT) ||
+        modelio_put_numbers(f, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT, &version, 0) ||
+        modelio_put_i64(f, "n_inputs", (int64_t)m->n_inputs) ||
+        modelio_put_strings(f, "feature_names", (const char *const *)m->feature_names, F) ||
+        modelio_put_string(f, "target_name", m->target_name) ||
+        modelio_put_numbers(f, "mean", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, m->mean, F) ||
+        modelio_put_numbers(f, "std", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, m->std, F) ||
+        modelio_put_string(f, "source_sha256", m->source_sha256) ||
+        modelio_put_string(f, "trial_id", m->trial_id) ||
+        modelio_put_f64(f, "val_mae", m->val_mae) || modelio_put_f64(f, "val_loss", m->val_loss) ||
+        modelio_put_f64(f, "test_mae", m->test_mae) ||
+        modelio_put_i64(f, "best_epoch", (int64_t)m->best_epoch) ||
+        modelio_put_i64(f, "n_params", (int64_t)net_num_params(n)) ||
+        modelio_put_string(f, "description", desc) ||
+        modelio_put_string(f, "created_by", created))
+        return -1;
+    if (modelio_put_hparams(f, &m->hp)) return -1;
+    return modelio_put_weights(f, ts, nt, params);
+}
+
+int modelio_save(const char *path, const modelio_meta *m, const float *params, size_t n_params,
+                 hs_error *err) {
+    int rc = HS_OK, created = 0;
+    hid_t f = H5I_INVALID_HID;
+    char *tmp = NULL;
+    net_tensor *ts = NULL;
+    modelio_quiet q;
+    modelio_quiet_on(&q);
+    net *n = NULL;
+    if (!m->feature_names || !m->target_name || !m->mean || !m->std || !params) {
+        rc = hs_error_set(err, HS_ERR_VALUE, path, 0, 0, "internal: incomplete model to save");
+        goto done;
+    }
+    /* a batch of 1: the network only enumerates the tensors */
+    n = net_create(&m->hp, m->n_inputs, 1);
+    if (!n) {
+        rc = hs_error_set(err, HS_ERR_VALUE, path, 0, 0,
+                          "the configuration (%s, %zu units, %zu inputs) makes no network",
+                          hparams_cell_name(m->hp.cell), m->hp.units, m->n_inputs);
+        goto done;
+    }
+    if (net_num_params(n) != n_params) {
+        rc = hs_error_set(err, HS_ERR_VALUE, path, 0, 0,
+                          "%zu weights given, the network has %zu parameters", n_params,
+                          net_num_params(n));
+        goto done;
+    }
+    size_t nt = net_tensors(n, NULL, 0);
+    ts = malloc(nt * sizeof *ts);
+    size_t len = strlen(path) + 32;
+    tmp = malloc(len);
+    if (!ts || !tmp) {
+        rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
+        goto done;
+    }
+    net_tensors(n, ts, nt);
+    snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
+    /* create the file ourselves first so a failure comes with the system's reason */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) {
+        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot create %s: %s", tmp,
+                          strerror(errno));
+        goto done;
+    }
+    close(fd);
+    created = 1;
+    f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0) {
+        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot create HDF5 file %s", tmp);
+        goto done;
+    }
+    if (modelio_write_file(f, m, n, ts, nt, params)) {
+        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "writing %s failed (disk full?)", tmp);
+        goto done;
+    }
+    hid_t fc = f;
+    f = H5I_INVALID_HID;
+    if (H5Fclose(fc) < 0) {
+        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "closing %s failed (disk full?)", tmp);
+        goto done;
+    }
+    /* the bytes reach the disk before the name does */
+    fd = open(tmp, O_RDONLY);
+    if (fd < 0 || fsync(fd) != 0) {
+        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot sync %s: %s", tmp, strerror(errno));
+        if (fd >= 0) close(fd);
+        goto done;
+    }
+    close(fd);
+    if (rename(tmp, path) != 0) {
+        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot rename %s: %s", tmp, strerror(errno));
+        goto done;
+    }
+    created = 0;
+done:
+    modelio_close(f);
+    if (created) remove(tmp);
+    free(tmp);
+    free(ts);
+    net_free(n);
+    modelio_quiet_off(&q);
+    return rc;
+}
+
+/* ---- reading ------------------------------------------------------------------------------- */
+
+/* Open path: exists, is HDF5, has format "hsweep-model" version 1. */
+static int modelio_open(hid_t *f, const char *path, hs_error *err) {
+    char *fmt = NULL;
+    int version = 0, rc = HS_OK;
+    *f = H5I_INVALID_HID;
+    FILE *probe = fopen(path, "rb");
+    if (!probe) return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+    fclose(probe);
+    if (H5Fis_hdf5(path) <= 0)
+        return hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "not an HDF5 file (not an hsweep model)");
+    *f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (*f < 0)
+        return hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
+                            "cannot open HDF5 file (corrupt or truncated?)");
+    if (H5Aexists(*f, "format") <= 0) {
+        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
+                          "not an hsweep model: no 'format' attribute");
+        goto done;
+    }
+    if ((rc = modelio_get_strings(*f, path, "", "format", &fmt, 0, err))) goto done;
+    if (strcmp(fmt, MODELIO_FORMAT) != 0) {
+        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
+                          "not an hsweep model: format is '%.100s', expected '%s'", fmt,
+                          MODELIO_FORMAT);
+        goto done;
+    }
+    if ((rc = modelio_get_numbers(*f, path, "", "format_version", H5T_NATIVE_INT, &version, 1,
+                                  err)))
+        goto done;
+    if (version != MODELIO_FORMAT_VERSION)
+        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
+                          "unsupported model format_version %d (this hsweep reads version %d)",
+                          version, MODELIO_FORMAT_VERSION);
+done:
+    free(fmt);
+    if (rc) {
+        H5Fclose(*f);
+        *f = H5I_INVALID_HID;
+    }
+    return rc;
+}
+
+/* Every hs_hparams field from the /hparams group. */
+static int modelio_get_hparams(hid_t f, const char *path, hs_hparams *hp, hs_error *err) {
+    int rc = HS_OK;
+    hid_t g = H5I_INVALID_HID;
+    char *s = NULL;
+    hparams_default(hp);
+    if (H5Lexists(f, "hparams", H5P_DEFAULT) <= 0 ||
+        (g = H5Gopen2(f, "hparams", H5P_DEFAULT)) < 0)
+        return hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "missing group '/hparams'");
+    for (size_t k = 0; k < hpfields_count() && rc == HS_OK; k++) {
+        const char *name = hpfields_name(k);
+        void *p = hpfields_ptr(hp, k);
+        switch (hpfields_kind_of(k)) {
+        case HPFIELDS_SIZE:
+            rc = modelio_get_size(g, path, "/hparams/", name, p, err);
+            break;
+        case HPFIELDS_FLOAT:
+            rc = modelio_get_numbers(g, path, "/hparams/", name, H5T_NATIVE_FLOAT, p, 1, err);
+            if (rc == HS_OK && !isfinite(*(float *)p))
+                rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
+                                  "attribute '/hparams/%s' is not finite", name);
+            break;
+        case HPFIELDS_BOOL: {
+            int v = 0;
+            rc = modelio_get_numbers(g, path, "/hparams/", name, H5T_NATIVE_INT, &v, 1, err);
+            *(int *)p = v != 0;
+            break;
+        }
+        case HPFIELDS_CELL:
+        case HPFIELDS_OPTIMIZER: {
+            int cell = hpfields_kind_of(k) == HPFIELDS_CELL;
+            rc = modelio_get_strings(g, path, "/hparams/", name, &s, 0, err);
+            if (rc == HS_OK && (cell ? hparams_parse_cell(s, p)
+                                     : hparams_parse_optimizer(s, p)) != 0)
+                rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
+                                  "attribute '/hparams/%s': unknown value '%.60s'", name, s);
+            free(s);
+            s = NULL;
+            break;
+        }
+        case HPFIELDS_U64:
+            rc = modelio_get_numbers(g, path, "/hparams/", name, H5T_NATIVE_UINT64, p, 1, err);
+            break;
+        }
+    }
+    modelio_close(g);
+    return rc;
+}
+
+/* Root attributes into m (zeroed by the caller). */
+static int modelio_get_meta(hid_t f, const char *path, modelio_meta *m, hs_error *err) {
+    int rc;
+    char *sha = NULL, *id = NULL;
+    int64_t be = 0;
+    if ((rc = modelio_get_hparams(f, path, &m->hp, err))) return rc;
+    if ((rc = modelio_get_size(f, path, "", "n_inputs", &m->n_inputs, err))) return rc;
+    if (m->n_inputs == 0 || m->n_inputs > ((size_t)1 << 24))
+        return hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "attribute 'n_inputs' is %zu",
+                            m->n_inputs);
+    size_t F = m->n_inputs;
+    m->feature_names = calloc(F, sizeof *m->feature_names);
+    m->mean = malloc(F * sizeof *m->mean);
+    m->std = malloc(F * sizeof *m->std);
+    if (!m->feature_names || !m->mean || !m->std)
+        return hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
+    if ((rc = modelio_get_strings(f, path, "", "feature_names", m->feature_names, F, err)) ||
+        (rc = modelio_get_strings(f, path, "", "target_name", &m->target_name, 0, err)) ||
+        (rc = modelio_get_numbers(f, path, "", "mean", H5T_NATIVE_DOUBLE, m->mean, F, err)) ||
+        (rc = modelio_get_numbers(f, path, "", "std", H5T_NATIVE_DOUBLE, m->std, F, err)) ||
+        (rc = modelio_get_strings(f, path, "", "source_sha256", &sha, 0, err)) ||
+        (rc = modelio_get_strings(f, path, "", "trial_id", &id, 0, err)) ||
+        (rc = modelio_get_numbers(f, path, "", "val_mae", H5T_NATIVE_DOUBLE, &m->val_mae, 1, err)) ||
+        (rc = modelio_get_numbers(f, path, "", "val_loss", H5T_NATIVE_DOUBLE, &m->val_loss, 1,
+                                  err)) ||
+        (rc = modelio_get_numbers(f, path, "", "test_mae", H5T_NATIVE_DOUBLE, &m->test_mae, 1,
+                                  err)) ||
+        (rc = modelio_get_numbers(f, path, "", "best_epoch", H5T_NATIVE_INT64, &be, 1, err)) ||
+        (rc = modelio_get_size(f, path, "", "n_params", &m->n_params, err)))
+        goto done;
+    for (size_t i = 0; i < F; i++)
+        if (!isfinite(m->mean[i]) || !isfinite(m->std[i]) || !(m->std[i] > 0)) {
+            rc = hs_error_set(err, HS_ERR_VALUE, path, 0, 0,
+                              "feature '%s' has mean %g and std %g: need finite values, std > 0",
+                              m->feature_names[i], m->mean[i], m->std[i]);
+            goto done;
+        }
+    m->best_epoch = be > 0 ? (size_t)be : 0;
+    snprintf(m->source_sha256, sizeof m->source_sha256, "%s", sha);
+    snprintf(m->trial_id, sizeof m->trial_id, "%s", id);
+done:
+    free(sha);
+    free(id);
+    return rc;
+}
+
+/* Read tensor t from /weights into params, checking its class, rank and shape. */
+static int modelio_get_tensor(hid_t g, const char *path, const net_tensor *t, float *params,
+                              hs_error *err) {
+    int rc = HS_OK;
+    hid_t d = H5I_INVALID_HID, sp = H5I_INVALID_HID, ty = H5I_INVALID_HID;
+    hsize_t dims[2] = {0, 0};
+    if (H5Lexists(g, t->name, H5P_DEFAULT) <= 0 || (d = H5Dopen2(g, t->name, H5P_DEFAULT)) < 0) {
+        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "missing tensor '/weights/%s'", t->name);
+        goto done;
+    }
+    sp = H5Dget_space(d);
+    ty = H5Dget_type(d);
+    int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
+    if (ty < 0 || H5Tget_class(ty) != H5T_FLOAT || rank < 1 || rank > 2) {
+        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
+                          "tensor '/weights/%s' is not a 1D or 2D float array", t->name);
+        goto done;
+    }
+    H5Sget_simple_extent_dims(sp, dims, NULL);
+    if ((size_t)rank != t->rank || dims[0] != t->dims[0] || (rank == 2 && dims[1] != t->dims[1])) {
+        char want[64], got[64];
+        if (t->rank == 2) snprintf(want, sizeof want, "(%zu, %zu)", t->dims[0], t->dims[1]);
+        else snprintf(want, sizeof want, "(%zu)", t->dims[0]);
+        if (rank == 2)
+            snprintf(got, sizeof got, "(%llu, %llu)", (unsigned long long)dims[0],
+                     (unsigned long long)dims[1]);
+        else snprintf(got, sizeof got, "(%llu)", (unsigned long long)dims[0]);
+        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
+                          "tensor '/weights/%s' has shape %s, the model's hparams need %s",
+                          t->name, got, want);
+        goto done;
+    }
+    float *dst = params + t->offset;
+    if (H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, dst) < 0) {
+        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
+                          "cannot read tensor '/weights/%s' (corrupt file?)", t->name);
+        goto done;
+    }
+    size_t cnt = t->dims[0] * t->dims[1];
+    for (size_t i = 0; i < cnt; i++)
+        if (!isfinite(dst[i])) {
+            rc = hs_error_set(err, HS_ERR_VALUE, path, 0, 0,
+                              "tensor '/weights/%s' has a non-finite value at %zu", t->name, i);
+            goto done;
+        }
+done:
+    modelio_close(ty);
+    modelio_close(sp);
+    modelio_close(d);
+    return rc;
+}
+
+/* Count the datasets below group g (recursively); HDF5 1.10 and 1.12+ name the call apart. */
+#if H5_VERSION_GE(1, 12, 0)
+typedef H5O_info2_t modelio_oinfo;
+#define modelio_visit(g, cb, ctx) H5Ovisit3(g, H5_INDEX_NAME, H5_ITER_NATIVE, cb, ctx, H5O_INFO_BASIC)
+#else
+typedef H5O_info_t modelio_oinfo;
+#define modelio_visit(g, cb, ctx) H5Ovisit2(g, H5_INDEX_NAME, H5_ITER_NATIVE, cb, ctx, H5O_INFO_BASIC)
+#endif
+
+static herr_t modelio_count_cb(hid_t g, const char *name, const modelio_oinfo *info, void *ctx) {
+    (void)g;
+    (void)name;
+    if (info->type == H5O_TYPE_DATASET) (*(size_t *)ctx)++;
+    return 0;
+}
+
+static int modelio_get_weights(hid_t f, const char *path, net *n, hs_error *err) {
+    int rc = HS_OK;
+    hid_t g = H5I_INVALID_HID;
+    size_t nt = net_tensors(n, NULL, 0), found = 0;
+    net_tensor *ts = malloc(nt * sizeof *ts);
+    if (!ts) return hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
+    net_tensors(n, ts, nt);
+    if (H5Lexists(f, "weights", H5P_DEFAULT) <= 0 ||
+        (g = H5Gopen2(f, "weights", H5P_DEFAULT)) < 0) {
+        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "missing group '/weights'");
+        goto done;
+    }
+    for (size_t k = 0; k < nt && rc == HS_OK; k++)
+        rc = modelio_get_tensor(g, path, &ts[k], net_params(n), err);
+    if (rc) goto done;
+    if (modelio_visit(g, modelio_count_cb, &found) < 0 || found != nt)
+        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
+                          "'/weights' holds %zu tensors, the model's hparams make %zu", found, nt);
+done:
+    modelio_close(g);
+    free(ts);
+    return rc;
+}
+
+int modelio_load(const char *path, modelio_meta *m, net **out, size_t max_batch, hs_error *err) {
+    hid_t f = H5I_INVALID_HID;
+    net *n = NULL;
+    modelio_quiet q;
+    modelio_quiet_on(&q);
+    memset(m, 0, sizeof *m);
+    if (out) *out = NULL;
+    int rc = modelio_open(&f, path, err);
+    if (rc == HS_OK) rc = modelio_get_meta(f, path, m, err);
+    if (rc == HS_OK) {
+        n = net_create(&m->hp, m->n_inputs, max_batch ? max_batch : m->hp.batch_size);
+        if (!n)
+            rc = hs_error_set(err, HS_ERR_VALUE, path, 0, 0,
+                              "its hparams (%s, %zu units, %zu layers, %zu inputs, batch %zu) "
+                              "make no network", hparams_cell_name(m->hp.cell), m->hp.units,
+                              m->hp.layers, m->n_inputs, m->hp.batch_size);
+        else if (net_num_params(n) != m->n_params)
+            rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
+                              "attribute 'n_params' is %zu, the model's hparams make %zu",
+                              m->n_params, net_num_params(n));
+    }
+    if (rc == HS_OK) rc = modelio_get_weights(f, path, n, err);
+    modelio_close(f);
+    if (rc == HS_OK && out) {
+        *out = n;
+        n = NULL;
+    }
+    net_free(n);
+    if (rc) modelio_meta_deinit(m);
+    modelio_quiet_off(&q);
+    return rc;
+}
