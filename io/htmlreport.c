@@ -484,6 +484,11 @@ static void put_pred(strbuf *o, htmlreport_ctx *c) {
         strbuf_puts(o, ")");
     }
     strbuf_puts(o, ".</p>\n");
+    if (in->pred_note && in->pred_note[0]) {
+        strbuf_puts(o, "<p class=\"note\">");
+        esc(o, in->pred_note);
+        strbuf_puts(o, "</p>\n");
+    }
 
     /* time series of the first pred_days days (or the first 2,016 windows without times) */
     double days = in->pred_days > 0.0 ? in->pred_days : 14.0;

@@ -54,7 +54,8 @@ typedef struct htmlreport_input {
     results_metric metric;      /* ranking metric */
     const json_value *meta;     /* parsed metadata.json, or NULL when there is none */
     const htmlreport_pred *pred;/* predictions of the best trial, or NULL */
-    const char *pred_note;      /* why pred is NULL (shown in the page), may be NULL */
+    const char *pred_note;      /* why pred is NULL, or a caveat about pred (shown in the
+                                   page), may be NULL */
     size_t top_curves;          /* trials in the learning-curve plot (0 = 5) */
     double pred_days;           /* days of the split in the time-series panel (<= 0: 14) */
 } htmlreport_input;

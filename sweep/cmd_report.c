@@ -8,15 +8,21 @@
  * The metric comes from --metric, else DIR/metadata.json, else val_mae. It does not touch
  * the journal, metadata.json or status.json. */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "io/h5data.h"
 #include "io/htmlreport.h"
 #include "io/journal.h"
+#include "io/modelio.h"
 #include "io/results.h"
+#include "io/window.h"
+#include "model/net.h"
+#include "sweep/predict.h"
 #include "sweep/cli.h"
 #include "sweep/cmd.h"
 
@@ -86,7 +92,71 @@ static void report_pred_compute(report_pred *rp, const char *dir, const journal_
                  data_path && data_path[0] ? data_path : "none recorded");
         return;
     }
-    snprintf(rp->note, sizeof rp->note, "Loading %.600s is not available in this build.", model_path);
+
+    hs_error err;
+    hs_error_clear(&err);
+    modelio_meta m;
+    memset(&m, 0, sizeof m);
+    net *model = NULL;
+    hs_dataset ds;
+    memset(&ds, 0, sizeof ds);
+    char msg[1200];
+    if (modelio_load(model_path, &m, &model, 0, &err) != 0) {
+        hs_error_format(&err, msg, sizeof msg);
+        snprintf(rp->note, sizeof rp->note, "Cannot load the best model: %.700s", msg);
+        goto done;
+    }
+    if (h5data_load(&ds, data_path, &err) != 0) {
+        hs_error_format(&err, msg, sizeof msg);
+        snprintf(rp->note, sizeof rp->note, "Cannot load the dataset: %.700s", msg);
+        goto done;
+    }
+    if (ds.n_features != m.n_inputs || (m.source_sha256[0] && ds.source_sha256[0] &&
+                                        strcmp(m.source_sha256, ds.source_sha256) != 0)) {
+        snprintf(rp->note, sizeof rp->note,
+                 "The dataset %.600s does not match the best model (%zu features, source %.16s; the model was "
+                 "trained on %zu features, source %.16s).",
+                 data_path, ds.n_features, ds.source_sha256, m.n_inputs, m.source_sha256);
+        goto done;
+    }
+    window_spec spec = {.seq_len = m.hp.sequence_length, .rate = m.hp.sampling_rate, .delay = hparams_delay(&m.hp),
+                        .batch = m.hp.batch_size};
+    window_plan wp;
+    size_t cnt = 0;
+    if (window_plan_make(&wp, &spec, ds.n_rows, ds.n_train, ds.n_val, ds.n_features, &err) == 0)
+        cnt = wp.split[WINDOW_TEST].count;
+    rp->p = malloc((cnt ? cnt : 1) * sizeof *rp->p);
+    rp->y = malloc((cnt ? cnt : 1) * sizeof *rp->y);
+    rp->t = ds.time ? malloc((cnt ? cnt : 1) * sizeof *rp->t) : NULL;
+    double mae = NAN;
+    if (cnt == 0 || !rp->p || !rp->y || (ds.time && !rp->t) ||
+        predict_split(model, &ds, &wp, WINDOW_TEST, rp->p, &mae, NULL, &err) != 0) {
+        hs_error_format(&err, msg, sizeof msg);
+        snprintf(rp->note, sizeof rp->note, "Cannot compute the test predictions: %.700s",
+                 cnt == 0 ? "no test window" : msg);
+        report_pred_free(rp);
+        goto done;
+    }
+    for (size_t i = 0; i < cnt; i++) {
+        size_t row = window_target_row(&wp, WINDOW_TEST, i);
+        rp->y[i] = ds.y[row];
+        if (rp->t) rp->t[i] = ds.time[row];
+    }
+    snprintf(rp->id, sizeof rp->id, "%s", m.trial_id);
+    snprintf(rp->target, sizeof rp->target, "%s", m.target_name ? m.target_name : "");
+    double recorded = m.test_mae;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(recs[i].id, m.trial_id) == 0) recorded = recs[i].test_mae;
+    htmlreport_pred pr = {rp->id, "test", rp->target, rp->t, rp->p, rp->y, cnt, mae, recorded};
+    rp->pred = pr;
+    rp->ok = 1;
+    if (strcmp(m.trial_id, best->id) != 0)
+        snprintf(rp->note, sizeof rp->note, "best_model.h5 holds trial %s, not the top-ranked trial %s", m.trial_id,
+                 best->id);
+done:
+    net_free(model);
+    modelio_meta_deinit(&m);
+    dataset_deinit(&ds);
 }
 
 /* Write DIR/report.html; prints where it went (and why predictions are missing). 0 or 1. */
@@ -108,7 +178,8 @@ static int report_html(const char *dir, const journal_record *recs, size_t n, re
     } else {
         printf("HTML report: %s/%s", dir, HTMLREPORT_FILE);
         if (rp.ok)
-            printf(" (best model test MAE %.4f over %zu windows)\n", rp.pred.mae, rp.pred.n);
+            printf(" (best model test MAE %.4f over %zu windows%s%s)\n", rp.pred.mae, rp.pred.n, rp.note[0] ? "; " : "",
+                   rp.note);
         else
             printf(" (no prediction panel: %s)\n", rp.note);
     }
