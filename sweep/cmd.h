@@ -28,5 +28,7 @@ int cmd_report(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 /* `mpirun -n P hsweep run SWEEP.yaml`: run a sweep (run.c). */
 int cmd_run(int argc, char **argv);
+/* `hsweep predict MODEL.h5 DATA.h5`: run a saved model on a split (cmd_predict.c). */
+int cmd_predict(int argc, char **argv);
 
 #endif

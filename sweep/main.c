@@ -11,6 +11,7 @@ const cmd_entry cmd_table[] = {
     {"plan", cmd_plan, "validate a sweep file and print its trials, costs and output directory"},
     {"run", cmd_run, "run a sweep under MPI: mpirun -n P hsweep run SWEEP.yaml"},
     {"report", cmd_report, "rebuild and print the result tables of a sweep directory"},
+    {"predict", cmd_predict, "predictions and MAE of a saved model (best_model.h5) on a dataset"},
     {NULL, NULL, NULL},
 };
 

@@ -6,6 +6,8 @@
  * transport around it:
  *   worker -> 0   RUN_TAG_READY   (empty)            "give me a trial"
  *   worker -> 0   RUN_TAG_RESULT  "<index> <json>"   a finished trial, then "give me one"
+ *   worker -> 0   RUN_TAG_WEIGHTS float[n_params]    right after each RESULT: the trial's
+ *                                                    best weights (empty if it has none)
  *   0 -> worker   RUN_TAG_TRIAL   uint64 index       train trials[index]
  *   0 -> worker   RUN_TAG_STOP    (empty)            nothing left: leave the loop
  * Rank 0 trains too: it answers messages at every batch boundary of its own trial (the
@@ -15,7 +17,10 @@
  * fsynced by rank 0 before the worker gets its next trial, so no result is lost; failed
  * trials are data (status "failed"), only infrastructure failures stop the job.
  * SIGINT/SIGTERM/SIGUSR1 stop every rank at the next batch boundary; unfinished trials are
- * not recorded and rerun on resume. Does not checkpoint within a trial. */
+ * not recorded and rerun on resume. Does not checkpoint within a trial.
+ * Whenever a finished trial becomes the best by the sweep metric (status ok, finite metric,
+ * strictly lower than every recorded trial), rank 0 writes its weights to
+ * DIR/best_model.h5 (io/modelio.h, atomic) before journaling it. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
@@ -32,6 +37,7 @@
 
 #include "io/h5data.h"
 #include "io/journal.h"
+#include "io/modelio.h"
 #include "io/results.h"
 #include "io/strbuf.h"
 #include "io/sweepcfg.h"
@@ -42,7 +48,11 @@
 #include "sweep/shmdata.h"
 #include "sweep/trial.h"
 
-enum run_tag { RUN_TAG_READY = 1, RUN_TAG_RESULT = 2, RUN_TAG_TRIAL = 3, RUN_TAG_STOP = 4 };
+enum run_tag { RUN_TAG_READY = 1, RUN_TAG_RESULT = 2, RUN_TAG_TRIAL = 3, RUN_TAG_STOP = 4,
+               RUN_TAG_WEIGHTS = 5 };
+
+/* The best trial's model in the output directory. */
+#define RUN_BEST_MODEL "best_model.h5"
 
 /* Set by the signal handler; every rank receives the signal from mpirun/srun. */
 static volatile sig_atomic_t run_signal = 0;
@@ -95,6 +105,7 @@ struct coord {
     sweepcfg_param swept[SWEEPCFG_NPARAMS]; /* parameters that vary, for progress lines */
     size_t n_swept;           /* entries in swept */
     struct run_id *by_id;     /* (n_trials) trial ids sorted, for lookups */
+    const hs_dataset *ds;     /* the dataset (its metadata goes into best_model.h5) */
 };
 
 static double run_now(void) {
@@ -202,10 +213,12 @@ static void run_on_batch(void *ctx) {
     if (h->c) coord_service(h->c);
 }
 
-/* Train trial t; returns 0 with rec filled (status ok/diverged/failed), 1 when the run was
- * stopped by a signal (rec not filled: the trial reruns on resume), or HS_ERR_NOMEM. */
-static int run_train(journal_record *rec, const sweep_trial *t, const hs_dataset *ds, int rank,
-                     int verbose, coord *c) {
+/* Train trial t; returns 0 with rec filled (status ok/diverged/failed) and *weights the
+ * trial's best weights (rec->n_params floats, owned by the caller) or NULL, 1 when the run
+ * was stopped by a signal (rec not filled: the trial reruns on resume), or HS_ERR_NOMEM. */
+static int run_train(journal_record *rec, float **weights, const sweep_trial *t,
+                     const hs_dataset *ds, int rank, int verbose, coord *c) {
+    *weights = NULL;
     trial_result res;
     hs_error terr;
     hs_error_clear(&terr);
@@ -221,6 +234,10 @@ static int run_train(journal_record *rec, const sweep_trial *t, const hs_dataset
     }
     if (rc == HS_ERR_NOMEM) snprintf(terr.msg, sizeof terr.msg, "out of memory");
     int r = run_make_record(rec, t, rc, rc == 0 ? &res : NULL, &terr, rank, wall);
+    if (rc == 0 && r == 0) {
+        *weights = res.best_params;
+        res.best_params = NULL;
+    }
     if (rc == 0) trial_result_deinit(&res);
     return r;
 }
@@ -354,6 +371,91 @@ static void coord_record(coord *c, size_t idx, journal_record *rec) {
     if (run_now() - c->last_tables > 10.0) coord_write_tables(c);
 }
 
+/* Write DIR/best_model.h5 when trial idx (record rec, weights w of n floats, may be NULL)
+ * is the best so far by the sweep metric: status ok, finite metric, strictly lower than
+ * every trial recorded (resumed ones included; ties keep the earlier). Called before the
+ * trial is journaled. A failure to write is reported in one line; the sweep goes on. */
+static void coord_save_best(coord *c, size_t idx, const journal_record *rec, const float *w,
+                            size_t n) {
+    results_metric metric = coord_results_options(c).metric;
+    double v = results_metric_value(rec, metric);
+    if (!w || n == 0 || n != rec->n_params || rec->status != JOURNAL_OK || !isfinite(v)) return;
+    for (size_t i = 0; i < c->n_recs; i++) {
+        double b = results_metric_value(&c->recs[i], metric);
+        if (c->recs[i].status == JOURNAL_OK && isfinite(b) && b <= v) return;
+    }
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", c->outdir, RUN_BEST_MODEL);
+    modelio_meta m;
+    modelio_meta_borrow(&m, &c->trials[idx].hp, c->ds, rec->id);
+    m.val_mae = rec->val_mae;
+    m.val_loss = rec->val_loss;
+    m.test_mae = rec->test_mae;
+    m.best_epoch = rec->best_epoch;
+    hs_error e;
+    if (modelio_save(path, &m, w, n, &e) != 0) hs_error_print(&e, stderr);
+}
+
+/* On start: say in one line when DIR/best_model.h5 does not hold the journal's best trial
+ * (missing, unreadable, or from another trial): it cannot be recovered without retraining
+ * and is written again when a trial of this run becomes the best. */
+static void coord_check_best(coord *c) {
+    results_metric metric = coord_results_options(c).metric;
+    const journal_record *best = NULL;
+    double bv = INFINITY;
+    for (size_t i = 0; i < c->n_recs; i++) {
+        double v = results_metric_value(&c->recs[i], metric);
+        if (c->recs[i].status == JOURNAL_OK && isfinite(v) && v < bv) {
+            bv = v;
+            best = &c->recs[i];
+        }
+    }
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", c->outdir, RUN_BEST_MODEL);
+    modelio_meta m;
+    hs_error e;
+    int rc = modelio_load(path, &m, NULL, 0, &e);
+    if (!best) {
+        if (rc == 0)
+            fprintf(stderr, "hsweep run: %s holds trial %s of an earlier sweep; this sweep's "
+                    "first best trial replaces it\n", path, m.trial_id);
+    } else if (rc == HS_ERR_IO) {
+        fprintf(stderr, "hsweep run: %s is missing: the best model of a previous run (trial "
+                "%s) cannot be recovered without retraining; it is written again when a trial "
+                "beats it\n", path, best->id);
+    } else if (rc != 0) {
+        fprintf(stderr, "hsweep run: %s is unreadable (%s); the best model (trial %s) cannot "
+                "be recovered without retraining\n", path, e.msg, best->id);
+    } else if (strcmp(m.trial_id, best->id) != 0) {
+        fprintf(stderr, "hsweep run: %s holds trial %s but the journal's best is %s, which "
+                "cannot be recovered without retraining\n", path, m.trial_id, best->id);
+    }
+    modelio_meta_deinit(&m);
+}
+
+/* Receive the RUN_TAG_WEIGHTS message worker w sends right after its result, sleeping
+ * between probes. *out: malloc'ed floats (NULL when empty), *n: their count. */
+static void coord_recv_weights(int w, float **out, size_t *n) {
+    MPI_Status st;
+    int flag = 0;
+    double pause = 50e-6;
+    for (;;) {
+        MPI_Iprobe(w, RUN_TAG_WEIGHTS, MPI_COMM_WORLD, &flag, &st);
+        if (flag) break;
+        run_sleep(pause);
+        if (pause < 2e-3) pause *= 2;
+    }
+    int len = 0;
+    MPI_Get_count(&st, MPI_FLOAT, &len);
+    *n = len > 0 ? (size_t)len : 0;
+    *out = len > 0 ? malloc((size_t)len * sizeof **out) : NULL;
+    if (len > 0 && !*out) {
+        fprintf(stderr, "hsweep run: out of memory receiving %d weights\n", len);
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    MPI_Recv(*out, len, MPI_FLOAT, w, RUN_TAG_WEIGHTS, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+}
+
 /* Hand worker w its next trial, or tell it to stop. */
 static void coord_assign(coord *c, int w) {
     if (run_signal) c->stopping = 1;
@@ -396,6 +498,11 @@ static void coord_service(coord *c) {
                 fprintf(stderr, "hsweep run: bad result message from rank %d\n", w);
                 MPI_Abort(MPI_COMM_WORLD, 1);
             }
+            float *weights = NULL;
+            size_t n_weights = 0;
+            coord_recv_weights(w, &weights, &n_weights);
+            coord_save_best(c, (size_t)idx, &rec, weights, n_weights);
+            free(weights);
             coord_record(c, (size_t)idx, &rec);
             free(msg);
         } else {
@@ -552,7 +659,8 @@ static int run_worker(const sweep_trial *trials, size_t n_trials, const hs_datas
         run_wait(&req, &st);
         if (st.MPI_TAG == RUN_TAG_STOP || idx >= n_trials) break;
         journal_record rec;
-        int r = run_train(&rec, &trials[idx], ds, rank, verbose, NULL);
+        float *weights = NULL;
+        int r = run_train(&rec, &weights, &trials[idx], ds, rank, verbose, NULL);
         if (r == 1) {
             /* stopped by a signal: say so by asking again without a result */
             MPI_Isend(NULL, 0, MPI_BYTE, 0, RUN_TAG_READY, MPI_COMM_WORLD, &req);
@@ -571,10 +679,15 @@ static int run_worker(const sweep_trial *trials, size_t n_trials, const hs_datas
             fprintf(stderr, "[rank %d] cannot format trial %s: %s\n", rank, trials[idx].id, e.msg);
             MPI_Abort(MPI_COMM_WORLD, 1);
         }
+        int n_weights = weights ? (int)rec.n_params : 0;
         journal_record_deinit(&rec);
         MPI_Isend(strbuf_str(&msg), (int)msg.len, MPI_CHAR, 0, RUN_TAG_RESULT, MPI_COMM_WORLD,
                   &req);
         run_wait(&req, NULL);
+        /* the best weights follow the result (rank 0 may save them as best_model.h5) */
+        MPI_Isend(weights, n_weights, MPI_FLOAT, 0, RUN_TAG_WEIGHTS, MPI_COMM_WORLD, &req);
+        run_wait(&req, NULL);
+        free(weights);
     }
     strbuf_deinit(&msg);
     return rc;
@@ -588,7 +701,8 @@ static void run_coordinator(coord *c, const hs_dataset *ds) {
         size_t idx = c->stopping ? SCHED_NONE : sched_next(c->s, 0);
         if (idx != SCHED_NONE) {
             journal_record rec;
-            int r = run_train(&rec, &c->trials[idx], ds, 0, c->opt->verbose, c);
+            float *weights = NULL;
+            int r = run_train(&rec, &weights, &c->trials[idx], ds, 0, c->opt->verbose, c);
             if (r == 1) {
                 sched_release(c->s, idx);
                 c->stopping = 1;
@@ -600,6 +714,8 @@ static void run_coordinator(coord *c, const hs_dataset *ds) {
                 c->stopping = 1;
                 continue;
             }
+            coord_save_best(c, idx, &rec, weights, weights ? rec.n_params : 0);
+            free(weights);
             coord_record(c, idx, &rec);
             continue;
         }
@@ -781,6 +897,8 @@ int cmd_run(int argc, char **argv) {
                 "dataset %s (%zu rows, %.1f MiB shared per node), output %s\n", def.name,
                 n_trials, sched_pending(c.s), nranks, nranks == 1 ? "" : "s", data_path,
                 sd.ds.n_rows, (double)sd.bytes / 1048576.0, c.outdir);
+        c.ds = &sd.ds;
+        coord_check_best(&c);
         run_coordinator(&c, &sd.ds);
     } else {
         run_worker(trials, n_trials, &sd.ds, rank, opt.verbose);
