@@ -73,7 +73,7 @@ static const char htmlreport_css[] =
     "table{border-collapse:collapse;font-size:13px}td,th{padding:3px 8px;border-bottom:1px solid #eee;"
     "text-align:left;white-space:nowrap}\n"
     "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}.kv th{color:#555;font-weight:normal}\n"
-    "tr.swept th,tr.swept td{font-weight:bold}td.reason{white-space:normal;max-width:420px;color:#8a1c1c}\n"
+    ".kv .swept{font-weight:bold;color:#0050a0}td.reason{white-space:normal;max-width:420px;color:#8a1c1c}\n"
     "table.sortable th{cursor:pointer;user-select:none;background:#f4f6f8;position:sticky;top:0}\n"
     "table.sortable th:hover{background:#e6ebf0}th.metric{color:#0050a0}\n"
     "th[data-dir=asc]::after{content:' \\25B2'}th[data-dir=desc]::after{content:' \\25BC'}\n"
@@ -174,7 +174,8 @@ static void put_header(strbuf *o, const htmlreport_ctx *c) {
 
 static void put_best_and_meta(strbuf *o, const htmlreport_ctx *c) {
     const htmlreport_input *in = c->in;
-    strbuf_puts(o, "<div class=\"cols\"><div><h2>Best configuration</h2>\n");
+    strbuf_puts(o, "<div class=\"cols\"><div><h2>Best configuration <small>(swept parameters in "
+                   "blue)</small></h2>\n");
     if (c->n_ranked == 0) {
         strbuf_puts(o, "<p class=\"note\">No trial finished with a finite metric yet.</p>\n");
     } else {
@@ -193,14 +194,18 @@ static void put_best_and_meta(strbuf *o, const htmlreport_ctx *c) {
         strbuf_printf(o, "</td></tr>\n<tr><th>best epoch / epochs run</th><td>%zu / %zu</td></tr>\n", b->best_epoch,
                       b->epochs_run);
         strbuf_printf(o, "<tr><th>parameters / wall time</th><td>%zu / %.1f s</td></tr>\n", b->n_params, b->wall_s);
-        for (size_t k = 0; k < hpfields_count(); k++) {
+        strbuf_puts(o, "</table>\n<table class=\"kv\" id=\"best-hparams\">\n");
+        /* every hparams field, two per row; swept ones in bold */
+        size_t nf = hpfields_count();
+        for (size_t k = 0; k < nf; k++) {
             hpfields_format(&b->hp, k, v, sizeof v);
             int sw = is_swept(c, k);
-            strbuf_puts(o, sw ? "<tr class=\"swept\"><th>" : "<tr><th>");
+            strbuf_puts(o, k % 2 == 0 ? "<tr>" : "");
+            strbuf_puts(o, sw ? "<th class=\"swept\">" : "<th>");
             esc(o, hpfields_name(k));
-            strbuf_puts(o, sw ? " (swept)</th><td>" : "</th><td>");
+            strbuf_puts(o, sw ? "</th><td class=\"swept\">" : "</th><td>");
             esc(o, v);
-            strbuf_puts(o, "</td></tr>\n");
+            strbuf_puts(o, k % 2 == 1 || k + 1 == nf ? "</td></tr>\n" : "</td>");
         }
         strbuf_puts(o, "</table>\n");
     }
@@ -525,13 +530,22 @@ static void put_pred(strbuf *o, htmlreport_ctx *c) {
     if (!(hi >= lo)) lo = hi = 0.0;
     char unit[160], title[200];
     snprintf(unit, sizeof unit, "%s", pr->target_name && pr->target_name[0] ? pr->target_name : "target");
-    snprintf(title, sizeof title, "First %.0f days of the %s split", days, split);
-    if (stride > 1)
-        snprintf(title, sizeof title, "First %.0f days of the %s split (1 in %zu windows drawn)", days, split, stride);
+    double shown = days;
+    if (pr->time && m > 0 && (double)(pr->time[m - 1] - pr->time[0]) < days * 86400.0)
+        shown = (double)(pr->time[m - 1] - pr->time[0]) / 86400.0;
+    if (pr->time)
+        snprintf(title, sizeof title, "First %.*f days of the %s split", shown == floor(shown) ? 0 : 1, shown, split);
+    else
+        snprintf(title, sizeof title, "First %zu windows of the %s split", m, split);
+    if (stride > 1) {
+        size_t L = strlen(title);
+        snprintf(title + L, sizeof title - L, " (1 in %zu windows drawn)", stride);
+    }
     svgplot p;
-    svgplot_begin(&p, o, "plot-pred", 1180, 340, 70, 170, 28, 48, title);
+    strbuf_puts(o, "<div class=\"panels\">\n");
+    svgplot_begin(&p, o, "plot-pred", 770, 400, 62, 100, 28, 48, title);
     p.legend_outside = 1;
-    svgplot_axis_auto(&p.x, xs[0], np ? xs[np - 1] : xs[0], pr->time ? SVGPLOT_TIME : SVGPLOT_LINEAR, 14);
+    svgplot_axis_auto(&p.x, xs[0], np ? xs[np - 1] : xs[0], pr->time ? SVGPLOT_TIME : SVGPLOT_LINEAR, 8);
     svgplot_axis_auto(&p.y, lo, hi, SVGPLOT_LINEAR, 6);
     svgplot_frame(&p, pr->time ? "target time (station time)" : "window", unit);
     svgplot_line(&p, xs, ya, np, "#333333", "", 1.3);
@@ -570,6 +584,7 @@ static void put_pred(strbuf *o, htmlreport_ctx *c) {
     for (size_t i = 0; i < pr->n; i += sstride)
         svgplot_point(&p, pr->actual[i], pr->pred[i], 0.0, 1.6, "#0072B2", 0.3, NULL);
     svgplot_end(&p);
+    strbuf_puts(o, "</div>\n");
     add_plot(c, "plot-pred-scatter");
 }
 
