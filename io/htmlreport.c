@@ -69,7 +69,8 @@ static const char htmlreport_css[] =
     "h1{font-size:1.5em;margin:0 0 4px}h2{font-size:1.15em;margin:22px 0 8px;border-bottom:1px solid #ddd;"
     "padding-bottom:3px}\n"
     ".sub{color:#555;margin:0 0 10px}.note{background:#fff8e1;border-left:4px solid #e69f00;padding:8px 12px}\n"
-    ".cols{display:flex;flex-wrap:wrap;gap:28px}.cols>div{flex:1 1 460px}\n"
+    ".cols{display:flex;flex-wrap:wrap;gap:28px}.cols>div{flex:1 1 420px;min-width:0}\n"
+    ".kv td{white-space:normal;overflow-wrap:anywhere}\n"
     "table{border-collapse:collapse;font-size:13px}td,th{padding:3px 8px;border-bottom:1px solid #eee;"
     "text-align:left;white-space:nowrap}\n"
     "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}.kv th{color:#555;font-weight:normal}\n"
@@ -378,7 +379,7 @@ static int put_axis_panel(strbuf *o, htmlreport_ctx *c, size_t k, hs_error *err)
         svgplot_axis_categories(&p.x, names, nv);
     } else {
         double xlo = vals[0].key, xhi = vals[nv - 1].key;
-        logx = xlo > 0.0 && xhi > 10.0 * xlo;
+        logx = xlo > 0.0 && xhi >= 10.0 * xlo * (1.0 - 1e-6); /* float 1e-2 / 1e-3 < 10 */
         svgplot_axis_auto(&p.x, xlo, xhi, logx ? SVGPLOT_LOG : SVGPLOT_LINEAR, 5);
         svgplot_axis_pad(&p.x, 0.06);
     }
@@ -547,6 +548,7 @@ static void put_pred(strbuf *o, htmlreport_ctx *c) {
     p.legend_outside = 1;
     svgplot_axis_auto(&p.x, xs[0], np ? xs[np - 1] : xs[0], pr->time ? SVGPLOT_TIME : SVGPLOT_LINEAR, 8);
     svgplot_axis_auto(&p.y, lo, hi, SVGPLOT_LINEAR, 6);
+    svgplot_axis_pad(&p.y, 0.03);
     svgplot_frame(&p, pr->time ? "target time (station time)" : "window", unit);
     svgplot_line(&p, xs, ya, np, "#333333", "", 1.3);
     svgplot_line(&p, xs, yp, np, "#D55E00", "", 1.3);
@@ -583,6 +585,7 @@ static void put_pred(strbuf *o, htmlreport_ctx *c) {
     svgplot_line(&p, dx, dx, 2, "#999999", "4 3", 1.0);
     for (size_t i = 0; i < pr->n; i += sstride)
         svgplot_point(&p, pr->actual[i], pr->pred[i], 0.0, 1.6, "#0072B2", 0.3, NULL);
+    svgplot_legend(&p, "y = x", "#999999", "4 3", '-');
     svgplot_end(&p);
     strbuf_puts(o, "</div>\n");
     add_plot(c, "plot-pred-scatter");

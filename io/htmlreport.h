@@ -8,7 +8,7 @@
  *   - svg#plot-curves: train and val loss per epoch of the top trials (log y when the
  *     losses span more than 5x);
  *   - svg#plot-axis-NAME, one per swept axis: the metric of every ok trial against the
- *     value (categories for cell/optimizer/bool, log x for numeric axes spanning > 10x),
+ *     value (categories for cell/optimizer/bool, log x for numeric axes spanning >= 10x),
  *     repeats spread horizontally, the mean per value marked;
  *   - svg#plot-pred (time series of the first days of the split) and svg#plot-pred-scatter
  *     (predicted against actual): the best trial's predictions, when the caller computed
