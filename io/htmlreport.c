@@ -97,7 +97,7 @@ static const char htmlreport_js_main[] =
     "  var rows=Array.prototype.slice.call(tb.rows);\n"
     "  rows.sort(function(a,b){var x=key(a.cells[i],num),y=key(b.cells[i],num);\n"
     "    if(x===null||y===null)return x===y?0:(x===null?1:-1);\n"
-    "    return (num?x-y:x.localeCompare(y,undefined,{numeric:true}))*dir;});\n"
+    "    return (num?x-y:(x<y?-1:x>y?1:0))*dir;});\n"
     "  rows.forEach(function(r){tb.appendChild(r);});\n"
     "  Array.prototype.forEach.call(table.tHead.rows[0].cells,function(c){c.removeAttribute('data-dir');});\n"
     "  th.dataset.dir=dir===1?'asc':'desc';}\n"

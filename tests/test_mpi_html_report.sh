@@ -9,8 +9,10 @@
 # (Chromium 156 prints console output and uncaught exceptions on stderr as
 # `INFO:CONSOLE:<line>] "message", source: URL (line)`). Negative controls: a copy of the page
 # with an injected `throw` must be caught (data-errors and the CONSOLE line), and a copy with
-# one plot removed must not get data-ok. Also a screenshot (PNG, checked for size and
-# non-uniform content), a second report without best_model.h5 / dataset (a note instead of
+# one plot removed must not get data-ok. Sorting is checked by clicking headers from a script
+# appended to a copy (numeric order in a numeric column, both directions, string order for ids).
+# Also a screenshot (PNG, checked for size and non-uniform content), a second report without
+# best_model.h5 / dataset (a note instead of
 # the prediction panel, still data-ok), and that the page references nothing external.
 # Fails (does not skip) when /usr/bin/chromium is missing: install the Debian package
 # `chromium`.
@@ -135,6 +137,33 @@ t = re.sub(r'<svg class="plot" id="plot-curves".*?</svg>', '', s, count=1, flags
 assert t != s
 open(sys.argv[2], "w").write(t)
 PYEOF
+# sorting: a script appended after the page's own clicks headers and records the row order
+$PY - "$PAGE" "$DIR/sort.html" <<'PYEOF' || fail "could not add the sort check"
+import sys
+s = open(sys.argv[1]).read()
+js = """<script>
+(function(){
+var t=document.getElementById('ranked'),hs=t.tHead.rows[0].cells,bad=[];
+function col(n){for(var i=0;i<hs.length;i++)if(hs[i].textContent===n)return i;return -1;}
+function vals(i){return Array.prototype.map.call(t.tBodies[0].rows,function(r){
+  return r.cells[i].hasAttribute('data-v')?r.cells[i].getAttribute('data-v'):r.cells[i].textContent;});}
+function sorted(a,cmp){for(var k=1;k<a.length;k++)if(cmp(a[k-1],a[k])>0)return false;return true;}
+var num=function(x,y){return x-y;},str=function(x,y){return x.localeCompare(y);};
+var i=col('val_loss'),j=col('id'),rs=t.tBodies[0].rows;
+rs[0].cells[i].setAttribute('data-v','10.25');rs[1].cells[i].setAttribute('data-v','9.5'); // text order != numeric
+hs[i].click();var v=vals(i);if(!sorted(v.map(Number),num))bad.push('val_loss asc');
+if(sorted(v,str))bad.push('val_loss values sort the same as text: check not discriminating');
+hs[i].click();if(!sorted(vals(i).map(Number).reverse(),num))bad.push('val_loss desc');
+if(hs[i].dataset.dir!=='desc')bad.push('no sort arrow');
+hs[j].click();if(!sorted(vals(j),str))bad.push('id asc');
+if(hs[i].hasAttribute('data-dir'))bad.push('old arrow kept');
+document.body.dataset.sortcheck=bad.length?bad.join(','):'ok';
+})();
+</script>
+"""
+k = s.rindex("</body>")
+open(sys.argv[2], "w").write(s[:k] + js + s[k:])
+PYEOF
 # the journal alone: no metadata.json, no best_model.h5 -> a note instead of the predictions
 mkdir -p "$DIR/bare" && cp "$DIR/out/journal.jsonl" "$DIR/bare/" || fail "copy journal"
 "$HSWEEP" report "$DIR/bare" --html >"$DIR/bare.out" 2>"$DIR/bare.err" || fail "report without metadata"
@@ -150,10 +179,13 @@ chrome "$DIR/noplot" "file://$DIR/noplot.html" --dump-dom &
 p3=$!
 chrome "$DIR/bare" "file://$DIR/bare/report.html" --dump-dom &
 p4=$!
+chrome "$DIR/sort" "file://$DIR/sort.html" --dump-dom &
+p5=$!
 wait $p1 || fail "chromium failed on the page: $(tail -3 "$DIR/page.log")"
 wait $p2 || fail "chromium failed on the negative control: $(tail -3 "$DIR/throw.log")"
 wait $p3 || fail "chromium failed on the missing-plot control: $(tail -3 "$DIR/noplot.log")"
 wait $p4 || fail "chromium failed on the bare report: $(tail -3 "$DIR/bare.log")"
+wait $p5 || fail "chromium failed on the sort check: $(tail -3 "$DIR/sort.log")"
 
 check_dom "$DIR/page"
 grep -q "data-plots=\"$PLOTS\"" "$DIR/page.dom" || fail "data-plots is not '$PLOTS'"
@@ -175,6 +207,10 @@ grep -q 'data-errors="[^"]*injected for the negative control' "$DIR/throw.dom" |
 grep -q 'data-ok="1"' "$DIR/throw.dom" && fail "negative control: data-ok set despite the error"
 grep -q 'data-ok="1"' "$DIR/noplot.dom" && fail "missing-plot control: data-ok set although a plot is missing"
 grep -q 'data-missing="plot-curves"' "$DIR/noplot.dom" || fail "missing-plot control: plot-curves not reported"
+
+# numeric-aware: string order would put 10.9 before 9.2 in the val_loss column
+grep -q 'data-sortcheck="ok"' "$DIR/sort.dom" ||
+    fail "sorting by clicking headers: $(grep -o 'data-sortcheck="[^"]*"' "$DIR/sort.dom")"
 
 PLOTS="plot-curves plot-axis-cell plot-axis-learning_rate"
 check_dom "$DIR/bare"
