@@ -12,8 +12,9 @@
 # one plot removed must not get data-ok. Sorting is checked by clicking headers from a script
 # appended to a copy (numeric order in a numeric column, both directions, string order for ids).
 # Also a screenshot (PNG, checked for size and non-uniform content), a second report without
-# best_model.h5 / dataset (a note instead of
-# the prediction panel, still data-ok), and that the page references nothing external.
+# best_model.h5 / metadata (a note instead of the prediction panel, still data-ok), that the
+# test MAE recomputed from best_model.h5 equals the recorded one, and that the page references
+# nothing external. The Chromium runs go in parallel (about 5 s each on a loaded 2-core VM).
 # Fails (does not skip) when /usr/bin/chromium is missing: install the Debian package
 # `chromium`.
 set -u
