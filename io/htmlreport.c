@@ -1,0 +1,735 @@
+/* htmlreport: the self-contained HTML report page (see htmlreport.h).
+ *
+ * The page is built in one strbuf, section by section, then written atomically. The list of
+ * plots that must be present (body data-plots) is collected while the plots are written and
+ * patched into the <body> tag at the end, so a plot replaced by a note is never expected. */
+#define _POSIX_C_SOURCE 200809L
+#include "io/htmlreport.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/hpfields.h"
+#include "io/svgplot.h"
+
+/* Okabe-Ito colours (distinguishable with colour-vision deficiencies) */
+static const char *const htmlreport_colors[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00",
+                                                "#56B4E9", "#000000"};
+enum { HTMLREPORT_NCOLORS = 7 };
+
+/* ==== small helpers ==================================================================== */
+
+static void esc(strbuf *sb, const char *s) { svgplot_escape(sb, s); }
+
+/* "%.4f" or "-" for a non-finite value */
+static void put_num(strbuf *sb, double v, int dec) {
+    if (isfinite(v))
+        strbuf_printf(sb, "%.*f", dec, v);
+    else
+        strbuf_puts(sb, "-");
+}
+
+/* a table cell with a number; data-v carries full precision for sorting */
+static void put_num_td(strbuf *sb, double v, int dec) {
+    if (isfinite(v)) {
+        strbuf_printf(sb, "<td class=\"n\" data-v=\"%.17g\">", v);
+        put_num(sb, v, dec);
+        strbuf_puts(sb, "</td>");
+    } else {
+        strbuf_puts(sb, "<td class=\"n\">-</td>");
+    }
+}
+
+/* the 16-hex id shortened to 8 for plot labels */
+static void short_id(const char *id, char *buf, size_t n) { snprintf(buf, n, "%.8s", id ? id : ""); }
+
+/* deterministic jitter in [-1, 1] from an id (FNV-1a) */
+static double id_jitter(const char *id) {
+    uint32_t h = 2166136261u;
+    for (; id && *id; id++) h = (h ^ (unsigned char)*id) * 16777619u;
+    return (double)(h % 2001u) / 1000.0 - 1.0;
+}
+
+static const char *json_str_at(const json_value *root, const char *a, const char *b) {
+    const json_value *v = json_get(root, a);
+    if (b) v = json_get(v, b);
+    return json_as_string(v);
+}
+
+const char *htmlreport_meta_dataset(const json_value *meta) { return json_str_at(meta, "dataset", "path"); }
+
+/* ==== style and script ================================================================= */
+
+static const char htmlreport_css[] =
+    "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;margin:0 auto;"
+    "max-width:1240px;padding:16px 20px;color:#222;background:#fff;line-height:1.4}\n"
+    "h1{font-size:1.5em;margin:0 0 4px}h2{font-size:1.15em;margin:22px 0 8px;border-bottom:1px solid #ddd;"
+    "padding-bottom:3px}\n"
+    ".sub{color:#555;margin:0 0 10px}.note{background:#fff8e1;border-left:4px solid #e69f00;padding:8px 12px}\n"
+    ".cols{display:flex;flex-wrap:wrap;gap:28px}.cols>div{flex:1 1 420px;min-width:0}\n"
+    ".kv td{white-space:normal;overflow-wrap:anywhere}\n"
+    "table{border-collapse:collapse;font-size:13px}td,th{padding:3px 8px;border-bottom:1px solid #eee;"
+    "text-align:left;white-space:nowrap}\n"
+    "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}.kv th{color:#555;font-weight:normal}\n"
+    ".kv .swept{font-weight:bold;color:#0050a0}td.reason{white-space:normal;max-width:420px;color:#8a1c1c}\n"
+    "table.sortable th{cursor:pointer;user-select:none;background:#f4f6f8;position:sticky;top:0}\n"
+    "table.sortable th:hover{background:#e6ebf0}th.metric{color:#0050a0}\n"
+    "th[data-dir=asc]::after{content:' \\25B2'}th[data-dir=desc]::after{content:' \\25BC'}\n"
+    "tr.diverged td{color:#9a6700}tr.failed td{color:#8a1c1c}code{font-size:12px}\n"
+    ".panels{display:flex;flex-wrap:wrap;gap:10px}svg.plot{background:#fff;max-width:100%;height:auto}\n"
+    ".tablewrap{overflow-x:auto;max-height:720px;overflow-y:auto;border:1px solid #eee}\n";
+
+/* onerror first, so an error anywhere (also in the main script) is recorded */
+static const char htmlreport_js_head[] =
+    "window.onerror=function(m,s,l){var b=document.body||document.documentElement;"
+    "b.dataset.errors=(b.dataset.errors?b.dataset.errors+' | ':'')+m+' (line '+l+')';};\n";
+
+static const char htmlreport_js_main[] =
+    "(function(){\n"
+    "var body=document.body;\n"
+    "function key(td,num){var t=td.hasAttribute('data-v')?td.getAttribute('data-v'):td.textContent;\n"
+    "  if(!num)return t;var v=parseFloat(t);return isFinite(v)?v:null;}\n"
+    "function sortBy(th){var table=th.closest('table'),tb=table.tBodies[0],i=th.cellIndex,\n"
+    "  num=th.classList.contains('n'),dir=th.dataset.dir==='asc'?-1:1;\n"
+    "  var rows=Array.prototype.slice.call(tb.rows);\n"
+    "  rows.sort(function(a,b){var x=key(a.cells[i],num),y=key(b.cells[i],num);\n"
+    "    if(x===null||y===null)return x===y?0:(x===null?1:-1);\n"
+    "    return (num?x-y:(x<y?-1:x>y?1:0))*dir;});\n"
+    "  rows.forEach(function(r){tb.appendChild(r);});\n"
+    "  Array.prototype.forEach.call(table.tHead.rows[0].cells,function(c){c.removeAttribute('data-dir');});\n"
+    "  th.dataset.dir=dir===1?'asc':'desc';}\n"
+    "document.querySelectorAll('table.sortable th').forEach(function(th){\n"
+    "  th.addEventListener('click',function(){sortBy(th);});});\n"
+    "var bad=[];\n"
+    "(body.dataset.plots||'').split(' ').filter(Boolean).forEach(function(id){\n"
+    "  var e=document.getElementById(id);\n"
+    "  if(!e||e.tagName.toLowerCase()!=='svg'||!e.classList.contains('plot')||!e.querySelector('.data'))bad.push(id);});\n"
+    "document.querySelectorAll('svg.plot').forEach(function(s){if(!s.querySelector('.data'))bad.push(s.id);});\n"
+    "var t=document.getElementById('ranked');if(!t||t.tBodies[0].rows.length===0)bad.push('ranked');\n"
+    "if(bad.length)body.dataset.missing=bad.join(' ');\n"
+    "else if(!body.dataset.errors)body.dataset.ok='1';\n"
+    "})();\n";
+
+/* ==== header, best configuration, metadata ============================================= */
+
+typedef struct htmlreport_ctx {
+    const htmlreport_input *in;   /* the input */
+    size_t *order;                /* (n) ranking order of records */
+    size_t n_ranked;              /* ranked (ok, finite metric) records first in order */
+    size_t axes[64];              /* (n_axes) swept hpfields indices */
+    size_t n_axes;                /* swept axes */
+    strbuf plots;                 /* space-separated ids of the plots that must exist */
+} htmlreport_ctx;
+
+static int is_swept(const htmlreport_ctx *c, size_t k) {
+    for (size_t a = 0; a < c->n_axes; a++)
+        if (c->axes[a] == k) return 1;
+    return 0;
+}
+
+static void add_plot(htmlreport_ctx *c, const char *id) {
+    if (c->plots.len) strbuf_putc(&c->plots, ' ');
+    strbuf_puts(&c->plots, id);
+}
+
+static void kv_row(strbuf *o, const char *k, const char *v) {
+    if (!v || !v[0]) return;
+    strbuf_puts(o, "<tr><th>");
+    esc(o, k);
+    strbuf_puts(o, "</th><td>");
+    esc(o, v);
+    strbuf_puts(o, "</td></tr>\n");
+}
+
+static void put_header(strbuf *o, const htmlreport_ctx *c) {
+    const htmlreport_input *in = c->in;
+    const char *name = json_str_at(in->meta, "sweep", "name");
+    size_t by[3] = {0, 0, 0};
+    for (size_t i = 0; i < in->n; i++)
+        if ((unsigned)in->recs[i].status < 3) by[in->recs[i].status]++;
+    size_t total = 0;
+    const json_value *nt = json_get(json_get(in->meta, "sweep"), "n_trials");
+    if (nt && json_as_size(nt, &total) != 0) total = 0;
+    strbuf_puts(o, "<header><h1>hsweep report: ");
+    esc(o, name && name[0] ? name : "sweep");
+    strbuf_puts(o, "</h1>\n<p class=\"sub\" id=\"counts\">");
+    if (total > 0)
+        strbuf_printf(o, "%zu of %zu trials finished", in->n, total);
+    else
+        strbuf_printf(o, "%zu trials finished", in->n);
+    strbuf_printf(o, ": %zu ok, %zu diverged, %zu failed. Ranked by <b>%s</b> (lower is better)", by[0], by[1],
+                  by[2], results_metric_name(in->metric));
+    if (c->n_ranked > 0) {
+        const journal_record *b = &in->recs[c->order[0]];
+        strbuf_printf(o, "; best %.4f (trial <code>", results_metric_value(b, in->metric));
+        esc(o, b->id);
+        strbuf_puts(o, "</code>, test MAE ");
+        put_num(o, b->test_mae, 4);
+        strbuf_puts(o, ")");
+    }
+    strbuf_puts(o, ".</p></header>\n");
+}
+
+static void put_best_and_meta(strbuf *o, const htmlreport_ctx *c) {
+    const htmlreport_input *in = c->in;
+    strbuf_puts(o, "<div class=\"cols\"><div><h2>Best configuration <small>(swept parameters in "
+                   "blue)</small></h2>\n");
+    if (c->n_ranked == 0) {
+        strbuf_puts(o, "<p class=\"note\">No trial finished with a finite metric yet.</p>\n");
+    } else {
+        const journal_record *b = &in->recs[c->order[0]];
+        char v[96];
+        strbuf_puts(o, "<table class=\"kv\" id=\"best\">\n");
+        kv_row(o, "trial id", b->id);
+        snprintf(v, sizeof v, "%zu", b->repeat);
+        kv_row(o, "repeat", v);
+        strbuf_printf(o, "<tr><th>val MAE / val loss / test MAE</th><td>");
+        put_num(o, b->val_mae, 4);
+        strbuf_puts(o, " / ");
+        put_num(o, b->val_loss, 4);
+        strbuf_puts(o, " / ");
+        put_num(o, b->test_mae, 4);
+        strbuf_printf(o, "</td></tr>\n<tr><th>best epoch / epochs run</th><td>%zu / %zu</td></tr>\n", b->best_epoch,
+                      b->epochs_run);
+        strbuf_printf(o, "<tr><th>parameters / wall time</th><td>%zu / %.1f s</td></tr>\n", b->n_params, b->wall_s);
+        strbuf_puts(o, "</table>\n<table class=\"kv\" id=\"best-hparams\">\n");
+        /* every hparams field, two per row; swept ones in bold */
+        size_t nf = hpfields_count();
+        for (size_t k = 0; k < nf; k++) {
+            hpfields_format(&b->hp, k, v, sizeof v);
+            int sw = is_swept(c, k);
+            strbuf_puts(o, k % 2 == 0 ? "<tr>" : "");
+            strbuf_puts(o, sw ? "<th class=\"swept\">" : "<th>");
+            esc(o, hpfields_name(k));
+            strbuf_puts(o, sw ? "</th><td class=\"swept\">" : "</th><td>");
+            esc(o, v);
+            strbuf_puts(o, k % 2 == 1 || k + 1 == nf ? "</td></tr>\n" : "</td>");
+        }
+        strbuf_puts(o, "</table>\n");
+    }
+    strbuf_puts(o, "</div><div><h2>Run</h2>\n");
+    if (!in->meta) {
+        strbuf_puts(o, "<p class=\"note\" id=\"note-meta\">No metadata.json in the sweep directory.</p>\n");
+    } else {
+        const json_value *m = in->meta;
+        char v[160];
+        strbuf_puts(o, "<table class=\"kv\" id=\"meta\">\n");
+        kv_row(o, "sweep file", json_str_at(m, "sweep", "path"));
+        kv_row(o, "sweep hash", json_str_at(m, "sweep", "hash"));
+        kv_row(o, "started (UTC)", json_str_at(m, "start_time", NULL));
+        int ranks = 0;
+        if (json_as_int(json_get(m, "ranks"), &ranks) == 0) {
+            snprintf(v, sizeof v, "%d", ranks);
+            kv_row(o, "MPI ranks", v);
+        }
+        kv_row(o, "hsweep", json_str_at(m, "software", "hsweep_version"));
+        kv_row(o, "git revision", json_str_at(m, "software", "git_revision"));
+        kv_row(o, "MPI", json_str_at(m, "software", "mpi"));
+        kv_row(o, "HDF5", json_str_at(m, "software", "hdf5"));
+        kv_row(o, "libyaml", json_str_at(m, "software", "libyaml"));
+        kv_row(o, "dataset", json_str_at(m, "dataset", "path"));
+        kv_row(o, "source sha256", json_str_at(m, "dataset", "source_sha256"));
+        const json_value *d = json_get(m, "dataset");
+        size_t rows = 0, tr = 0, va = 0, te = 0;
+        if (json_as_size(json_get(d, "n_rows"), &rows) == 0 && json_as_size(json_get(d, "n_train"), &tr) == 0 &&
+            json_as_size(json_get(d, "n_val"), &va) == 0 && json_as_size(json_get(d, "n_test"), &te) == 0) {
+            snprintf(v, sizeof v, "%zu (train %zu, val %zu, test %zu)", rows, tr, va, te);
+            kv_row(o, "rows", v);
+        }
+        strbuf_puts(o, "</table>\n");
+    }
+    strbuf_puts(o, "</div></div>\n");
+}
+
+/* ==== learning curves ================================================================== */
+
+static void put_curves(strbuf *o, htmlreport_ctx *c) {
+    const htmlreport_input *in = c->in;
+    size_t top = in->top_curves ? in->top_curves : 5;
+    if (top > c->n_ranked) top = c->n_ranked;
+    strbuf_printf(o, "<h2>Learning curves of the top %zu trial%s</h2>\n", top, top == 1 ? "" : "s");
+    double lo = INFINITY, hi = -INFINITY;
+    size_t emax = 0;
+    for (size_t t = 0; t < top; t++) {
+        const journal_record *r = &in->recs[c->order[t]];
+        if (r->n_history > emax) emax = r->n_history;
+        for (size_t e = 0; e < r->n_history; e++) {
+            double v[2] = {r->history[e].loss, r->history[e].val_loss};
+            for (size_t j = 0; j < 2; j++)
+                if (isfinite(v[j]) && v[j] > 0.0) {
+                    if (v[j] < lo) lo = v[j];
+                    if (v[j] > hi) hi = v[j];
+                }
+        }
+    }
+    if (top == 0 || emax == 0 || !(hi >= lo)) {
+        strbuf_puts(o, "<p class=\"note\" id=\"note-curves\">No trial with a per-epoch history yet.</p>\n");
+        return;
+    }
+    svgplot p;
+    svgplot_begin(&p, o, "plot-curves", 1180, 380, 70, 300, 28, 48,
+                  "Training loss (solid) and validation loss (dashed), MSE per epoch");
+    p.legend_outside = 1;
+    svgplot_axis_auto(&p.x, 1.0, (double)(emax > 1 ? emax : 2), SVGPLOT_LINEAR, emax < 10 ? emax : 10);
+    if (p.x.step < 1.0) svgplot_axis_auto(&p.x, 1.0, (double)(emax > 1 ? emax : 2), SVGPLOT_LINEAR, 1);
+    svgplot_axis_pad(&p.x, 0.02);
+    int logy = hi > 5.0 * lo;
+    svgplot_axis_auto(&p.y, lo, hi, logy ? SVGPLOT_LOG : SVGPLOT_LINEAR, 6);
+    svgplot_axis_pad(&p.y, 0.03);
+    svgplot_frame(&p, "epoch", logy ? "loss (MSE, log scale)" : "loss (MSE)");
+    double *xs = malloc((emax ? emax : 1) * sizeof *xs), *ys = malloc((emax ? emax : 1) * sizeof *ys);
+    if (!xs || !ys) {
+        free(xs);
+        free(ys);
+        o->failed = 1;
+        return;
+    }
+    for (size_t t = 0; t < top; t++) {
+        const journal_record *r = &in->recs[c->order[t]];
+        const char *col = htmlreport_colors[t % HTMLREPORT_NCOLORS];
+        for (size_t e = 0; e < r->n_history; e++) {
+            xs[e] = (double)(e + 1);
+            ys[e] = r->history[e].loss;
+        }
+        svgplot_line(&p, xs, ys, r->n_history, col, "", 2.0);
+        for (size_t e = 0; e < r->n_history; e++) ys[e] = r->history[e].val_loss;
+        svgplot_line(&p, xs, ys, r->n_history, col, "6 4", 2.0);
+        if (r->best_epoch >= 1 && r->best_epoch <= r->n_history) {
+            char tip[96];
+            snprintf(tip, sizeof tip, "%s best epoch %zu, val loss %.4g", r->id, r->best_epoch,
+                     r->history[r->best_epoch - 1].val_loss);
+            svgplot_point(&p, (double)r->best_epoch, r->history[r->best_epoch - 1].val_loss, 0.0, 4.0, col, 1.0,
+                          tip);
+        }
+    }
+    for (size_t t = 0; t < top; t++) {
+        const journal_record *r = &in->recs[c->order[t]];
+        char lab[160], sid[12], cell[16], units[24], lr[24];
+        short_id(r->id, sid, sizeof sid);
+        hpfields_format(&r->hp, hpfields_find("cell"), cell, sizeof cell);
+        hpfields_format(&r->hp, hpfields_find("units"), units, sizeof units);
+        hpfields_format(&r->hp, hpfields_find("learning_rate"), lr, sizeof lr);
+        snprintf(lab, sizeof lab, "#%zu %s %s(%s) lr %s", t + 1, sid, cell, units, lr);
+        svgplot_legend(&p, lab, htmlreport_colors[t % HTMLREPORT_NCOLORS], "", '-');
+    }
+    svgplot_legend(&p, "train loss", "#666", "", '-');
+    svgplot_legend(&p, "val loss", "#666", "6 4", '-');
+    svgplot_legend(&p, "best epoch (kept weights)", "#666", "", 'o');
+    svgplot_end(&p);
+    free(xs);
+    free(ys);
+    add_plot(c, "plot-curves");
+}
+
+/* ==== metric against each swept axis =================================================== */
+
+typedef struct axis_val {
+    double key;           /* hpfields_value: numeric order */
+    char text[64];        /* formatted value */
+} axis_val;
+
+static int axis_val_cmp(const void *a, const void *b) {
+    const axis_val *x = a, *y = b;
+    return x->key < y->key ? -1 : x->key > y->key ? 1 : strcmp(x->text, y->text);
+}
+
+static int put_axis_panel(strbuf *o, htmlreport_ctx *c, size_t k, hs_error *err) {
+    const htmlreport_input *in = c->in;
+    const char *name = hpfields_name(k);
+    hpfields_kind kind = hpfields_kind_of(k);
+    size_t nr = c->n_ranked;
+    axis_val *vals = malloc((nr ? nr : 1) * sizeof *vals);
+    if (!vals) return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory (report axis %s)", name);
+    /* distinct values among the ranked records, in value order */
+    size_t nv = 0;
+    for (size_t t = 0; t < nr; t++) {
+        const journal_record *r = &in->recs[c->order[t]];
+        axis_val a;
+        a.key = hpfields_value(&r->hp, k);
+        hpfields_format(&r->hp, k, a.text, sizeof a.text);
+        size_t j = 0;
+        while (j < nv && strcmp(vals[j].text, a.text) != 0) j++;
+        if (j == nv) vals[nv++] = a;
+    }
+    qsort(vals, nv, sizeof *vals, axis_val_cmp);
+    int categorical = kind == HPFIELDS_CELL || kind == HPFIELDS_OPTIMIZER || kind == HPFIELDS_BOOL;
+    if (!categorical && nv > 0) {
+        for (size_t j = 0; j < nv; j++)
+            if (!isfinite(vals[j].key)) categorical = 1;
+    }
+    if (categorical && nv > SVGPLOT_MAX_CATEGORIES) nv = SVGPLOT_MAX_CATEGORIES;
+    char id[96], title[160];
+    snprintf(id, sizeof id, "plot-axis-%s", name);
+    snprintf(title, sizeof title, "%s by %s", results_metric_name(in->metric), name);
+    svgplot p;
+    svgplot_begin(&p, o, id, 380, 270, 62, 14, 28, 48, title);
+    const char *names[SVGPLOT_MAX_CATEGORIES];
+    double ylo = INFINITY, yhi = -INFINITY;
+    for (size_t t = 0; t < nr; t++) {
+        double v = results_metric_value(&in->recs[c->order[t]], in->metric);
+        if (v < ylo) ylo = v;
+        if (v > yhi) yhi = v;
+    }
+    int logx = 0;
+    if (categorical) {
+        for (size_t j = 0; j < nv; j++) names[j] = vals[j].text;
+        svgplot_axis_categories(&p.x, names, nv);
+    } else {
+        double xlo = vals[0].key, xhi = vals[nv - 1].key;
+        logx = xlo > 0.0 && xhi >= 10.0 * xlo * (1.0 - 1e-6); /* float 1e-2 / 1e-3 < 10 */
+        svgplot_axis_auto(&p.x, xlo, xhi, logx ? SVGPLOT_LOG : SVGPLOT_LINEAR, 5);
+        svgplot_axis_pad(&p.x, 0.06);
+    }
+    svgplot_axis_auto(&p.y, ylo, yhi, SVGPLOT_LINEAR, 5);
+    svgplot_axis_pad(&p.y, 0.04);
+    char xl[128];
+    snprintf(xl, sizeof xl, "%s%s", name, logx ? " (log scale)" : "");
+    svgplot_frame(&p, xl, results_metric_name(in->metric));
+    /* every ranked trial as a dot, spread horizontally by a hash of its id */
+    for (size_t t = 0; t < nr; t++) {
+        const journal_record *r = &in->recs[c->order[t]];
+        char txt[64], tip[200];
+        hpfields_format(&r->hp, k, txt, sizeof txt);
+        double x = hpfields_value(&r->hp, k);
+        if (categorical) {
+            size_t j = 0;
+            while (j < nv && strcmp(vals[j].text, txt) != 0) j++;
+            if (j == nv) continue;
+            x = (double)j;
+        }
+        double v = results_metric_value(r, in->metric);
+        snprintf(tip, sizeof tip, "%s (#%zu): %s=%s, %s %.4f", r->id, t + 1, name, txt,
+                 results_metric_name(in->metric), v);
+        svgplot_point(&p, x, v, 7.0 * id_jitter(r->id), 3.5, "#0072B2", 0.55, tip);
+    }
+    /* mean per value, joined by a line on numeric axes */
+    double *mx = malloc((nv ? nv : 1) * sizeof *mx), *my = malloc((nv ? nv : 1) * sizeof *my);
+    if (!mx || !my) {
+        free(mx);
+        free(my);
+        free(vals);
+        return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory (report axis %s)", name);
+    }
+    for (size_t j = 0; j < nv; j++) {
+        double s = 0.0;
+        size_t cnt = 0;
+        for (size_t t = 0; t < nr; t++) {
+            const journal_record *r = &in->recs[c->order[t]];
+            char txt[64];
+            hpfields_format(&r->hp, k, txt, sizeof txt);
+            if (strcmp(txt, vals[j].text) != 0) continue;
+            s += results_metric_value(r, in->metric);
+            cnt++;
+        }
+        mx[j] = categorical ? (double)j : vals[j].key;
+        my[j] = cnt ? s / (double)cnt : (double)NAN;
+    }
+    if (!categorical) svgplot_line(&p, mx, my, nv, "#D55E00", "3 3", 1.2);
+    for (size_t j = 0; j < nv; j++) {
+        char tip[160];
+        snprintf(tip, sizeof tip, "mean %s at %s=%s: %.4f", results_metric_name(in->metric), name, vals[j].text,
+                 my[j]);
+        svgplot_hmark(&p, mx[j], my[j], 11.0, "#D55E00", 3.0, tip);
+    }
+    svgplot_end(&p);
+    free(mx);
+    free(my);
+    free(vals);
+    add_plot(c, id);
+    return 0;
+}
+
+static int put_axes(strbuf *o, htmlreport_ctx *c, hs_error *err) {
+    const char *m = results_metric_name(c->in->metric);
+    strbuf_printf(o, "<h2>%s against each swept parameter</h2>\n", m);
+    if (c->n_axes == 0) {
+        strbuf_puts(o, "<p class=\"note\" id=\"note-axes\">No swept parameter: every trial has the same "
+                       "configuration apart from the seed.</p>\n");
+        return 0;
+    }
+    if (c->n_ranked == 0) {
+        strbuf_puts(o, "<p class=\"note\" id=\"note-axes\">No trial finished with a finite metric yet.</p>\n");
+        return 0;
+    }
+    strbuf_printf(o,
+                  "<p class=\"sub\">Each dot is one ok trial (repeats and the other parameters' values spread "
+                  "horizontally); the orange bar is the mean %s per value. Diverged and failed trials are not "
+                  "shown (see the table).</p>\n<div class=\"panels\" id=\"axes-panels\">\n",
+                  m);
+    for (size_t a = 0; a < c->n_axes; a++) {
+        int rc = put_axis_panel(o, c, c->axes[a], err);
+        if (rc != 0) return rc;
+    }
+    strbuf_puts(o, "</div>\n");
+    return 0;
+}
+
+/* ==== predictions ====================================================================== */
+
+static void put_pred(strbuf *o, htmlreport_ctx *c) {
+    const htmlreport_input *in = c->in;
+    const htmlreport_pred *pr = in->pred;
+    const char *split = pr && pr->split ? pr->split : "test";
+    strbuf_printf(o, "<h2>Best trial: predicted against actual temperature (%s split)</h2>\n", split);
+    if (!pr || pr->n == 0 || !pr->pred || !pr->actual) {
+        strbuf_puts(o, "<p class=\"note\" id=\"note-pred\">");
+        esc(o, in->pred_note && in->pred_note[0] ? in->pred_note : "Predictions were not computed.");
+        strbuf_puts(o, "</p>\n");
+        return;
+    }
+    strbuf_puts(o, "<p class=\"sub\" id=\"pred-mae\">Model of trial <code>");
+    esc(o, pr->trial_id ? pr->trial_id : "?");
+    strbuf_printf(o, "</code>: MAE over all %zu %s windows ", pr->n, split);
+    put_num(o, pr->mae, 4);
+    if (isfinite(pr->recorded_mae)) {
+        strbuf_puts(o, " (the sweep recorded ");
+        put_num(o, pr->recorded_mae, 4);
+        strbuf_puts(o, ")");
+    }
+    strbuf_puts(o, ".</p>\n");
+    if (in->pred_note && in->pred_note[0]) {
+        strbuf_puts(o, "<p class=\"note\">");
+        esc(o, in->pred_note);
+        strbuf_puts(o, "</p>\n");
+    }
+
+    /* time series of the first pred_days days (or the first 2,016 windows without times) */
+    double days = in->pred_days > 0.0 ? in->pred_days : 14.0;
+    size_t m = 0;
+    if (pr->time) {
+        while (m < pr->n && (double)(pr->time[m] - pr->time[0]) <= days * 86400.0) m++;
+    } else {
+        m = pr->n < 2016 ? pr->n : 2016;
+    }
+    size_t stride = (m + 1499) / 1500;
+    if (stride == 0) stride = 1;
+    size_t np = (m + stride - 1) / stride;
+    double *xs = malloc((np ? np : 1) * sizeof *xs), *ya = malloc((np ? np : 1) * sizeof *ya),
+           *yp = malloc((np ? np : 1) * sizeof *yp);
+    if (!xs || !ya || !yp) {
+        free(xs);
+        free(ya);
+        free(yp);
+        o->failed = 1;
+        return;
+    }
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0, j = 0; i < m; i += stride, j++) {
+        xs[j] = pr->time ? (double)pr->time[i] : (double)i;
+        ya[j] = pr->actual[i];
+        yp[j] = pr->pred[i];
+        double v[2] = {ya[j], yp[j]};
+        for (size_t q = 0; q < 2; q++)
+            if (isfinite(v[q])) {
+                if (v[q] < lo) lo = v[q];
+                if (v[q] > hi) hi = v[q];
+            }
+    }
+    if (!(hi >= lo)) lo = hi = 0.0;
+    char unit[160], title[200];
+    snprintf(unit, sizeof unit, "%s", pr->target_name && pr->target_name[0] ? pr->target_name : "target");
+    double shown = days;
+    if (pr->time && m > 0 && (double)(pr->time[m - 1] - pr->time[0]) < days * 86400.0)
+        shown = (double)(pr->time[m - 1] - pr->time[0]) / 86400.0;
+    if (pr->time)
+        snprintf(title, sizeof title, "First %.*f days of the %s split", shown == floor(shown) ? 0 : 1, shown, split);
+    else
+        snprintf(title, sizeof title, "First %zu windows of the %s split", m, split);
+    if (stride > 1) {
+        size_t L = strlen(title);
+        snprintf(title + L, sizeof title - L, " (1 in %zu windows drawn)", stride);
+    }
+    svgplot p;
+    strbuf_puts(o, "<div class=\"panels\">\n");
+    svgplot_begin(&p, o, "plot-pred", 770, 400, 62, 100, 28, 48, title);
+    p.legend_outside = 1;
+    svgplot_axis_auto(&p.x, xs[0], np ? xs[np - 1] : xs[0], pr->time ? SVGPLOT_TIME : SVGPLOT_LINEAR, 8);
+    svgplot_axis_auto(&p.y, lo, hi, SVGPLOT_LINEAR, 6);
+    svgplot_axis_pad(&p.y, 0.03);
+    svgplot_frame(&p, pr->time ? "target time (station time)" : "window", unit);
+    svgplot_line(&p, xs, ya, np, "#333333", "", 1.3);
+    svgplot_line(&p, xs, yp, np, "#D55E00", "", 1.3);
+    svgplot_legend(&p, "actual", "#333333", "", '-');
+    svgplot_legend(&p, "predicted", "#D55E00", "", '-');
+    svgplot_end(&p);
+    add_plot(c, "plot-pred");
+    free(xs);
+    free(ya);
+    free(yp);
+
+    /* scatter of up to 2,500 windows spread over the whole split, with the y = x line */
+    size_t sstride = (pr->n + 2499) / 2500;
+    lo = INFINITY;
+    hi = -INFINITY;
+    for (size_t i = 0; i < pr->n; i++) {
+        double v[2] = {pr->actual[i], pr->pred[i]};
+        for (size_t q = 0; q < 2; q++)
+            if (isfinite(v[q])) {
+                if (v[q] < lo) lo = v[q];
+                if (v[q] > hi) hi = v[q];
+            }
+    }
+    if (!(hi >= lo)) lo = hi = 0.0;
+    snprintf(title, sizeof title, "Predicted vs actual, %s split", split);
+    svgplot_begin(&p, o, "plot-pred-scatter", 420, 400, 62, 14, 28, 48, title);
+    svgplot_axis_auto(&p.x, lo, hi, SVGPLOT_LINEAR, 6);
+    p.y = p.x;
+    char xl[200], yl[200];
+    snprintf(xl, sizeof xl, "actual %s", unit);
+    snprintf(yl, sizeof yl, "predicted %s", unit);
+    svgplot_frame(&p, xl, yl);
+    double dx[2] = {p.x.lo, p.x.hi};
+    svgplot_line(&p, dx, dx, 2, "#999999", "4 3", 1.0);
+    for (size_t i = 0; i < pr->n; i += sstride)
+        svgplot_point(&p, pr->actual[i], pr->pred[i], 0.0, 1.6, "#0072B2", 0.3, NULL);
+    svgplot_legend(&p, "y = x", "#999999", "4 3", '-');
+    svgplot_end(&p);
+    strbuf_puts(o, "</div>\n");
+    add_plot(c, "plot-pred-scatter");
+}
+
+/* ==== the ranked table ================================================================= */
+
+static void put_table(strbuf *o, const htmlreport_ctx *c) {
+    const htmlreport_input *in = c->in;
+    static const char *const mname[3] = {"val_mae", "val_loss", "test_mae"};
+    strbuf_printf(o, "<h2>All trials (%zu)</h2>\n<p class=\"sub\">Click a column header to sort.</p>\n", in->n);
+    strbuf_puts(o, "<div class=\"tablewrap\"><table class=\"sortable\" id=\"ranked\">\n<thead><tr>"
+                   "<th class=\"n\">#</th><th>id</th><th class=\"n\">repeat</th><th>status</th>");
+    for (size_t j = 0; j < 3; j++)
+        strbuf_printf(o, "<th class=\"n%s\">%s</th>", (results_metric)j == in->metric ? " metric" : "", mname[j]);
+    strbuf_puts(o, "<th class=\"n\">best epoch</th><th class=\"n\">epochs</th><th class=\"n\">wall s</th>"
+                   "<th class=\"n\">params</th>");
+    for (size_t a = 0; a < c->n_axes; a++) {
+        hpfields_kind kd = hpfields_kind_of(c->axes[a]);
+        int num = kd == HPFIELDS_SIZE || kd == HPFIELDS_FLOAT;
+        strbuf_puts(o, num ? "<th class=\"n\">" : "<th>");
+        esc(o, hpfields_name(c->axes[a]));
+        strbuf_puts(o, "</th>");
+    }
+    strbuf_puts(o, "<th>reason</th></tr></thead>\n<tbody>\n");
+    for (size_t t = 0; t < in->n; t++) {
+        const journal_record *r = &in->recs[c->order[t]];
+        strbuf_printf(o, "<tr class=\"%s\">", journal_status_name(r->status));
+        if (t < c->n_ranked)
+            strbuf_printf(o, "<td class=\"n\">%zu</td>", t + 1);
+        else
+            strbuf_puts(o, "<td class=\"n\">-</td>");
+        strbuf_puts(o, "<td><code>");
+        esc(o, r->id);
+        strbuf_printf(o, "</code></td><td class=\"n\">%zu</td><td>%s</td>", r->repeat, journal_status_name(r->status));
+        put_num_td(o, r->val_mae, 4);
+        put_num_td(o, r->val_loss, 4);
+        put_num_td(o, r->test_mae, 4);
+        strbuf_printf(o, "<td class=\"n\">%zu</td><td class=\"n\">%zu</td>", r->best_epoch, r->epochs_run);
+        put_num_td(o, r->wall_s, 1);
+        strbuf_printf(o, "<td class=\"n\">%zu</td>", r->n_params);
+        for (size_t a = 0; a < c->n_axes; a++) {
+            char v[64];
+            hpfields_kind kd = hpfields_kind_of(c->axes[a]);
+            int num = kd == HPFIELDS_SIZE || kd == HPFIELDS_FLOAT;
+            hpfields_format(&r->hp, c->axes[a], v, sizeof v);
+            strbuf_puts(o, num ? "<td class=\"n\">" : "<td>");
+            esc(o, v);
+            strbuf_puts(o, "</td>");
+        }
+        strbuf_puts(o, "<td class=\"reason\">");
+        esc(o, r->reason);
+        strbuf_puts(o, "</td></tr>\n");
+    }
+    strbuf_puts(o, "</tbody></table></div>\n");
+}
+
+/* ==== page ============================================================================= */
+
+int htmlreport_build(strbuf *out, const htmlreport_input *in, hs_error *err) {
+    htmlreport_ctx c;
+    memset(&c, 0, sizeof c);
+    c.in = in;
+    strbuf_init(&c.plots);
+    strbuf body;
+    strbuf_init(&body);
+    int rc = 0;
+    c.order = malloc((in->n ? in->n : 1) * sizeof *c.order);
+    size_t *axes = malloc(hpfields_count() * sizeof *axes);
+    if (!c.order || !axes) {
+        rc = hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory (report)");
+        goto done;
+    }
+    c.n_ranked = results_rank(in->recs, in->n, in->metric, c.order);
+    results_axes(in->recs, in->n, axes, &c.n_axes);
+    if (c.n_axes > sizeof c.axes / sizeof c.axes[0]) c.n_axes = sizeof c.axes / sizeof c.axes[0];
+    memcpy(c.axes, axes, c.n_axes * sizeof *axes);
+
+    put_header(&body, &c);
+    put_best_and_meta(&body, &c);
+    put_curves(&body, &c);
+    rc = put_axes(&body, &c, err);
+    if (rc != 0) goto done;
+    put_pred(&body, &c);
+    put_table(&body, &c);
+
+    const char *name = json_str_at(in->meta, "sweep", "name");
+    strbuf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                     "<meta name=\"generator\" content=\"hsweep report --html\">\n<title>hsweep report: ");
+    esc(out, name && name[0] ? name : "sweep");
+    strbuf_printf(out, "</title>\n<style>\n%s</style>\n<script>\n%s</script>\n</head>\n", htmlreport_css,
+                  htmlreport_js_head);
+    strbuf_puts(out, "<body data-ok=\"0\" data-plots=\"");
+    esc(out, strbuf_str(&c.plots));
+    strbuf_puts(out, "\">\n");
+    strbuf_putn(out, body.data ? body.data : "", body.len);
+    strbuf_printf(out, "<script>\n%s</script>\n</body>\n</html>\n", htmlreport_js_main);
+    if (strbuf_failed(out) || strbuf_failed(&body) || strbuf_failed(&c.plots))
+        rc = hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory (report page)");
+done:
+    free(axes);
+    free(c.order);
+    strbuf_deinit(&body);
+    strbuf_deinit(&c.plots);
+    return rc;
+}
+
+int htmlreport_write(const char *dir, const htmlreport_input *in, hs_error *err) {
+    strbuf sb;
+    strbuf_init(&sb);
+    int rc = htmlreport_build(&sb, in, err);
+    if (rc == 0) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", dir, HTMLREPORT_FILE);
+        rc = results_write_atomic(path, strbuf_str(&sb), sb.len, err);
+    }
+    strbuf_deinit(&sb);
+    return rc;
+}
+
+int htmlreport_load_metadata(const char *dir, json_value **out, hs_error *err) {
+    *out = NULL;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/metadata.json", dir);
+    FILE *f = fopen(path, "rb");
+    if (!f) return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+    strbuf sb;
+    strbuf_init(&sb);
+    char buf[8192];
+    size_t k;
+    while ((k = fread(buf, 1, sizeof buf, f)) > 0) strbuf_putn(&sb, buf, k);
+    int rd = ferror(f);
+    fclose(f);
+    if (rd || strbuf_failed(&sb)) {
+        strbuf_deinit(&sb);
+        return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot read");
+    }
+    int rc = json_parse(strbuf_str(&sb), sb.len, out, err);
+    strbuf_deinit(&sb);
+    if (rc != 0 && err) {
+        size_t L = strlen(path) < sizeof err->file ? strlen(path) : sizeof err->file - 1;
+        memcpy(err->file, path, L);
+        err->file[L] = '\0';
+    }
+    return rc;
+}

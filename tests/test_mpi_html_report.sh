@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# test_mpi_html_report: `hsweep report DIR --html` on a real (tiny, 1-rank) sweep, checked in
+# headless Chromium.
+# usage: test_mpi_html_report.sh HSWEEP_BINARY SCRATCH_DIR
+# Runs `mpirun -n 1 hsweep run` on a generated dataset (cell x learning rate x 2 repeats),
+# writes report.html, then loads it in headless Chromium and checks the DOM after the page's
+# script ran: body data-ok="1", no data-errors, every plot id present as a non-empty
+# <svg class="plot">, the table complete; and that Chromium logged no console message
+# (Chromium 156 prints console output and uncaught exceptions on stderr as
+# `INFO:CONSOLE:<line>] "message", source: URL (line)`). Negative controls: a copy of the page
+# with an injected `throw` must be caught (data-errors and the CONSOLE line), and a copy with
+# one plot removed must not get data-ok. Sorting is checked by clicking headers from a script
+# appended to a copy (numeric order in a numeric column, both directions, string order for ids).
+# Also a screenshot (PNG, checked for size and non-uniform content), a second report without
+# best_model.h5 / metadata (a note instead of the prediction panel, still data-ok), that the
+# test MAE recomputed from best_model.h5 equals the recorded one, and that the page references
+# nothing external. The Chromium runs go in parallel (about 5 s each on a loaded 2-core VM).
+# Fails (does not skip) when /usr/bin/chromium is missing: install the Debian package
+# `chromium`.
+set -u
+HSWEEP=$1
+DIR=$2
+PY=/usr/bin/python3
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+rm -rf "$DIR" && mkdir -p "$DIR" || exit 1
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+fails=0
+fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+
+if [ ! -x "$CHROMIUM" ]; then
+    echo "FAIL: $CHROMIUM not found: the HTML report test needs headless Chromium" \
+        "(Debian: apt-get install -y chromium)" >&2
+    exit 1
+fi
+
+# ---- dataset: 6,400 rows of a noisy daily cycle, three features (as test_mpi_run.sh) -------
+$PY - "$DIR/tiny.csv" <<'PYEOF' || fail "generate csv"
+import math, sys, datetime
+t0 = datetime.datetime(2020, 1, 1, 0, 10)
+with open(sys.argv[1], "w") as f:
+    f.write("Date Time,p (mbar),T (degC),rh (%)\n")
+    for i in range(6400):
+        ts = (t0 + datetime.timedelta(minutes=10 * i)).strftime("%d.%m.%Y %H:%M:%S")
+        ph = 2 * math.pi * i / 144
+        noise = ((i * 7919) % 101) / 100.0 - 0.5
+        f.write(f"{ts},{1000 + 5 * math.cos(ph):.2f},{5 + 4 * math.sin(ph) + 0.3 * noise:.2f},"
+                f"{70 + 10 * math.cos(ph + 1):.2f}\n")
+PYEOF
+"$HSWEEP" prep "$DIR/tiny.csv" -o "$DIR/tiny.h5" --features "p (mbar),T (degC),rh (%)" \
+    --quiet || fail "prep"
+
+cat >"$DIR/s.yaml" <<YEOF
+name: html-test
+seed: 5
+repeats: 2
+data:
+  path: tiny.h5
+  sampling_rate: 1
+  horizon: 2
+  batch_size: 32
+fixed:
+  epochs: 2
+  units: 4
+  sequence_length: 8
+grid:
+  cell: [gru, lstm]
+  learning_rate: [1e-3, 3e-2]
+output: $DIR/out
+YEOF
+mpirun --oversubscribe --bind-to none -n 1 "$HSWEEP" run "$DIR/s.yaml" >"$DIR/run.out" 2>"$DIR/run.err" ||
+    fail "hsweep run: $(tail -3 "$DIR/run.err")"
+# metadata.json gets a sweep name with markup, which must come out escaped
+$PY - "$DIR/out/metadata.json" <<'PYEOF' || fail "edit metadata.json"
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["sweep"]["name"] = "html <test> & 'sweep'"
+json.dump(m, open(sys.argv[1], "w"))
+PYEOF
+"$HSWEEP" report "$DIR/out" --html >"$DIR/report.out" 2>"$DIR/report.err" ||
+    fail "hsweep report --html: $(tail -3 "$DIR/report.err")"
+PAGE=$DIR/out/report.html
+[ -s "$PAGE" ] || { fail "no report.html"; exit 1; }
+ls "$DIR/out" | grep -q '\.tmp' && fail "temporary file left in the sweep directory"
+grep -q "HTML report: $DIR/out/report.html" "$DIR/report.out" || fail "report path not printed"
+# Plots the page must have: curves, one panel per swept axis, predictions if a model exists.
+PLOTS="plot-curves plot-axis-cell plot-axis-learning_rate"
+if [ -f "$DIR/out/best_model.h5" ]; then
+    PLOTS="$PLOTS plot-pred plot-pred-scatter"
+else
+    grep -q 'id="note-pred"' "$PAGE" || fail "no best_model.h5 and no prediction note"
+fi
+
+# ---- static checks: self-contained, escaped -------------------------------------------------
+grep -Eiq '<(link|img|iframe)\b|src=|@import|url\(http' "$PAGE" && fail "page references external resources"
+[ "$(grep -o 'http[s]*://[^"]*' "$PAGE" | sort -u)" = "http://www.w3.org/2000/svg" ] ||
+    fail "unexpected URLs: $(grep -o 'http[s]*://[^" ]*' "$PAGE" | sort -u | tr '\n' ' ')"
+grep -q 'html &lt;test&gt; &amp; &#39;sweep&#39;' "$PAGE" || fail "sweep name not escaped"
+grep -q 'html <test>' "$PAGE" && fail "raw markup from the sweep name in the page"
+
+# chrome OUT_PREFIX URL [extra flags...]: run headless Chromium, DOM to OUT.dom, log to OUT.log
+chrome() {
+    local out=$1 url=$2 prof
+    shift 2
+    prof=$(mktemp -d "$DIR/profile.XXXXXX")
+    timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --user-data-dir="$prof" --enable-logging=stderr --v=0 "$@" "$url" >"$out.dom" 2>"$out.log"
+    local rc=$?
+    rm -rf "$prof"
+    return $rc
+}
+
+# check_dom OUT_PREFIX: the page's self-check passed and nothing went to the console
+check_dom() {
+    local out=$1 id
+    grep -q '<body[^>]* data-ok="1"' "$out.dom" || fail "$out: body data-ok is not 1: $(grep -o '<body[^>]*>' "$out.dom")"
+    grep -q 'data-errors=' "$out.dom" && fail "$out: page recorded errors: $(grep -o 'data-errors="[^"]*"' "$out.dom")"
+    grep -q 'data-missing=' "$out.dom" && fail "$out: plots missing: $(grep -o 'data-missing="[^"]*"' "$out.dom")"
+    grep -E 'CONSOLE|Uncaught' "$out.log" && fail "$out: console output in the Chromium log"
+    for id in $PLOTS; do
+        grep -q "<svg class=\"plot\" id=\"$id\"" "$out.dom" || fail "$out: plot $id missing from the DOM"
+    done
+}
+
+# ---- pages for the negative controls and for a sweep without model/metadata -----------------
+# an injected throw (before the page's own script, which then never runs)
+$PY - "$PAGE" "$DIR/throw.html" <<'PYEOF' || fail "could not inject the throw"
+import sys
+s = open(sys.argv[1]).read()
+k = s.rindex("<script>\n")
+open(sys.argv[2], "w").write(s[:k] + '<script>\nthrow new Error("injected for the negative control");\n' + s[k + 9:])
+PYEOF
+# a plot removed
+$PY - "$PAGE" "$DIR/noplot.html" <<'PYEOF' || fail "could not remove a plot"
+import re, sys
+s = open(sys.argv[1]).read()
+t = re.sub(r'<svg class="plot" id="plot-curves".*?</svg>', '', s, count=1, flags=re.S)
+assert t != s
+open(sys.argv[2], "w").write(t)
+PYEOF
+# sorting: a script appended after the page's own clicks headers and records the row order
+$PY - "$PAGE" "$DIR/sort.html" <<'PYEOF' || fail "could not add the sort check"
+import sys
+s = open(sys.argv[1]).read()
+js = """<script>
+(function(){
+var t=document.getElementById('ranked'),hs=t.tHead.rows[0].cells,bad=[];
+function col(n){for(var i=0;i<hs.length;i++)if(hs[i].textContent===n)return i;return -1;}
+function vals(i){return Array.prototype.map.call(t.tBodies[0].rows,function(r){
+  return r.cells[i].hasAttribute('data-v')?r.cells[i].getAttribute('data-v'):r.cells[i].textContent;});}
+function sorted(a,cmp){for(var k=1;k<a.length;k++)if(cmp(a[k-1],a[k])>0)return false;return true;}
+var num=function(x,y){return x-y;},str=function(x,y){return x.localeCompare(y);};
+var i=col('val_loss'),j=col('id'),rs=t.tBodies[0].rows;
+rs[0].cells[i].setAttribute('data-v','10.25');rs[1].cells[i].setAttribute('data-v','9.5'); // text order != numeric
+hs[i].click();var v=vals(i);if(!sorted(v.map(Number),num))bad.push('val_loss asc');
+if(sorted(v,str))bad.push('val_loss values sort the same as text: check not discriminating');
+hs[i].click();if(!sorted(vals(i).map(Number).reverse(),num))bad.push('val_loss desc');
+if(hs[i].dataset.dir!=='desc')bad.push('no sort arrow');
+hs[j].click();if(!sorted(vals(j),str))bad.push('id asc');
+if(hs[i].hasAttribute('data-dir'))bad.push('old arrow kept');
+document.body.dataset.sortcheck=bad.length?bad.join(','):'ok';
+})();
+</script>
+"""
+k = s.rindex("</body>")
+open(sys.argv[2], "w").write(s[:k] + js + s[k:])
+PYEOF
+# the journal alone: no metadata.json, no best_model.h5 -> a note instead of the predictions
+mkdir -p "$DIR/bare" && cp "$DIR/out/journal.jsonl" "$DIR/bare/" || fail "copy journal"
+"$HSWEEP" report "$DIR/bare" --html >"$DIR/bare.out" 2>"$DIR/bare.err" || fail "report without metadata"
+grep -q 'id="note-pred"' "$DIR/bare/report.html" || fail "no prediction note without best_model.h5"
+
+# ---- the four pages in Chromium, in parallel (DOM after the scripts ran; one screenshot) ------
+chrome "$DIR/page" "file://$PAGE" --screenshot="$DIR/report.png" --window-size=1280,2400 --hide-scrollbars \
+    --dump-dom &
+p1=$!
+chrome "$DIR/throw" "file://$DIR/throw.html" --dump-dom &
+p2=$!
+chrome "$DIR/noplot" "file://$DIR/noplot.html" --dump-dom &
+p3=$!
+chrome "$DIR/bare" "file://$DIR/bare/report.html" --dump-dom &
+p4=$!
+chrome "$DIR/sort" "file://$DIR/sort.html" --dump-dom &
+p5=$!
+wait $p1 || fail "chromium failed on the page: $(tail -3 "$DIR/page.log")"
+wait $p2 || fail "chromium failed on the negative control: $(tail -3 "$DIR/throw.log")"
+wait $p3 || fail "chromium failed on the missing-plot control: $(tail -3 "$DIR/noplot.log")"
+wait $p4 || fail "chromium failed on the bare report: $(tail -3 "$DIR/bare.log")"
+wait $p5 || fail "chromium failed on the sort check: $(tail -3 "$DIR/sort.log")"
+
+check_dom "$DIR/page"
+grep -q "data-plots=\"$PLOTS\"" "$DIR/page.dom" || fail "data-plots is not '$PLOTS'"
+nrows=$(grep -c '<tr class="\(ok\|diverged\|failed\)">' "$DIR/page.dom")
+[ "$nrows" -eq 8 ] || fail "table has $nrows trial rows, want 8"
+if [ -f "$DIR/out/best_model.h5" ]; then
+    # the test MAE recomputed from best_model.h5 equals the one the sweep recorded
+    mae=$(grep -o 'test windows [0-9.]* (the sweep recorded [0-9.]*)' "$PAGE")
+    [ -n "$mae" ] || fail "no recomputed test MAE in the page"
+    a=$(echo "$mae" | sed 's/^test windows \([0-9.]*\) .*/\1/')
+    b=$(echo "$mae" | sed 's/.*recorded \([0-9.]*\))$/\1/')
+    [ -n "$a" ] && [ "$a" = "$b" ] || fail "recomputed MAE differs from the recorded one: $mae"
+fi
+
+grep -q 'Uncaught.*injected for the negative control' "$DIR/throw.log" ||
+    fail "negative control: the uncaught error is not in the Chromium log"
+grep -q 'data-errors="[^"]*injected for the negative control' "$DIR/throw.dom" ||
+    fail "negative control: window.onerror did not record the error"
+grep -q 'data-ok="1"' "$DIR/throw.dom" && fail "negative control: data-ok set despite the error"
+grep -q 'data-ok="1"' "$DIR/noplot.dom" && fail "missing-plot control: data-ok set although a plot is missing"
+grep -q 'data-missing="plot-curves"' "$DIR/noplot.dom" || fail "missing-plot control: plot-curves not reported"
+
+# numeric-aware: string order would put 10.9 before 9.2 in the val_loss column
+grep -q 'data-sortcheck="ok"' "$DIR/sort.dom" ||
+    fail "sorting by clicking headers: $(grep -o 'data-sortcheck="[^"]*"' "$DIR/sort.dom")"
+
+PLOTS="plot-curves plot-axis-cell plot-axis-learning_rate"
+check_dom "$DIR/bare"
+
+# ---- the screenshot ---------------------------------------------------------------
+$PY - "$DIR/report.png" <<'PYEOF' || fail "screenshot check"
+import struct, sys, zlib
+b = open(sys.argv[1], "rb").read()
+assert b[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+w, h = struct.unpack(">II", b[16:24])
+assert (w, h) == (1280, 2400), f"size {w}x{h}"
+# decompress the image data: a blank page compresses to almost nothing and has one colour
+data, i = b"", 8
+while i < len(b):
+    n, = struct.unpack(">I", b[i:i + 4]); typ = b[i + 4:i + 8]
+    if typ == b"IDAT": data += b[i + 8:i + 8 + n]
+    i += 12 + n
+raw = zlib.decompress(data)
+assert len(b) > 40000, f"PNG only {len(b)} bytes"
+assert len(set(raw[::97])) > 20, "screenshot looks uniform"
+print(f"screenshot {w}x{h}, {len(b)} bytes")
+PYEOF
+
+[ "$fails" -eq 0 ] && echo "test_mpi_html_report: all checks passed"
+exit $((fails > 0))
