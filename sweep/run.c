@@ -21,7 +21,7 @@
  * Whenever a finished trial becomes the best by the sweep metric (status ok, finite metric,
  * strictly lower than every recorded trial), rank 0 writes its weights to
  * DIR/best_model.h5 (io/modelio.h, atomic) before journaling it. */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700
 
 #include <errno.h>
 #include <math.h>
@@ -539,8 +539,8 @@ static int run_mkdirs(const char *path, hs_error *err) {
 /* Prepare c->outdir: refuse (or with --restart, set aside) the results of another sweep,
  * load the journal of this one (marking its trials done), write metadata.json, open the
  * journal for appending. */
-static int coord_open_dir(coord *c, const hs_dataset *meta, const char *mpi_version,
-                          hs_error *err) {
+static int coord_open_dir(coord *c, const hs_dataset *meta, const char *data_path,
+                          const char *mpi_version, hs_error *err) {
     int rc = run_mkdirs(c->outdir, err);
     if (rc) return rc;
     char hash[17], path[4200];
@@ -612,7 +612,7 @@ static int coord_open_dir(coord *c, const hs_dataset *meta, const char *mpi_vers
     m.sweep_hash = hash;
     m.metric = coord_results_options(c).metric;
     m.mpi_version = mpi_version;
-    m.dataset_path = c->def->data_path;
+    m.dataset_path = data_path;
     m.dataset = meta;
     m.start_time = (double)time(NULL);
     m.ranks = c->nranks;
@@ -845,7 +845,9 @@ int cmd_run(int argc, char **argv) {
         rc = sweepcfg_load(&def, opt.sweep_path, &err);
         if (rc == 0) rc = h5data_load_meta(&meta, def.data_path, &err);
         if (rc == 0) rc = expand_trials(&def, meta.n_train, &trials, &n_trials, &err);
-        if (rc == 0) snprintf(data_path, sizeof data_path, "%s", def.data_path);
+        /* absolute, so metadata.json and ranks started elsewhere find the same file */
+        if (rc == 0 && !realpath(def.data_path, data_path))
+            snprintf(data_path, sizeof data_path, "%s", def.data_path);
     }
     rc = run_bcast_status(rc, &err);
     if (rc) goto done;
@@ -883,7 +885,7 @@ int cmd_run(int argc, char **argv) {
         MPI_Get_library_version(mpi_version, &len);
         char *nl = strchr(mpi_version, '\n');
         if (nl) *nl = '\0';
-        if (rc == 0) rc = coord_open_dir(&c, &meta, mpi_version, &err);
+        if (rc == 0) rc = coord_open_dir(&c, &meta, data_path, mpi_version, &err);
     }
     rc = run_bcast_status(rc, &err);
     if (rc) goto done;
