@@ -83,6 +83,22 @@ class Model(nn.Module):
         return self.head(out[:, -1, :]).squeeze(1)
 
 
+def save_keras_layout(model, cell, H, path):
+    """Flat float32 in hsweep's (Keras) layout: W (I, g*H), U (H, g*H), bias, head w, head b.
+    LSTM: PyTorch gates [i, f, g, o] = Keras [i, f, c, o], bias = b_ih + b_hh.
+    GRU: PyTorch gates [r, z, n] -> Keras [z, r, h]; bias (2, 3H) = [b_in; b_rec]."""
+    sd = {k: v.detach().numpy().astype(np.float32) for k, v in model.state_dict().items()}
+    wi, wh = sd["rnn.weight_ih_l0"], sd["rnn.weight_hh_l0"]
+    bi, bh = sd["rnn.bias_ih_l0"], sd["rnn.bias_hh_l0"]
+    if cell == "lstm":
+        parts = [wi.T, wh.T, bi + bh]
+    else:
+        perm = np.concatenate([np.arange(H, 2 * H), np.arange(0, H), np.arange(2 * H, 3 * H)])
+        parts = [wi[perm].T, wh[perm].T, np.stack([bi[perm], bh[perm]])]
+    parts += [sd["head.weight"].reshape(-1), sd["head.bias"].reshape(-1)]
+    np.concatenate([np.ascontiguousarray(p).reshape(-1) for p in parts]).astype("<f4").tofile(path)
+
+
 def batch(x, y, start, idx, L, r, delay):
     rows = start + idx[:, None] + np.arange(L)[None, :] * r  # (B, L)
     return torch.from_numpy(x[rows]), torch.from_numpy(y[start + idx + delay])
@@ -117,6 +133,9 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     ap.add_argument("--quiet", action="store_true", help="no per-epoch lines")
+    ap.add_argument("--save-weights", metavar="PATH",
+                    help="write the best weights as float32 in hsweep's flat layout "
+                         "(W (I,gH), U (H,gH), b, head w (H), head b) for peer_crosscheck")
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -171,6 +190,8 @@ def main():
         model.load_state_dict(best_state)
         val_loss, val_mae = evaluate(model, x, y, sp[1], L, r, delay, B)
         _, test_mae = evaluate(model, x, y, sp[2], L, r, delay, B)
+    if a.save_weights and best_state is not None:
+        save_keras_layout(model, a.cell, a.units, a.save_weights)
     out = {"data": a.data, "cell": a.cell, "units": a.units, "epochs": a.epochs, "seed": a.seed,
            "batch_size": B, "learning_rate": a.lr, "sequence_length": L, "sampling_rate": r,
            "horizon": a.horizon, "status": status, "reason": reason, "n_params": n_params,

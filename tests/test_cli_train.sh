@@ -3,7 +3,8 @@
 # usage: test_cli_train.sh HSWEEP_BINARY SCRATCH_DIR
 # Bad flags must exit 2 with exactly one line on stderr; a missing file exits 1 with one
 # line; a tiny GRU run on a generated dataset (written by `hsweep prep` from a generated
-# CSV) prints JSON that /usr/bin/python3 parses, and the same seed repeats bit for bit.
+# CSV) prints JSON that /usr/bin/python3 parses, the same seed repeats bit for bit, and
+# scripts/peer_train.py sees the same windows and parameter count on that file.
 set -u
 HSWEEP=$1
 DIR=$2
@@ -114,6 +115,21 @@ for r in (a, b):
     for e in r["history"]:
         e.pop("wall_s")
 sys.exit(0 if a == b else 1)
+EOF
+
+# the PyTorch peer on the same file: same windows and parameter count as hsweep
+PEER="${HSWEEP_SOURCE_DIR:-$(dirname "$0")/..}/scripts/peer_train.py"
+$PY "$PEER" "$DIR/tiny.h5" --cell gru --units 4 --epochs 2 --sequence-length 10 \
+    --sampling-rate 2 --horizon 3 --batch-size 32 --lr 0.01 --json --quiet >"$DIR/p.json" \
+    2>"$DIR/p.err" || fail "peer_train: $(cat "$DIR/p.err")"
+$PY - "$DIR/a.json" "$DIR/p.json" <<'EOF' || fail "peer windows/params differ from hsweep"
+import json, math, sys
+a, p = (json.load(open(f)) for f in sys.argv[1:3])
+ok = (a["n_windows"] == p["n_windows"] and a["n_params"] == p["n_params"]
+      and p["status"] == "ok" and len(p["history"]) == 2 and math.isfinite(p["test_mae"]))
+if not ok:
+    print(a["n_windows"], p["n_windows"], a["n_params"], p["n_params"], file=sys.stderr)
+sys.exit(0 if ok else 1)
 EOF
 
 # the table: Keras-style epoch lines and the final summary on stdout
