@@ -8,14 +8,23 @@
  *   worker -> 0   RUN_TAG_RESULT  "<index> <json>"   a finished trial, then "give me one"
  *   0 -> worker   RUN_TAG_TRIAL   uint64 index       train trials[index]
  *   0 -> worker   RUN_TAG_STOP    (empty)            nothing left: leave the loop
+ *   0 -> worker   RUN_TAG_HALT    (empty)            a signal: stop the trial at the next batch
+ *   worker -> 0   RUN_TAG_STOPPED (empty)            my trial was stopped: stop the run
  * Rank 0 trains too: it answers messages at every batch boundary of its own trial (the
  * trial_hooks on_batch callback) and, when it has nothing to train, sleeps between probes.
  * No rank ever spins in a blocking MPI call: every wait is MPI_Test/MPI_Iprobe plus
  * nanosleep, so idle ranks cost no core. A finished trial is appended to the journal and
  * fsynced by rank 0 before the worker gets its next trial, so no result is lost; failed
  * trials are data (status "failed"), only infrastructure failures stop the job.
- * SIGINT/SIGTERM/SIGUSR1 stop every rank at the next batch boundary; unfinished trials are
- * not recorded and rerun on resume. Does not checkpoint within a trial. */
+ * Checkpoints: every rank writes DIR/ckpt/<id>.ckpt (io/ckpt.h) after each finished epoch
+ * of its trial; rank 0 removes it once the trial is journaled. A trial handed out with a
+ * valid checkpoint continues after its last finished epoch (bit-identical result); a
+ * corrupt or foreign checkpoint is ignored with a one-line warning.
+ * SIGINT/SIGTERM/SIGUSR1 on any rank stop every rank at the next batch boundary: rank 0
+ * sends RUN_TAG_HALT to every worker when it sees a signal, a worker whose trial a signal
+ * stopped reports RUN_TAG_STOPPED, and each worker answers with READY/STOPPED so rank 0
+ * never waits for a whole trial. Unfinished trials are not journaled; they resume from their
+ * last epoch checkpoint. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
@@ -30,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io/ckpt.h"
 #include "io/h5data.h"
 #include "io/journal.h"
 #include "io/results.h"
@@ -42,7 +52,8 @@
 #include "sweep/shmdata.h"
 #include "sweep/trial.h"
 
-enum run_tag { RUN_TAG_READY = 1, RUN_TAG_RESULT = 2, RUN_TAG_TRIAL = 3, RUN_TAG_STOP = 4 };
+enum run_tag { RUN_TAG_READY = 1, RUN_TAG_RESULT = 2, RUN_TAG_TRIAL = 3, RUN_TAG_STOP = 4,
+               RUN_TAG_HALT = 5, RUN_TAG_STOPPED = 6 };
 
 /* Set by the signal handler; every rank receives the signal from mpirun/srun. */
 static volatile sig_atomic_t run_signal = 0;
@@ -95,6 +106,8 @@ struct coord {
     sweepcfg_param swept[SWEEPCFG_NPARAMS]; /* parameters that vary, for progress lines */
     size_t n_swept;           /* entries in swept */
     struct run_id *by_id;     /* (n_trials) trial ids sorted, for lookups */
+    unsigned char *sent_stop; /* (nranks) 1 once rank r was sent RUN_TAG_STOP */
+    int halted;               /* 1 once RUN_TAG_HALT went out (a signal stopped the run) */
 };
 
 static double run_now(void) {
@@ -186,6 +199,9 @@ typedef struct run_hook_ctx {
     const sweep_trial *t;     /* the trial being trained */
     int verbose;              /* print a line per epoch */
     coord *c;                 /* rank 0: answer messages at batch boundaries; else NULL */
+    const char *ckpt;         /* path of the trial's checkpoint file, NULL: none */
+    uint64_t key;             /* ckpt_key of the trial */
+    int ckpt_failed;          /* a checkpoint write failed (warned once) */
 } run_hook_ctx;
 
 static int run_on_epoch(const trial_progress *p, void *ctx) {
@@ -199,22 +215,75 @@ static int run_on_epoch(const trial_progress *p, void *ctx) {
 
 static void run_on_batch(void *ctx) {
     run_hook_ctx *h = ctx;
-    if (h->c) coord_service(h->c);
+    if (h->c) {
+        coord_service(h->c);
+        return;
+    }
+    /* a worker: has rank 0 halted the run? */
+    int flag = 0;
+    MPI_Iprobe(0, RUN_TAG_HALT, MPI_COMM_WORLD, &flag, MPI_STATUS_IGNORE);
+    if (flag) {
+        MPI_Recv(NULL, 0, MPI_BYTE, 0, RUN_TAG_HALT, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        run_stop_flag = 1;
+    }
 }
 
-/* Train trial t; returns 0 with rec filled (status ok/diverged/failed), 1 when the run was
- * stopped by a signal (rec not filled: the trial reruns on resume), or HS_ERR_NOMEM. */
+/* After every finished epoch: save the trial's state (atomic replace). A failed write is a
+ * warning, once per trial: training goes on, the trial just cannot resume mid-way. */
+static void run_on_checkpoint(const trial_checkpoint *ck, void *ctx) {
+    run_hook_ctx *h = ctx;
+    hs_error e;
+    if (ckpt_write(h->ckpt, h->t->id, h->key, ck, &e) != 0 && !h->ckpt_failed) {
+        h->ckpt_failed = 1;
+        char msg[1600];
+        hs_error_format(&e, msg, sizeof msg);
+        fprintf(stderr, "[rank %d] trial %s: warning: %s (training goes on without "
+                "checkpoints)\n", h->rank, h->t->id, msg);
+    }
+}
+
+/* Train trial t, continuing from its checkpoint under outdir if there is a valid one, and
+ * checkpointing every epoch; returns 0 with rec filled (status ok/diverged/failed), 1 when
+ * the run was stopped by a signal (rec not filled: the trial resumes from its last epoch
+ * checkpoint), or HS_ERR_NOMEM. */
 static int run_train(journal_record *rec, const sweep_trial *t, const hs_dataset *ds, int rank,
-                     int verbose, coord *c) {
+                     int verbose, coord *c, const char *outdir) {
     trial_result res;
     hs_error terr;
     hs_error_clear(&terr);
-    run_hook_ctx hctx = {rank, t, verbose, c};
+    char cpath[4400];
+    int have_path = outdir && outdir[0] && ckpt_path(cpath, sizeof cpath, outdir, t->id) == 0;
+    run_hook_ctx hctx = {rank, t, verbose, c, have_path ? cpath : NULL, ckpt_key(&t->hp, ds), 0};
     trial_hooks hooks = {.on_epoch = run_on_epoch, .ctx = &hctx, .on_batch = run_on_batch,
-                         .stop = &run_stop_flag};
+                         .stop = &run_stop_flag,
+                         .on_checkpoint = have_path ? run_on_checkpoint : NULL};
+    trial_checkpoint ck;
+    memset(&ck, 0, sizeof ck);
+    struct stat sb;
+    if (have_path && stat(cpath, &sb) == 0) {
+        hs_error ce;
+        if (ckpt_read(cpath, t->id, hctx.key, &ck, &ce) == 0) {
+            hooks.resume = &ck;
+            fprintf(stderr, "[rank %d] trial %s: resuming after epoch %zu/%zu from %s\n", rank,
+                    t->id, ck.epochs_done, t->hp.epochs, cpath);
+        } else {
+            char msg[1600];
+            hs_error_format(&ce, msg, sizeof msg);
+            fprintf(stderr, "[rank %d] trial %s: warning: ignoring checkpoint: %s; the trial "
+                    "starts from scratch\n", rank, t->id, msg);
+        }
+    }
     double t0 = run_now();
     int rc = trial_run(&res, &t->hp, ds, &hooks, &terr);
-    double wall = run_now() - t0;
+    if (rc == HS_ERR_STATE && hooks.resume) {
+        fprintf(stderr, "[rank %d] trial %s: warning: ignoring checkpoint: %s; the trial "
+                "starts from scratch\n", rank, t->id, terr.msg);
+        hooks.resume = NULL;
+        hs_error_clear(&terr);
+        rc = trial_run(&res, &t->hp, ds, &hooks, &terr);
+    }
+    double wall = run_now() - t0 + (hooks.resume ? ck.wall_s : 0.0);
+    ckpt_state_free(&ck);
     if (rc == 0 && res.status == TRIAL_STOPPED) {
         trial_result_deinit(&res);
         return 1;
@@ -321,6 +390,25 @@ static void coord_report(coord *c, size_t idx, const journal_record *rec) {
     if (results_write_status(c->outdir, &st, &e) != 0) hs_error_print(&e, stderr);
 }
 
+/* Remove trial id's epoch checkpoint (it is journaled now); a missing file is fine. */
+static void coord_drop_ckpt(const coord *c, const char *id) {
+    char p[4400];
+    if (ckpt_path(p, sizeof p, c->outdir, id) == 0 && remove(p) != 0 && errno != ENOENT)
+        fprintf(stderr, "hsweep run: warning: cannot remove %s: %s\n", p, strerror(errno));
+}
+
+/* A signal stopped the run (on rank 0, or a worker reported one): hand out nothing more,
+ * stop rank 0's own trial and tell every worker not yet stopped to stop its trial at the
+ * next batch boundary. Sent once. */
+static void coord_halt(coord *c) {
+    if (c->halted) return;
+    c->halted = 1;
+    c->stopping = 1;
+    run_stop_flag = 1;
+    for (int w = 1; w < c->nranks; w++)
+        if (!c->sent_stop[w]) MPI_Send(NULL, 0, MPI_BYTE, w, RUN_TAG_HALT, MPI_COMM_WORLD);
+}
+
 /* A trial finished (on any rank): journal it (fsync), update the scheduler and the files.
  * Takes ownership of rec. */
 static void coord_record(coord *c, size_t idx, journal_record *rec) {
@@ -330,6 +418,8 @@ static void coord_record(coord *c, size_t idx, journal_record *rec) {
         c->infra_rc = e.code;
         c->infra_err = e;
         c->stopping = 1;
+    } else if (c->infra_rc == 0) {
+        coord_drop_ckpt(c, rec->id);
     }
     int ok = rec->status != JOURNAL_FAILED;
     sched_record(c->s, idx, ok);
@@ -360,6 +450,7 @@ static void coord_assign(coord *c, int w) {
     size_t idx = c->stopping ? SCHED_NONE : sched_next(c->s, w);
     if (idx == SCHED_NONE) {
         MPI_Send(NULL, 0, MPI_BYTE, w, RUN_TAG_STOP, MPI_COMM_WORLD);
+        c->sent_stop[w] = 1;
         c->active_workers--;
         return;
     }
@@ -369,6 +460,7 @@ static void coord_assign(coord *c, int w) {
 
 /* Answer every pending message; never blocks for long (messages are already there). */
 static void coord_service(coord *c) {
+    if (run_signal) coord_halt(c);
     for (;;) {
         int flag = 0;
         MPI_Status st;
@@ -377,6 +469,9 @@ static void coord_service(coord *c) {
         int w = st.MPI_SOURCE;
         if (st.MPI_TAG == RUN_TAG_READY) {
             MPI_Recv(NULL, 0, MPI_BYTE, w, RUN_TAG_READY, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        } else if (st.MPI_TAG == RUN_TAG_STOPPED) {
+            MPI_Recv(NULL, 0, MPI_BYTE, w, RUN_TAG_STOPPED, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            coord_halt(c);
         } else if (st.MPI_TAG == RUN_TAG_RESULT) {
             int len = 0;
             MPI_Get_count(&st, MPI_CHAR, &len);
@@ -476,6 +571,7 @@ static int coord_open_dir(coord *c, const hs_dataset *meta, const char *mpi_vers
             size_t idx = coord_find(c, recs[i].id);
             if (idx == SIZE_MAX || sched_state_of(c->s, idx) != SCHED_PENDING) continue;
             sched_mark_done(c->s, idx, recs[i].status != JOURNAL_FAILED);
+            coord_drop_ckpt(c, recs[i].id); /* left over if a crash came between the two */
             if (recs[i].status != JOURNAL_OK) c->failures++;
             if (coord_keep(c, &recs[i]) != 0) {
                 journal_records_free(recs, n);
@@ -538,7 +634,7 @@ static void run_memory(long kb[3]) {
 
 /* Worker (rank > 0): ask, train, send the result, until told to stop. */
 static int run_worker(const sweep_trial *trials, size_t n_trials, const hs_dataset *ds,
-                      int rank, int verbose) {
+                      int rank, int verbose, const char *outdir) {
     MPI_Request req;
     MPI_Isend(NULL, 0, MPI_BYTE, 0, RUN_TAG_READY, MPI_COMM_WORLD, &req);
     run_wait(&req, NULL);
@@ -550,12 +646,18 @@ static int run_worker(const sweep_trial *trials, size_t n_trials, const hs_datas
         MPI_Status st;
         MPI_Irecv(&idx, 1, MPI_UINT64_T, 0, MPI_ANY_TAG, MPI_COMM_WORLD, &req);
         run_wait(&req, &st);
+        if (st.MPI_TAG == RUN_TAG_HALT) {
+            /* rank 0 halted the run between two of our trials: its STOP follows */
+            run_stop_flag = 1;
+            continue;
+        }
         if (st.MPI_TAG == RUN_TAG_STOP || idx >= n_trials) break;
         journal_record rec;
-        int r = run_train(&rec, &trials[idx], ds, rank, verbose, NULL);
+        int r = run_train(&rec, &trials[idx], ds, rank, verbose, NULL, outdir);
         if (r == 1) {
-            /* stopped by a signal: say so by asking again without a result */
-            MPI_Isend(NULL, 0, MPI_BYTE, 0, RUN_TAG_READY, MPI_COMM_WORLD, &req);
+            /* stopped by a signal (ours or rank 0's HALT): report it; rank 0 halts the
+             * other ranks and answers RUN_TAG_STOP */
+            MPI_Isend(NULL, 0, MPI_BYTE, 0, RUN_TAG_STOPPED, MPI_COMM_WORLD, &req);
             run_wait(&req, NULL);
             continue;
         }
@@ -588,10 +690,10 @@ static void run_coordinator(coord *c, const hs_dataset *ds) {
         size_t idx = c->stopping ? SCHED_NONE : sched_next(c->s, 0);
         if (idx != SCHED_NONE) {
             journal_record rec;
-            int r = run_train(&rec, &c->trials[idx], ds, 0, c->opt->verbose, c);
+            int r = run_train(&rec, &c->trials[idx], ds, 0, c->opt->verbose, c, c->outdir);
             if (r == 1) {
                 sched_release(c->s, idx);
-                c->stopping = 1;
+                coord_halt(c);
                 continue;
             }
             if (r != 0) {
@@ -625,7 +727,8 @@ static void run_usage(FILE *f) {
             "  --top N       rows of the final ranked table (default 20, 0 = all)\n"
             "  -h, --help    this text\n\n"
             "SIGINT, SIGTERM or SIGUSR1 stop every rank at the next batch; finished trials are\n"
-            "kept and the same command resumes. Exit status: 0 finished (or interrupted and\n"
+            "kept, each unfinished trial keeps its last epoch checkpoint (DIR/ckpt/<id>.ckpt)\n"
+            "and the same command resumes, bit-identically. Exit status: 0 finished (or interrupted and\n"
             "resumable), 1 error or max_failures reached, 2 bad usage.\n");
 }
 
@@ -712,6 +815,7 @@ int cmd_run(int argc, char **argv) {
     sweep_trial *trials = NULL;
     size_t n_trials = 0;
     char data_path[4096] = "";
+    char outdir[4096] = "";   /* the output directory, known to every rank */
     coord c;
     memset(&c, 0, sizeof c);
     shmdata sd;
@@ -750,7 +854,8 @@ int cmd_run(int argc, char **argv) {
         c.n_swept = expand_swept(trials, n_trials, c.swept);
         double *costs = malloc(n_trials * sizeof *costs);
         c.by_id = malloc(n_trials * sizeof *c.by_id);
-        if (!costs || !c.by_id) rc = hs_error_set(&err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        c.sent_stop = calloc((size_t)nranks, 1);
+        if (!costs || !c.by_id || !c.sent_stop) rc = hs_error_set(&err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
         else {
             for (size_t i = 0; i < n_trials; i++) {
                 costs[i] = trials[i].cost;
@@ -768,9 +873,16 @@ int cmd_run(int argc, char **argv) {
         char *nl = strchr(mpi_version, '\n');
         if (nl) *nl = '\0';
         if (rc == 0) rc = coord_open_dir(&c, &meta, mpi_version, &err);
+        if (rc == 0) {
+            snprintf(outdir, sizeof outdir, "%s/%s", c.outdir, CKPT_DIR);
+            rc = run_mkdirs(outdir, &err);
+            snprintf(outdir, sizeof outdir, "%s", c.outdir);
+        }
     }
     rc = run_bcast_status(rc, &err);
     if (rc) goto done;
+    /* every rank writes its trial's epoch checkpoints under the output directory */
+    MPI_Bcast(outdir, (int)sizeof outdir, MPI_CHAR, 0, MPI_COMM_WORLD);
 
     /* one copy of the arrays per node */
     rc = shmdata_open(&sd, data_path, MPI_COMM_WORLD, &err);
@@ -783,7 +895,7 @@ int cmd_run(int argc, char **argv) {
                 sd.ds.n_rows, (double)sd.bytes / 1048576.0, c.outdir);
         run_coordinator(&c, &sd.ds);
     } else {
-        run_worker(trials, n_trials, &sd.ds, rank, opt.verbose);
+        run_worker(trials, n_trials, &sd.ds, rank, opt.verbose, outdir);
     }
 
     /* memory and utilisation figures */
@@ -825,10 +937,13 @@ int cmd_run(int argc, char **argv) {
         if (c.infra_rc) {
             hs_error_print(&c.infra_err, stderr);
             exit_code = 1;
-        } else if (run_signal) {
-            fprintf(stderr, "hsweep run: interrupted by signal %d; %zu of %zu trials finished "
-                    "and journaled. Run the same command again to resume.\n", (int)run_signal,
-                    sched_done(c.s) + sched_failed(c.s), n_trials);
+        } else if (run_signal || c.halted) {
+            char sig[64] = "a signal on another rank";
+            if (run_signal) snprintf(sig, sizeof sig, "signal %d", (int)run_signal);
+            fprintf(stderr, "hsweep run: interrupted by %s; %zu of %zu trials finished "
+                    "and journaled, unfinished trials continue from their last epoch "
+                    "checkpoint in %s/%s. Run the same command again to resume.\n", sig,
+                    sched_done(c.s) + sched_failed(c.s), n_trials, c.outdir, CKPT_DIR);
             exit_code = 0;
         } else if (!sched_finished(c.s)) {
             fprintf(stderr, "hsweep run: stopped after %zu failed or diverged trials "
@@ -855,6 +970,7 @@ done:
         for (size_t i = 0; i < c.n_recs; i++) journal_record_deinit(&c.recs[i]);
         free(c.recs);
         free(c.by_id);
+        free(c.sent_stop);
         expand_free(trials);
         sweepcfg_deinit(&def);
         dataset_deinit(&meta);
