@@ -107,6 +107,7 @@ struct coord {
     size_t n_swept;           /* entries in swept */
     struct run_id *by_id;     /* (n_trials) trial ids sorted, for lookups */
     unsigned char *sent_stop; /* (nranks) 1 once rank r was sent RUN_TAG_STOP */
+    size_t *current;          /* (nranks) trial index worker r is training, or SCHED_NONE */
     int halted;               /* 1 once RUN_TAG_HALT went out (a signal stopped the run) */
 };
 
@@ -282,7 +283,8 @@ static int run_train(journal_record *rec, const sweep_trial *t, const hs_dataset
         hs_error_clear(&terr);
         rc = trial_run(&res, &t->hp, ds, &hooks, &terr);
     }
-    double wall = run_now() - t0 + (hooks.resume ? ck.wall_s : 0.0);
+    /* this session only (a resumed trial's earlier sessions belong to earlier runs' figures) */
+    double wall = run_now() - t0;
     ckpt_state_free(&ck);
     if (rc == 0 && res.status == TRIAL_STOPPED) {
         trial_result_deinit(&res);
@@ -455,6 +457,7 @@ static void coord_assign(coord *c, int w) {
         return;
     }
     uint64_t v = idx;
+    c->current[w] = idx;
     MPI_Send(&v, 1, MPI_UINT64_T, w, RUN_TAG_TRIAL, MPI_COMM_WORLD);
 }
 
@@ -471,6 +474,9 @@ static void coord_service(coord *c) {
             MPI_Recv(NULL, 0, MPI_BYTE, w, RUN_TAG_READY, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
         } else if (st.MPI_TAG == RUN_TAG_STOPPED) {
             MPI_Recv(NULL, 0, MPI_BYTE, w, RUN_TAG_STOPPED, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            /* its trial is unfinished again (it resumes from its checkpoint next time) */
+            if (c->current[w] != SCHED_NONE) sched_release(c->s, c->current[w]);
+            c->current[w] = SCHED_NONE;
             coord_halt(c);
         } else if (st.MPI_TAG == RUN_TAG_RESULT) {
             int len = 0;
@@ -482,6 +488,7 @@ static void coord_service(coord *c) {
             }
             MPI_Recv(msg, len, MPI_CHAR, w, RUN_TAG_RESULT, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
             msg[len] = '\0';
+            c->current[w] = SCHED_NONE;
             char *json = NULL;
             unsigned long long idx = strtoull(msg, &json, 10);
             journal_record rec;
@@ -855,7 +862,10 @@ int cmd_run(int argc, char **argv) {
         double *costs = malloc(n_trials * sizeof *costs);
         c.by_id = malloc(n_trials * sizeof *c.by_id);
         c.sent_stop = calloc((size_t)nranks, 1);
-        if (!costs || !c.by_id || !c.sent_stop) rc = hs_error_set(&err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        c.current = malloc((size_t)nranks * sizeof *c.current);
+        if (c.current)
+            for (int r = 0; r < nranks; r++) c.current[r] = SCHED_NONE;
+        if (!costs || !c.by_id || !c.sent_stop || !c.current) rc = hs_error_set(&err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
         else {
             for (size_t i = 0; i < n_trials; i++) {
                 costs[i] = trials[i].cost;
@@ -971,6 +981,7 @@ done:
         free(c.recs);
         free(c.by_id);
         free(c.sent_stop);
+        free(c.current);
         expand_free(trials);
         sweepcfg_deinit(&def);
         dataset_deinit(&meta);
