@@ -803,10 +803,8 @@ int cmd_run(int argc, char **argv) {
     }
     if (prc < 0) return 2;
 
-    MPI_Init(&argc, &argv);
-    int rank = 0, nranks = 1;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &nranks);
+    /* handlers first: a signal during start-up (MPI_Init, loading) must not kill the rank;
+     * it stops the run at the first batch boundary */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = run_on_signal;
@@ -814,6 +812,10 @@ int cmd_run(int argc, char **argv) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);
+    MPI_Init(&argc, &argv);
+    int rank = 0, nranks = 1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &nranks);
 
     hs_error err;
     hs_error_clear(&err);
