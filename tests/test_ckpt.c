@@ -9,7 +9,7 @@
  * history, val/test MAE, val_loss and best epoch bit-identical to an uninterrupted run, for
  * LSTM with dropout + recurrent dropout + head dropout and Adam (rng and Adam's step count
  * in the state), GRU with RMSprop, and an early-stopping run resumed after its best epoch
- * (the patience counter). Negative controls: a checkpoint with a changed rng state or
+ * (the patience counter), and a trial stopped during its final evaluation. Negative controls: a checkpoint with a changed rng state or
  * Adam step count gives a different result; a checkpoint of another size is HS_ERR_STATE. */
 #define _POSIX_C_SOURCE 200809L
 
@@ -415,8 +415,10 @@ static void test_resume(const char *dir) {
     hp.dropout = 0.1f;
     check_resume("gru_rmsprop_hook", dir, &hp, &ds, 2, 0, 0);
     check_resume("gru_rmsprop_flag", dir, &hp, &ds, 5, 1, 0);
-    /* resumed after the last epoch: only the final evaluation remains */
+    /* resumed after the last epoch: only the final evaluation remains; and stopped by the
+     * flag during that final evaluation (no test MAE: the trial is unfinished) */
     check_resume("gru_rmsprop_last", dir, &hp, &ds, 6, 0, 0);
+    check_resume("gru_rmsprop_final_eval", dir, &hp, &ds, 6, 1, 0);
 
     /* early stopping: find where it stops, then resume after the best epoch (the patience
      * counter is running) and right at the stopping epoch */
