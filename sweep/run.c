@@ -735,8 +735,8 @@ static void run_usage(FILE *f) {
             "  -h, --help    this text\n\n"
             "SIGINT, SIGTERM or SIGUSR1 stop every rank at the next batch; finished trials are\n"
             "kept, each unfinished trial keeps its last epoch checkpoint (DIR/ckpt/<id>.ckpt)\n"
-            "and the same command resumes, bit-identically. Exit status: 0 finished (or interrupted and\n"
-            "resumable), 1 error or max_failures reached, 2 bad usage.\n");
+            "and the same command resumes, bit-identically. Exit status: 0 finished (or\n"
+            "interrupted and resumable), 1 error or max_failures reached, 2 bad usage.\n");
 }
 
 static int run_parse(run_opts *o, int argc, char **argv) {
@@ -867,7 +867,8 @@ int cmd_run(int argc, char **argv) {
         c.current = malloc((size_t)nranks * sizeof *c.current);
         if (c.current)
             for (int r = 0; r < nranks; r++) c.current[r] = SCHED_NONE;
-        if (!costs || !c.by_id || !c.sent_stop || !c.current) rc = hs_error_set(&err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        if (!costs || !c.by_id || !c.sent_stop || !c.current)
+            rc = hs_error_set(&err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
         else {
             for (size_t i = 0; i < n_trials; i++) {
                 costs[i] = trials[i].cost;

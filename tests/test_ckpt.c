@@ -9,8 +9,9 @@
  * history, val/test MAE, val_loss and best epoch bit-identical to an uninterrupted run, for
  * LSTM with dropout + recurrent dropout + head dropout and Adam (rng and Adam's step count
  * in the state), GRU with RMSprop, and an early-stopping run resumed after its best epoch
- * (the patience counter), and a trial stopped during its final evaluation. Negative controls: a checkpoint with a changed rng state or
- * Adam step count gives a different result; a checkpoint of another size is HS_ERR_STATE. */
+ * (the patience counter), and a trial stopped during its final evaluation. Negative
+ * controls: a checkpoint with a changed rng state or Adam step count gives a different
+ * result; a checkpoint of another size is HS_ERR_STATE. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <math.h>
@@ -297,7 +298,8 @@ static int same_result(const trial_result *a, const trial_result *b) {
         return 0;
     for (size_t i = 0; i < a->epochs_run; i++) {
         const trial_epoch *x = &a->history[i], *y = &b->history[i];
-        if (memcmp(&x->loss, &y->loss, sizeof(double)) || memcmp(&x->mae, &y->mae, sizeof(double)) ||
+        if (memcmp(&x->loss, &y->loss, sizeof(double)) ||
+            memcmp(&x->mae, &y->mae, sizeof(double)) ||
             memcmp(&x->val_loss, &y->val_loss, sizeof(double)) ||
             memcmp(&x->val_mae, &y->val_mae, sizeof(double)))
             return 0;
