@@ -10,17 +10,26 @@
  *                                                    best weights (empty if it has none)
  *   0 -> worker   RUN_TAG_TRIAL   uint64 index       train trials[index]
  *   0 -> worker   RUN_TAG_STOP    (empty)            nothing left: leave the loop
+ *   0 -> worker   RUN_TAG_HALT    (empty)            a signal: stop the trial at the next batch
+ *   worker -> 0   RUN_TAG_STOPPED (empty)            my trial was stopped: stop the run
  * Rank 0 trains too: it answers messages at every batch boundary of its own trial (the
  * trial_hooks on_batch callback) and, when it has nothing to train, sleeps between probes.
  * No rank ever spins in a blocking MPI call: every wait is MPI_Test/MPI_Iprobe plus
  * nanosleep, so idle ranks cost no core. A finished trial is appended to the journal and
  * fsynced by rank 0 before the worker gets its next trial, so no result is lost; failed
  * trials are data (status "failed"), only infrastructure failures stop the job.
- * SIGINT/SIGTERM/SIGUSR1 stop every rank at the next batch boundary; unfinished trials are
- * not recorded and rerun on resume. Does not checkpoint within a trial.
  * Whenever a finished trial becomes the best by the sweep metric (status ok, finite metric,
  * strictly lower than every recorded trial), rank 0 writes its weights to
- * DIR/best_model.h5 (io/modelio.h, atomic) before journaling it. */
+ * DIR/best_model.h5 (io/modelio.h, atomic) before journaling it.
+ * Checkpoints: every rank writes DIR/ckpt/<id>.ckpt (io/ckpt.h) after each finished epoch
+ * of its trial; rank 0 removes it once the trial is journaled. A trial handed out with a
+ * valid checkpoint continues after its last finished epoch (bit-identical result); a
+ * corrupt or foreign checkpoint is ignored with a one-line warning.
+ * SIGINT/SIGTERM/SIGUSR1 on any rank stop every rank at the next batch boundary: rank 0
+ * sends RUN_TAG_HALT to every worker when it sees a signal, a worker whose trial a signal
+ * stopped reports RUN_TAG_STOPPED, and each worker answers with READY/STOPPED so rank 0
+ * never waits for a whole trial. Unfinished trials are not journaled; they resume from their
+ * last epoch checkpoint. */
 #define _XOPEN_SOURCE 700
 
 #include <errno.h>
@@ -35,6 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io/ckpt.h"
 #include "io/h5data.h"
 #include "io/journal.h"
 #include "io/modelio.h"
@@ -49,7 +59,7 @@
 #include "sweep/trial.h"
 
 enum run_tag { RUN_TAG_READY = 1, RUN_TAG_RESULT = 2, RUN_TAG_TRIAL = 3, RUN_TAG_STOP = 4,
-               RUN_TAG_WEIGHTS = 5 };
+               RUN_TAG_WEIGHTS = 5, RUN_TAG_HALT = 6, RUN_TAG_STOPPED = 7 };
 
 /* The best trial's model in the output directory. */
 #define RUN_BEST_MODEL "best_model.h5"
@@ -106,6 +116,9 @@ struct coord {
     size_t n_swept;           /* entries in swept */
     struct run_id *by_id;     /* (n_trials) trial ids sorted, for lookups */
     const hs_dataset *ds;     /* the dataset (its metadata goes into best_model.h5) */
+    unsigned char *sent_stop; /* (nranks) 1 once rank r was sent RUN_TAG_STOP */
+    size_t *current;          /* (nranks) trial index worker r is training, or SCHED_NONE */
+    int halted;               /* 1 once RUN_TAG_HALT went out (a signal stopped the run) */
 };
 
 static double run_now(void) {
@@ -197,6 +210,9 @@ typedef struct run_hook_ctx {
     const sweep_trial *t;     /* the trial being trained */
     int verbose;              /* print a line per epoch */
     coord *c;                 /* rank 0: answer messages at batch boundaries; else NULL */
+    const char *ckpt;         /* path of the trial's checkpoint file, NULL: none */
+    uint64_t key;             /* ckpt_key of the trial */
+    int ckpt_failed;          /* a checkpoint write failed (warned once) */
 } run_hook_ctx;
 
 static int run_on_epoch(const trial_progress *p, void *ctx) {
@@ -210,24 +226,78 @@ static int run_on_epoch(const trial_progress *p, void *ctx) {
 
 static void run_on_batch(void *ctx) {
     run_hook_ctx *h = ctx;
-    if (h->c) coord_service(h->c);
+    if (h->c) {
+        coord_service(h->c);
+        return;
+    }
+    /* a worker: has rank 0 halted the run? */
+    int flag = 0;
+    MPI_Iprobe(0, RUN_TAG_HALT, MPI_COMM_WORLD, &flag, MPI_STATUS_IGNORE);
+    if (flag) {
+        MPI_Recv(NULL, 0, MPI_BYTE, 0, RUN_TAG_HALT, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        run_stop_flag = 1;
+    }
 }
 
-/* Train trial t; returns 0 with rec filled (status ok/diverged/failed) and *weights the
- * trial's best weights (rec->n_params floats, owned by the caller) or NULL, 1 when the run
- * was stopped by a signal (rec not filled: the trial reruns on resume), or HS_ERR_NOMEM. */
+/* After every finished epoch: save the trial's state (atomic replace). A failed write is a
+ * warning, once per trial: training goes on, the trial just cannot resume mid-way. */
+static void run_on_checkpoint(const trial_checkpoint *ck, void *ctx) {
+    run_hook_ctx *h = ctx;
+    hs_error e;
+    if (ckpt_write(h->ckpt, h->t->id, h->key, ck, &e) != 0 && !h->ckpt_failed) {
+        h->ckpt_failed = 1;
+        char msg[1600];
+        hs_error_format(&e, msg, sizeof msg);
+        fprintf(stderr, "[rank %d] trial %s: warning: %s (training goes on without "
+                "checkpoints)\n", h->rank, h->t->id, msg);
+    }
+}
+
+/* Train trial t, continuing from its checkpoint under outdir if there is a valid one, and
+ * checkpointing every epoch; returns 0 with rec filled (status ok/diverged/failed) and
+ * *weights the trial's best weights (rec->n_params floats, owned by the caller) or NULL, 1
+ * when the run was stopped by a signal (rec not filled: the trial resumes from its last
+ * epoch checkpoint), or HS_ERR_NOMEM. */
 static int run_train(journal_record *rec, float **weights, const sweep_trial *t,
-                     const hs_dataset *ds, int rank, int verbose, coord *c) {
+                     const hs_dataset *ds, int rank, int verbose, coord *c, const char *outdir) {
     *weights = NULL;
     trial_result res;
     hs_error terr;
     hs_error_clear(&terr);
-    run_hook_ctx hctx = {rank, t, verbose, c};
+    char cpath[4400];
+    int have_path = outdir && outdir[0] && ckpt_path(cpath, sizeof cpath, outdir, t->id) == 0;
+    run_hook_ctx hctx = {rank, t, verbose, c, have_path ? cpath : NULL, ckpt_key(&t->hp, ds), 0};
     trial_hooks hooks = {.on_epoch = run_on_epoch, .ctx = &hctx, .on_batch = run_on_batch,
-                         .stop = &run_stop_flag};
+                         .stop = &run_stop_flag,
+                         .on_checkpoint = have_path ? run_on_checkpoint : NULL};
+    trial_checkpoint ck;
+    memset(&ck, 0, sizeof ck);
+    struct stat sb;
+    if (have_path && stat(cpath, &sb) == 0) {
+        hs_error ce;
+        if (ckpt_read(cpath, t->id, hctx.key, &ck, &ce) == 0) {
+            hooks.resume = &ck;
+            fprintf(stderr, "[rank %d] trial %s: resuming after epoch %zu/%zu from %s\n", rank,
+                    t->id, ck.epochs_done, t->hp.epochs, cpath);
+        } else {
+            char msg[1600];
+            hs_error_format(&ce, msg, sizeof msg);
+            fprintf(stderr, "[rank %d] trial %s: warning: ignoring checkpoint: %s; the trial "
+                    "starts from scratch\n", rank, t->id, msg);
+        }
+    }
     double t0 = run_now();
     int rc = trial_run(&res, &t->hp, ds, &hooks, &terr);
+    if (rc == HS_ERR_STATE && hooks.resume) {
+        fprintf(stderr, "[rank %d] trial %s: warning: ignoring checkpoint: %s; the trial "
+                "starts from scratch\n", rank, t->id, terr.msg);
+        hooks.resume = NULL;
+        hs_error_clear(&terr);
+        rc = trial_run(&res, &t->hp, ds, &hooks, &terr);
+    }
+    /* this session only (a resumed trial's earlier sessions belong to earlier runs' figures) */
     double wall = run_now() - t0;
+    ckpt_state_free(&ck);
     if (rc == 0 && res.status == TRIAL_STOPPED) {
         trial_result_deinit(&res);
         return 1;
@@ -338,6 +408,25 @@ static void coord_report(coord *c, size_t idx, const journal_record *rec) {
     if (results_write_status(c->outdir, &st, &e) != 0) hs_error_print(&e, stderr);
 }
 
+/* Remove trial id's epoch checkpoint (it is journaled now); a missing file is fine. */
+static void coord_drop_ckpt(const coord *c, const char *id) {
+    char p[4400];
+    if (ckpt_path(p, sizeof p, c->outdir, id) == 0 && remove(p) != 0 && errno != ENOENT)
+        fprintf(stderr, "hsweep run: warning: cannot remove %s: %s\n", p, strerror(errno));
+}
+
+/* A signal stopped the run (on rank 0, or a worker reported one): hand out nothing more,
+ * stop rank 0's own trial and tell every worker not yet stopped to stop its trial at the
+ * next batch boundary. Sent once. */
+static void coord_halt(coord *c) {
+    if (c->halted) return;
+    c->halted = 1;
+    c->stopping = 1;
+    run_stop_flag = 1;
+    for (int w = 1; w < c->nranks; w++)
+        if (!c->sent_stop[w]) MPI_Send(NULL, 0, MPI_BYTE, w, RUN_TAG_HALT, MPI_COMM_WORLD);
+}
+
 /* A trial finished (on any rank): journal it (fsync), update the scheduler and the files.
  * Takes ownership of rec. */
 static void coord_record(coord *c, size_t idx, journal_record *rec) {
@@ -347,6 +436,8 @@ static void coord_record(coord *c, size_t idx, journal_record *rec) {
         c->infra_rc = e.code;
         c->infra_err = e;
         c->stopping = 1;
+    } else if (c->infra_rc == 0) {
+        coord_drop_ckpt(c, rec->id);
     }
     int ok = rec->status != JOURNAL_FAILED;
     sched_record(c->s, idx, ok);
@@ -462,15 +553,18 @@ static void coord_assign(coord *c, int w) {
     size_t idx = c->stopping ? SCHED_NONE : sched_next(c->s, w);
     if (idx == SCHED_NONE) {
         MPI_Send(NULL, 0, MPI_BYTE, w, RUN_TAG_STOP, MPI_COMM_WORLD);
+        c->sent_stop[w] = 1;
         c->active_workers--;
         return;
     }
     uint64_t v = idx;
+    c->current[w] = idx;
     MPI_Send(&v, 1, MPI_UINT64_T, w, RUN_TAG_TRIAL, MPI_COMM_WORLD);
 }
 
 /* Answer every pending message; never blocks for long (messages are already there). */
 static void coord_service(coord *c) {
+    if (run_signal) coord_halt(c);
     for (;;) {
         int flag = 0;
         MPI_Status st;
@@ -479,6 +573,12 @@ static void coord_service(coord *c) {
         int w = st.MPI_SOURCE;
         if (st.MPI_TAG == RUN_TAG_READY) {
             MPI_Recv(NULL, 0, MPI_BYTE, w, RUN_TAG_READY, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        } else if (st.MPI_TAG == RUN_TAG_STOPPED) {
+            MPI_Recv(NULL, 0, MPI_BYTE, w, RUN_TAG_STOPPED, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            /* its trial is unfinished again (it resumes from its checkpoint next time) */
+            if (c->current[w] != SCHED_NONE) sched_release(c->s, c->current[w]);
+            c->current[w] = SCHED_NONE;
+            coord_halt(c);
         } else if (st.MPI_TAG == RUN_TAG_RESULT) {
             int len = 0;
             MPI_Get_count(&st, MPI_CHAR, &len);
@@ -489,6 +589,7 @@ static void coord_service(coord *c) {
             }
             MPI_Recv(msg, len, MPI_CHAR, w, RUN_TAG_RESULT, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
             msg[len] = '\0';
+            c->current[w] = SCHED_NONE;
             char *json = NULL;
             unsigned long long idx = strtoull(msg, &json, 10);
             journal_record rec;
@@ -583,6 +684,7 @@ static int coord_open_dir(coord *c, const hs_dataset *meta, const char *data_pat
             size_t idx = coord_find(c, recs[i].id);
             if (idx == SIZE_MAX || sched_state_of(c->s, idx) != SCHED_PENDING) continue;
             sched_mark_done(c->s, idx, recs[i].status != JOURNAL_FAILED);
+            coord_drop_ckpt(c, recs[i].id); /* left over if a crash came between the two */
             if (recs[i].status != JOURNAL_OK) c->failures++;
             if (coord_keep(c, &recs[i]) != 0) {
                 journal_records_free(recs, n);
@@ -645,7 +747,7 @@ static void run_memory(long kb[3]) {
 
 /* Worker (rank > 0): ask, train, send the result, until told to stop. */
 static int run_worker(const sweep_trial *trials, size_t n_trials, const hs_dataset *ds,
-                      int rank, int verbose) {
+                      int rank, int verbose, const char *outdir) {
     MPI_Request req;
     MPI_Isend(NULL, 0, MPI_BYTE, 0, RUN_TAG_READY, MPI_COMM_WORLD, &req);
     run_wait(&req, NULL);
@@ -657,13 +759,19 @@ static int run_worker(const sweep_trial *trials, size_t n_trials, const hs_datas
         MPI_Status st;
         MPI_Irecv(&idx, 1, MPI_UINT64_T, 0, MPI_ANY_TAG, MPI_COMM_WORLD, &req);
         run_wait(&req, &st);
+        if (st.MPI_TAG == RUN_TAG_HALT) {
+            /* rank 0 halted the run between two of our trials: its STOP follows */
+            run_stop_flag = 1;
+            continue;
+        }
         if (st.MPI_TAG == RUN_TAG_STOP || idx >= n_trials) break;
         journal_record rec;
         float *weights = NULL;
-        int r = run_train(&rec, &weights, &trials[idx], ds, rank, verbose, NULL);
+        int r = run_train(&rec, &weights, &trials[idx], ds, rank, verbose, NULL, outdir);
         if (r == 1) {
-            /* stopped by a signal: say so by asking again without a result */
-            MPI_Isend(NULL, 0, MPI_BYTE, 0, RUN_TAG_READY, MPI_COMM_WORLD, &req);
+            /* stopped by a signal (ours or rank 0's HALT): report it; rank 0 halts the
+             * other ranks and answers RUN_TAG_STOP */
+            MPI_Isend(NULL, 0, MPI_BYTE, 0, RUN_TAG_STOPPED, MPI_COMM_WORLD, &req);
             run_wait(&req, NULL);
             continue;
         }
@@ -702,10 +810,11 @@ static void run_coordinator(coord *c, const hs_dataset *ds) {
         if (idx != SCHED_NONE) {
             journal_record rec;
             float *weights = NULL;
-            int r = run_train(&rec, &weights, &c->trials[idx], ds, 0, c->opt->verbose, c);
+            int r = run_train(&rec, &weights, &c->trials[idx], ds, 0, c->opt->verbose, c,
+                              c->outdir);
             if (r == 1) {
                 sched_release(c->s, idx);
-                c->stopping = 1;
+                coord_halt(c);
                 continue;
             }
             if (r != 0) {
@@ -741,8 +850,9 @@ static void run_usage(FILE *f) {
             "  --top N       rows of the final ranked table (default 20, 0 = all)\n"
             "  -h, --help    this text\n\n"
             "SIGINT, SIGTERM or SIGUSR1 stop every rank at the next batch; finished trials are\n"
-            "kept and the same command resumes. Exit status: 0 finished (or interrupted and\n"
-            "resumable), 1 error or max_failures reached, 2 bad usage.\n");
+            "kept, each unfinished trial keeps its last epoch checkpoint (DIR/ckpt/<id>.ckpt)\n"
+            "and the same command resumes, bit-identically. Exit status: 0 finished (or\n"
+            "interrupted and resumable), 1 error or max_failures reached, 2 bad usage.\n");
 }
 
 static int run_parse(run_opts *o, int argc, char **argv) {
@@ -809,10 +919,8 @@ int cmd_run(int argc, char **argv) {
     }
     if (prc < 0) return 2;
 
-    MPI_Init(&argc, &argv);
-    int rank = 0, nranks = 1;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &nranks);
+    /* handlers first: a signal during start-up (MPI_Init, loading) must not kill the rank;
+     * it stops the run at the first batch boundary */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = run_on_signal;
@@ -820,6 +928,10 @@ int cmd_run(int argc, char **argv) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);
+    MPI_Init(&argc, &argv);
+    int rank = 0, nranks = 1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &nranks);
 
     hs_error err;
     hs_error_clear(&err);
@@ -828,6 +940,7 @@ int cmd_run(int argc, char **argv) {
     sweep_trial *trials = NULL;
     size_t n_trials = 0;
     char data_path[4096] = "";
+    char outdir[4096] = "";   /* the output directory, known to every rank */
     coord c;
     memset(&c, 0, sizeof c);
     shmdata sd;
@@ -868,7 +981,12 @@ int cmd_run(int argc, char **argv) {
         c.n_swept = expand_swept(trials, n_trials, c.swept);
         double *costs = malloc(n_trials * sizeof *costs);
         c.by_id = malloc(n_trials * sizeof *c.by_id);
-        if (!costs || !c.by_id) rc = hs_error_set(&err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        c.sent_stop = calloc((size_t)nranks, 1);
+        c.current = malloc((size_t)nranks * sizeof *c.current);
+        if (c.current)
+            for (int r = 0; r < nranks; r++) c.current[r] = SCHED_NONE;
+        if (!costs || !c.by_id || !c.sent_stop || !c.current)
+            rc = hs_error_set(&err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
         else {
             for (size_t i = 0; i < n_trials; i++) {
                 costs[i] = trials[i].cost;
@@ -886,9 +1004,16 @@ int cmd_run(int argc, char **argv) {
         char *nl = strchr(mpi_version, '\n');
         if (nl) *nl = '\0';
         if (rc == 0) rc = coord_open_dir(&c, &meta, data_path, mpi_version, &err);
+        if (rc == 0) {
+            snprintf(outdir, sizeof outdir, "%s/%s", c.outdir, CKPT_DIR);
+            rc = run_mkdirs(outdir, &err);
+            snprintf(outdir, sizeof outdir, "%s", c.outdir);
+        }
     }
     rc = run_bcast_status(rc, &err);
     if (rc) goto done;
+    /* every rank writes its trial's epoch checkpoints under the output directory */
+    MPI_Bcast(outdir, (int)sizeof outdir, MPI_CHAR, 0, MPI_COMM_WORLD);
 
     /* one copy of the arrays per node */
     rc = shmdata_open(&sd, data_path, MPI_COMM_WORLD, &err);
@@ -903,7 +1028,7 @@ int cmd_run(int argc, char **argv) {
         coord_check_best(&c);
         run_coordinator(&c, &sd.ds);
     } else {
-        run_worker(trials, n_trials, &sd.ds, rank, opt.verbose);
+        run_worker(trials, n_trials, &sd.ds, rank, opt.verbose, outdir);
     }
 
     /* memory and utilisation figures */
@@ -945,10 +1070,13 @@ int cmd_run(int argc, char **argv) {
         if (c.infra_rc) {
             hs_error_print(&c.infra_err, stderr);
             exit_code = 1;
-        } else if (run_signal) {
-            fprintf(stderr, "hsweep run: interrupted by signal %d; %zu of %zu trials finished "
-                    "and journaled. Run the same command again to resume.\n", (int)run_signal,
-                    sched_done(c.s) + sched_failed(c.s), n_trials);
+        } else if (run_signal || c.halted) {
+            char sig[64] = "a signal on another rank";
+            if (run_signal) snprintf(sig, sizeof sig, "signal %d", (int)run_signal);
+            fprintf(stderr, "hsweep run: interrupted by %s; %zu of %zu trials finished "
+                    "and journaled, unfinished trials continue from their last epoch "
+                    "checkpoint in %s/%s. Run the same command again to resume.\n", sig,
+                    sched_done(c.s) + sched_failed(c.s), n_trials, c.outdir, CKPT_DIR);
             exit_code = 0;
         } else if (!sched_finished(c.s)) {
             fprintf(stderr, "hsweep run: stopped after %zu failed or diverged trials "
@@ -975,6 +1103,8 @@ done:
         for (size_t i = 0; i < c.n_recs; i++) journal_record_deinit(&c.recs[i]);
         free(c.recs);
         free(c.by_id);
+        free(c.sent_stop);
+        free(c.current);
         expand_free(trials);
         sweepcfg_deinit(&def);
         dataset_deinit(&meta);

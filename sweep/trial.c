@@ -2,8 +2,10 @@
  *
  * Order of random draws from the trial's rng: net_init, then per epoch one shuffle of the
  * training windows followed by the dropout masks of each batch's forward pass. Evaluation
- * draws nothing. Buffers are allocated once before the first epoch; the loop itself never
- * allocates. */
+ * draws nothing, and nothing else is drawn between epochs, so the rng state after an epoch
+ * (with weights, optimiser state and the early-stopping counters) is all a checkpoint needs
+ * to continue bit-identically. Buffers are allocated once before the first epoch; the loop
+ * itself never allocates. */
 #include "sweep/trial.h"
 
 #include <math.h>
@@ -200,7 +202,40 @@ int trial_run(trial_result *res, const hs_hparams *hp, const hs_dataset *ds,
     size_t n_batches = window_num_batches(&wp, WINDOW_TRAIN);
     double best_val = INFINITY;
     size_t since_best = 0; /* epochs since the last improvement of val_loss */
-    for (size_t epoch = 1; epoch <= hp->epochs; epoch++) {
+    size_t first = 1;      /* first epoch to train */
+    double wall_before = 0.0; /* training seconds of earlier sessions (resume) */
+    const trial_checkpoint *ck = hooks ? hooks->resume : NULL;
+    if (ck) {
+        /* continue from a checkpoint: every piece of loop state is replaced, including the
+         * rng (whatever net_init drew is overwritten) */
+        size_t S = optim_state_size(w.opt);
+        if (ck->n_params != P || ck->opt_state_len != S || ck->epochs_done == 0 ||
+            ck->epochs_done > hp->epochs || ck->best_epoch == 0 ||
+            ck->best_epoch > ck->epochs_done || ck->since_best >= ck->epochs_done ||
+            !ck->history || !ck->params || !ck->best || !ck->opt_state) {
+            rc = hs_error_set(err, HS_ERR_STATE, NULL, 0, 0,
+                              "checkpoint does not fit this trial (%zu epochs, %zu params, "
+                              "%zu optimiser floats; the trial has %zu epochs, %zu params, "
+                              "%zu optimiser floats)", ck->epochs_done, ck->n_params,
+                              ck->opt_state_len, hp->epochs, P, S);
+            goto fail;
+        }
+        memcpy(res->history, ck->history, ck->epochs_done * sizeof(trial_epoch));
+        memcpy(params, ck->params, P * sizeof(float));
+        memcpy(w.best, ck->best, P * sizeof(float));
+        memcpy(optim_state(w.opt), ck->opt_state, S * sizeof(float));
+        optim_set_iterations(w.opt, ck->opt_iterations);
+        r = ck->r;
+        best_val = ck->best_val;
+        since_best = ck->since_best;
+        res->best_epoch = ck->best_epoch;
+        res->epochs_run = ck->epochs_done;
+        wall_before = ck->wall_s;
+        first = ck->epochs_done + 1;
+        /* early stopping had already ended the trial: go straight to the evaluation */
+        if (hp->patience > 0 && since_best >= hp->patience) first = hp->epochs + 1;
+    }
+    for (size_t epoch = first; epoch <= hp->epochs; epoch++) {
         double te = trial_now();
         /* one full permutation of the training windows per epoch */
         window_order(w.idx, tr->count, &r);
@@ -253,6 +288,17 @@ int trial_run(trial_result *res, const hs_hparams *hp, const hs_dataset *ds,
         } else {
             since_best++;
         }
+        if (hooks && hooks->on_checkpoint) {
+            trial_checkpoint c = {.epochs_done = epoch, .n_params = P,
+                                  .opt_state_len = optim_state_size(w.opt),
+                                  .opt_iterations = optim_iterations(w.opt), .r = r,
+                                  .best_epoch = res->best_epoch, .best_val = best_val,
+                                  .since_best = since_best,
+                                  .wall_s = wall_before + (trial_now() - t0),
+                                  .history = res->history, .params = params, .best = w.best,
+                                  .opt_state = optim_state(w.opt)};
+            hooks->on_checkpoint(&c, hooks->ctx);
+        }
         if (hooks && hooks->on_epoch) {
             trial_progress p = {.epoch = epoch, .epochs = hp->epochs, .n_batches = n_batches,
                                 .e = e, .res = res, .is_best = is_best, .params = params,
@@ -276,17 +322,26 @@ finish:
             /* restore the best weights; if they are not the last epoch's, re-measure the
              * validation split with them (it must reproduce the recorded epoch exactly) */
             int restored = res->best_epoch != res->epochs_run || res->status != TRIAL_OK;
+            int stopped = 0; /* the stop flag ended an evaluation */
             if (restored) {
                 memcpy(params, w.best, P * sizeof(float));
                 double vl, vm;
-                if (trial_evaluate(&w, ds, &wp, WINDOW_VAL, hooks, &vl, &vm) == 0) {
+                stopped = trial_evaluate(&w, ds, &wp, WINDOW_VAL, hooks, &vl, &vm);
+                if (!stopped) {
                     res->val_loss = vl;
                     res->val_mae = vm;
                 }
             }
             double tl, tm;
-            if (trial_evaluate(&w, ds, &wp, WINDOW_TEST, hooks, &tl, &tm) == 0)
+            if (!stopped) stopped = trial_evaluate(&w, ds, &wp, WINDOW_TEST, hooks, &tl, &tm);
+            if (!stopped) {
                 res->test_mae = tm;
+            } else {
+                /* no test figure: the trial is unfinished and reruns (or resumes) */
+                res->status = TRIAL_STOPPED;
+                snprintf(res->reason, sizeof res->reason,
+                         "stopped during the final evaluation");
+            }
         }
     }
     if (res->epochs_run == 0) {
@@ -299,7 +354,7 @@ finish:
         w.best = NULL;
     }
     trial_work_free(&w);
-    res->wall_s = trial_now() - t0;
+    res->wall_s = wall_before + (trial_now() - t0);
     return HS_OK;
 
 fail:

@@ -12,16 +12,25 @@
  * order, from one rng seeded with hp->seed, so the same hp and dataset give bit-identical
  * results.
  *
- * It does not print (progress goes through trial_hooks), read files, checkpoint or resume,
- * or use MPI. It keeps no global state: one process may run many trials in sequence. */
+ * Checkpoints: after every complete epoch trial_run can hand the whole loop state to a hook
+ * (trial_checkpoint: history, weights, best weights, optimiser state, rng state, early
+ * stopping counters), and it can start from such a state instead of from scratch; a trial
+ * resumed from its epoch-k checkpoint gives a result bit-identical to an uninterrupted run
+ * (the loop draws nothing from the rng between epochs beyond what the state records).
+ *
+ * It does not print (progress goes through trial_hooks), read or write files (io/ckpt.h
+ * stores checkpoints), or use MPI. It keeps no global state: one process may run many
+ * trials in sequence. */
 #ifndef HS_TRIAL_H
 #define HS_TRIAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "io/dataset.h"
 #include "io/hs_error.h"
 #include "model/hparams.h"
+#include "model/rng.h"
 
 typedef enum trial_status {
     TRIAL_OK = 0,         /* trained for hp->epochs or until early stopping */
@@ -68,6 +77,26 @@ typedef struct trial_progress {
     size_t n_params;          /* length of params */
 } trial_progress;
 
+/* The complete state of the training loop after a finished epoch: what trial_run needs to
+ * continue with the next epoch exactly as if it had never stopped. The arrays are views
+ * into trial_run's buffers when handed to on_checkpoint (valid only during the call), or
+ * owned by whoever filled them (io/ckpt.h: ckpt_read) when used as trial_hooks.resume. */
+typedef struct trial_checkpoint {
+    size_t epochs_done;       /* complete epochs (>= 1); training continues with the next */
+    size_t n_params;          /* length of params and best */
+    size_t opt_state_len;     /* length of opt_state (optim_state_size) */
+    uint64_t opt_iterations;  /* optimiser steps taken (Adam's t) */
+    rng r;                    /* the trial's rng after the last epoch's draws */
+    size_t best_epoch;        /* 1-based epoch with the lowest val_loss so far */
+    double best_val;          /* that val_loss (MSE) */
+    size_t since_best;        /* epochs since best_epoch (early-stopping counter) */
+    double wall_s;            /* seconds of training so far, summed over every session */
+    trial_epoch *history;     /* (epochs_done) metrics of every finished epoch */
+    float *params;            /* (n_params) current weights */
+    float *best;              /* (n_params) weights of best_epoch */
+    float *opt_state;         /* (opt_state_len) optimiser state (RMSprop ms; Adam m, v) */
+} trial_checkpoint;
+
 typedef struct trial_hooks {
     /* Called after every complete epoch (e.g. to print the Keras table or checkpoint).
      * Returning non-zero stops the trial with status TRIAL_STOPPED. May be NULL. */
@@ -80,6 +109,15 @@ typedef struct trial_hooks {
     volatile int *stop;       /* if not NULL, checked at every batch boundary (training and
                                  evaluation); when *stop != 0 the trial ends with status
                                  TRIAL_STOPPED, discarding the unfinished epoch */
+    /* Called after every complete epoch, before on_epoch, with the loop state (views,
+     * valid during the call only), e.g. to write a checkpoint file. Its return value is
+     * ignored: a checkpoint that cannot be saved does not stop training. May be NULL. */
+    void (*on_checkpoint)(const trial_checkpoint *ck, void *ctx);
+    /* If not NULL, trial_run restores this state (copied; not retained) instead of
+     * initialising the weights, and continues with epoch resume->epochs_done + 1. It must
+     * come from the same hp and dataset; trial_run checks the sizes and returns
+     * HS_ERR_STATE when they do not fit. */
+    const trial_checkpoint *resume;
 } trial_hooks;
 
 /* Check hp for values no trial can run with (zero sizes, rates outside [0,1), a
@@ -89,10 +127,14 @@ int trial_check_hparams(const hs_hparams *hp, hs_error *err);
 
 /* Train hp on ds (features (N,F) normalised, targets raw) and fill res.
  * res: output, overwritten (its previous contents are not freed); release it with
- *      trial_result_deinit. ds: read only, not retained. hooks: may be NULL.
+ *      trial_result_deinit. ds: read only, not retained. hooks: may be NULL; with
+ *      hooks->resume the trial continues from that checkpoint (res->history then holds
+ *      the restored epochs too, res->wall_s includes the checkpoint's wall_s).
  * Returns 0 when the trial ran: res->status is TRIAL_OK, TRIAL_DIVERGED or TRIAL_STOPPED.
  * Returns HS_ERR_VALUE when hp cannot be used (invalid, or the dataset is too short for its
- * windows) and HS_ERR_NOMEM when memory runs out; err is filled and res owns nothing. */
+ * windows), HS_ERR_STATE when hooks->resume does not fit hp and ds (parameter or optimiser
+ * state count, epochs beyond hp->epochs), and HS_ERR_NOMEM when memory runs out; err is
+ * filled and res owns nothing. */
 int trial_run(trial_result *res, const hs_hparams *hp, const hs_dataset *ds,
               const trial_hooks *hooks, hs_error *err);
 

@@ -1,0 +1,457 @@
+/* test_ckpt: epoch checkpoint files and resuming a trial from them.
+ *
+ * Files (in a mkdtemp directory under /tmp): a checkpoint round-trips field for field and
+ * bit for bit; corrupt, truncated, foreign (not a checkpoint), other-version, other-trial
+ * and other-configuration files are rejected with the right code; writes leave no temporary
+ * file; ckpt_key changes with any hparam and with the dataset's shape.
+ * Resume: a trial stopped after epoch k (by the epoch hook, or by the stop flag in the
+ * middle of epoch k+1 as a signal does) and resumed from its epoch-k checkpoint file gives a
+ * history, val/test MAE, val_loss and best epoch bit-identical to an uninterrupted run, for
+ * LSTM with dropout + recurrent dropout + head dropout and Adam (rng and Adam's step count
+ * in the state), GRU with RMSprop, and an early-stopping run resumed after its best epoch
+ * (the patience counter), and a trial stopped during its final evaluation. Negative
+ * controls: a checkpoint with a changed rng state or Adam step count gives a different
+ * result; a checkpoint of another size is HS_ERR_STATE. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "io/ckpt.h"
+#include "io/dataset.h"
+#include "model/hparams.h"
+#include "model/rng.h"
+#include "sweep/trial.h"
+#include "tests/test_util.h"
+
+static const char *test_id = "0123456789abcdef";
+
+/* ---- fixtures ---------------------------------------------------------------------------- */
+
+/* N rows of a noisy period-40 sine: x = (sin, cos, noise), y = 5 + 3 sin + noise; with
+ * shift the validation targets move by -40 °C (unlearnable: early stopping kicks in). */
+static void make_dataset(hs_dataset *ds, size_t N, int shift) {
+    memset(ds, 0, sizeof *ds);
+    ds->n_rows = N;
+    ds->n_features = 3;
+    ds->x = malloc(N * 3 * sizeof(float));
+    ds->y = malloc(N * sizeof(float));
+    ds->owns_arrays = 1;
+    ds->n_train = N / 2;
+    ds->n_val = N / 4;
+    ds->n_test = N - ds->n_train - ds->n_val;
+    rng r;
+    rng_seed(&r, 12345);
+    for (size_t i = 0; i < N; i++) {
+        double ph = 2.0 * 3.14159265358979 * (double)i / 40.0;
+        ds->x[i * 3 + 0] = (float)(sin(ph) + 0.1 * rng_normal(&r));
+        ds->x[i * 3 + 1] = (float)(cos(ph) + 0.1 * rng_normal(&r));
+        ds->x[i * 3 + 2] = (float)rng_normal(&r);
+        ds->y[i] = (float)(5.0 + 3.0 * sin(ph) + 0.2 * rng_normal(&r));
+        if (shift && i >= ds->n_train && i < ds->n_train + ds->n_val) ds->y[i] -= 40.0f;
+    }
+}
+
+static void small_hp(hs_hparams *hp, hs_cell cell, hs_optimizer opt) {
+    hparams_default(hp);
+    hp->cell = cell;
+    hp->optimizer = opt;
+    hp->units = 8;
+    hp->sequence_length = 8;
+    hp->sampling_rate = 2;
+    hp->horizon = 2;
+    hp->batch_size = 32;
+    hp->epochs = 6;
+    hp->learning_rate = 1e-2f;
+    hp->seed = 11;
+}
+
+/* A checkpoint with E epochs, P params, S optimiser floats filled from seed (owned arrays,
+ * freed with ckpt_state_free). */
+static void fake_state(trial_checkpoint *ck, size_t E, size_t P, size_t S, uint64_t seed) {
+    memset(ck, 0, sizeof *ck);
+    rng r;
+    rng_seed(&r, seed);
+    ck->epochs_done = E;
+    ck->n_params = P;
+    ck->opt_state_len = S;
+    ck->opt_iterations = 1000 + seed;
+    rng_seed(&ck->r, seed ^ 77);
+    ck->best_epoch = E > 1 ? E - 1 : 1;
+    ck->best_val = rng_uniform(&r);
+    ck->since_best = E - ck->best_epoch;
+    ck->wall_s = 12.5;
+    ck->history = malloc(E * sizeof *ck->history);
+    ck->params = malloc(P * sizeof(float));
+    ck->best = malloc(P * sizeof(float));
+    ck->opt_state = malloc(S * sizeof(float));
+    for (size_t e = 0; e < E; e++) {
+        ck->history[e].loss = rng_normal(&r);
+        ck->history[e].mae = rng_normal(&r);
+        ck->history[e].val_loss = rng_normal(&r);
+        ck->history[e].val_mae = rng_normal(&r);
+        ck->history[e].wall_s = rng_uniform(&r);
+    }
+    for (size_t i = 0; i < P; i++) ck->params[i] = (float)rng_normal(&r);
+    for (size_t i = 0; i < P; i++) ck->best[i] = (float)rng_normal(&r);
+    for (size_t i = 0; i < S; i++) ck->opt_state[i] = rng_uniformf(&r);
+}
+
+static int same_state(const trial_checkpoint *a, const trial_checkpoint *b) {
+    if (a->epochs_done != b->epochs_done || a->n_params != b->n_params ||
+        a->opt_state_len != b->opt_state_len || a->opt_iterations != b->opt_iterations ||
+        memcmp(&a->r, &b->r, sizeof a->r) != 0 || a->best_epoch != b->best_epoch ||
+        memcmp(&a->best_val, &b->best_val, sizeof(double)) != 0 ||
+        a->since_best != b->since_best || memcmp(&a->wall_s, &b->wall_s, sizeof(double)) != 0)
+        return 0;
+    return memcmp(a->history, b->history, a->epochs_done * sizeof *a->history) == 0 &&
+           memcmp(a->params, b->params, a->n_params * sizeof(float)) == 0 &&
+           memcmp(a->best, b->best, a->n_params * sizeof(float)) == 0 &&
+           memcmp(a->opt_state, b->opt_state, a->opt_state_len * sizeof(float)) == 0;
+}
+
+/* Whole file into a malloc'ed buffer; *n its length. */
+static unsigned char *slurp(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *b = malloc(len > 0 ? (size_t)len : 1);
+    *n = b ? fread(b, 1, (size_t)len, f) : 0;
+    fclose(f);
+    return b;
+}
+
+static void spit(const char *path, const unsigned char *b, size_t n) {
+    FILE *f = fopen(path, "wb");
+    if (!f) return;
+    fwrite(b, 1, n, f);
+    fclose(f);
+}
+
+/* ---- file format ------------------------------------------------------------------------- */
+
+static void test_file(const char *dir) {
+    char path[512], bad[512];
+    snprintf(path, sizeof path, "%s/a.ckpt", dir);
+    snprintf(bad, sizeof bad, "%s/bad.ckpt", dir);
+    trial_checkpoint ck, back;
+    fake_state(&ck, 5, 301, 602, 3);
+    hs_error err;
+    uint64_t key = 0x1234567890abcdefULL;
+    int rc = ckpt_write(path, test_id, key, &ck, &err);
+    CHECK(rc == 0, "write: %s", err.msg);
+    rc = ckpt_read(path, test_id, key, &back, &err);
+    CHECK(rc == 0, "read: %s", err.msg);
+    if (rc == 0) CHECK(same_state(&ck, &back), "round trip changed the state");
+    ckpt_state_free(&back);
+    CHECK(back.history == NULL && back.params == NULL, "ckpt_state_free zeroes");
+    ckpt_state_free(NULL);
+    /* overwrite in place (atomic rename) and no temporary file left behind */
+    trial_checkpoint ck2;
+    fake_state(&ck2, 6, 301, 602, 4);
+    CHECK(ckpt_write(path, test_id, key, &ck2, &err) == 0, "rewrite: %s", err.msg);
+    CHECK(ckpt_read(path, test_id, key, &back, &err) == 0 && same_state(&ck2, &back),
+          "rewritten checkpoint read back");
+    ckpt_state_free(&back);
+    ckpt_state_free(&ck2);
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "ls %s | grep -q tmp", dir);
+    CHECK(system(cmd) != 0, "temporary file left in %s", dir);
+
+    size_t n = 0;
+    unsigned char *b = slurp(path, &n);
+    CHECK(b && n > 200, "file read back (%zu bytes)", n);
+    if (!b || n <= 200) {
+        free(b);
+        ckpt_state_free(&ck);
+        return;
+    }
+    /* a flipped byte in the weights: checksum mismatch */
+    b[n - 100] ^= 0x10;
+    spit(bad, b, n);
+    b[n - 100] ^= 0x10;
+    rc = ckpt_read(bad, test_id, key, &back, &err);
+    CHECK(rc == HS_ERR_FORMAT && strstr(err.msg, "checksum"), "corrupt: rc %d %s", rc, err.msg);
+    CHECK(back.params == NULL, "nothing owned after a failure");
+    /* truncated: at the end, and inside the header */
+    spit(bad, b, n - 7);
+    rc = ckpt_read(bad, test_id, key, &back, &err);
+    CHECK(rc == HS_ERR_FORMAT, "truncated by 7 bytes: rc %d %s", rc, err.msg);
+    spit(bad, b, 60);
+    rc = ckpt_read(bad, test_id, key, &back, &err);
+    CHECK(rc == HS_ERR_FORMAT, "truncated to 60 bytes: rc %d %s", rc, err.msg);
+    spit(bad, b, 0);
+    rc = ckpt_read(bad, test_id, key, &back, &err);
+    CHECK(rc == HS_ERR_FORMAT, "empty file: rc %d %s", rc, err.msg);
+    /* trailing garbage */
+    unsigned char *longer = malloc(n + 4);
+    memcpy(longer, b, n);
+    memset(longer + n, 0, 4);
+    spit(bad, longer, n + 4);
+    free(longer);
+    rc = ckpt_read(bad, test_id, key, &back, &err);
+    CHECK(rc == HS_ERR_FORMAT, "trailing bytes: rc %d %s", rc, err.msg);
+    /* another version */
+    b[8] ^= 0x02;
+    spit(bad, b, n);
+    b[8] ^= 0x02;
+    rc = ckpt_read(bad, test_id, key, &back, &err);
+    CHECK(rc == HS_ERR_FORMAT && strstr(err.msg, "version"), "version: rc %d %s", rc, err.msg);
+    /* not a checkpoint at all */
+    const char *text = "{\"v\":1,\"id\":\"0123456789abcdef\"} this is a journal line, padded "
+                       "to be longer than a checkpoint header..........................."
+                       "....................................................................";
+    spit(bad, (const unsigned char *)text, strlen(text));
+    rc = ckpt_read(bad, test_id, key, &back, &err);
+    CHECK(rc == HS_ERR_FORMAT && strstr(err.msg, "not an hsweep checkpoint"), "foreign: %s",
+          err.msg);
+    /* another trial, another configuration or dataset, a missing file */
+    rc = ckpt_read(path, "fedcba9876543210", key, &back, &err);
+    CHECK(rc == HS_ERR_STATE && strstr(err.msg, "0123456789abcdef"), "other id: rc %d %s", rc,
+          err.msg);
+    rc = ckpt_read(path, test_id, key + 1, &back, &err);
+    CHECK(rc == HS_ERR_STATE && strstr(err.msg, "configuration"), "other key: rc %d %s", rc,
+          err.msg);
+    snprintf(bad, sizeof bad, "%s/missing.ckpt", dir);
+    rc = ckpt_read(bad, test_id, key, &back, &err);
+    CHECK(rc == HS_ERR_IO, "missing file: rc %d", rc);
+    /* writing into a missing directory fails cleanly */
+    snprintf(bad, sizeof bad, "%s/no/such/dir.ckpt", dir);
+    rc = ckpt_write(bad, test_id, key, &ck, &err);
+    CHECK(rc == HS_ERR_IO, "write into a missing directory: rc %d", rc);
+    CHECK(ckpt_write(path, "short", key, &ck, &err) == HS_ERR_VALUE, "bad id refused");
+    free(b);
+    ckpt_state_free(&ck);
+
+    char p[64];
+    CHECK(ckpt_path(p, sizeof p, "runs/x", test_id) == 0 &&
+          strcmp(p, "runs/x/ckpt/0123456789abcdef.ckpt") == 0, "ckpt_path: %s", p);
+    CHECK(ckpt_path(p, 10, "runs/x", test_id) == HS_ERR_VALUE, "ckpt_path too long");
+}
+
+static void test_key(void) {
+    hs_hparams a, b;
+    small_hp(&a, HS_CELL_LSTM, HS_OPT_ADAM);
+    b = a;
+    hs_dataset ds;
+    memset(&ds, 0, sizeof ds);
+    ds.n_rows = 800;
+    ds.n_features = 3;
+    ds.n_train = 400;
+    ds.n_val = 200;
+    ds.n_test = 200;
+    uint64_t k = ckpt_key(&a, &ds);
+    CHECK(k == ckpt_key(&b, &ds), "same config, same key");
+    b.seed++;
+    CHECK(k != ckpt_key(&b, &ds), "seed changes the key");
+    b = a;
+    b.learning_rate *= 1.0001f;
+    CHECK(k != ckpt_key(&b, &ds), "learning rate changes the key");
+    b = a;
+    b.recurrent_dropout = 0.1f;
+    CHECK(k != ckpt_key(&b, &ds), "recurrent dropout changes the key");
+    ds.n_val++;
+    CHECK(k != ckpt_key(&a, &ds), "dataset split changes the key");
+    CHECK(k != ckpt_key(&a, NULL), "dataset shape is part of the key");
+}
+
+/* ---- resume ------------------------------------------------------------------------------ */
+
+/* Hook context: write a checkpoint file after every epoch, stop after epoch `after`
+ * (hook) or raise the stop flag at batch `stop_batch` of the whole run (signal-like). */
+typedef struct resume_ctx {
+    const char *path;         /* checkpoint file */
+    uint64_t key;             /* its key */
+    size_t after;             /* on_epoch returns 1 after this epoch (0: never) */
+    size_t stop_batch;        /* raise *flag at this batch boundary (0: never) */
+    size_t batches;           /* batch boundaries seen */
+    volatile int *flag;       /* the stop flag */
+    size_t written;           /* checkpoints written */
+    int write_failed;         /* a ckpt_write failed */
+} resume_ctx;
+
+static void on_ckpt(const trial_checkpoint *ck, void *ctx) {
+    resume_ctx *r = ctx;
+    if (ckpt_write(r->path, test_id, r->key, ck, NULL) != 0) r->write_failed = 1;
+    r->written++;
+}
+
+static int on_epoch(const trial_progress *p, void *ctx) {
+    resume_ctx *r = ctx;
+    return r->after && p->epoch == r->after;
+}
+
+static void on_batch(void *ctx) {
+    resume_ctx *r = ctx;
+    if (++r->batches == r->stop_batch) *r->flag = 1;
+}
+
+/* Bit-identical results: status, epochs, best epoch, every history entry, val/test. */
+static int same_result(const trial_result *a, const trial_result *b) {
+    if (a->status != b->status || a->epochs_run != b->epochs_run ||
+        a->best_epoch != b->best_epoch || a->n_params != b->n_params)
+        return 0;
+    for (size_t i = 0; i < a->epochs_run; i++) {
+        const trial_epoch *x = &a->history[i], *y = &b->history[i];
+        if (memcmp(&x->loss, &y->loss, sizeof(double)) ||
+            memcmp(&x->mae, &y->mae, sizeof(double)) ||
+            memcmp(&x->val_loss, &y->val_loss, sizeof(double)) ||
+            memcmp(&x->val_mae, &y->val_mae, sizeof(double)))
+            return 0;
+    }
+    return memcmp(&a->val_mae, &b->val_mae, sizeof(double)) == 0 &&
+           memcmp(&a->val_loss, &b->val_loss, sizeof(double)) == 0 &&
+           memcmp(&a->test_mae, &b->test_mae, sizeof(double)) == 0;
+}
+
+/* Run hp uninterrupted; run it again stopped after epoch k (by_flag: the stop flag in the
+ * middle of epoch k+1) writing checkpoints; resume from the file; compare. Returns the
+ * number of epochs of the full run. */
+static size_t check_resume(const char *name, const char *dir, const hs_hparams *hp,
+                           const hs_dataset *ds, size_t k, int by_flag, int negative) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s.ckpt", dir, name);
+    remove(path);
+    hs_error err;
+    trial_result full, part, resumed;
+    int rc = trial_run(&full, hp, ds, NULL, &err);
+    CHECK(rc == 0 && full.status == TRIAL_OK, "%s: full run: %s", name, err.msg);
+    if (rc != 0) return 0;
+
+    volatile int flag = 0;
+    uint64_t key = ckpt_key(hp, ds);
+    size_t per_epoch = (full.n_windows[0] + hp->batch_size - 1) / hp->batch_size +
+                       (full.n_windows[1] + hp->batch_size - 1) / hp->batch_size;
+    /* boundaries: every training batch and every validation batch of each epoch; stop
+     * three training batches into epoch k+1 */
+    resume_ctx rc1 = {path, key, by_flag ? 0 : k, by_flag ? k * per_epoch + 3 : 0, 0, &flag,
+                      0, 0};
+    trial_hooks h1 = {.on_epoch = on_epoch, .ctx = &rc1, .on_batch = on_batch, .stop = &flag,
+                      .on_checkpoint = on_ckpt};
+    rc = trial_run(&part, hp, ds, &h1, &err);
+    CHECK(rc == 0 && part.status == TRIAL_STOPPED, "%s: stopped run: rc %d status %s", name,
+          rc, trial_status_name(part.status));
+    CHECK(part.epochs_run == k && rc1.written == k && !rc1.write_failed,
+          "%s: stopped after %zu epochs (want %zu), %zu checkpoints", name, part.epochs_run, k,
+          rc1.written);
+    CHECK(isnan(part.test_mae), "%s: a stopped trial has no test MAE", name);
+
+    trial_checkpoint ck;
+    rc = ckpt_read(path, test_id, key, &ck, &err);
+    CHECK(rc == 0 && ck.epochs_done == k, "%s: checkpoint after epoch %zu: %s", name, k,
+          err.msg);
+    if (rc == 0) {
+        flag = 0;
+        resume_ctx rc2 = {path, key, 0, 0, 0, &flag, 0, 0};
+        trial_hooks h2 = {.on_epoch = on_epoch, .ctx = &rc2, .on_batch = on_batch,
+                          .stop = &flag, .on_checkpoint = on_ckpt, .resume = &ck};
+        rc = trial_run(&resumed, hp, ds, &h2, &err);
+        CHECK(rc == 0, "%s: resumed run: %s", name, err.msg);
+        if (rc == 0) {
+            CHECK(same_result(&full, &resumed),
+                  "%s: resumed after epoch %zu differs: epochs %zu/%zu best %zu/%zu val_mae "
+                  "%.17g/%.17g test_mae %.17g/%.17g", name, k, full.epochs_run,
+                  resumed.epochs_run, full.best_epoch, resumed.best_epoch, full.val_mae,
+                  resumed.val_mae, full.test_mae, resumed.test_mae);
+            CHECK(rc2.written == full.epochs_run - k, "%s: %zu checkpoints after resume",
+                  name, rc2.written);
+            CHECK(resumed.wall_s >= ck.wall_s, "%s: wall time includes the first session",
+                  name);
+            trial_result_deinit(&resumed);
+        }
+        if (negative) {
+            /* negative controls: the rng state and Adam's step count matter */
+            trial_checkpoint alt = ck;
+            alt.r.s[0] ^= 1;
+            trial_hooks h3 = {.resume = &alt};
+            rc = trial_run(&resumed, hp, ds, &h3, &err);
+            CHECK(rc == 0 && !same_result(&full, &resumed), "%s: other rng state, same result",
+                  name);
+            trial_result_deinit(&resumed);
+            alt = ck;
+            alt.opt_iterations += 5;
+            rc = trial_run(&resumed, hp, ds, &h3, &err);
+            CHECK(rc == 0 && !same_result(&full, &resumed), "%s: other Adam t, same result",
+                  name);
+            trial_result_deinit(&resumed);
+            alt = ck;
+            alt.n_params--;
+            rc = trial_run(&resumed, hp, ds, &h3, &err);
+            CHECK(rc == HS_ERR_STATE && resumed.history == NULL,
+                  "%s: checkpoint of another size: rc %d", name, rc);
+            alt = ck;
+            alt.epochs_done = hp->epochs + 1;
+            rc = trial_run(&resumed, hp, ds, &h3, &err);
+            CHECK(rc == HS_ERR_STATE, "%s: checkpoint beyond the last epoch: rc %d", name, rc);
+        }
+        ckpt_state_free(&ck);
+    }
+    size_t epochs = full.epochs_run;
+    trial_result_deinit(&full);
+    trial_result_deinit(&part);
+    return epochs;
+}
+
+static void test_resume(const char *dir) {
+    hs_dataset ds, shifted;
+    make_dataset(&ds, 800, 0);
+    make_dataset(&shifted, 800, 1);
+    hs_hparams hp;
+
+    small_hp(&hp, HS_CELL_LSTM, HS_OPT_ADAM);
+    hp.dropout = 0.2f;
+    hp.recurrent_dropout = 0.25f;
+    hp.head_dropout = 0.1f;
+    check_resume("lstm_adam_hook", dir, &hp, &ds, 3, 0, 1);
+    check_resume("lstm_adam_flag", dir, &hp, &ds, 2, 1, 0);
+    hp.layers = 2;
+    hp.clip = 0.5f;
+    check_resume("lstm2_adam_clip", dir, &hp, &ds, 4, 1, 0);
+
+    small_hp(&hp, HS_CELL_GRU, HS_OPT_RMSPROP);
+    hp.dropout = 0.1f;
+    check_resume("gru_rmsprop_hook", dir, &hp, &ds, 2, 0, 0);
+    check_resume("gru_rmsprop_flag", dir, &hp, &ds, 5, 1, 0);
+    /* resumed after the last epoch: only the final evaluation remains; and stopped by the
+     * flag during that final evaluation (no test MAE: the trial is unfinished) */
+    check_resume("gru_rmsprop_last", dir, &hp, &ds, 6, 0, 0);
+    check_resume("gru_rmsprop_final_eval", dir, &hp, &ds, 6, 1, 0);
+
+    /* early stopping: find where it stops, then resume after the best epoch (the patience
+     * counter is running) and right at the stopping epoch */
+    small_hp(&hp, HS_CELL_GRU, HS_OPT_RMSPROP);
+    hp.epochs = 20;
+    hp.patience = 2;
+    trial_result es;
+    hs_error err;
+    if (trial_run(&es, &hp, &shifted, NULL, &err) == 0) {
+        CHECK(es.epochs_run < hp.epochs && es.best_epoch >= 1, "early stopping happens");
+        if (es.epochs_run < hp.epochs && es.best_epoch >= 1) {
+            check_resume("es_after_best", dir, &hp, &shifted, es.best_epoch + 1, 0, 0);
+            check_resume("es_at_stop", dir, &hp, &shifted, es.epochs_run, 0, 0);
+        }
+        trial_result_deinit(&es);
+    }
+    dataset_deinit(&ds);
+    dataset_deinit(&shifted);
+}
+
+int main(void) {
+    char dir[] = "/tmp/test_ckpt_XXXXXX";
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    test_file(dir);
+    test_key();
+    test_resume(dir);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", dir);
+    return test_failures("test_ckpt");
+}

@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# test_mpi_signal: walltime-safe stop and bit-identical resume of `mpirun -n 3 hsweep run`.
+# usage: test_mpi_signal.sh HSWEEP_BINARY SCRATCH_DIR
+# A 6-trial sweep (12 epochs each, dropout + recurrent dropout, so the rng state matters) on
+# a generated dataset, run once uninterrupted (the reference), then interrupted mid-sweep,
+# once each way a signal reaches the ranks, after at least one trial is journaled and at
+# least one epoch checkpoint exists:
+#   usr1   SIGUSR1 to mpirun, which forwards it to every rank at once (what Slurm's
+#          --signal=USR1@T does to every task of an srun step);
+#   term   SIGTERM straight to every rank (what Slurm does to every task at the time
+#          limit, KillWait seconds before SIGKILL);
+#   rank0  SIGTERM to rank 0 only (it must halt the workers: nobody waits for a trial);
+#   worker SIGTERM to one worker only, while it trains (it must report it so rank 0 halts
+#          the others).
+# Each time: exit 0 with the resumable message, status.json "stopped", the journal intact
+# (parses, no duplicates, fewer records than trials), every interrupted trial that had a
+# checkpoint still has it, journaled trials have none, no temporary files. Then the same
+# command resumes (trials continue from their checkpoints: "resuming after epoch") and the
+# final journal equals the reference per trial id, bit for bit: val_mae, test_mae, val_loss,
+# history, best_epoch, epochs_run, status. In the `term` case one checkpoint is truncated
+# before the resume: that trial gets one warning and restarts from scratch (same result).
+# SIGTERM to mpirun itself is not tested here:
+# Open MPI 4.1 sends the ranks SIGCONT, then SIGTERM only after odls_base_sigkill_timeout
+# seconds, then SIGKILL one timeout later, and exits 1 (see notes/ckpt-readme.md).
+set -u
+HSWEEP=$1
+DIR=$2
+PY=/usr/bin/python3
+rm -rf "$DIR" && mkdir -p "$DIR" || exit 1
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+MPIRUN=(mpirun --oversubscribe --bind-to none -n 3)
+fails=0
+fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+
+# ---- dataset: 6,400 rows of a noisy daily cycle, three features -------------------------
+$PY - "$DIR/tiny.csv" <<'PYEOF' || fail "generate csv"
+import math, sys, datetime
+t0 = datetime.datetime(2020, 1, 1, 0, 10)
+with open(sys.argv[1], "w") as f:
+    f.write("Date Time,p (mbar),T (degC),rh (%)\n")
+    for i in range(6400):
+        ts = (t0 + datetime.timedelta(minutes=10 * i)).strftime("%d.%m.%Y %H:%M:%S")
+        ph = 2 * math.pi * i / 144
+        noise = ((i * 7919) % 101) / 100.0 - 0.5
+        f.write(f"{ts},{1000 + 5 * math.cos(ph):.2f},{5 + 4 * math.sin(ph) + 0.3 * noise:.2f},"
+                f"{70 + 10 * math.cos(ph + 1):.2f}\n")
+PYEOF
+"$HSWEEP" prep "$DIR/tiny.csv" -o "$DIR/tiny.h5" --features "p (mbar),T (degC),rh (%)" \
+    --quiet || { echo "FAIL: prep" >&2; exit 1; }
+
+# write_sweep FILE OUTPUT: 6 trials of 12 epochs, ~0.05-0.15 s each on a busy 2-core machine
+write_sweep() {
+    cat >"$1" <<YEOF
+name: sig
+seed: 5
+data: {path: tiny.h5, sequence_length: 24, sampling_rate: 1, horizon: 2, batch_size: 32}
+fixed: {epochs: 12, units: 8, dropout: 0.1, recurrent_dropout: 0.1}
+grid:
+  cell: [gru, lstm]
+  learning_rate: [1e-3, 2e-3, 3e-3]
+output: $2
+YEOF
+}
+
+# ---- reference: uninterrupted -----------------------------------------------------------
+write_sweep "$DIR/ref.yaml" "$DIR/ref"
+"${MPIRUN[@]}" "$HSWEEP" run "$DIR/ref.yaml" >"$DIR/ref.out" 2>"$DIR/ref.err" ||
+    fail "reference run: $(tail -3 "$DIR/ref.err")"
+[ "$(wc -l <"$DIR/ref/journal.jsonl")" -eq 6 ] || fail "reference journal"
+[ -z "$(ls "$DIR/ref/ckpt")" ] || fail "checkpoints left after a finished sweep: $(ls "$DIR/ref/ckpt")"
+
+# rank_pids MPIRUN_PID: "rank pid" lines of the hsweep processes mpirun started
+rank_pids() {
+    for p in $(pgrep -P "$1"); do
+        r=$(tr '\0' '\n' 2>/dev/null <"/proc/$p/environ" | sed -n 's/^OMPI_COMM_WORLD_RANK=//p')
+        [ -n "$r" ] && echo "$r $p"
+    done
+}
+
+# interrupt NAME HOW [corrupt]: run the sweep into DIR/NAME, signal it mid-sweep, check,
+# (corrupt: truncate one checkpoint: that trial must restart from scratch with one warning),
+# resume, compare with the reference
+interrupt() {
+    local name=$1 how=$2 corrupt=${3:-} out="$DIR/$1"
+    write_sweep "$DIR/$name.yaml" "$out"
+    setsid "${MPIRUN[@]}" "$HSWEEP" run "$DIR/$name.yaml" --verbose >"$DIR/$name.1.out" \
+        2>"$DIR/$name.1.err" &
+    local pid=$! ok=0
+    # the first three trials (one per rank) are journaled and the second wave has written
+    # an epoch checkpoint: it has most of its epochs still to run
+    for _ in $(seq 1 1200); do
+        kill -0 "$pid" 2>/dev/null || break
+        if [ "$(cat "$out/journal.jsonl" 2>/dev/null | wc -l)" -ge 3 ] &&
+            [ -n "$(ls "$out/ckpt" 2>/dev/null)" ]; then
+            ok=1
+            break
+        fi
+        sleep 0.05
+    done
+    ls "$out/ckpt" 2>/dev/null | sed -n 's/\.ckpt$//p' >"$DIR/$name.before"
+    case $how in
+    usr1) kill -USR1 "$pid" ;;
+    term-all) rank_pids "$pid" | while read -r r p; do kill -TERM "$p"; done ;;
+    term-rank0) rank_pids "$pid" | while read -r r p; do [ "$r" = 0 ] && kill -TERM "$p"; done ;;
+    term-worker)
+        # a worker that is training a checkpointed trial (from the --verbose epoch lines)
+        local w
+        w=$(grep -E "^\[rank [1-9][0-9]*\] trial ($(paste -sd'|' "$DIR/$name.before")): epoch" \
+            "$DIR/$name.1.err" | tail -1 | sed 's/^\[rank \([0-9]*\)\].*/\1/')
+        rank_pids "$pid" | while read -r r p; do [ "$r" = "${w:-1}" ] && kill -TERM "$p"; done ;;
+    esac
+    local t0=$SECONDS
+    wait "$pid"
+    local rc=$?
+    [ "$ok" -eq 1 ] || fail "$name: no journaled trial and checkpoint before the sweep ended"
+    [ "$rc" -eq 0 ] || fail "$name: exit $rc after the signal: $(tail -3 "$DIR/$name.1.err")"
+    [ $((SECONDS - t0)) -le 20 ] || fail "$name: took $((SECONDS - t0)) s to stop"
+    grep -q "Run the same command again to resume" "$DIR/$name.1.err" ||
+        fail "$name: no resumable message: $(tail -3 "$DIR/$name.1.err")"
+    grep -q '"state":"stopped"' "$out/status.json" || fail "$name: status.json: $(cat "$out/status.json")"
+    grep -q '"running":0' "$out/status.json" || fail "$name: status.json still running: $(cat "$out/status.json")"
+    ls "$out" "$out/ckpt" | grep -q '\.tmp' && fail "$name: temporary files left"
+    $PY - "$out" "$DIR/$name.before" <<'PYEOF' || fail "$name: state after the signal"
+import json, os, sys
+out, before = sys.argv[1], open(sys.argv[2]).read().split()
+recs = [json.loads(l) for l in open(os.path.join(out, "journal.jsonl"))]
+ids = [r["id"] for r in recs]
+assert len(ids) == len(set(ids)), "duplicate records"
+assert 1 <= len(recs) < 6, f"{len(recs)} records: the signal came too late"
+files = os.listdir(os.path.join(out, "ckpt"))
+assert all(f.endswith(".ckpt") for f in files), f"stray files: {files}"
+left = {f[:-5] for f in files}
+assert left, "no checkpoint left for the interrupted trials"
+assert not (left & set(ids)), f"journaled trials kept checkpoints: {left & set(ids)}"
+lost = [i for i in before if i not in ids and i not in left]
+assert not lost, f"interrupted trials lost their checkpoints: {lost}"
+print(f"{len(recs)} journaled, {len(left)} checkpoints")
+PYEOF
+    local n_ckpt bad=""
+    n_ckpt=$(ls "$out/ckpt" | wc -l)
+    if [ -n "$corrupt" ]; then
+        bad=$(ls "$out/ckpt" | head -1)
+        truncate -s -9 "$out/ckpt/$bad"
+        bad=${bad%.ckpt}
+    fi
+    "${MPIRUN[@]}" "$HSWEEP" run "$DIR/$name.yaml" >"$DIR/$name.2.out" 2>"$DIR/$name.2.err" ||
+        fail "$name: resume: $(tail -3 "$DIR/$name.2.err")"
+    local resumed warned
+    resumed=$(grep -c "resuming after epoch" "$DIR/$name.2.err")
+    warned=$(grep -c "warning" "$DIR/$name.2.err")
+    if [ -n "$corrupt" ]; then
+        [ "$warned" -eq 1 ] && grep -q "trial $bad: warning: ignoring checkpoint: .*checksum" \
+            "$DIR/$name.2.err" || fail "$name: want one warning about $bad: $(grep warning "$DIR/$name.2.err")"
+        [ "$resumed" -eq $((n_ckpt - 1)) ] || fail "$name: $resumed of $((n_ckpt - 1)) good checkpoints used"
+    else
+        [ "$warned" -eq 0 ] || fail "$name: warnings on resume: $(grep warning "$DIR/$name.2.err")"
+        [ "$resumed" -eq "$n_ckpt" ] || fail "$name: $resumed of $n_ckpt checkpoints used"
+    fi
+    [ -z "$(ls "$out/ckpt")" ] || fail "$name: checkpoints left after the resumed sweep"
+    $PY - "$DIR/ref/journal.jsonl" "$out/journal.jsonl" <<'PYEOF' || fail "$name: resumed results differ"
+import json, sys
+a = {r["id"]: r for r in map(json.loads, open(sys.argv[1]))}
+lines = [json.loads(l) for l in open(sys.argv[2])]
+b = {r["id"]: r for r in lines}
+assert len(lines) == len(b) == 6, f"{len(lines)} records, {len(b)} trials"
+assert a.keys() == b.keys(), "different trials"
+for k in a:
+    for f in ("val_mae", "test_mae", "val_loss", "history", "best_epoch", "epochs_run", "status"):
+        assert a[k][f] == b[k][f], f"trial {k}: {f}: {a[k][f]} vs {b[k][f]}"
+PYEOF
+    echo "$name: done ($resumed trials resumed from checkpoints, $warned warnings)"
+}
+
+interrupt usr1 usr1
+interrupt term term-all corrupt
+interrupt rank0 term-rank0
+interrupt worker term-worker
+
+if [ "$fails" -eq 0 ]; then echo "test_mpi_signal: all checks passed"; fi
+exit "$fails"
