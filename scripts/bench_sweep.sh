@@ -3,6 +3,8 @@
 # ranks (override with RANKS="1 2 4"), printing wall time, trials/hour, core utilisation
 # (trial time / (ranks x wall)) and memory per rank, as `hsweep run` measures them.
 # Needs the build (scripts/build.sh) and data/jena2020.h5 (scripts/run.sh makes it).
+#   DATA=big.h5 SEQ=24 scripts/bench_sweep.sh   another dataset (e.g. a canonical-size file,
+#                                               to see memory per rank), shorter windows
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=${DATA:-$PWD/data/jena2020.h5}
@@ -12,7 +14,7 @@ trap 'rm -rf "$work"' EXIT
 cat >"$work/bench.yaml" <<YEOF
 name: bench
 seed: 1
-data: {path: $data, sequence_length: 24, sampling_rate: 6, horizon: 24, batch_size: 256}
+data: {path: $data, sequence_length: ${SEQ:-120}, sampling_rate: 6, horizon: 24, batch_size: 256}
 fixed: {epochs: 1, cell: gru}
 grid:
   units: [8, 16]
