@@ -142,7 +142,7 @@ cat >"$DIR/k.yaml" <<YEOF
 name: kill
 seed: 5
 data: {path: tiny.h5, sequence_length: 24, sampling_rate: 1, horizon: 2, batch_size: 16}
-fixed: {epochs: 3, units: 8}
+fixed: {epochs: 8, units: 8}     # trials long enough for kill -9 to land mid-sweep
 grid:
   cell: [gru, lstm]
   learning_rate: [1e-3, 2e-3, 3e-3, 4e-3, 5e-3]
@@ -160,6 +160,7 @@ wait "$pid" 2>/dev/null
 sleep 0.5
 before=$(wc -l <"$DIR/outk/journal.jsonl")
 [ "$before" -ge 2 ] && [ "$before" -lt 10 ] || fail "kill -9 came too late or too early ($before records)"
+echo "kill -9 landed after $before of 10 trials"
 "${MPIRUN[@]}" -n 3 "$HSWEEP" run "$DIR/k.yaml" >"$DIR/k2.out" 2>"$DIR/k2.err" ||
     fail "resume after kill -9: $(tail -3 "$DIR/k2.err")"
 journal_check "$DIR/outk" 10 >/dev/null || fail "after kill -9 + resume: $(journal_check "$DIR/outk" 10 2>&1 | tail -1)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_mpi_signal: walltime-safe stop and bit-identical resume of `mpirun -n 3 hsweep run`.
 # usage: test_mpi_signal.sh HSWEEP_BINARY SCRATCH_DIR
-# A 6-trial sweep (12 epochs each, dropout + recurrent dropout, so the rng state matters) on
+# A 6-trial sweep (48 epochs each, dropout + recurrent dropout, so the rng state matters) on
 # a generated dataset, run once uninterrupted (the reference), then interrupted mid-sweep,
 # once each way a signal reaches the ranks, after at least one trial is journaled and at
 # least one epoch checkpoint exists:
@@ -48,13 +48,14 @@ PYEOF
 "$HSWEEP" prep "$DIR/tiny.csv" -o "$DIR/tiny.h5" --features "p (mbar),T (degC),rh (%)" \
     --quiet || { echo "FAIL: prep" >&2; exit 1; }
 
-# write_sweep FILE OUTPUT: 6 trials of 12 epochs, ~0.05-0.15 s each on a busy 2-core machine
+# write_sweep FILE OUTPUT: 6 trials of 48 epochs, ~0.5-1 s each on a quiet 2-core machine (long
+# enough that the signal, sent when the second wave has checkpointed, lands mid-trial)
 write_sweep() {
     cat >"$1" <<YEOF
 name: sig
 seed: 5
 data: {path: tiny.h5, sequence_length: 24, sampling_rate: 1, horizon: 2, batch_size: 32}
-fixed: {epochs: 12, units: 8, dropout: 0.1, recurrent_dropout: 0.1}
+fixed: {epochs: 48, units: 8, dropout: 0.1, recurrent_dropout: 0.1}
 grid:
   cell: [gru, lstm]
   learning_rate: [1e-3, 2e-3, 3e-3]
