@@ -12,6 +12,7 @@ PY=/usr/bin/python3
 rm -rf "$DIR" && mkdir -p "$DIR" || exit 1
 fails=0
 fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 
 # ---- usage errors: exit 2, one line on stderr, nothing on stdout --------------------------
 expect_usage() {
@@ -59,19 +60,7 @@ rc=$?
 
 # ---- a tiny run on a generated dataset ----------------------------------------------------
 # 6,400 rows (prep needs one default window) of a noisy daily cycle in the Jena CSV layout, 10-minute steps
-$PY - "$DIR/tiny.csv" <<'EOF' || fail "generate csv"
-import math, sys, datetime
-t0 = datetime.datetime(2020, 1, 1, 0, 10)
-cols = ["p (mbar)", "T (degC)", "rh (%)"]
-with open(sys.argv[1], "w") as f:
-    f.write("Date Time," + ",".join(cols) + "\n")
-    for i in range(6400):
-        ts = (t0 + datetime.timedelta(minutes=10 * i)).strftime("%d.%m.%Y %H:%M:%S")
-        ph = 2 * math.pi * i / 144
-        noise = ((i * 7919) % 101) / 100.0 - 0.5
-        f.write(f"{ts},{1000 + 5 * math.cos(ph):.2f},{5 + 4 * math.sin(ph) + 0.3 * noise:.2f},"
-                f"{70 + 10 * math.cos(ph + 1):.2f}\n")
-EOF
+tiny_csv "$DIR/tiny.csv" || fail "generate csv"
 "$HSWEEP" prep "$DIR/tiny.csv" -o "$DIR/tiny.h5" --features "p (mbar),T (degC),rh (%)" \
     >"$DIR/prep.out" 2>&1 ||
     fail "prep: $(cat "$DIR/prep.out")"

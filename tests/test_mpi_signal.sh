@@ -31,20 +31,10 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 MPIRUN=(mpirun --oversubscribe --bind-to none -n 3)
 fails=0
 fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 
 # ---- dataset: 6,400 rows of a noisy daily cycle, three features -------------------------
-$PY - "$DIR/tiny.csv" <<'PYEOF' || fail "generate csv"
-import math, sys, datetime
-t0 = datetime.datetime(2020, 1, 1, 0, 10)
-with open(sys.argv[1], "w") as f:
-    f.write("Date Time,p (mbar),T (degC),rh (%)\n")
-    for i in range(6400):
-        ts = (t0 + datetime.timedelta(minutes=10 * i)).strftime("%d.%m.%Y %H:%M:%S")
-        ph = 2 * math.pi * i / 144
-        noise = ((i * 7919) % 101) / 100.0 - 0.5
-        f.write(f"{ts},{1000 + 5 * math.cos(ph):.2f},{5 + 4 * math.sin(ph) + 0.3 * noise:.2f},"
-                f"{70 + 10 * math.cos(ph + 1):.2f}\n")
-PYEOF
+tiny_csv "$DIR/tiny.csv" || fail "generate csv"
 "$HSWEEP" prep "$DIR/tiny.csv" -o "$DIR/tiny.h5" --features "p (mbar),T (degC),rh (%)" \
     --quiet || { echo "FAIL: prep" >&2; exit 1; }
 
