@@ -49,26 +49,6 @@ hid_t h5util_str_type(void) {
 
 /* ---- writing attributes ------------------------------------------------------------------ */
 
-int h5util_put_strings(hid_t loc, const char *name, const char *const *s, hsize_t n) {
-    int rc = -1;
-    hid_t t = h5util_str_type(), sp = H5I_INVALID_HID, a = H5I_INVALID_HID;
-    if (t < 0) goto done;
-    sp = n ? H5Screate_simple(1, &n, NULL) : H5Screate(H5S_SCALAR);
-    if (sp < 0) goto done;
-    a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0 || H5Awrite(a, t, s) < 0) goto done;
-    rc = 0;
-done:
-    h5util_close(a);
-    h5util_close(sp);
-    h5util_close(t);
-    return rc;
-}
-
-int h5util_put_string(hid_t loc, const char *name, const char *s) {
-    return h5util_put_strings(loc, name, &s, 0);
-}
-
 int h5util_put_numbers(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v,
                        hsize_t n) {
     int rc = -1;
@@ -81,6 +61,18 @@ done:
     h5util_close(a);
     h5util_close(sp);
     return rc;
+}
+
+int h5util_put_strings(hid_t loc, const char *name, const char *const *s, hsize_t n) {
+    hid_t t = h5util_str_type();
+    /* the string type is both the file and the memory type */
+    int rc = t < 0 ? -1 : h5util_put_numbers(loc, name, t, t, s, n);
+    h5util_close(t);
+    return rc;
+}
+
+int h5util_put_string(hid_t loc, const char *name, const char *s) {
+    return h5util_put_strings(loc, name, &s, 0);
 }
 
 /* ---- reading attributes ------------------------------------------------------------------ */
