@@ -2,7 +2,7 @@
  *
  * Every public function silences HDF5's automatic error printing for its duration (and
  * restores the caller's setting), opens handles that start invalid and closes them under a
- * single cleanup label. */
+ * single cleanup label. The attribute helpers and the format check live in io/h5util.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "io/h5data.h"
 
@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io/h5util.h"
+
 #ifndef HSWEEP_VERSION
 #define HSWEEP_VERSION "unknown"
 #endif
@@ -22,78 +24,7 @@
 #define HSWEEP_GIT_REV "unknown"
 #endif
 
-/* ---- silencing HDF5's error stack ------------------------------------------------------ */
-
-typedef struct h5data_quiet {
-    H5E_auto2_t func;                /* caller's automatic error handler */
-    void *data;                      /* its client data */
-} h5data_quiet;
-
-static void h5data_quiet_on(h5data_quiet *q) {
-    q->func = NULL;
-    q->data = NULL;
-    H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-
-static void h5data_quiet_off(const h5data_quiet *q) { H5Eset_auto2(H5E_DEFAULT, q->func, q->data); }
-
-static void h5data_close_id(hid_t id) {
-    if (id < 0) return;
-    switch (H5Iget_type(id)) {
-    case H5I_FILE: H5Fclose(id); break;
-    case H5I_DATASET: H5Dclose(id); break;
-    case H5I_ATTR: H5Aclose(id); break;
-    case H5I_DATASPACE: H5Sclose(id); break;
-    case H5I_DATATYPE: H5Tclose(id); break;
-    case H5I_GENPROP_LST: H5Pclose(id); break;
-    default: break;
-    }
-}
-
 /* ---- writing --------------------------------------------------------------------------- */
-
-static hid_t h5data_str_type(void) {
-    hid_t t = H5Tcopy(H5T_C_S1);
-    if (t < 0) return t;
-    if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
-        H5Tclose(t);
-        return H5I_INVALID_HID;
-    }
-    return t;
-}
-
-/* Write n (>= 1) strings as attribute name; n == 0 means one scalar string. */
-static int h5data_put_strings(hid_t loc, const char *name, const char *const *s, hsize_t n) {
-    int rc = -1;
-    hid_t t = h5data_str_type(), sp = H5I_INVALID_HID, a = H5I_INVALID_HID;
-    if (t < 0) goto done;
-    sp = n ? H5Screate_simple(1, &n, NULL) : H5Screate(H5S_SCALAR);
-    if (sp < 0) goto done;
-    a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0 || H5Awrite(a, t, s) < 0) goto done;
-    rc = 0;
-done:
-    h5data_close_id(a);
-    h5data_close_id(sp);
-    h5data_close_id(t);
-    return rc;
-}
-
-/* Write n numbers of memory type mtype as attribute name of file type ftype (n == 0: scalar). */
-static int h5data_put_numbers(hid_t loc, const char *name, hid_t ftype, hid_t mtype,
-                              const void *v, hsize_t n) {
-    int rc = -1;
-    hid_t sp = n ? H5Screate_simple(1, &n, NULL) : H5Screate(H5S_SCALAR), a = H5I_INVALID_HID;
-    if (sp < 0) goto done;
-    a = H5Acreate2(loc, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0 || H5Awrite(a, mtype, v) < 0) goto done;
-    rc = 0;
-done:
-    h5data_close_id(a);
-    h5data_close_id(sp);
-    return rc;
-}
 
 /* Write a chunked, shuffled, deflated dataset of rank 1 or 2. */
 static int h5data_put_array(hid_t file, const char *name, hid_t ftype, hid_t mtype, int rank,
@@ -110,19 +41,17 @@ static int h5data_put_array(hid_t file, const char *name, hid_t ftype, hid_t mty
     if (d < 0 || H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) goto done;
     rc = 0;
 done:
-    h5data_close_id(d);
-    h5data_close_id(pl);
-    h5data_close_id(sp);
+    h5util_close(d);
+    h5util_close(pl);
+    h5util_close(sp);
     return rc;
 }
 
 static int h5data_write_file(hid_t f, const hs_dataset *ds, const char *source_file,
                              const char *cleaning_log) {
     hsize_t N = ds->n_rows, F = ds->n_features, dims[2] = {N, F};
-    const char *fmt = H5DATA_FORMAT, *tname = ds->target_name, *sha = ds->source_sha256;
     char created[256];
     snprintf(created, sizeof created, "hsweep %s (%s) prep", HSWEEP_VERSION, HSWEEP_GIT_REV);
-    const char *cp = created;
     int version = H5DATA_FORMAT_VERSION;
     int64_t split[3] = {(int64_t)ds->n_train, (int64_t)ds->n_val, (int64_t)ds->n_test};
     static const char *split_names[3] = {"n_train", "n_val", "n_test"};
@@ -130,19 +59,19 @@ static int h5data_write_file(hid_t f, const hs_dataset *ds, const char *source_f
         h5data_put_array(f, "target", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, dims, ds->y) ||
         h5data_put_array(f, "time", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, dims, ds->time))
         return -1;
-    if (h5data_put_strings(f, "format", &fmt, 0) ||
-        h5data_put_numbers(f, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT, &version, 0) ||
-        h5data_put_strings(f, "feature_names", (const char *const *)ds->feature_names, F) ||
-        h5data_put_strings(f, "target_name", &tname, 0) ||
-        h5data_put_numbers(f, "mean", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, ds->mean, F) ||
-        h5data_put_numbers(f, "std", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, ds->std, F) ||
-        h5data_put_strings(f, "source_file", &source_file, 0) ||
-        h5data_put_strings(f, "source_sha256", &sha, 0) ||
-        h5data_put_strings(f, "cleaning_log", &cleaning_log, 0) ||
-        h5data_put_strings(f, "created_by", &cp, 0))
+    if (h5util_put_string(f, "format", H5DATA_FORMAT) ||
+        h5util_put_numbers(f, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT, &version, 0) ||
+        h5util_put_strings(f, "feature_names", (const char *const *)ds->feature_names, F) ||
+        h5util_put_string(f, "target_name", ds->target_name) ||
+        h5util_put_numbers(f, "mean", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, ds->mean, F) ||
+        h5util_put_numbers(f, "std", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, ds->std, F) ||
+        h5util_put_string(f, "source_file", source_file) ||
+        h5util_put_string(f, "source_sha256", ds->source_sha256) ||
+        h5util_put_string(f, "cleaning_log", cleaning_log) ||
+        h5util_put_string(f, "created_by", created))
         return -1;
     for (int s = 0; s < 3; s++)
-        if (h5data_put_numbers(f, split_names[s], H5T_STD_I64LE, H5T_NATIVE_INT64, &split[s], 0))
+        if (h5util_put_numbers(f, split_names[s], H5T_STD_I64LE, H5T_NATIVE_INT64, &split[s], 0))
             return -1;
     return 0;
 }
@@ -151,9 +80,9 @@ int h5data_write(const char *path, const hs_dataset *ds, const char *source_file
                  const char *cleaning_log, hs_error *err) {
     int rc = HS_OK, created = 0;
     hid_t f = H5I_INVALID_HID;
-    h5data_quiet q;
+    h5util_quiet q;
     char *tmp = NULL;
-    h5data_quiet_on(&q);
+    h5util_quiet_on(&q);
     if (!ds->x || !ds->y || !ds->time || !ds->feature_names || !ds->target_name || !ds->mean ||
         !ds->std || ds->n_rows == 0 || ds->n_features == 0 ||
         ds->n_train + ds->n_val + ds->n_test != ds->n_rows) {
@@ -199,109 +128,24 @@ int h5data_write(const char *path, const hs_dataset *ds, const char *source_file
     }
     created = 0;
 done:
-    h5data_close_id(f);
+    h5util_close(f);
     if (created) remove(tmp);
     free(tmp);
-    h5data_quiet_off(&q);
+    h5util_quiet_off(&q);
     return rc;
 }
 
 /* ---- reading --------------------------------------------------------------------------- */
 
-/* Number of elements of attribute a (scalar = 1), or -1. */
-static hssize_t h5data_attr_count(hid_t a) {
-    hid_t sp = H5Aget_space(a);
-    if (sp < 0) return -1;
-    hssize_t n = H5Sget_simple_extent_npoints(sp);
-    int rank = H5Sget_simple_extent_ndims(sp);
-    H5Sclose(sp);
-    return rank > 1 ? -1 : n;
-}
-
-/* Read string attribute `name` with exactly n elements (want_n 0: scalar or 1 element) into
- * out[0..n) as malloc'ed strings. Returns 0, or fills err and returns its code. */
-static int h5data_get_strings(hid_t f, const char *path, const char *name, char **out,
-                              size_t want_n, hs_error *err) {
-    int rc = HS_OK;
-    size_t n = want_n ? want_n : 1;
-    hid_t a = H5I_INVALID_HID, ft = H5I_INVALID_HID, mt = H5I_INVALID_HID, sp = H5I_INVALID_HID;
-    char **vl = NULL, *fixed = NULL;
-    if (H5Aexists(f, name) <= 0) {
-        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "missing attribute '%s'", name);
-        goto done;
-    }
-    a = H5Aopen(f, name, H5P_DEFAULT);
-    ft = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
-    sp = a >= 0 ? H5Aget_space(a) : H5I_INVALID_HID;
-    if (ft < 0 || sp < 0 || H5Tget_class(ft) != H5T_STRING || h5data_attr_count(a) != (hssize_t)n) {
-        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
-                          "attribute '%s' is not %zu string(s)", name, n);
-        goto done;
-    }
-    if (H5Tis_variable_str(ft) > 0) {
-        mt = h5data_str_type();
-        vl = calloc(n, sizeof *vl);
-        if (mt < 0 || !vl || H5Aread(a, mt, vl) < 0) {
-            rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "cannot read attribute '%s'", name);
-            goto done;
-        }
-        for (size_t i = 0; i < n && rc == HS_OK; i++) {
-            const char *s = vl[i] ? vl[i] : "";
-            out[i] = malloc(strlen(s) + 1);
-            if (!out[i]) rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
-            else strcpy(out[i], s);
-        }
-        H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, vl);
-    } else {
-        size_t sz = H5Tget_size(ft) + 1;
-        mt = H5Tcopy(H5T_C_S1);
-        fixed = calloc(n, sz);
-        if (mt < 0 || !fixed || H5Tset_size(mt, sz) < 0 || H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0 ||
-            H5Aread(a, mt, fixed) < 0) {
-            rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "cannot read attribute '%s'", name);
-            goto done;
-        }
-        for (size_t i = 0; i < n && rc == HS_OK; i++) {
-            out[i] = malloc(sz);
-            if (!out[i]) rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
-            else memcpy(out[i], fixed + i * sz, sz), out[i][sz - 1] = '\0';
-        }
-    }
-done:
-    free(vl);
-    free(fixed);
-    h5data_close_id(mt);
-    h5data_close_id(ft);
-    h5data_close_id(sp);
-    h5data_close_id(a);
-    return rc;
-}
-
-/* Read numeric attribute `name` with exactly n elements (n 1 also accepts a scalar) as
- * memory type mt into out. */
-static int h5data_get_numbers(hid_t f, const char *path, const char *name, hid_t mt, void *out,
-                              size_t n, hs_error *err) {
-    int rc = HS_OK;
-    hid_t a = H5I_INVALID_HID, ft = H5I_INVALID_HID;
-    if (H5Aexists(f, name) <= 0) {
-        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "missing attribute '%s'", name);
-        goto done;
-    }
-    a = H5Aopen(f, name, H5P_DEFAULT);
-    ft = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
-    H5T_class_t cls = ft >= 0 ? H5Tget_class(ft) : H5T_NO_CLASS;
-    if ((cls != H5T_INTEGER && cls != H5T_FLOAT) || h5data_attr_count(a) != (hssize_t)n) {
-        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "attribute '%s' is not %zu number(s)",
-                          name, n);
-        goto done;
-    }
-    if (H5Aread(a, mt, out) < 0)
-        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "cannot read attribute '%s'", name);
-done:
-    h5data_close_id(ft);
-    h5data_close_id(a);
-    return rc;
-}
+/* What h5util_open checks of a dataset file, and its messages. */
+static const h5util_format h5data_fmt = {
+    .name = H5DATA_FORMAT,
+    .version = H5DATA_FORMAT_VERSION,
+    .kind = "hsweep dataset",
+    .not_hdf5 = "not an HDF5 file (make one with hsweep prep)",
+    .no_format = "not an hsweep dataset: no 'format' attribute (make one with hsweep prep)",
+    .version_prefix = "",
+};
 
 /* Check that dataset `name` exists with the given rank and dims (dims[1] ignored for rank 1)
  * and a numeric class; return its id in *d. */
@@ -336,52 +180,11 @@ static int h5data_open_array(hid_t f, const char *path, const char *name, int ra
                               (unsigned long long)dims[0], (unsigned long long)want[0]);
     }
 done:
-    h5data_close_id(t);
-    h5data_close_id(sp);
+    h5util_close(t);
+    h5util_close(sp);
     if (rc) {
-        h5data_close_id(*d);
+        h5util_close(*d);
         *d = H5I_INVALID_HID;
-    }
-    return rc;
-}
-
-/* Open path as an hsweep dataset file: exists, is HDF5, has format "hsweep-dataset" v1. */
-static int h5data_open(hid_t *f, const char *path, hs_error *err) {
-    char *fmt = NULL;
-    int version = 0, rc = HS_OK;
-    *f = H5I_INVALID_HID;
-    FILE *probe = fopen(path, "rb");
-    if (!probe) return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
-    fclose(probe);
-    if (H5Fis_hdf5(path) <= 0)
-        return hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
-                            "not an HDF5 file (make one with hsweep prep)");
-    *f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (*f < 0)
-        return hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "cannot open HDF5 file (corrupt or truncated?)");
-    if (H5Aexists(*f, "format") <= 0) {
-        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
-                          "not an hsweep dataset: no 'format' attribute (make one with hsweep prep)");
-        goto done;
-    }
-    if ((rc = h5data_get_strings(*f, path, "format", &fmt, 0, err))) goto done;
-    if (strcmp(fmt, H5DATA_FORMAT) != 0) {
-        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
-                          "not an hsweep dataset: format is '%.100s', expected '%s'", fmt,
-                          H5DATA_FORMAT);
-        goto done;
-    }
-    if ((rc = h5data_get_numbers(*f, path, "format_version", H5T_NATIVE_INT, &version, 1, err)))
-        goto done;
-    if (version != H5DATA_FORMAT_VERSION)
-        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
-                          "unsupported format_version %d (this hsweep reads version %d)", version,
-                          H5DATA_FORMAT_VERSION);
-done:
-    free(fmt);
-    if (rc) {
-        H5Fclose(*f);
-        *f = H5I_INVALID_HID;
     }
     return rc;
 }
@@ -399,7 +202,7 @@ static int h5data_meta(hid_t f, hs_dataset *ds, const char *path, hs_error *err)
         rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "missing attribute 'feature_names'");
         goto done;
     }
-    hssize_t nf = h5data_attr_count(a);
+    hssize_t nf = h5util_attr_count(a);
     if (nf < 1) {
         rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "attribute 'feature_names' is empty");
         goto done;
@@ -423,10 +226,10 @@ static int h5data_meta(hid_t f, hs_dataset *ds, const char *path, hs_error *err)
         rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
         goto done;
     }
-    if ((rc = h5data_get_strings(f, path, "feature_names", ds->feature_names, ds->n_features, err)) ||
-        (rc = h5data_get_strings(f, path, "target_name", &ds->target_name, 0, err)) ||
-        (rc = h5data_get_numbers(f, path, "mean", H5T_NATIVE_DOUBLE, ds->mean, ds->n_features, err)) ||
-        (rc = h5data_get_numbers(f, path, "std", H5T_NATIVE_DOUBLE, ds->std, ds->n_features, err)))
+    if ((rc = h5util_get_strings(f, path, "", "feature_names", ds->feature_names, ds->n_features, err)) ||
+        (rc = h5util_get_strings(f, path, "", "target_name", &ds->target_name, 0, err)) ||
+        (rc = h5util_get_numbers(f, path, "", "mean", H5T_NATIVE_DOUBLE, ds->mean, ds->n_features, err)) ||
+        (rc = h5util_get_numbers(f, path, "", "std", H5T_NATIVE_DOUBLE, ds->std, ds->n_features, err)))
         goto done;
     for (size_t i = 0; i < ds->n_features; i++)
         if (!isfinite(ds->mean[i]) || !isfinite(ds->std[i]) || !(ds->std[i] > 0)) {
@@ -436,7 +239,7 @@ static int h5data_meta(hid_t f, hs_dataset *ds, const char *path, hs_error *err)
             goto done;
         }
     for (int s = 0; s < 3; s++)
-        if ((rc = h5data_get_numbers(f, path, split_names[s], H5T_NATIVE_INT64, &split[s], 1, err)))
+        if ((rc = h5util_get_numbers(f, path, "", split_names[s], H5T_NATIVE_INT64, &split[s], 1, err)))
             goto done;
     if (split[0] < 1 || split[1] < 1 || split[2] < 1 ||
         (uint64_t)split[0] + (uint64_t)split[1] + (uint64_t)split[2] != (uint64_t)ds->n_rows) {
@@ -448,13 +251,13 @@ static int h5data_meta(hid_t f, hs_dataset *ds, const char *path, hs_error *err)
     ds->n_train = (size_t)split[0];
     ds->n_val = (size_t)split[1];
     ds->n_test = (size_t)split[2];
-    if ((rc = h5data_get_strings(f, path, "source_sha256", &sha, 0, err))) goto done;
+    if ((rc = h5util_get_strings(f, path, "", "source_sha256", &sha, 0, err))) goto done;
     snprintf(ds->source_sha256, sizeof ds->source_sha256, "%s", sha);
 done:
     free(sha);
-    h5data_close_id(sp);
-    h5data_close_id(d);
-    h5data_close_id(a);
+    h5util_close(sp);
+    h5util_close(d);
+    h5util_close(a);
     return rc;
 }
 
@@ -488,34 +291,34 @@ static int h5data_arrays(hid_t f, const char *path, float *x, float *y, int64_t 
             goto done;
         }
 done:
-    h5data_close_id(dx);
-    h5data_close_id(dy);
-    h5data_close_id(dt);
+    h5util_close(dx);
+    h5util_close(dy);
+    h5util_close(dt);
     return rc;
 }
 
 int h5data_load_meta(hs_dataset *ds, const char *path, hs_error *err) {
     hid_t f = H5I_INVALID_HID;
-    h5data_quiet q;
-    h5data_quiet_on(&q);
+    h5util_quiet q;
+    h5util_quiet_on(&q);
     memset(ds, 0, sizeof *ds);
-    int rc = h5data_open(&f, path, err);
+    int rc = h5util_open(&f, path, &h5data_fmt, err);
     if (rc == HS_OK) rc = h5data_meta(f, ds, path, err);
-    h5data_close_id(f);
+    h5util_close(f);
     if (rc) dataset_deinit(ds);
-    h5data_quiet_off(&q);
+    h5util_quiet_off(&q);
     return rc;
 }
 
 int h5data_read_arrays(const char *path, float *x, float *y, int64_t *time, size_t n_rows,
                        size_t n_features, hs_error *err) {
     hid_t f = H5I_INVALID_HID;
-    h5data_quiet q;
-    h5data_quiet_on(&q);
-    int rc = h5data_open(&f, path, err);
+    h5util_quiet q;
+    h5util_quiet_on(&q);
+    int rc = h5util_open(&f, path, &h5data_fmt, err);
     if (rc == HS_OK) rc = h5data_arrays(f, path, x, y, time, n_rows, n_features, err);
-    h5data_close_id(f);
-    h5data_quiet_off(&q);
+    h5util_close(f);
+    h5util_quiet_off(&q);
     return rc;
 }
 

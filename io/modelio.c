@@ -2,7 +2,7 @@
  *
  * Every public function silences HDF5's automatic error printing for its duration (and
  * restores the caller's handler); handles start invalid and are closed under one label.
- * The small attribute helpers mirror those of h5data.c (which keeps its own static). */
+ * The attribute helpers and the format check live in io/h5util.h (shared with h5data.c). */
 #define _POSIX_C_SOURCE 200809L
 #include "io/modelio.h"
 
@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io/h5util.h"
 #include "io/hpfields.h"
 
 #ifndef HSWEEP_VERSION
@@ -25,198 +26,21 @@
 #define HSWEEP_GIT_REV "unknown"
 #endif
 
-/* ---- HDF5 helpers -------------------------------------------------------------------------- */
-
-typedef struct modelio_quiet {
-    H5E_auto2_t func;         /* caller's automatic error handler */
-    void *data;               /* its client data */
-} modelio_quiet;
-
-static void modelio_quiet_on(modelio_quiet *q) {
-    q->func = NULL;
-    q->data = NULL;
-    H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-
-static void modelio_quiet_off(const modelio_quiet *q) {
-    H5Eset_auto2(H5E_DEFAULT, q->func, q->data);
-}
-
-static void modelio_close(hid_t id) {
-    if (id < 0) return;
-    switch (H5Iget_type(id)) {
-    case H5I_FILE: H5Fclose(id); break;
-    case H5I_GROUP: H5Gclose(id); break;
-    case H5I_DATASET: H5Dclose(id); break;
-    case H5I_ATTR: H5Aclose(id); break;
-    case H5I_DATASPACE: H5Sclose(id); break;
-    case H5I_DATATYPE: H5Tclose(id); break;
-    default: break;
-    }
-}
-
-static hid_t modelio_str_type(void) {
-    hid_t t = H5Tcopy(H5T_C_S1);
-    if (t < 0) return t;
-    if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
-        H5Tclose(t);
-        return H5I_INVALID_HID;
-    }
-    return t;
-}
-
-/* Attribute `name` on loc: n strings (n 0: one scalar string). 0 or -1. */
-static int modelio_put_strings(hid_t loc, const char *name, const char *const *s, hsize_t n) {
-    int rc = -1;
-    hid_t t = modelio_str_type(), sp = H5I_INVALID_HID, a = H5I_INVALID_HID;
-    if (t < 0) goto done;
-    sp = n ? H5Screate_simple(1, &n, NULL) : H5Screate(H5S_SCALAR);
-    if (sp < 0) goto done;
-    a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0 || H5Awrite(a, t, s) < 0) goto done;
-    rc = 0;
-done:
-    modelio_close(a);
-    modelio_close(sp);
-    modelio_close(t);
-    return rc;
-}
-
-static int modelio_put_string(hid_t loc, const char *name, const char *s) {
-    return modelio_put_strings(loc, name, &s, 0);
-}
-
-/* Attribute `name`: n numbers (n 0: scalar) of memory type mt stored as file type ft. */
-static int modelio_put_numbers(hid_t loc, const char *name, hid_t ft, hid_t mt, const void *v,
-                               hsize_t n) {
-    int rc = -1;
-    hid_t sp = n ? H5Screate_simple(1, &n, NULL) : H5Screate(H5S_SCALAR), a = H5I_INVALID_HID;
-    if (sp < 0) goto done;
-    a = H5Acreate2(loc, name, ft, sp, H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0 || H5Awrite(a, mt, v) < 0) goto done;
-    rc = 0;
-done:
-    modelio_close(a);
-    modelio_close(sp);
-    return rc;
-}
+/* ---- small attribute helpers -------------------------------------------------------------- */
 
 static int modelio_put_i64(hid_t loc, const char *name, int64_t v) {
-    return modelio_put_numbers(loc, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &v, 0);
+    return h5util_put_numbers(loc, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &v, 0);
 }
 
 static int modelio_put_f64(hid_t loc, const char *name, double v) {
-    return modelio_put_numbers(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v, 0);
-}
-
-/* Elements of attribute a (a scalar counts 1), or -1 for rank > 1 or an error. */
-static hssize_t modelio_attr_count(hid_t a) {
-    hid_t sp = H5Aget_space(a);
-    if (sp < 0) return -1;
-    hssize_t n = H5Sget_simple_extent_npoints(sp);
-    int rank = H5Sget_simple_extent_ndims(sp);
-    H5Sclose(sp);
-    return rank > 1 ? -1 : n;
-}
-
-/* Read string attribute `name` of loc (where names it in messages) with exactly n elements
- * (n 0: one, scalar or 1-element) into out[] as malloc'ed strings. */
-static int modelio_get_strings(hid_t loc, const char *path, const char *where, const char *name,
-                               char **out, size_t want, hs_error *err) {
-    int rc = HS_OK;
-    size_t n = want ? want : 1;
-    hid_t a = H5I_INVALID_HID, ft = H5I_INVALID_HID, mt = H5I_INVALID_HID, sp = H5I_INVALID_HID;
-    char **vl = NULL, *fixed = NULL;
-    if (H5Aexists(loc, name) <= 0) {
-        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "missing attribute '%s%s'", where, name);
-        goto done;
-    }
-    a = H5Aopen(loc, name, H5P_DEFAULT);
-    ft = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
-    sp = a >= 0 ? H5Aget_space(a) : H5I_INVALID_HID;
-    if (ft < 0 || sp < 0 || H5Tget_class(ft) != H5T_STRING ||
-        modelio_attr_count(a) != (hssize_t)n) {
-        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "attribute '%s%s' is not %zu string(s)",
-                          where, name, n);
-        goto done;
-    }
-    if (H5Tis_variable_str(ft) > 0) {
-        mt = modelio_str_type();
-        vl = calloc(n, sizeof *vl);
-        if (mt < 0 || !vl || H5Aread(a, mt, vl) < 0) {
-            rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "cannot read attribute '%s%s'",
-                              where, name);
-            goto done;
-        }
-        for (size_t i = 0; i < n && rc == HS_OK; i++) {
-            const char *s = vl[i] ? vl[i] : "";
-            if (!(out[i] = malloc(strlen(s) + 1)))
-                rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
-            else strcpy(out[i], s);
-        }
-        H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, vl);
-    } else {
-        size_t sz = H5Tget_size(ft) + 1;
-        mt = H5Tcopy(H5T_C_S1);
-        fixed = calloc(n, sz);
-        if (mt < 0 || !fixed || H5Tset_size(mt, sz) < 0 ||
-            H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0 || H5Aread(a, mt, fixed) < 0) {
-            rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "cannot read attribute '%s%s'",
-                              where, name);
-            goto done;
-        }
-        for (size_t i = 0; i < n && rc == HS_OK; i++) {
-            if (!(out[i] = malloc(sz))) {
-                rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
-            } else {
-                memcpy(out[i], fixed + i * sz, sz);
-                out[i][sz - 1] = '\0';
-            }
-        }
-    }
-done:
-    free(vl);
-    free(fixed);
-    modelio_close(mt);
-    modelio_close(ft);
-    modelio_close(sp);
-    modelio_close(a);
-    return rc;
-}
-
-/* Read numeric attribute `name` with exactly n elements (n 1 also accepts a scalar) as
- * memory type mt into out. */
-static int modelio_get_numbers(hid_t loc, const char *path, const char *where, const char *name,
-                               hid_t mt, void *out, size_t n, hs_error *err) {
-    int rc = HS_OK;
-    hid_t a = H5I_INVALID_HID, ft = H5I_INVALID_HID;
-    if (H5Aexists(loc, name) <= 0) {
-        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "missing attribute '%s%s'", where, name);
-        goto done;
-    }
-    a = H5Aopen(loc, name, H5P_DEFAULT);
-    ft = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
-    H5T_class_t cls = ft >= 0 ? H5Tget_class(ft) : H5T_NO_CLASS;
-    if ((cls != H5T_INTEGER && cls != H5T_FLOAT) || modelio_attr_count(a) != (hssize_t)n) {
-        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "attribute '%s%s' is not %zu number(s)",
-                          where, name, n);
-        goto done;
-    }
-    if (H5Aread(a, mt, out) < 0)
-        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "cannot read attribute '%s%s'", where,
-                          name);
-done:
-    modelio_close(ft);
-    modelio_close(a);
-    return rc;
+    return h5util_put_numbers(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v, 0);
 }
 
 /* A non-negative integer attribute that must fit a size_t. */
 static int modelio_get_size(hid_t loc, const char *path, const char *where, const char *name,
                             size_t *out, hs_error *err) {
     int64_t v = 0;
-    int rc = modelio_get_numbers(loc, path, where, name, H5T_NATIVE_INT64, &v, 1, err);
+    int rc = h5util_get_numbers(loc, path, where, name, H5T_NATIVE_INT64, &v, 1, err);
     if (rc) return rc;
     if (v < 0 || (uint64_t)v > SIZE_MAX)
         return hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "attribute '%s%s' is %lld, out of "
@@ -265,29 +89,29 @@ static int modelio_put_hparams(hid_t f, const hs_hparams *hp) {
         switch (hpfields_kind_of(k)) {
         case HPFIELDS_SIZE: {
             uint64_t v = *(const size_t *)p;
-            rc = modelio_put_numbers(g, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, &v, 0);
+            rc = h5util_put_numbers(g, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, &v, 0);
             break;
         }
         case HPFIELDS_FLOAT:
-            rc = modelio_put_numbers(g, name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, p, 0);
+            rc = h5util_put_numbers(g, name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, p, 0);
             break;
         case HPFIELDS_BOOL: {
             int v = *(const int *)p != 0;
-            rc = modelio_put_numbers(g, name, H5T_STD_I32LE, H5T_NATIVE_INT, &v, 0);
+            rc = h5util_put_numbers(g, name, H5T_STD_I32LE, H5T_NATIVE_INT, &v, 0);
             break;
         }
         case HPFIELDS_CELL:
-            rc = modelio_put_string(g, name, hparams_cell_name(*(const hs_cell *)p));
+            rc = h5util_put_string(g, name, hparams_cell_name(*(const hs_cell *)p));
             break;
         case HPFIELDS_OPTIMIZER:
-            rc = modelio_put_string(g, name, hparams_optimizer_name(*(const hs_optimizer *)p));
+            rc = h5util_put_string(g, name, hparams_optimizer_name(*(const hs_optimizer *)p));
             break;
         case HPFIELDS_U64:
-            rc = modelio_put_numbers(g, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, p, 0);
+            rc = h5util_put_numbers(g, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, p, 0);
             break;
         }
     }
-    modelio_close(g);
+    h5util_close(g);
     return rc;
 }
 
@@ -306,14 +130,14 @@ static int modelio_put_weights(hid_t f, const net_tensor *ts, size_t nt, const f
         int ok = d >= 0 &&
                  H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT,
                           params + ts[k].offset) >= 0;
-        modelio_close(d);
-        modelio_close(sp);
+        h5util_close(d);
+        h5util_close(sp);
         if (!ok) goto done;
     }
     rc = 0;
 done:
-    if (lcpl >= 0) H5Pclose(lcpl);
-    modelio_close(g);
+    h5util_close(lcpl);
+    h5util_close(g);
     return rc;
 }
 
@@ -324,21 +148,21 @@ static int modelio_write_file(hid_t f, const modelio_meta *m, const net *n, cons
     net_describe(n, desc, sizeof desc);
     int version = MODELIO_FORMAT_VERSION;
     hsize_t F = m->n_inputs;
-    if (modelio_put_string(f, "format", MODELIO_FORMAT) ||
-        modelio_put_numbers(f, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT, &version, 0) ||
+    if (h5util_put_string(f, "format", MODELIO_FORMAT) ||
+        h5util_put_numbers(f, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT, &version, 0) ||
         modelio_put_i64(f, "n_inputs", (int64_t)m->n_inputs) ||
-        modelio_put_strings(f, "feature_names", (const char *const *)m->feature_names, F) ||
-        modelio_put_string(f, "target_name", m->target_name) ||
-        modelio_put_numbers(f, "mean", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, m->mean, F) ||
-        modelio_put_numbers(f, "std", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, m->std, F) ||
-        modelio_put_string(f, "source_sha256", m->source_sha256) ||
-        modelio_put_string(f, "trial_id", m->trial_id) ||
+        h5util_put_strings(f, "feature_names", (const char *const *)m->feature_names, F) ||
+        h5util_put_string(f, "target_name", m->target_name) ||
+        h5util_put_numbers(f, "mean", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, m->mean, F) ||
+        h5util_put_numbers(f, "std", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, m->std, F) ||
+        h5util_put_string(f, "source_sha256", m->source_sha256) ||
+        h5util_put_string(f, "trial_id", m->trial_id) ||
         modelio_put_f64(f, "val_mae", m->val_mae) || modelio_put_f64(f, "val_loss", m->val_loss) ||
         modelio_put_f64(f, "test_mae", m->test_mae) ||
         modelio_put_i64(f, "best_epoch", (int64_t)m->best_epoch) ||
         modelio_put_i64(f, "n_params", (int64_t)net_num_params(n)) ||
-        modelio_put_string(f, "description", desc) ||
-        modelio_put_string(f, "created_by", created))
+        h5util_put_string(f, "description", desc) ||
+        h5util_put_string(f, "created_by", created))
         return -1;
     if (modelio_put_hparams(f, &m->hp)) return -1;
     return modelio_put_weights(f, ts, nt, params);
@@ -350,8 +174,8 @@ int modelio_save(const char *path, const modelio_meta *m, const float *params, s
     hid_t f = H5I_INVALID_HID;
     char *tmp = NULL;
     net_tensor *ts = NULL;
-    modelio_quiet q;
-    modelio_quiet_on(&q);
+    h5util_quiet q;
+    h5util_quiet_on(&q);
     net *n = NULL;
     if (!m->feature_names || !m->target_name || !m->mean || !m->std || !params) {
         rc = hs_error_set(err, HS_ERR_VALUE, path, 0, 0, "internal: incomplete model to save");
@@ -419,58 +243,26 @@ int modelio_save(const char *path, const modelio_meta *m, const float *params, s
     }
     created = 0;
 done:
-    modelio_close(f);
+    h5util_close(f);
     if (created) remove(tmp);
     free(tmp);
     free(ts);
     net_free(n);
-    modelio_quiet_off(&q);
+    h5util_quiet_off(&q);
     return rc;
 }
 
 /* ---- reading ------------------------------------------------------------------------------- */
 
-/* Open path: exists, is HDF5, has format "hsweep-model" version 1. */
-static int modelio_open(hid_t *f, const char *path, hs_error *err) {
-    char *fmt = NULL;
-    int version = 0, rc = HS_OK;
-    *f = H5I_INVALID_HID;
-    FILE *probe = fopen(path, "rb");
-    if (!probe) return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
-    fclose(probe);
-    if (H5Fis_hdf5(path) <= 0)
-        return hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "not an HDF5 file (not an hsweep model)");
-    *f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (*f < 0)
-        return hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
-                            "cannot open HDF5 file (corrupt or truncated?)");
-    if (H5Aexists(*f, "format") <= 0) {
-        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
-                          "not an hsweep model: no 'format' attribute");
-        goto done;
-    }
-    if ((rc = modelio_get_strings(*f, path, "", "format", &fmt, 0, err))) goto done;
-    if (strcmp(fmt, MODELIO_FORMAT) != 0) {
-        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
-                          "not an hsweep model: format is '%.100s', expected '%s'", fmt,
-                          MODELIO_FORMAT);
-        goto done;
-    }
-    if ((rc = modelio_get_numbers(*f, path, "", "format_version", H5T_NATIVE_INT, &version, 1,
-                                  err)))
-        goto done;
-    if (version != MODELIO_FORMAT_VERSION)
-        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
-                          "unsupported model format_version %d (this hsweep reads version %d)",
-                          version, MODELIO_FORMAT_VERSION);
-done:
-    free(fmt);
-    if (rc) {
-        H5Fclose(*f);
-        *f = H5I_INVALID_HID;
-    }
-    return rc;
-}
+/* What h5util_open checks of a model file, and its messages. */
+static const h5util_format modelio_fmt = {
+    .name = MODELIO_FORMAT,
+    .version = MODELIO_FORMAT_VERSION,
+    .kind = "hsweep model",
+    .not_hdf5 = "not an HDF5 file (not an hsweep model)",
+    .no_format = "not an hsweep model: no 'format' attribute",
+    .version_prefix = "model ",
+};
 
 /* Every hs_hparams field from the /hparams group. */
 static int modelio_get_hparams(hid_t f, const char *path, hs_hparams *hp, hs_error *err) {
@@ -489,21 +281,21 @@ static int modelio_get_hparams(hid_t f, const char *path, hs_hparams *hp, hs_err
             rc = modelio_get_size(g, path, "/hparams/", name, p, err);
             break;
         case HPFIELDS_FLOAT:
-            rc = modelio_get_numbers(g, path, "/hparams/", name, H5T_NATIVE_FLOAT, p, 1, err);
+            rc = h5util_get_numbers(g, path, "/hparams/", name, H5T_NATIVE_FLOAT, p, 1, err);
             if (rc == HS_OK && !isfinite(*(float *)p))
                 rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
                                   "attribute '/hparams/%s' is not finite", name);
             break;
         case HPFIELDS_BOOL: {
             int v = 0;
-            rc = modelio_get_numbers(g, path, "/hparams/", name, H5T_NATIVE_INT, &v, 1, err);
+            rc = h5util_get_numbers(g, path, "/hparams/", name, H5T_NATIVE_INT, &v, 1, err);
             *(int *)p = v != 0;
             break;
         }
         case HPFIELDS_CELL:
         case HPFIELDS_OPTIMIZER: {
             int cell = hpfields_kind_of(k) == HPFIELDS_CELL;
-            rc = modelio_get_strings(g, path, "/hparams/", name, &s, 0, err);
+            rc = h5util_get_strings(g, path, "/hparams/", name, &s, 0, err);
             if (rc == HS_OK && (cell ? hparams_parse_cell(s, p)
                                      : hparams_parse_optimizer(s, p)) != 0)
                 rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
@@ -513,11 +305,11 @@ static int modelio_get_hparams(hid_t f, const char *path, hs_hparams *hp, hs_err
             break;
         }
         case HPFIELDS_U64:
-            rc = modelio_get_numbers(g, path, "/hparams/", name, H5T_NATIVE_UINT64, p, 1, err);
+            rc = h5util_get_numbers(g, path, "/hparams/", name, H5T_NATIVE_UINT64, p, 1, err);
             break;
         }
     }
-    modelio_close(g);
+    h5util_close(g);
     return rc;
 }
 
@@ -537,18 +329,18 @@ static int modelio_get_meta(hid_t f, const char *path, modelio_meta *m, hs_error
     m->std = malloc(F * sizeof *m->std);
     if (!m->feature_names || !m->mean || !m->std)
         return hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
-    if ((rc = modelio_get_strings(f, path, "", "feature_names", m->feature_names, F, err)) ||
-        (rc = modelio_get_strings(f, path, "", "target_name", &m->target_name, 0, err)) ||
-        (rc = modelio_get_numbers(f, path, "", "mean", H5T_NATIVE_DOUBLE, m->mean, F, err)) ||
-        (rc = modelio_get_numbers(f, path, "", "std", H5T_NATIVE_DOUBLE, m->std, F, err)) ||
-        (rc = modelio_get_strings(f, path, "", "source_sha256", &sha, 0, err)) ||
-        (rc = modelio_get_strings(f, path, "", "trial_id", &id, 0, err)) ||
-        (rc = modelio_get_numbers(f, path, "", "val_mae", H5T_NATIVE_DOUBLE, &m->val_mae, 1, err)) ||
-        (rc = modelio_get_numbers(f, path, "", "val_loss", H5T_NATIVE_DOUBLE, &m->val_loss, 1,
+    if ((rc = h5util_get_strings(f, path, "", "feature_names", m->feature_names, F, err)) ||
+        (rc = h5util_get_strings(f, path, "", "target_name", &m->target_name, 0, err)) ||
+        (rc = h5util_get_numbers(f, path, "", "mean", H5T_NATIVE_DOUBLE, m->mean, F, err)) ||
+        (rc = h5util_get_numbers(f, path, "", "std", H5T_NATIVE_DOUBLE, m->std, F, err)) ||
+        (rc = h5util_get_strings(f, path, "", "source_sha256", &sha, 0, err)) ||
+        (rc = h5util_get_strings(f, path, "", "trial_id", &id, 0, err)) ||
+        (rc = h5util_get_numbers(f, path, "", "val_mae", H5T_NATIVE_DOUBLE, &m->val_mae, 1, err)) ||
+        (rc = h5util_get_numbers(f, path, "", "val_loss", H5T_NATIVE_DOUBLE, &m->val_loss, 1,
                                   err)) ||
-        (rc = modelio_get_numbers(f, path, "", "test_mae", H5T_NATIVE_DOUBLE, &m->test_mae, 1,
+        (rc = h5util_get_numbers(f, path, "", "test_mae", H5T_NATIVE_DOUBLE, &m->test_mae, 1,
                                   err)) ||
-        (rc = modelio_get_numbers(f, path, "", "best_epoch", H5T_NATIVE_INT64, &be, 1, err)) ||
+        (rc = h5util_get_numbers(f, path, "", "best_epoch", H5T_NATIVE_INT64, &be, 1, err)) ||
         (rc = modelio_get_size(f, path, "", "n_params", &m->n_params, err)))
         goto done;
     for (size_t i = 0; i < F; i++)
@@ -613,9 +405,9 @@ static int modelio_get_tensor(hid_t g, const char *path, const net_tensor *t, fl
             goto done;
         }
 done:
-    modelio_close(ty);
-    modelio_close(sp);
-    modelio_close(d);
+    h5util_close(ty);
+    h5util_close(sp);
+    h5util_close(d);
     return rc;
 }
 
@@ -654,7 +446,7 @@ static int modelio_get_weights(hid_t f, const char *path, net *n, hs_error *err)
         rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
                           "'/weights' holds %zu tensors, the model's hparams make %zu", found, nt);
 done:
-    modelio_close(g);
+    h5util_close(g);
     free(ts);
     return rc;
 }
@@ -662,11 +454,11 @@ done:
 int modelio_load(const char *path, modelio_meta *m, net **out, size_t max_batch, hs_error *err) {
     hid_t f = H5I_INVALID_HID;
     net *n = NULL;
-    modelio_quiet q;
-    modelio_quiet_on(&q);
+    h5util_quiet q;
+    h5util_quiet_on(&q);
     memset(m, 0, sizeof *m);
     if (out) *out = NULL;
-    int rc = modelio_open(&f, path, err);
+    int rc = h5util_open(&f, path, &modelio_fmt, err);
     if (rc == HS_OK) rc = modelio_get_meta(f, path, m, err);
     if (rc == HS_OK) {
         n = net_create(&m->hp, m->n_inputs, max_batch ? max_batch : m->hp.batch_size);
@@ -681,13 +473,13 @@ int modelio_load(const char *path, modelio_meta *m, net **out, size_t max_batch,
                               m->n_params, net_num_params(n));
     }
     if (rc == HS_OK) rc = modelio_get_weights(f, path, n, err);
-    modelio_close(f);
+    h5util_close(f);
     if (rc == HS_OK && out) {
         *out = n;
         n = NULL;
     }
     net_free(n);
     if (rc) modelio_meta_deinit(m);
-    modelio_quiet_off(&q);
+    h5util_quiet_off(&q);
     return rc;
 }

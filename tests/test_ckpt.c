@@ -25,48 +25,16 @@
 #include "model/hparams.h"
 #include "model/rng.h"
 #include "sweep/trial.h"
+#include "tests/fixtures.h"
 #include "tests/test_util.h"
 
 static const char *test_id = "0123456789abcdef";
 
 /* ---- fixtures ---------------------------------------------------------------------------- */
 
-/* N rows of a noisy period-40 sine: x = (sin, cos, noise), y = 5 + 3 sin + noise; with
- * shift the validation targets move by -40 °C (unlearnable: early stopping kicks in). */
-static void make_dataset(hs_dataset *ds, size_t N, int shift) {
-    memset(ds, 0, sizeof *ds);
-    ds->n_rows = N;
-    ds->n_features = 3;
-    ds->x = malloc(N * 3 * sizeof(float));
-    ds->y = malloc(N * sizeof(float));
-    ds->owns_arrays = 1;
-    ds->n_train = N / 2;
-    ds->n_val = N / 4;
-    ds->n_test = N - ds->n_train - ds->n_val;
-    rng r;
-    rng_seed(&r, 12345);
-    for (size_t i = 0; i < N; i++) {
-        double ph = 2.0 * 3.14159265358979 * (double)i / 40.0;
-        ds->x[i * 3 + 0] = (float)(sin(ph) + 0.1 * rng_normal(&r));
-        ds->x[i * 3 + 1] = (float)(cos(ph) + 0.1 * rng_normal(&r));
-        ds->x[i * 3 + 2] = (float)rng_normal(&r);
-        ds->y[i] = (float)(5.0 + 3.0 * sin(ph) + 0.2 * rng_normal(&r));
-        if (shift && i >= ds->n_train && i < ds->n_train + ds->n_val) ds->y[i] -= 40.0f;
-    }
-}
-
 static void small_hp(hs_hparams *hp, hs_cell cell, hs_optimizer opt) {
-    hparams_default(hp);
-    hp->cell = cell;
+    fixtures_small_hp(hp, cell, 11);
     hp->optimizer = opt;
-    hp->units = 8;
-    hp->sequence_length = 8;
-    hp->sampling_rate = 2;
-    hp->horizon = 2;
-    hp->batch_size = 32;
-    hp->epochs = 6;
-    hp->learning_rate = 1e-2f;
-    hp->seed = 11;
 }
 
 /* A checkpoint with E epochs, P params, S optimiser floats filled from seed (owned arrays,
@@ -399,8 +367,8 @@ static size_t check_resume(const char *name, const char *dir, const hs_hparams *
 
 static void test_resume(const char *dir) {
     hs_dataset ds, shifted;
-    make_dataset(&ds, 800, 0);
-    make_dataset(&shifted, 800, 1);
+    fixtures_sine_dataset(&ds, 800, 12345, 0);
+    fixtures_sine_dataset(&shifted, 800, 12345, 1);
     hs_hparams hp;
 
     small_hp(&hp, HS_CELL_LSTM, HS_OPT_ADAM);

@@ -14,33 +14,10 @@
 #include "io/window.h"
 #include "model/hparams.h"
 #include "model/net.h"
-#include "model/rng.h"
 #include "sweep/predict.h"
 #include "sweep/trial.h"
+#include "tests/fixtures.h"
 #include "tests/test_util.h"
-
-/* N rows of (sin, cos, noise) features, y = 5 + 3 sin + noise, val targets shifted -40. */
-static void make_dataset(hs_dataset *ds, size_t N) {
-    memset(ds, 0, sizeof *ds);
-    ds->n_rows = N;
-    ds->n_features = 3;
-    ds->x = malloc(N * 3 * sizeof(float));
-    ds->y = malloc(N * sizeof(float));
-    ds->owns_arrays = 1;
-    ds->n_train = N / 2;
-    ds->n_val = N / 4;
-    ds->n_test = N - ds->n_train - ds->n_val;
-    rng r;
-    rng_seed(&r, 99);
-    for (size_t i = 0; i < N; i++) {
-        double ph = 2.0 * 3.14159265358979 * (double)i / 40.0;
-        ds->x[i * 3 + 0] = (float)(sin(ph) + 0.1 * rng_normal(&r));
-        ds->x[i * 3 + 1] = (float)(cos(ph) + 0.1 * rng_normal(&r));
-        ds->x[i * 3 + 2] = (float)rng_normal(&r);
-        ds->y[i] = (float)(5.0 + 3.0 * sin(ph) + 0.2 * rng_normal(&r));
-        if (i >= ds->n_train && i < ds->n_train + ds->n_val) ds->y[i] -= 40.0f;
-    }
-}
 
 static void check_reproduces(const hs_dataset *ds, hs_cell cell, int bidir, size_t layers) {
     hs_hparams hp;
@@ -136,7 +113,7 @@ static void check_stopped(const hs_dataset *ds) {
 
 int main(void) {
     hs_dataset ds;
-    make_dataset(&ds, 900);
+    fixtures_sine_dataset(&ds, 900, 99, 1);
     check_reproduces(&ds, HS_CELL_LSTM, 0, 1);
     check_reproduces(&ds, HS_CELL_GRU, 1, 2);
     check_reproduces(&ds, HS_CELL_DENSE, 0, 2);

@@ -12,48 +12,13 @@
 
 #include "io/dataset.h"
 #include "model/hparams.h"
-#include "model/rng.h"
 #include "sweep/trial.h"
+#include "tests/fixtures.h"
 #include "tests/test_util.h"
 
 /* ---- fixtures ---------------------------------------------------------------------------- */
 
-/* N rows: x = (sin, cos, noise) of a period-40 sine, y = 5 + 3 sin + noise; when shift is
- * set, targets in the validation rows are moved by -40 °C (unlearnable from training). */
-static void make_dataset(hs_dataset *ds, size_t N, int shift) {
-    memset(ds, 0, sizeof *ds);
-    ds->n_rows = N;
-    ds->n_features = 3;
-    ds->x = malloc(N * 3 * sizeof(float));
-    ds->y = malloc(N * sizeof(float));
-    ds->owns_arrays = 1;
-    ds->n_train = N / 2;
-    ds->n_val = N / 4;
-    ds->n_test = N - ds->n_train - ds->n_val;
-    rng r;
-    rng_seed(&r, 12345);
-    for (size_t i = 0; i < N; i++) {
-        double ph = 2.0 * 3.14159265358979 * (double)i / 40.0;
-        ds->x[i * 3 + 0] = (float)(sin(ph) + 0.1 * rng_normal(&r));
-        ds->x[i * 3 + 1] = (float)(cos(ph) + 0.1 * rng_normal(&r));
-        ds->x[i * 3 + 2] = (float)rng_normal(&r);
-        ds->y[i] = (float)(5.0 + 3.0 * sin(ph) + 0.2 * rng_normal(&r));
-        if (shift && i >= ds->n_train && i < ds->n_train + ds->n_val) ds->y[i] -= 40.0f;
-    }
-}
-
-static void small_hp(hs_hparams *hp, hs_cell cell) {
-    hparams_default(hp);
-    hp->cell = cell;
-    hp->units = 8;
-    hp->sequence_length = 8;
-    hp->sampling_rate = 2;
-    hp->horizon = 2;
-    hp->batch_size = 32;
-    hp->epochs = 6;
-    hp->learning_rate = 1e-2f;
-    hp->seed = 7;
-}
+static void small_hp(hs_hparams *hp, hs_cell cell) { fixtures_small_hp(hp, cell, 7); }
 
 static int same_history(const trial_result *a, const trial_result *b) {
     if (a->epochs_run != b->epochs_run) return 0;
@@ -131,7 +96,7 @@ static void test_determinism(const hs_dataset *ds) {
  * one, and the best weights (not the last) are the ones reported. */
 static void test_early_stopping(void) {
     hs_dataset ds;
-    make_dataset(&ds, 800, 1);
+    fixtures_sine_dataset(&ds, 800, 12345, 1);
     hs_hparams hp;
     small_hp(&hp, HS_CELL_GRU);
     hp.epochs = 20;
@@ -298,7 +263,7 @@ static void test_errors(const hs_dataset *ds) {
 
 int main(void) {
     hs_dataset ds;
-    make_dataset(&ds, 800, 0);
+    fixtures_sine_dataset(&ds, 800, 12345, 0);
     test_learns(&ds, HS_CELL_LSTM);
     test_learns(&ds, HS_CELL_GRU);
     test_determinism(&ds);
