@@ -580,15 +580,26 @@ static int results_build_summary(strbuf *sb, const journal_record *recs, size_t 
 
 static const results_options results_default_options = {RESULTS_VAL_MAE, NULL, 0, NULL};
 
+/* What every table starts from: the swept axes (axes must hold 64 entries) and the ranking
+ * (*order malloc'ed, n entries, caller frees; *ranked ranked records first). 0 or a
+ * negative hs_status (*order NULL). */
+static int results_prepare(const journal_record *recs, size_t n, const results_options *opt, size_t *axes,
+                           size_t *n_axes, size_t **order, size_t *ranked, hs_error *err) {
+    *order = NULL;
+    int rc = results_resolve_axes(recs, n, opt, axes, n_axes, err);
+    if (rc != 0) return rc;
+    *order = malloc((n ? n : 1) * sizeof **order);
+    if (!*order) return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    *ranked = results_rank(recs, n, opt->metric, *order);
+    return 0;
+}
+
 int results_write_tables(const char *dir, const journal_record *recs, size_t n, const results_options *opt,
                          hs_error *err) {
     if (!opt) opt = &results_default_options;
-    size_t axes[64], n_axes = 0;
-    int rc = results_resolve_axes(recs, n, opt, axes, &n_axes, err);
+    size_t axes[64], n_axes = 0, *order = NULL, ranked = 0;
+    int rc = results_prepare(recs, n, opt, axes, &n_axes, &order, &ranked, err);
     if (rc != 0) return rc;
-    size_t *order = malloc((n ? n : 1) * sizeof *order);
-    if (!order) return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
-    size_t ranked = results_rank(recs, n, opt->metric, order);
     strbuf sb;
     strbuf_init(&sb);
     results_build_csv(&sb, recs, n, order, ranked);
@@ -611,12 +622,9 @@ int results_write_tables(const char *dir, const journal_record *recs, size_t n, 
 int results_print_ranked(FILE *f, const journal_record *recs, size_t n, const results_options *opt, size_t top,
                          hs_error *err) {
     if (!opt) opt = &results_default_options;
-    size_t axes[64], n_axes = 0;
-    int rc = results_resolve_axes(recs, n, opt, axes, &n_axes, err);
+    size_t axes[64], n_axes = 0, *order = NULL, ranked = 0;
+    int rc = results_prepare(recs, n, opt, axes, &n_axes, &order, &ranked, err);
     if (rc != 0) return rc;
-    size_t *order = malloc((n ? n : 1) * sizeof *order);
-    if (!order) return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
-    size_t ranked = results_rank(recs, n, opt->metric, order);
     strbuf sb;
     strbuf_init(&sb);
     results_md_ranked(&sb, recs, order, ranked, top, opt->metric, axes, n_axes);
