@@ -3,8 +3,12 @@
  * Resolves the hyperparameters from the defaults (hparams_default) and the flags, loads the
  * HDF5 file written by `hsweep prep`, runs trial_run and prints the Keras-style per-epoch
  * table and the final val/test MAE, or with --json one JSON object on stdout. Does not
- * sweep, checkpoint or use MPI. Exit status: 0 trained, 1 failure or diverged/stopped trial,
- * 2 bad usage. */
+ * sweep, checkpoint or use MPI. SIGINT/SIGTERM stop the trial at the next batch boundary
+ * and the epochs finished so far are printed. Exit status: 0 trained, 1 failure or
+ * diverged/stopped trial, 2 bad usage. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +21,14 @@
 #include "sweep/trial.h"
 
 #define TRAIN_CMD "train"
+
+/* Set by SIGINT/SIGTERM: the trial's stop flag (the one process-wide state a signal needs). */
+static volatile int train_stop = 0;
+
+static void train_on_signal(int sig) {
+    (void)sig;
+    train_stop = 1;
+}
 
 static void train_usage(FILE *f) {
     hs_hparams d;
@@ -322,8 +334,14 @@ int cmd_train(int argc, char **argv) {
                 hparams_cell_name(o.hp.cell), o.hp.units, o.hp.layers,
                 o.hp.bidirectional ? " bidir" : "", hparams_optimizer_name(o.hp.optimizer),
                 (double)o.hp.learning_rate, o.hp.batch_size, o.hp.epochs, o.data);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = train_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     trial_hooks hooks = {.on_epoch = o.quiet ? NULL : train_print_epoch, .ctx = table,
-                         .stop = NULL};
+                         .stop = &train_stop};
     trial_result res;
     int rc = trial_run(&res, &o.hp, &ds, &hooks, &err);
     dataset_deinit(&ds);
@@ -338,7 +356,11 @@ int cmd_train(int argc, char **argv) {
                res.n_windows[0], res.n_windows[1], res.n_windows[2]);
         printf("status: %s%s%s\n", trial_status_name(res.status), res.reason[0] ? " - " : "",
                res.reason);
-        if (res.best_epoch > 0)
+        if (res.best_epoch > 0 && res.status == TRIAL_STOPPED)
+            printf("best epoch %zu/%zu: val_loss %.4f - val_mae %.4f - test_mae not measured "
+                   "(stopped) (%.1f s)\n", res.best_epoch, res.epochs_run, res.val_loss,
+                   res.val_mae, res.wall_s);
+        else if (res.best_epoch > 0)
             printf("best epoch %zu/%zu: val_loss %.4f - val_mae %.4f - test_mae %.4f (%.1f s)\n",
                    res.best_epoch, res.epochs_run, res.val_loss, res.val_mae, res.test_mae,
                    res.wall_s);

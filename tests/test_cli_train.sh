@@ -165,6 +165,18 @@ $PY -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r["status
     "$DIR/d.json" || fail "diverged JSON: $(cat "$DIR/d.json")"
 grep -q "diverged at epoch" "$DIR/d.err" || fail "diverged message: $(cat "$DIR/d.err")"
 
+# ---- Ctrl-C stops at a batch boundary and reports the epochs so far ----------------------
+"$HSWEEP" train "$DIR/tiny.h5" "${ARGS[@]}" --epochs 100000 >"$DIR/int.out" 2>"$DIR/int.err" &
+pid=$!
+for _ in $(seq 1 100); do grep -q "^Epoch 2/" "$DIR/int.out" 2>/dev/null && break; sleep 0.1; done
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+[ "$rc" -eq 1 ] || fail "SIGINT: exit $rc, want 1"
+grep -q "^status: stopped - stopped during epoch" "$DIR/int.out" ||
+    fail "SIGINT: no stopped status: $(tail -2 "$DIR/int.out")"
+grep -q "test_mae not measured (stopped)" "$DIR/int.out" || fail "SIGINT: best epoch line"
+
 if [ "$fails" -ne 0 ]; then
     echo "test_cli_train: $fails failed" >&2
     exit 1
