@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "io/h5data.h"
+#include "io/modelio.h"
 #include "io/sweepcfg.h"
 #include "model/hparams.h"
 #include "sweep/cli.h"
@@ -76,6 +77,9 @@ static void train_usage(FILE *f) {
             "                             val/test MAE, status, best_epoch, n_params, wall_s);\n"
             "                             the per-epoch table goes to stderr\n"
             "  --quiet                    do not print the per-epoch table\n"
+            "  --save MODEL.h5            write the best-val_loss weights as a model file (the\n"
+            "                             format of a sweep's best_model.h5; for hsweep\n"
+            "                             predict) when the trial finished ok\n"
             "  -h, --help                 show this help\n"
             "\n"
             "Exit status: 0 trained, 1 error or a diverged trial, 2 bad flags or --config file.\n",
@@ -92,6 +96,7 @@ typedef struct train_opts {
     char config_data[4096]; /* data path from --config, resolved against the file's dir */
     int json;             /* 1: JSON on stdout */
     int quiet;            /* 1: no per-epoch table */
+    const char *save;     /* --save MODEL.h5: write the best weights there, or NULL */
     int help;             /* 1: --help given */
 } train_opts;
 
@@ -150,7 +155,7 @@ static int train_parse(train_opts *o, int argc, char **argv) {
                 "--cell", "--units", "--layers", "--dropout", "--recurrent-dropout",
                 "--head-dropout", "--optimizer", "--lr", "--batch-size", "--epochs",
                 "--patience", "--clip", "--sequence-length", "--sampling-rate", "--horizon",
-                "--seed"};
+                "--seed", "--save"};
             int known = 0;
             for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
                 if (strcmp(a, valued[k]) == 0) known = 1;
@@ -205,6 +210,8 @@ static int train_parse(train_opts *o, int argc, char **argv) {
                 rc = cli_parse_size(TRAIN_CMD, a, v, 1, 1000000, &hp->horizon);
             } else if (strcmp(a, "--seed") == 0) {
                 rc = cli_parse_u64(TRAIN_CMD, a, v, &hp->seed);
+            } else if (strcmp(a, "--save") == 0) {
+                o->save = v;
             }
             if (rc != 0) return -1;
         } else if (!positional) {
@@ -344,11 +351,24 @@ int cmd_train(int argc, char **argv) {
                          .stop = &train_stop};
     trial_result res;
     int rc = trial_run(&res, &o.hp, &ds, &hooks, &err);
-    dataset_deinit(&ds);
     if (rc != 0) {
+        dataset_deinit(&ds);
         hs_error_print(&err, stderr);
         return 1;
     }
+    int save_rc = 0;
+    if (o.save && res.status == TRIAL_OK && res.best_params) {
+        /* the model file borrows the dataset's names and normalisation statistics */
+        modelio_meta m;
+        modelio_meta_borrow(&m, &o.hp, &ds, NULL);
+        m.val_mae = res.val_mae;
+        m.val_loss = res.val_loss;
+        m.test_mae = res.test_mae;
+        m.best_epoch = res.best_epoch;
+        save_rc = modelio_save(o.save, &m, res.best_params, res.n_params, &err);
+        if (save_rc != 0) hs_error_print(&err, stderr);
+    }
+    dataset_deinit(&ds);
     if (o.json) {
         train_print_json(stdout, &o, &res);
     } else {
@@ -365,7 +385,9 @@ int cmd_train(int argc, char **argv) {
                    res.best_epoch, res.epochs_run, res.val_loss, res.val_mae, res.test_mae,
                    res.wall_s);
     }
-    int status = res.status == TRIAL_OK ? 0 : 1;
+    if (o.save && save_rc == 0 && res.status == TRIAL_OK && !o.json)
+        printf("model: %s\n", o.save);
+    int status = res.status == TRIAL_OK && save_rc == 0 ? 0 : 1;
     if (res.status != TRIAL_OK) fprintf(stderr, "hsweep " TRAIN_CMD ": %s\n", res.reason);
     trial_result_deinit(&res);
     return status;

@@ -47,7 +47,7 @@ expect_usage "bidirectional" d.h5 --cell dense --bidirectional
 "$HSWEEP" train --help >"$DIR/help" 2>&1 || fail "--help exit status"
 for f in --cell --units --layers --dropout --recurrent-dropout --head-dropout --bidirectional \
          --optimizer --lr --batch-size --epochs --patience --clip --sequence-length \
-         --sampling-rate --horizon --seed --json --quiet --config; do
+         --sampling-rate --horizon --seed --json --quiet --config --save; do
     grep -q -- "$f" "$DIR/help" || fail "--help does not document $f"
 done
 "$HSWEEP" --help | grep -q '^ *train ' || fail "train missing from hsweep --help"
@@ -164,6 +164,21 @@ rc=$?
 $PY -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r["status"]=="diverged" and "epoch" in r["reason"] else 1)' \
     "$DIR/d.json" || fail "diverged JSON: $(cat "$DIR/d.json")"
 grep -q "diverged at epoch" "$DIR/d.err" || fail "diverged message: $(cat "$DIR/d.err")"
+
+# ---- --save writes a model that predict evaluates to the same test MAE -----------------
+"$HSWEEP" train "$DIR/tiny.h5" "${ARGS[@]}" --json --quiet --save "$DIR/m.h5" >"$DIR/s.json" 2>"$DIR/s.err" ||
+    fail "--save run: $(cat "$DIR/s.err")"
+"$HSWEEP" predict "$DIR/m.h5" "$DIR/tiny.h5" --split test --json >"$DIR/p.json" 2>"$DIR/p.err" ||
+    fail "predict on the saved model: $(cat "$DIR/p.err")"
+$PY - "$DIR/s.json" "$DIR/p.json" <<'PYEOF' || fail "saved model does not reproduce the test MAE"
+import json, sys
+t, p = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+# train --json prints 9 significant digits, predict every digit
+assert abs(t["test_mae"] - p["mae"]) <= 1e-8 * p["mae"], (t["test_mae"], p["mae"])
+PYEOF
+"$HSWEEP" train "$DIR/tiny.h5" "${ARGS[@]}" --quiet --save "$DIR/nodir/m.h5" >/dev/null 2>"$DIR/s.err"
+[ $? -eq 1 ] || fail "--save into a missing directory must exit 1"
+[ "$(wc -l <"$DIR/s.err")" -eq 1 ] || fail "--save error not one line: $(cat "$DIR/s.err")"
 
 # ---- Ctrl-C stops at a batch boundary and reports the epochs so far ----------------------
 "$HSWEEP" train "$DIR/tiny.h5" "${ARGS[@]}" --epochs 100000 >"$DIR/int.out" 2>"$DIR/int.err" &
