@@ -7,7 +7,8 @@
  * Zen 5 CPU) on every per-step recurrent product, the input projection and the weight
  * gradients (the shape table of `build/bench_engine`; README "Speed"). With a transposed
  * B (only dL/dx of stacked layers) it calls cblas_sgemm on one thread. gemm_ref() is the
- * naive reference for the tests and the benchmark. Cannot fail; does not allocate. Operands must not alias C. */
+ * naive reference for the tests and the benchmark. Cannot fail; does not allocate.
+ * Operands must not alias C. */
 #ifndef HS_GEMM_H
 #define HS_GEMM_H
 
