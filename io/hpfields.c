@@ -105,3 +105,22 @@ int hpfields_same_config(const hs_hparams *a, const hs_hparams *b) {
     }
     return 1;
 }
+
+void hpfields_write_json(json_writer *w, const hs_hparams *hp) {
+    json_begin_object(w);
+    for (size_t k = 0; k < HPFIELDS_N; k++) {
+        const void *p = hpfields_cptr(hp, k);
+        json_key(w, hpfields_table[k].name);
+        switch (hpfields_table[k].kind) {
+        case HPFIELDS_SIZE: json_u64(w, *(const size_t *)p); break;
+        case HPFIELDS_U64: json_u64(w, *(const uint64_t *)p); break;
+        case HPFIELDS_FLOAT: json_float(w, *(const float *)p); break;
+        case HPFIELDS_BOOL: json_bool(w, *(const int *)p); break;
+        case HPFIELDS_CELL: json_string(w, hparams_cell_name(*(const hs_cell *)p)); break;
+        case HPFIELDS_OPTIMIZER:
+            json_string(w, hparams_optimizer_name(*(const hs_optimizer *)p));
+            break;
+        }
+    }
+    json_end_object(w);
+}

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "io/json.h"
 #include "model/hparams.h"
 
 typedef enum hpfields_kind {
@@ -47,5 +48,9 @@ const void *hpfields_cptr(const hs_hparams *hp, size_t k);
 
 /* 1 if hp a and b are equal in every field except seed, else 0. */
 int hpfields_same_config(const hs_hparams *a, const hs_hparams *b);
+
+/* Write hp as one JSON object, every field by name in table order (cell/optimizer as
+ * names, floats with the fewest digits that round-trip, seed as an exact integer). */
+void hpfields_write_json(json_writer *w, const hs_hparams *hp);
 
 #endif

@@ -114,22 +114,7 @@ int journal_record_format(const journal_record *r, strbuf *out, hs_error *err) {
     json_key(&w, "reason");
     json_string(&w, r->reason);
     json_key(&w, "hparams");
-    json_begin_object(&w);
-    for (size_t k = 0; k < hpfields_count(); k++) {
-        const void *p = hpfields_cptr(&r->hp, k);
-        json_key(&w, hpfields_name(k));
-        switch (hpfields_kind_of(k)) {
-        case HPFIELDS_SIZE: json_u64(&w, *(const size_t *)p); break;
-        case HPFIELDS_U64: json_u64(&w, *(const uint64_t *)p); break;
-        case HPFIELDS_FLOAT: json_float(&w, *(const float *)p); break;
-        case HPFIELDS_BOOL: json_bool(&w, *(const int *)p); break;
-        case HPFIELDS_CELL: json_string(&w, hparams_cell_name(*(const hs_cell *)p)); break;
-        case HPFIELDS_OPTIMIZER:
-            json_string(&w, hparams_optimizer_name(*(const hs_optimizer *)p));
-            break;
-        }
-    }
-    json_end_object(&w);
+    hpfields_write_json(&w, &r->hp);
     json_key(&w, "val_mae");
     json_double(&w, r->val_mae);
     json_key(&w, "val_loss");

@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "io/h5data.h"
+#include "io/hpfields.h"
+#include "io/json.h"
 #include "io/modelio.h"
 #include "io/sweepcfg.h"
 #include "model/hparams.h"
@@ -247,75 +249,67 @@ static int train_print_epoch(const trial_progress *p, void *ctx) {
     return 0;
 }
 
-/* A JSON string literal for s. */
-static void train_json_string(FILE *f, const char *s) {
-    fputc('"', f);
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        if (*c == '"' || *c == '\\') fprintf(f, "\\%c", *c);
-        else if (*c == '\n') fputs("\\n", f);
-        else if (*c < 0x20) fprintf(f, "\\u%04x", *c);
-        else fputc(*c, f);
-    }
-    fputc('"', f);
-}
-
-/* A JSON number, or null for NaN/infinity (JSON has neither). */
-static void train_json_number(FILE *f, double v) {
-    if (v == v && v - v == 0.0) fprintf(f, "%.9g", v);
-    else fputs("null", f);
-}
-
+/* The --json object: data, hparams, status, metrics at the best weights, history. */
 static void train_print_json(FILE *f, const train_opts *o, const trial_result *res) {
-    const hs_hparams *hp = &o->hp;
-    fputs("{\"data\": ", f);
-    train_json_string(f, o->data);
-    fprintf(f, ", \"hparams\": {\"cell\": \"%s\", \"units\": %zu, \"layers\": %zu, ",
-            hparams_cell_name(hp->cell), hp->units, hp->layers);
-    fputs("\"dropout\": ", f);
-    train_json_number(f, (double)hp->dropout);
-    fputs(", \"recurrent_dropout\": ", f);
-    train_json_number(f, (double)hp->recurrent_dropout);
-    fputs(", \"head_dropout\": ", f);
-    train_json_number(f, (double)hp->head_dropout);
-    fprintf(f, ", \"bidirectional\": %s, \"optimizer\": \"%s\", \"learning_rate\": ",
-            hp->bidirectional ? "true" : "false", hparams_optimizer_name(hp->optimizer));
-    train_json_number(f, (double)hp->learning_rate);
-    fprintf(f, ", \"batch_size\": %zu, \"epochs\": %zu, \"patience\": %zu, \"clip\": ",
-            hp->batch_size, hp->epochs, hp->patience);
-    train_json_number(f, (double)hp->clip);
-    fprintf(f,
-            ", \"sequence_length\": %zu, \"sampling_rate\": %zu, \"horizon\": %zu, "
-            "\"seed\": %llu}",
-            hp->sequence_length, hp->sampling_rate, hp->horizon, (unsigned long long)hp->seed);
-    fprintf(f, ", \"status\": \"%s\", \"reason\": ", trial_status_name(res->status));
-    train_json_string(f, res->reason);
-    fprintf(f, ", \"n_params\": %zu, \"n_windows\": {\"train\": %zu, \"val\": %zu, \"test\": %zu}",
-            res->n_params, res->n_windows[0], res->n_windows[1], res->n_windows[2]);
-    fprintf(f, ", \"epochs_run\": %zu, \"best_epoch\": %zu, \"val_loss\": ", res->epochs_run,
-            res->best_epoch);
-    train_json_number(f, res->val_loss);
-    fputs(", \"val_mae\": ", f);
-    train_json_number(f, res->val_mae);
-    fputs(", \"test_mae\": ", f);
-    train_json_number(f, res->test_mae);
-    fputs(", \"wall_s\": ", f);
-    train_json_number(f, res->wall_s);
-    fputs(", \"history\": [", f);
+    strbuf sb;
+    strbuf_init(&sb);
+    json_writer w;
+    json_writer_init(&w, &sb);
+    json_begin_object(&w);
+    json_key(&w, "data");
+    json_string(&w, o->data);
+    json_key(&w, "hparams");
+    hpfields_write_json(&w, &o->hp);
+    json_key(&w, "status");
+    json_string(&w, trial_status_name(res->status));
+    json_key(&w, "reason");
+    json_string(&w, res->reason);
+    json_key(&w, "n_params");
+    json_u64(&w, res->n_params);
+    json_key(&w, "n_windows");
+    json_begin_object(&w);
+    static const char *const split[3] = {"train", "val", "test"};
+    for (int s = 0; s < 3; s++) {
+        json_key(&w, split[s]);
+        json_u64(&w, res->n_windows[s]);
+    }
+    json_end_object(&w);
+    json_key(&w, "epochs_run");
+    json_u64(&w, res->epochs_run);
+    json_key(&w, "best_epoch");
+    json_u64(&w, res->best_epoch);
+    json_key(&w, "val_loss");
+    json_double(&w, res->val_loss);
+    json_key(&w, "val_mae");
+    json_double(&w, res->val_mae);
+    json_key(&w, "test_mae");
+    json_double(&w, res->test_mae);
+    json_key(&w, "wall_s");
+    json_double(&w, res->wall_s);
+    json_key(&w, "history");
+    json_begin_array(&w);
     for (size_t i = 0; i < res->epochs_run; i++) {
         const trial_epoch *e = &res->history[i];
-        fprintf(f, "%s{\"epoch\": %zu, \"loss\": ", i ? ", " : "", i + 1);
-        train_json_number(f, e->loss);
-        fputs(", \"mae\": ", f);
-        train_json_number(f, e->mae);
-        fputs(", \"val_loss\": ", f);
-        train_json_number(f, e->val_loss);
-        fputs(", \"val_mae\": ", f);
-        train_json_number(f, e->val_mae);
-        fputs(", \"wall_s\": ", f);
-        train_json_number(f, e->wall_s);
-        fputc('}', f);
+        json_begin_object(&w);
+        json_key(&w, "epoch");
+        json_u64(&w, i + 1);
+        json_key(&w, "loss");
+        json_double(&w, e->loss);
+        json_key(&w, "mae");
+        json_double(&w, e->mae);
+        json_key(&w, "val_loss");
+        json_double(&w, e->val_loss);
+        json_key(&w, "val_mae");
+        json_double(&w, e->val_mae);
+        json_key(&w, "wall_s");
+        json_double(&w, e->wall_s);
+        json_end_object(&w);
     }
-    fputs("]}\n", f);
+    json_end_array(&w);
+    json_end_object(&w);
+    if (strbuf_failed(&sb)) fprintf(stderr, "hsweep " TRAIN_CMD ": out of memory writing JSON\n");
+    else fprintf(f, "%s\n", strbuf_str(&sb));
+    strbuf_deinit(&sb);
 }
 
 /* ---- entry point ------------------------------------------------------------------------- */
