@@ -1,5 +1,20 @@
 # lib.sh: shell helpers shared by the command-line tests (sourced, not run).
 
+# test_init HSWEEP_BINARY SCRATCH_DIR: the common start of a test script: sets HSWEEP, DIR
+# (emptied), PY (Debian's python3 with numpy/h5py), the Open MPI variables for root, and the
+# failure counter `fails` that fail() increments; the script ends with `exit "$fails"`.
+test_init() {
+    HSWEEP=$1
+    DIR=$2
+    PY=/usr/bin/python3
+    rm -rf "$DIR" && mkdir -p "$DIR" || exit 1
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+    fails=0
+}
+
+# fail MESSAGE: report one failed check and go on.
+fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+
 # tiny_csv FILE: a generated Jena-layout CSV (canonical date format, 10-minute steps) of
 # 6,400 rows, enough for `hsweep prep` (one default window per split), with three features:
 # a noisy daily cycle in p (mbar), T (degC) and rh (%). Deterministic.
@@ -16,4 +31,11 @@ with open(sys.argv[1], "w") as f:
         f.write(f"{ts},{1000 + 5 * math.cos(ph):.2f},{5 + 4 * math.sin(ph) + 0.3 * noise:.2f},"
                 f"{70 + 10 * math.cos(ph + 1):.2f}\n")
 PYEOF
+}
+
+# tiny_dataset: $DIR/tiny.csv (tiny_csv) prepared into $DIR/tiny.h5 with its three features.
+tiny_dataset() {
+    tiny_csv "$DIR/tiny.csv" &&
+        "$HSWEEP" prep "$DIR/tiny.csv" -o "$DIR/tiny.h5" \
+            --features "p (mbar),T (degC),rh (%)" --quiet
 }

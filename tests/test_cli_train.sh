@@ -6,13 +6,8 @@
 # CSV) prints JSON that /usr/bin/python3 parses, the same seed repeats bit for bit, and
 # scripts/peer_train.py sees the same windows and parameter count on that file.
 set -u
-HSWEEP=$1
-DIR=$2
-PY=/usr/bin/python3
-rm -rf "$DIR" && mkdir -p "$DIR" || exit 1
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 . "$(dirname "$0")/lib.sh"
+test_init "$@"
 
 # ---- usage errors: exit 2, one line on stderr, nothing on stdout --------------------------
 expect_usage() {

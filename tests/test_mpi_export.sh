@@ -8,20 +8,12 @@
 # resume keeps the file and reports a missing one in one line; bad inputs give one line and
 # a non-zero exit.
 set -u
-HSWEEP=$1
-DIR=$2
-PY=/usr/bin/python3
-rm -rf "$DIR" && mkdir -p "$DIR" || exit 1
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-MPIRUN=(mpirun --oversubscribe --bind-to none)
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 . "$(dirname "$0")/lib.sh"
+test_init "$@"
+MPIRUN=(mpirun --oversubscribe --bind-to none)
 
 # ---- dataset: 6,400 rows of a noisy daily cycle, three features (as test_mpi_run) -------
-tiny_csv "$DIR/tiny.csv" || fail "generate csv"
-"$HSWEEP" prep "$DIR/tiny.csv" -o "$DIR/tiny.h5" --features "p (mbar),T (degC),rh (%)" \
-    --quiet || fail "prep"
+tiny_dataset || fail "prep"
 # the same data with the features in another order: the model must refuse it
 "$HSWEEP" prep "$DIR/tiny.csv" -o "$DIR/other.h5" --features "T (degC),p (mbar),rh (%)" \
     --quiet || fail "prep other"

@@ -18,15 +18,9 @@
 # Fails (does not skip) when /usr/bin/chromium is missing: install the Debian package
 # `chromium`.
 set -u
-HSWEEP=$1
-DIR=$2
-PY=/usr/bin/python3
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-rm -rf "$DIR" && mkdir -p "$DIR" || exit 1
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 . "$(dirname "$0")/lib.sh"
+test_init "$@"
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 
 if [ ! -x "$CHROMIUM" ]; then
     echo "FAIL: $CHROMIUM not found: the HTML report test needs headless Chromium" \
@@ -35,9 +29,7 @@ if [ ! -x "$CHROMIUM" ]; then
 fi
 
 # ---- dataset: 6,400 rows of a noisy daily cycle, three features (as test_mpi_run.sh) -------
-tiny_csv "$DIR/tiny.csv" || fail "generate csv"
-"$HSWEEP" prep "$DIR/tiny.csv" -o "$DIR/tiny.h5" --features "p (mbar),T (degC),rh (%)" \
-    --quiet || fail "prep"
+tiny_dataset || fail "prep"
 
 cat >"$DIR/s.yaml" <<YEOF
 name: html-test

@@ -7,20 +7,12 @@
 # max_failures stopping cleanly; resume after
 # kill -9 of the whole mpirun process group (no finished trial reruns, the table is complete).
 set -u
-HSWEEP=$1
-DIR=$2
-PY=/usr/bin/python3
-rm -rf "$DIR" && mkdir -p "$DIR" || exit 1
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-MPIRUN=(mpirun --oversubscribe --bind-to none)
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 . "$(dirname "$0")/lib.sh"
+test_init "$@"
+MPIRUN=(mpirun --oversubscribe --bind-to none)
 
 # ---- dataset: 6,400 rows of a noisy daily cycle, three features -------------------------
-tiny_csv "$DIR/tiny.csv" || fail "generate csv"
-"$HSWEEP" prep "$DIR/tiny.csv" -o "$DIR/tiny.h5" --features "p (mbar),T (degC),rh (%)" \
-    --quiet || fail "prep"
+tiny_dataset || fail "prep"
 
 # write_sweep FILE NAME OUTPUT EXTRA_YAML: cell x learning rate (4 good trials) plus one
 # trial with sequence_length 800, which fits the 3,200-row training split but leaves no

@@ -23,20 +23,12 @@
 # Open MPI 4.1 sends the ranks SIGCONT, then SIGTERM only after odls_base_sigkill_timeout
 # seconds, then SIGKILL one timeout later, and exits 1 (README, "Running on Slurm").
 set -u
-HSWEEP=$1
-DIR=$2
-PY=/usr/bin/python3
-rm -rf "$DIR" && mkdir -p "$DIR" || exit 1
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-MPIRUN=(mpirun --oversubscribe --bind-to none -n 3)
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 . "$(dirname "$0")/lib.sh"
+test_init "$@"
+MPIRUN=(mpirun --oversubscribe --bind-to none -n 3)
 
 # ---- dataset: 6,400 rows of a noisy daily cycle, three features -------------------------
-tiny_csv "$DIR/tiny.csv" || fail "generate csv"
-"$HSWEEP" prep "$DIR/tiny.csv" -o "$DIR/tiny.h5" --features "p (mbar),T (degC),rh (%)" \
-    --quiet || { echo "FAIL: prep" >&2; exit 1; }
+tiny_dataset || { echo "FAIL: prep" >&2; exit 1; }
 
 # write_sweep FILE OUTPUT: 6 trials of 48 epochs, ~0.5-1 s each on a quiet 2-core machine (long
 # enough that the signal, sent when the second wave has checkpointed, lands mid-trial)
