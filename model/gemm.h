@@ -5,7 +5,7 @@
  * kernel (vectorised by the compiler, no intrinsics), which scripts/bench_engine measured
  * faster than OpenBLAS 0.3.21 (whose build falls back to its AVX2 Haswell kernels on this
  * Zen 5 CPU) on every per-step recurrent product, the input projection and the weight
- * gradients (the shape table of `build/bench_engine`; README "Speed"). With a transposed
+ * gradients (the shape table of `build/bench_engine`; docs/engine.md "Speed"). With a transposed
  * B (only dL/dx of stacked layers) it calls cblas_sgemm on one thread. gemm_ref() is the
  * naive reference for the tests and the benchmark. Cannot fail; does not allocate.
  * Operands must not alias C. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Download the canonical Jena climate file of the Keras book (jena_climate_2009_2016.csv,
 # 420,451 rows, 2009-2016), check it, and prepare it with `hsweep prep`. Needs internet;
-# documented in README.md, never run in CI (the embedded 2020 file is used there).
+# documented in docs/data.md, never run in CI (the embedded 2020 file is used there).
 #
 # usage: scripts/fetch-jena.sh [DEST_DIR]        (default: data/)
 # env:   HSWEEP=path/to/hsweep (default build/hsweep, built with scripts/build.sh if missing)

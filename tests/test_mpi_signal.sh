@@ -21,7 +21,7 @@
 # before the resume: that trial gets one warning and restarts from scratch (same result).
 # SIGTERM to mpirun itself is not tested here:
 # Open MPI 4.1 sends the ranks SIGCONT, then SIGTERM only after odls_base_sigkill_timeout
-# seconds, then SIGKILL one timeout later, and exits 1 (README, "Running on Slurm").
+# seconds, then SIGKILL one timeout later, and exits 1 (docs/slurm.md).
 set -u
 . "$(dirname "$0")/lib.sh"
 test_init "$@"
