@@ -100,6 +100,9 @@ static const char *const journal_hist_names[4] = {"loss", "mae", "val_loss", "va
 int journal_record_format(const journal_record *r, strbuf *out, hs_error *err) {
     if (!journal_valid_id(r->id))
         return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0, "trial id '%.16s' is not 16 hex chars", r->id);
+    if (r->dataset[0] && !journal_valid_id(r->dataset))
+        return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0, "dataset fingerprint '%.16s' is not 16 hex chars",
+                            r->dataset);
     json_writer w;
     json_writer_init(&w, out);
     json_begin_object(&w);
@@ -131,6 +134,10 @@ int journal_record_format(const journal_record *r, strbuf *out, hs_error *err) {
     json_i64(&w, r->rank);
     json_key(&w, "n_params");
     json_u64(&w, r->n_params);
+    if (r->dataset[0]) {
+        json_key(&w, "dataset");
+        json_string(&w, r->dataset);
+    }
     json_key(&w, "history");
     json_begin_object(&w);
     for (int c = 0; c < 4; c++) {
@@ -240,6 +247,12 @@ int journal_record_parse(const char *line, size_t len, journal_record *r, hs_err
     for (int i = 0; i < 3; i++)
         if (json_as_size(json_get(root, skeys[i]), svals[i]) != 0) { journal_bad(err, skeys[i]); goto done; }
     if (json_as_int(json_get(root, "rank"), &r->rank) != 0) { journal_bad(err, "rank"); goto done; }
+    const json_value *dsv = json_get(root, "dataset");   /* optional: absent in 0.1 records */
+    if (dsv) {
+        const char *d = json_as_string(dsv);
+        if (!d || strlen(d) != 16 || !journal_valid_id(d)) { journal_bad(err, "dataset"); goto done; }
+        memcpy(r->dataset, d, 17);
+    }
     rc = journal_parse_history(json_get(root, "history"), r, err);
 done:
     json_free(root);

@@ -6,7 +6,7 @@
  *   {"v":1,"id":"0123456789abcdef","repeat":0,"status":"ok","reason":"",
  *    "hparams":{"cell":"lstm","units":32,...every hs_hparams field by name...,"seed":7},
  *    "val_mae":2.41,"val_loss":9.8,"test_mae":2.55,"best_epoch":7,"epochs_run":10,
- *    "wall_s":12.5,"rank":3,"n_params":9057,
+ *    "wall_s":12.5,"rank":3,"n_params":9057,"dataset":"9e1f2a3b4c5d6e7f",
  *    "history":{"loss":[...],"mae":[...],"val_loss":[...],"val_mae":[...]}}
  *
  * Non-finite numbers (a diverged loss) are written as null and read back as NaN. Unknown
@@ -58,6 +58,8 @@ typedef struct journal_record {
     double wall_s;         /* wall-clock seconds of the trial */
     int rank;              /* MPI rank that trained it */
     size_t n_params;       /* trainable parameters of the model */
+    char dataset[17];      /* fingerprint id of the dataset it was trained on (dsfp.h), 16
+                              hex + NUL; "" in records of hsweep 0.1 (key "dataset" absent) */
     journal_epoch *history;/* (n_history) per-epoch metrics, owned (malloc), may be NULL */
     size_t n_history;      /* entries in history */
 } journal_record;

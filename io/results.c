@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "io/dsfp.h"
 #include "io/hpfields.h"
 #include "io/json.h"
 #include "io/strbuf.h"
@@ -696,19 +697,9 @@ int results_write_metadata(const char *dir, const results_meta *m, hs_error *err
     json_key(&w, "path");
     json_string(&w, m->dataset_path);
     if (m->dataset) {
-        const hs_dataset *ds = m->dataset;
-        json_key(&w, "source_sha256");
-        json_string(&w, ds->source_sha256);
-        json_key(&w, "n_rows");
-        json_u64(&w, ds->n_rows);
-        json_key(&w, "n_features");
-        json_u64(&w, ds->n_features);
-        json_key(&w, "n_train");
-        json_u64(&w, ds->n_train);
-        json_key(&w, "n_val");
-        json_u64(&w, ds->n_val);
-        json_key(&w, "n_test");
-        json_u64(&w, ds->n_test);
+        dsfp fp;
+        dsfp_compute(&fp, m->dataset);
+        dsfp_write_members(&w, &fp);
     }
     json_end_object(&w);
     json_key(&w, "start_time");
@@ -759,10 +750,15 @@ int results_read_metadata(const char *dir, results_meta_info *out, hs_error *err
     const char *ms = json_as_string(json_get(sweep, "metric"));
     snprintf(out->sweep_hash, sizeof out->sweep_hash, "%s", h ? h : "");
     snprintf(out->sweep_name, sizeof out->sweep_name, "%s", name ? name : "");
+    const json_value *ds = json_get(root, "dataset");
+    if (ds && json_get(ds, "source_sha256")) {
+        if (dsfp_read_members(ds, &out->dataset) != 0) rc = -1;
+        else out->have_dataset = 1;
+    }
     if (json_get(sweep, "n_trials") && json_as_size(json_get(sweep, "n_trials"), &out->n_trials) != 0) rc = -1;
     if (ms && results_parse_metric(ms, &out->metric) != 0) rc = -1;
     json_free(root);
-    if (rc != 0) return hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "bad metric or n_trials in sweep");
+    if (rc != 0) return hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "bad metric or n_trials in sweep, or bad dataset fields");
     return 0;
 }
 

@@ -6,7 +6,7 @@
  *   status and the swept parameters; failures in a second table with their reasons.
  * - summary.md: the best configuration (all parameters), mean ± std over repeats per
  *   configuration, one marginal table per swept axis, failure counts by status.
- * - metadata.json: the resolved sweep, its hash, software versions, dataset fingerprint,
+ * - metadata.json: the resolved sweep, its hash, software versions, dataset fingerprint (dsfp.h),
  *   start time and ranks (written once at sweep start).
  * - status.json: live progress (rewritten by rank 0 as trials finish).
  * Every file is written to NAME.tmp, fsynced and renamed over NAME, so readers never see a
@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 #include "io/dataset.h"
+#include "io/dsfp.h"
 #include "io/hs_error.h"
 #include "io/journal.h"
 
@@ -132,6 +133,8 @@ typedef struct results_meta_info {
     char sweep_name[256];         /* sweep name, "" if absent */
     results_metric metric;        /* the sweep's metric (val_mae if absent) */
     size_t n_trials;              /* trials in the expanded sweep, 0 if absent */
+    dsfp dataset;                 /* the dataset's fingerprint (norm/id "" if written by 0.1) */
+    int have_dataset;             /* 1 if metadata.json has a dataset source_sha256 */
 } results_meta_info;
 
 /* Read the fields of results_meta_info back from DIR/metadata.json (for resume checks and
