@@ -360,7 +360,8 @@ static int journal_repair(journal *j, hs_error *err) {
     return rc;
 }
 
-journal *journal_open_append(const char *dir, hs_error *err) {
+/* journal_open_append (lock = 1) and journal_open_append_shared (lock = 0). */
+static journal *journal_open(const char *dir, int lock, hs_error *err) {
     journal *j = calloc(1, sizeof *j);
     if (!j) { hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory"); return NULL; }
     j->fd = -1;
@@ -381,7 +382,7 @@ journal *journal_open_append(const char *dir, hs_error *err) {
     memset(&lk, 0, sizeof lk);
     lk.l_type = F_WRLCK;
     lk.l_whence = SEEK_SET;
-    if (fcntl(j->fd, F_SETLK, &lk) != 0) {
+    if (lock && fcntl(j->fd, F_SETLK, &lk) != 0) {
         hs_error_set(err, HS_ERR_STATE, j->path, 0, 0,
                      "journal is locked by another process (is another sweep writing to this directory?)");
         goto fail;
@@ -393,6 +394,10 @@ fail:
     journal_close(j);
     return NULL;
 }
+
+journal *journal_open_append(const char *dir, hs_error *err) { return journal_open(dir, 1, err); }
+
+journal *journal_open_append_shared(const char *dir, hs_error *err) { return journal_open(dir, 0, err); }
 
 size_t journal_repaired_bytes(const journal *j) { return j ? j->repaired : 0; }
 

@@ -110,6 +110,11 @@ int journal_parse_status(const char *s, journal_status *out);
  * journal_close. */
 journal *journal_open_append(const char *dir, hs_error *err);
 
+/* Like journal_open_append, without the fcntl lock: for a study shared by several jobs,
+ * whose callers append only while holding the study lock (io/studylock.h) and close the
+ * journal before releasing it. */
+journal *journal_open_append_shared(const char *dir, hs_error *err);
+
 /* Bytes removed from the end of the file by the repair at open (0 if none). */
 size_t journal_repaired_bytes(const journal *j);
 

@@ -9,7 +9,7 @@
 
 int reuse_match(const journal_record *rec, const sweep_trial *t, const char *dataset_id,
                 char *why, size_t n) {
-    char dummy[8];
+    char dummy[320];
     if (!why) {
         why = dummy;
         n = sizeof dummy;
@@ -87,15 +87,22 @@ int reuse_plan(const sweep_trial *trials, size_t n_trials, const journal_record 
             b++;
             continue;
         }
-        while (b + 1 < n_recs && strcmp(r[b + 1].id, r[b].id) == 0) b++;
-        const journal_record *rec = &recs[r[b].i];
+        /* every record of this id (a trial rerun after a change of seed leaves two): the
+         * last one that matches is reused */
         const sweep_trial *tr = &trials[t[a].i];
-        if (in_sweep) in_sweep[r[b].i] = 1;
-        if (!reuse_match(rec, tr, dataset_id, NULL, 0)) counts->changed++;
-        else if (retry_failed && rec->status != JOURNAL_OK) counts->retried++;
-        else rec_of[t[a].i] = r[b].i;
+        size_t hit = REUSE_NONE;
+        int failed = 0;
+        for (; b < n_recs && strcmp(r[b].id, tr->id) == 0; b++) {
+            const journal_record *rec = &recs[r[b].i];
+            if (in_sweep) in_sweep[r[b].i] = 1;
+            if (!reuse_match(rec, tr, dataset_id, NULL, 0)) continue;
+            if (retry_failed && rec->status != JOURNAL_OK) failed = 1;
+            else hit = r[b].i;
+        }
+        if (hit != REUSE_NONE) rec_of[t[a].i] = hit;
+        else if (failed) counts->retried++;
+        else counts->changed++;
         a++;
-        b++;
     }
     for (size_t i = 0; i < n_trials; i++) counts->reused += rec_of[i] != REUSE_NONE;
     counts->fresh = n_trials - counts->reused;

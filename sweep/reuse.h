@@ -9,7 +9,9 @@
  * one; records of hsweep 0.1 have none and rely on the directory-wide check against
  * metadata.json). Failed and diverged records are reused too (a failure is a result)
  * unless --retry-failed asks to rerun them. Records whose id is not in the sweep stay in
- * the journal but are not the sweep's (left out of its tables and counts). Pure functions
+ * the journal but are not the sweep's (left out of its tables and counts). When an id has
+ * several records (a trial rerun after its seed changed), the one that matches is reused,
+ * so changing a sweep back reuses the first results again. Pure functions
  * over plain arrays: no I/O, no MPI. */
 #ifndef HS_REUSE_H
 #define HS_REUSE_H
@@ -41,7 +43,7 @@ int reuse_match(const journal_record *rec, const sweep_trial *t, const char *dat
 
 /* Decide for every trial whether a record is reused.
  * trials (n_trials): the expanded sweep; recs (n_recs): the journal's records, one per id
- * (journal_read drops superseded duplicates); dataset_id: the current dataset's fingerprint
+ * (several records of one id: the last that matches is reused); dataset_id: the current dataset's fingerprint
  * id (or NULL); retry_failed: 1 to rerun failed and diverged records.
  * rec_of (n_trials, caller-owned): receives the index into recs of trial i's reused record,
  * or REUSE_NONE; in_sweep (n_recs, may be NULL): 1 if record j's id is a trial of the
