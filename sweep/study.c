@@ -62,6 +62,8 @@ struct study {
 
 /* claimlog_read_lines callbacks: a line that does not parse (details in study.perr) */
 #define STUDY_BAD_LINE (-100)
+/* study_peer.age of a job whose process is known to be gone */
+#define STUDY_DEAD 1e30
 
 static double study_mono(void) {
     struct timespec ts;
@@ -230,7 +232,7 @@ static void study_check_jobs(study *s) {
         if (jb->checked > 0 && now - jb->checked < every) continue;
         jb->checked = now;
         double mt;
-        if (study_job_dead(jb->key)) jb->age = 1e30;
+        if (study_job_dead(jb->key)) jb->age = STUDY_DEAD;
         else if (jobfile_mtime(s->dir, jb->key, &mt) == 0) jb->age = study_fs_now(s) - mt;
         else jb->age = -1;
         /* no heartbeat file at all: judge by the claim's own time */
@@ -359,13 +361,15 @@ int study_claim(study *s, int rank, size_t *idx, int *stale, hs_error *err) {
     if (rc == 0) {
         size_t i = claim_next(s->ct, s->live, s->n_jobs, stale);
         if (i != CLAIM_NONE) {
-            if (*stale) {
-                int o = claim_owner_of(s->ct, i);
+            int o = claim_owner_of(s->ct, i);
+            if (*stale && o >= 0 && s->jobs[o].age >= STUDY_DEAD)
+                fprintf(stderr, "hsweep run: trial %s: job %s ended without finishing it (its "
+                        "process no longer exists); taking its trial over\n", s->trials[i].id,
+                        s->jobs[o].key);
+            else if (*stale && o >= 0)
                 fprintf(stderr, "hsweep run: trial %s: job %s has not sent a heartbeat for "
                         "%.0f s (timeout %.0f s); taking its trial over\n", s->trials[i].id,
-                        o >= 0 ? s->jobs[o].key : "?", o >= 0 ? s->jobs[o].age : -1.0,
-                        s->opt.timeout_s);
-            }
+                        s->jobs[o].key, s->jobs[o].age, s->opt.timeout_s);
             rc = study_log(s, CLAIMLOG_CLAIM, i, rank, err);
             if (rc == 0) *idx = i;
         }
