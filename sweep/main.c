@@ -10,6 +10,7 @@ const cmd_entry cmd_table[] = {
     {"train", cmd_train, "train one configuration on a prepared HDF5 dataset"},
     {"plan", cmd_plan, "validate a sweep file and print its trials, costs and output directory"},
     {"run", cmd_run, "run a sweep under MPI: mpirun -n P hsweep run SWEEP.yaml"},
+    {"status", cmd_status, "what the jobs of a run directory are doing now (trial, epoch, heartbeat)"},
     {"report", cmd_report, "rebuild and print the result tables of a sweep directory"},
     {"predict", cmd_predict, "predictions and MAE of a saved model (best_model.h5) on a dataset"},
     {NULL, NULL, NULL},
