@@ -58,7 +58,8 @@ typedef int (*claimlog_line_fn)(const char *line, size_t len, long lineno, void 
 int claimlog_read_lines(const char *path, long long *offset, long *line, claimlog_line_fn fn,
                         void *ctx, hs_error *err);
 
-/* Append text[0..len) (complete lines) to path, creating it, then fsync and close. Bytes
+/* Append text[0..len) (complete lines) to path, creating it, and close it (no fsync: a
+ * claim lost in a crash is only claimed again; close makes it visible to NFS readers). Bytes
  * after offset (where the caller's reading stopped, under the same lock: a partial line of
  * a writer that died) are cut first. The caller holds the study lock. 0 or HS_ERR_IO (the
  * file is truncated back on a failed write). */

@@ -373,6 +373,8 @@ static journal *journal_open(const char *dir, int lock, hs_error *err) {
         hs_error_set(err, HS_ERR_IO, dir, 0, 0, "cannot create directory: %s", strerror(errno));
         goto fail;
     }
+    struct stat before;
+    int existed = stat(j->path, &before) == 0;
     j->fd = open(j->path, O_RDWR | O_CREAT | O_APPEND, 0644);
     if (j->fd < 0) {
         hs_error_set(err, HS_ERR_IO, j->path, 0, 0, "cannot open for appending: %s", strerror(errno));
@@ -388,7 +390,7 @@ static journal *journal_open(const char *dir, int lock, hs_error *err) {
         goto fail;
     }
     if (journal_repair(j, err) != 0) goto fail;
-    journal_sync_dir(dir);
+    if (!existed) journal_sync_dir(dir);   /* a new entry: make it durable */
     return j;
 fail:
     journal_close(j);
