@@ -284,9 +284,18 @@ study *study_open(const char *dir, const sweep_trial *trials, size_t n, const si
     jobfile jf;
     memset(&jf, 0, sizeof jf);
     if (study_heartbeat(s, &jf, err)) goto fail;
-    if (studylock_acquire(&s->lock, err)) goto fail;
+    /* read the bulk without the lock (a job array's tasks all start at once: a journal of
+     * tens of MB read under the lock would queue them), stopping at the first line that does
+     * not parse (a write in flight may show a hole on NFS); then the rest under the lock */
     s->opening = 1;
-    int rc = study_read(s, err);
+    hs_error pre;
+    int rc = study_read(s, &pre);
+    if (rc != 0 && rc != HS_ERR_FORMAT) {
+        *err = pre;
+        goto fail;
+    }
+    if (studylock_acquire(&s->lock, err)) goto fail;
+    rc = study_read(s, err);
     s->opening = 0;
     studylock_release(&s->lock);
     if (rc) goto fail;
