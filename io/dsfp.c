@@ -112,3 +112,14 @@ int dsfp_read_members(const json_value *o, dsfp *fp) {
         return -1;
     return 0;
 }
+
+int dsfp_check(const dsfp *stored, const dsfp *cur, const char *dir, const char *data_path,
+               hs_error *err) {
+    if (dsfp_same(stored, cur)) return 0;
+    char a[160], b[160];
+    dsfp_format(stored, a, sizeof a);
+    dsfp_format(cur, b, sizeof b);
+    return hs_error_set(err, HS_ERR_STATE, dir, 0, 0,
+                        "holds results on dataset %s, %s is %s; rerun with --restart (the old "
+                        "journal is kept) or choose another --output", a, data_path, b);
+}

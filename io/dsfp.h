@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "io/dataset.h"
+#include "io/hs_error.h"
 #include "io/json.h"
 
 typedef struct dsfp {
@@ -37,6 +38,13 @@ void dsfp_compute(dsfp *fp, const hs_dataset *ds);
 /* 1 when every field known in both a and b is equal (norm and id are skipped when either
  * is ""), else 0. */
 int dsfp_same(const dsfp *a, const dsfp *b);
+
+/* The start-of-run check: 0 when stored (the fingerprint in DIR's metadata.json) and cur
+ * (the dataset at data_path) are the same by dsfp_same, else HS_ERR_STATE with one line
+ * naming both: "DIR: holds results on dataset <stored>, DATA is <cur>; rerun with
+ * --restart (the old journal is kept) or choose another --output". */
+int dsfp_check(const dsfp *stored, const dsfp *cur, const char *dir, const char *data_path,
+               hs_error *err);
 
 /* One line naming fp into buf (truncated to n), e.g.
  * "sha256 3f2a9c0d11e4 6400x3 split 3200/1600/1600 norm 9e1f2a3b4c5d6e7f" (the source hash

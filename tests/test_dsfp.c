@@ -114,7 +114,24 @@ static void test_json_and_legacy(void) {
     json_free(root);
 }
 
+static void test_check(void) {
+    dsfp a, b;
+    variant(0, &a);
+    hs_error err;
+    CHECK(dsfp_check(&a, &a, "runs/x", "data/tiny.h5", &err) == 0, "same dataset accepted");
+    variant(3, &b);
+    CHECK(dsfp_check(&a, &b, "runs/x", "data/tiny.h5", &err) == HS_ERR_STATE, "another dataset refused");
+    char line[1600], fa[160], fb[160];
+    hs_error_format(&err, line, sizeof line);
+    dsfp_format(&a, fa, sizeof fa);
+    dsfp_format(&b, fb, sizeof fb);
+    CHECK(strncmp(line, "runs/x: holds results on dataset ", 33) == 0 && strstr(line, fa) && strstr(line, fb) &&
+          strstr(line, "data/tiny.h5 is ") && strstr(line, "--restart") && !strchr(line, '\n'),
+          "one line naming both: %s", line);
+}
+
 int main(void) {
+    test_check();
     test_changes();
     test_json_and_legacy();
     return test_failures("test_dsfp");
