@@ -387,23 +387,54 @@ int study_claim(study *s, int rank, size_t *idx, int *stale, hs_error *err) {
     return rc;
 }
 
-int study_finish(study *s, size_t idx, const journal_record *rec, int *late, hs_error *err) {
-    *late = 0;
+int study_begin(study *s, hs_error *err) {
     int rc = studylock_acquire(&s->lock, err);
     if (rc) return rc;
     rc = study_read(s, err);
-    if (rc == 0 && claim_state_of(s->ct, idx) == CLAIM_DONE) {
+    if (rc) studylock_release(&s->lock);
+    return rc;
+}
+
+void study_end(study *s) { studylock_release(&s->lock); }
+
+int study_is_done(const study *s, size_t idx) { return claim_state_of(s->ct, idx) == CLAIM_DONE; }
+
+int study_append(study *s, const journal_record *rec, hs_error *err) {
+    journal_record r = *rec;   /* shallow: only read by journal_append */
+    if (s->opt.dataset_id) snprintf(r.dataset, sizeof r.dataset, "%s", s->opt.dataset_id);
+    journal *j = journal_open_append_shared(s->dir, err);
+    int rc = j ? journal_append(j, &r, err) : err->code;
+    journal_close(j);
+    if (rc == 0) rc = study_read(s, err);   /* our record reaches on_record like anyone's */
+    return rc;
+}
+
+int study_finish(study *s, size_t idx, const journal_record *rec, int *late, hs_error *err) {
+    *late = 0;
+    int rc = study_begin(s, err);
+    if (rc) return rc;
+    if (study_is_done(s, idx)) {
         *late = 1;
         s->late++;
-    } else if (rc == 0) {
-        journal_record r = *rec;   /* shallow: only read by journal_append */
-        if (s->opt.dataset_id) snprintf(r.dataset, sizeof r.dataset, "%s", s->opt.dataset_id);
-        journal *j = journal_open_append_shared(s->dir, err);
-        rc = j ? journal_append(j, &r, err) : err->code;
-        journal_close(j);
-        if (rc == 0) rc = study_read(s, err);
+    } else {
+        rc = study_append(s, rec, err);
     }
-    studylock_release(&s->lock);
+    study_end(s);
+    return rc;
+}
+
+int study_claim_trial(study *s, size_t idx, int rank, int *ok, hs_error *err) {
+    *ok = 0;
+    study_check_jobs(s);
+    int rc = study_begin(s, err);
+    if (rc) return rc;
+    int o = claim_owner_of(s->ct, idx);
+    claim_state st = claim_state_of(s->ct, idx);
+    if (st == CLAIM_PENDING || (st == CLAIM_CLAIMED && (o == s->self || (o >= 0 && !s->live[o])))) {
+        rc = study_log(s, CLAIMLOG_CLAIM, idx, rank, err);
+        *ok = rc == 0;
+    }
+    study_end(s);
     return rc;
 }
 

@@ -69,6 +69,22 @@ void study_close(study *s, const char *state, const char *reason);
  * done or claimed by live jobs: see study_remaining). 0 or a negative hs_status. */
 int study_claim(study *s, int rank, size_t *idx, int *stale, hs_error *err);
 
+/* Claim trial idx (chosen by the caller, e.g. an adaptive policy) for rank `rank`: *ok = 1
+ * when it was pending, held by this job, or held by a stale job; 0 when it is done or
+ * held by a live job. 0 or a negative hs_status. */
+int study_claim_trial(study *s, size_t idx, int rank, int *ok, hs_error *err);
+
+/* The steps of study_finish, for callers that must decide under the lock (e.g. whether a
+ * result is the best so far across all jobs before writing best_model.h5):
+ * study_begin takes the lock and reads what the other jobs appended (0 or an error; the
+ * lock is not held after an error); study_is_done says whether trial idx has a journaled
+ * result; study_append journals rec (lock held; rec->dataset set to the study's dataset id;
+ * 0 or HS_ERR_IO); study_end releases the lock. */
+int study_begin(study *s, hs_error *err);
+int study_is_done(const study *s, size_t idx);
+int study_append(study *s, const journal_record *rec, hs_error *err);
+void study_end(study *s);
+
 /* Journal rec, the result of trial idx, unless a result for it is already journaled (by
  * another rank or job): then *late = 1 and nothing is written. rec->dataset is set to the
  * study's dataset id. 0 or a negative hs_status (the journal cannot be written). */

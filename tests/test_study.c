@@ -301,12 +301,43 @@ static void test_study(void) {
     study_close(s, NULL, NULL);
 }
 
+/* study_claim_trial: a trial held by a live job is refused to another, a done one too. */
+static void test_claim_trial(void) {
+    char d[300];
+    snprintf(d, sizeof d, "%s/ct", dir);
+    mkdir(d, 0755);
+    study_opts o;
+    memset(&o, 0, sizeof o);
+    reuse_counts c;
+    hs_error e;
+    study *a = study_open(d, trials, N, NULL, &o, &c, &e);
+    int ok = 0;
+    CHECK(a && study_claim_trial(a, 5, 0, &ok, &e) == 0 && ok, "a pending trial is claimed");
+    pid_t pid = fork();
+    if (pid == 0) {
+        study *b = study_open(d, trials, N, NULL, &o, &c, &e);
+        int ok5 = 1, ok6 = 0;
+        int bad = !b || study_claim_trial(b, 5, 0, &ok5, &e) != 0 || ok5 ||
+                  study_claim_trial(b, 6, 0, &ok6, &e) != 0 || !ok6;
+        study_close(b, "finished", NULL);
+        _exit(bad);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "another job cannot take a live job's trial, can take a pending one");
+    int late;
+    CHECK(finish(a, 5, &late) == 0 && !late, "journaled");
+    CHECK(study_claim_trial(a, 5, 0, &ok, &e) == 0 && !ok, "a done trial is not claimed again");
+    study_close(a, "finished", NULL);
+}
+
 int main(void) {
     snprintf(dir, sizeof dir, "/tmp/test_study.XXXXXX");
     if (!mkdtemp(dir)) return 1;
     setvbuf(stdout, NULL, _IONBF, 0);
     test_lock();
     test_study();
+    test_claim_trial();
     int rc = test_failures("test_study");
     if (rc == 0) {
         char cmd[300];
