@@ -57,6 +57,7 @@ struct study {
     size_t reissued;          /* stale claims taken over */
     double hb_mtime;          /* our heartbeat file's mtime at its last write (fs clock) */
     double hb_mono;           /* monotonic time of that write */
+    int opened;               /* 1 once study_open succeeded */
     hs_error perr;            /* the last line that did not parse, with its line number */
 };
 
@@ -314,6 +315,7 @@ study *study_open(const char *dir, const sweep_trial *trials, size_t n, const si
         counts->changed += s->mismatch[i] && claim_state_of(s->ct, i) != CLAIM_DONE && s->status[i] != 0xff;
     for (size_t i = 0; i < n; i++)
         if (s->status[i] == 0xff) s->status[i] = 0;
+    s->opened = 1;
     return s;
 fail:
     free(s->gone_ids);
@@ -322,8 +324,40 @@ fail:
     return NULL;
 }
 
+/* Give back every trial this job still holds (one lock hold, one append); a failure is a
+ * warning: the claims then expire with the heartbeat. */
+static void study_release_all(study *s) {
+    hs_error e;
+    if (!s->opened || study_begin(s, &e) != 0) return;
+    strbuf sb;
+    strbuf_init(&sb);
+    int rc = 0;
+    for (size_t k = 0; k < claim_count(s->ct, CLAIM_CLAIMED) && rc == 0; k++) {
+        size_t i = claim_claimed_at(s->ct, k);
+        if (claim_owner_of(s->ct, i) != s->self) continue;
+        claimlog_event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.op = CLAIMLOG_RELEASE;
+        memcpy(ev.id, s->trials[i].id, 17);
+        snprintf(ev.owner, sizeof ev.owner, "%.100s/0", s->job);
+        ev.t = study_wall();
+        rc = claimlog_format(&ev, &sb, &e);
+    }
+    if (rc == 0 && sb.len > 0) rc = claimlog_append(s->cpath, s->c_off, sb.data, sb.len, &e);
+    if (rc == 0 && sb.len > 0) rc = study_read(s, &e);
+    if (rc != 0) {
+        char msg[1600];
+        hs_error_format(&e, msg, sizeof msg);
+        fprintf(stderr, "hsweep run: warning: cannot give back unfinished trials (%s); they "
+                "are taken over after the heartbeat timeout\n", msg);
+    }
+    strbuf_deinit(&sb);
+    study_end(s);
+}
+
 void study_close(study *s, const char *state, const char *reason) {
     if (!s) return;
+    study_release_all(s);
     if (state) {
         jobfile jf;
         memset(&jf, 0, sizeof jf);

@@ -58,9 +58,10 @@ typedef struct study study;   /* opaque */
 study *study_open(const char *dir, const sweep_trial *trials, size_t n, const size_t *order,
                   const study_opts *opt, reuse_counts *counts, hs_error *err);
 
-/* Close: write the heartbeat file's final state ("finished", "stopped", "failed"; reason
- * may be NULL) and free s. Claims still held stay in the log: release them first with
- * study_release. s may be NULL. */
+/* Close: give back every trial this job still holds (release lines: other jobs continue
+ * them at once from their checkpoints), write the heartbeat file's final state
+ * ("finished", "stopped", "failed"; NULL: leave the file as it is; reason may be NULL) and
+ * free s. s may be NULL. */
 void study_close(study *s, const char *state, const char *reason);
 
 /* Claim the next trial for rank `rank` of this job: a stale claim of a job that stopped
