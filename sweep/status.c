@@ -169,14 +169,20 @@ void status_print(FILE *f, const status_info *st) {
         if (strcmp(j->state, "running") != 0 && strcmp(j->state, "stale") != 0) continue;
         for (size_t w = 0; w < j->f.n_workers; w++) {
             const jobfile_worker *r = &j->f.workers[w];
+            if (r->stalled) {
+                status_dur(st->now - r->last, a, sizeof a);
+                fprintf(f, "  rank %d: STALLED, no report for %s: its trial was handed to another rank\n",
+                        r->rank, r->last > 0 ? a : "?");
+                continue;
+            }
             if (!r->trial[0]) {
                 fprintf(f, "  rank %d: idle\n", r->rank);
                 continue;
             }
             status_dur(st->now - r->last, a, sizeof a);
             status_dur(st->now - r->trial_start, b, sizeof b);
-            fprintf(f, "  rank %d: trial %s epoch %zu/%zu, last report %s ago, elapsed %s%s\n", r->rank, r->trial,
-                    r->epoch, r->epochs, a, b, r->stalled ? ", STALLED: trial handed to another rank" : "");
+            fprintf(f, "  rank %d: trial %s epoch %zu/%zu, last report %s ago, elapsed %s\n", r->rank, r->trial,
+                    r->epoch, r->epochs, a, b);
         }
     }
 }

@@ -21,6 +21,7 @@
 #include "tests/test_util.h"
 
 static char dir[256];
+static double t0;   /* "now" for every status taken: ages are exact */
 
 /* Write job `key` in state `state`, its file's mtime `age` seconds in the past. */
 static void job(const char *key, const char *state, double age, double timeout, size_t done) {
@@ -32,7 +33,7 @@ static void job(const char *key, const char *state, double age, double timeout, 
     snprintf(j.metric, sizeof j.metric, "val_mae");
     j.ranks = 2;
     j.timeout_s = timeout;
-    j.started = (double)time(NULL) - 100;
+    j.started = t0 - 100;
     j.total = 24;
     j.done = done;
     j.failed = 1;
@@ -40,17 +41,18 @@ static void job(const char *key, const char *state, double age, double timeout, 
     j.eta_s = 60;
     j.best = 0.5;
     snprintf(j.best_id, sizeof j.best_id, "00000000000000ab");
-    jobfile_worker w[2] = {{0, "0123456789abcdef", 3, 10, (double)time(NULL) - 40, (double)time(NULL) - 2, 0},
-                           {1, "", 0, 0, 0, 0, 0}};
+    jobfile_worker w[3] = {{0, "0123456789abcdef", 3, 10, t0 - 40, t0 - 2, 0},
+                           {1, "", 0, 0, 0, 0, 0},
+                           {2, "", 0, 0, 0, t0 - 70, 1}};
     j.workers = w;
-    j.n_workers = 2;
+    j.n_workers = 3;
     hs_error e;
     CHECK(jobfile_write(dir, &j, NULL, &e) == 0, "write %s: %s", key, e.msg);
     char path[400];
     snprintf(path, sizeof path, "%s/jobs/%s.json", dir, key);
     struct timespec t[2];
-    clock_gettime(CLOCK_REALTIME, &t[0]);
-    t[0].tv_sec -= (time_t)age;
+    t[0].tv_sec = (time_t)(t0 - age);
+    t[0].tv_nsec = 0;
     t[1] = t[0];
     utimensat(AT_FDCWD, path, t, 0);
 }
@@ -58,7 +60,7 @@ static void job(const char *key, const char *state, double age, double timeout, 
 static void expect(const char *state, size_t n_jobs, const char *what) {
     status_info st;
     hs_error e;
-    int rc = status_collect(dir, -1, &st, &e);
+    int rc = status_collect(dir, t0, &st, &e);
     CHECK(rc == 0 && strcmp(st.state, state) == 0 && st.n_jobs == n_jobs, "%s: rc %d state %s (want %s), %zu jobs",
           what, rc, st.state, state, st.n_jobs);
     status_deinit(&st);
@@ -67,6 +69,7 @@ static void expect(const char *state, size_t n_jobs, const char *what) {
 int main(void) {
     snprintf(dir, sizeof dir, "/tmp/test_status.XXXXXX");
     if (!mkdtemp(dir)) return 1;
+    t0 = (double)time(NULL);
     status_info st;
     hs_error e;
     CHECK(status_collect(dir, -1, &st, &e) == HS_ERR_IO && strstr(e.msg, "not a run directory"), "empty: %s", e.msg);
@@ -91,7 +94,7 @@ int main(void) {
     job("node2.200", "running", 100, 30, 8);      /* silent for 100 s, timeout 30 s */
     job("node3.300", "stopped", 50, 30, 5);
     expect("running", 3, "one running");
-    CHECK(status_collect(dir, -1, &st, &e) == 0, "collect");
+    CHECK(status_collect(dir, t0, &st, &e) == 0, "collect");
     CHECK(strcmp(st.jobs[1].state, "stale") == 0 || strcmp(st.jobs[0].state, "stale") == 0 ||
           strcmp(st.jobs[2].state, "stale") == 0, "the silent job is stale");
     CHECK(st.done == 10 && st.failed == 1 && st.running == 2 && st.pending == 11 && st.total == 24 && st.ranks == 2 &&
@@ -104,7 +107,9 @@ int main(void) {
     CHECK(strstr(text, "running: 11/24 finished (1 failed), 2 running, 11 pending; best val_mae 0.5000 (00000000)") &&
           strstr(text, "job node2.200: stale, 2 ranks") && strstr(text, "(timeout 30s: its trials are handed to other jobs)") &&
           strstr(text, "  rank 0: trial 0123456789abcdef epoch 3/10, last report 2s ago, elapsed 40s") &&
-          strstr(text, "  rank 1: idle"), "text:\n%s", text);
+          strstr(text, "  rank 1: idle") &&
+          strstr(text, "  rank 2: STALLED, no report for 1m10s: its trial was handed to another rank"),
+          "text:\n%s", text);
     strbuf sb;
     strbuf_init(&sb);
     status_json(&sb, &st);
@@ -114,7 +119,7 @@ int main(void) {
                                  "metric", "best", "best_id", "ranks", "updated_unix", "jobs"};
     for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) CHECK(json_get(root, keys[k]) != NULL, "key %s", keys[k]);
     const json_value *jobs = json_get(root, "jobs");
-    CHECK(jobs && jobs->n == 3 && json_get(jobs->items[0], "workers")->n == 2, "jobs and workers in JSON");
+    CHECK(jobs && jobs->n == 3 && json_get(jobs->items[0], "workers")->n == 3, "jobs and workers in JSON");
     json_free(root);
     strbuf_deinit(&sb);
     status_deinit(&st);
