@@ -355,16 +355,12 @@ static void study_release_all(study *s) {
     study_end(s);
 }
 
-void study_close(study *s, const char *state, const char *reason) {
+void study_close_with(study *s, jobfile *final) {
     if (!s) return;
     study_release_all(s);
-    if (state) {
-        jobfile jf;
-        memset(&jf, 0, sizeof jf);
-        snprintf(jf.state, sizeof jf.state, "%s", state);
-        snprintf(jf.reason, sizeof jf.reason, "%s", reason ? reason : "");
+    if (final) {
         hs_error e;
-        if (study_heartbeat(s, &jf, &e) != 0) hs_error_print(&e, stderr);
+        if (study_heartbeat(s, final, &e) != 0) hs_error_print(&e, stderr);
     }
     if (s->lock.held) studylock_release(&s->lock);
     claim_free(s->ct);
@@ -375,6 +371,16 @@ void study_close(study *s, const char *state, const char *reason) {
     free(s->live);
     free(s->gone_ids);
     free(s);
+}
+
+void study_close(study *s, const char *state, const char *reason) {
+    jobfile jf;
+    memset(&jf, 0, sizeof jf);
+    if (state) {
+        snprintf(jf.state, sizeof jf.state, "%s", state);
+        snprintf(jf.reason, sizeof jf.reason, "%s", reason ? reason : "");
+    }
+    study_close_with(s, state ? &jf : NULL);
 }
 
 /* Append one claim-journal event for trial idx by rank of this job (lock held). */

@@ -64,6 +64,10 @@ study *study_open(const char *dir, const sweep_trial *trials, size_t n, const si
  * free s. s may be NULL. */
 void study_close(study *s, const char *state, const char *reason);
 
+/* study_close with the final heartbeat file's content (workers, ranks, state, reason,
+ * best...) from the caller; NULL: leave the file as it is. */
+void study_close_with(study *s, jobfile *final);
+
 /* Claim the next trial for rank `rank` of this job: a stale claim of a job that stopped
  * heartbeating (in priority order; *stale = 1), else a pending trial (*stale = 0). *idx
  * gets the trial index or CLAIM_NONE when nothing can be handed out now (everything is
