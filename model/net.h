@@ -29,8 +29,8 @@ typedef struct net net;
 
 /* Build a model for hp (cell, units, layers, dropouts, bidirectional, T = sequence_length)
  * with n_inputs (F) features and batches of at most max_batch windows. Returns NULL when hp
- * is invalid (units, layers, T, F or max_batch zero, a dropout rate outside [0,1), unknown
- * cell, sizes that overflow) or memory runs out. Parameters start at zero: call net_init.
+ * is outside the registry's bounds (hparams_check), F or max_batch is zero or above 2^24,
+ * or memory runs out. Parameters start at zero: call net_init.
  * The caller owns the result (net_free). Sets OpenBLAS to one thread. */
 net *net_create(const hs_hparams *hp, size_t n_inputs, size_t max_batch);
 

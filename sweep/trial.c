@@ -60,34 +60,9 @@ void trial_result_deinit(trial_result *res) {
 }
 
 int trial_check_hparams(const hs_hparams *hp, hs_error *err) {
-    if (hp->cell != HS_CELL_LSTM && hp->cell != HS_CELL_GRU && hp->cell != HS_CELL_DENSE)
-        return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0, "cell: unknown cell type %d",
-                            (int)hp->cell);
-    if (hp->optimizer != HS_OPT_RMSPROP && hp->optimizer != HS_OPT_ADAM)
-        return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0, "optimizer: unknown optimizer %d",
-                            (int)hp->optimizer);
-    struct { const char *name; size_t v; } sizes[] = {
-        {"units", hp->units}, {"layers", hp->layers}, {"batch_size", hp->batch_size},
-        {"epochs", hp->epochs}, {"sequence_length", hp->sequence_length},
-        {"sampling_rate", hp->sampling_rate}, {"horizon", hp->horizon}};
-    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
-        if (sizes[i].v == 0)
-            return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0, "%s must be >= 1", sizes[i].name);
-    struct { const char *name; float v; } rates[] = {
-        {"dropout", hp->dropout}, {"recurrent_dropout", hp->recurrent_dropout},
-        {"head_dropout", hp->head_dropout}};
-    for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++)
-        if (!(rates[i].v >= 0.0f && rates[i].v < 1.0f))
-            return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0, "%s must be in [0, 1), got %g",
-                                rates[i].name, (double)rates[i].v);
-    if (!(isfinite(hp->learning_rate) && hp->learning_rate > 0.0f))
-        return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0,
-                            "learning_rate must be a finite number > 0, got %g",
-                            (double)hp->learning_rate);
-    if (!(isfinite(hp->clip) && hp->clip >= 0.0f))
-        return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0,
-                            "clip must be a finite number >= 0 (0 = off), got %g",
-                            (double)hp->clip);
+    char why[256];
+    if (hparams_check(hp, why, sizeof why) != 0)   /* the registry's bounds */
+        return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0, "%s", why);
     /* delay = r * (L + horizon - 1) must not overflow */
     size_t steps = hp->sequence_length + hp->horizon - 1, delay = 0;
     if (steps < hp->sequence_length || trial_mul(hp->sampling_rate, steps, &delay) != 0)
