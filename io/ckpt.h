@@ -39,9 +39,11 @@ enum { CKPT_VERSION = 1 };    /* format version written into every file */
 #define CKPT_DIR "ckpt"       /* subdirectory of the output directory */
 #define CKPT_SUFFIX ".ckpt"   /* DIR/ckpt/<id>.ckpt */
 
-/* A 64-bit fingerprint of the trial's configuration (every hs_hparams field by name and
- * canonical value, including the seed) and the dataset's shape (rows, features, split
- * sizes), from SHA-256. ds may be NULL (shape left out). Cannot fail. */
+/* A 64-bit fingerprint of the trial's configuration (the hs_hparams fields that differ from
+ * the registry default, the seed included, by name and canonical value, sorted by name) and
+ * the dataset's shape (rows, features, split sizes), from SHA-256: hpkey_ckpt_key in the
+ * current scheme (a run directory of hsweep 0.1 uses HPKEY_V1). ds may be NULL (shape left
+ * out). Cannot fail. */
 uint64_t ckpt_key(const hs_hparams *hp, const hs_dataset *ds);
 
 /* Write ck for trial id (16 hex chars) with key to path, atomically (path.tmp.<pid>,

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "io/hpkey.h"
 #include "model/rng.h"
 
 /* ==== parameters: views of the registry (model/hparams.h) ================================= */
@@ -865,13 +866,18 @@ static void hash_text(hasher *hs, const char *fmt, ...) {
 }
 
 uint64_t sweepcfg_hash(const sweep_def *d) {
+    hpkey_scheme sch = d->id_scheme == HPKEY_V1 ? HPKEY_V1 : HPKEY_V2;
+    size_t order[HS_HP_COUNT];
+    size_t n_order = hpkey_order(sch, 0, order);
     hasher hs = {UINT64_C(0xcbf29ce484222325)};
-    hash_text(&hs, "hsweep-sweep v1\nseed %llu\ndata %s\nrepeats %zu\nmetric %s\n",
+    hash_text(&hs, "hsweep-sweep v%d\nseed %llu\ndata %s\nrepeats %zu\nmetric %s\n", (int)sch,
               (unsigned long long)d->seed, d->data_path_given, d->repeats,
               sweepcfg_metric_name(d->metric));
-    for (int p = 0; p < SWEEPCFG_NPARAMS; p++)
-        hash_text(&hs, "base %s %.17g\n", sweepcfg_param_name(p),
-                  sweepcfg_param_get(&d->base, (sweepcfg_param)p));
+    /* V1: every parameter of hsweep 0.1; V2: the ones that differ from the default */
+    for (size_t i = 0; i < n_order; i++)
+        if (sch == HPKEY_V1 || !hparams_is_default(&d->base, order[i]))
+            hash_text(&hs, "base %s %.17g\n", sweepcfg_param_name(order[i]),
+                      sweepcfg_param_get(&d->base, (sweepcfg_param)order[i]));
     for (size_t a = 0; a < d->n_axes; a++) {
         const sweepcfg_axis *ax = &d->axes[a];
         hash_text(&hs, "axis");
@@ -882,9 +888,11 @@ uint64_t sweepcfg_hash(const sweep_def *d) {
     }
     for (size_t e = 0; e < d->n_excludes; e++) {
         hash_text(&hs, "exclude");
-        for (int p = 0; p < SWEEPCFG_NPARAMS; p++)
+        for (size_t j = 0; j < n_order; j++) {
+            size_t p = order[j];
             for (size_t i = 0; i < d->excludes[e].n_vals[p]; i++)
                 hash_text(&hs, " %s=%.17g", sweepcfg_param_name(p), d->excludes[e].vals[p][i]);
+        }
         hash_text(&hs, "\n");
     }
     hash_text(&hs, "random %zu\n", d->random.samples);
@@ -896,6 +904,19 @@ uint64_t sweepcfg_hash(const sweep_def *d) {
         hash_text(&hs, "\n");
     }
     return rng_mix64(hs.h);
+}
+
+int sweepcfg_use_id_scheme(sweep_def *d, int scheme, hs_error *err) {
+    if (scheme == HPKEY_V1) {
+        for (int p = 0; p < SWEEPCFG_NPARAMS; p++)
+            if (d->source[p] != SWEEPCFG_SRC_DEFAULT && !hpkey_in_v1((size_t)p))
+                return hs_error_set(err, HS_ERR_STATE, d->file, d->src_line[p], d->src_col[p],
+                                    "%s: hsweep 0.1's trial ids cannot hold this parameter",
+                                    sweepcfg_param_name(p));
+    }
+    d->id_scheme = scheme;
+    d->hash = sweepcfg_hash(d);
+    return 0;
 }
 
 /* ---- top level ----------------------------------------------------------------------------- */
@@ -1008,6 +1029,7 @@ int sweepcfg_load(sweep_def *def, const char *path, hs_error *err) {
         sweepcfg_deinit(def);
         return rc;
     }
+    def->id_scheme = HPKEY_CURRENT;
     def->hash = sweepcfg_hash(def);
     return 0;
 }

@@ -120,6 +120,9 @@ typedef struct sweep_def {
     size_t max_failures;                   /* stop after this many failed trials; 0 = never */
     char output[4096];                     /* output directory (as given; default runs/<name>,
                                               relative paths are relative to the cwd) */
+    int id_scheme;                         /* hpkey_scheme of trial ids, the hash and
+                                              checkpoint keys: HPKEY_CURRENT unless
+                                              sweepcfg_use_id_scheme chose another */
     uint64_t hash;                         /* hash of the canonical definition (see
                                               sweepcfg_hash) */
 } sweep_def;
@@ -136,11 +139,18 @@ int sweepcfg_load(sweep_def *def, const char *path, hs_error *err);
 void sweepcfg_deinit(sweep_def *def);
 
 /* The 64-bit FNV-1a hash (finalised with rng_mix64) of a canonical text serialisation of
- * def: seed, data path as written, base values, axes, excludes, random search, repeats and
+ * def in its id scheme (io/hpkey.h): seed, data path as written, base values (V2: only those
+ * that differ from the registry default), axes, excludes, random search, repeats and
  * metric. Comments, whitespace, key order within maps and number spelling (1e-3 vs 0.001)
  * do not change it; name, output and max_failures are left out because they do not change
  * which trials run or what they compute. Also stored in def->hash by sweepcfg_load. */
 uint64_t sweepcfg_hash(const sweep_def *def);
+
+/* Switch def to id scheme `scheme` (HPKEY_V1 for a run directory written by hsweep 0.1,
+ * whose metadata.json records no scheme) and recompute def->hash; expand_trials then makes
+ * ids and seeds in that scheme. Returns 0, or HS_ERR_STATE located at the setting when V1
+ * cannot hold the sweep (it sets a parameter hsweep 0.1 did not have). */
+int sweepcfg_use_id_scheme(sweep_def *def, int scheme, hs_error *err);
 
 /* Parse a YAML file describing one trial (for `hsweep train --config`): a map with `data`
  * (a path string, or a map with `path` and optional sequence_length / sampling_rate /

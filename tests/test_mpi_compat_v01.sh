@@ -73,7 +73,7 @@ rm -rf neg && cp -r "$FX/finished" neg && mkdir -p neg/ckpt
 $PY - neg/metadata.json <<'PYEOF'
 import json, sys
 m = json.load(open(sys.argv[1]))
-m["id_scheme"] = 2
+m["sweep"]["id_scheme"] = 2
 json.dump(m, open(sys.argv[1], "w"))
 PYEOF
 sed 's/^output: finished$/output: neg/' tiny.yaml >neg.yaml
