@@ -1,7 +1,8 @@
 /* ckpt: per-trial epoch checkpoint files (DIR/ckpt/<trial id>.ckpt).
  *
- * A checkpoint file holds one trial_checkpoint (sweep/trial.h: the training loop's complete
- * state after a finished epoch) so an interrupted trial can continue with its next epoch.
+ * A checkpoint file holds one trial_checkpoint (model/trainstate.h: the training loop's
+ * complete state after a finished epoch) so an interrupted trial can continue with its next
+ * epoch.
  * Layout, all integers and floats in the writer's native byte order (a cluster's nodes share
  * it; a foreign order is detected and rejected):
  *
@@ -23,7 +24,7 @@
  * the magic, version, byte order, id, key, that the sizes are consistent with each other and
  * with the file's length, and the checksum; any failure is an error the caller reports as a
  * one-line warning before restarting the trial from scratch. No MPI; the struct comes from
- * sweep/trial.h (types only: this file calls nothing in sweep/). */
+ * model/trainstate.h. */
 #ifndef HS_CKPT_H
 #define HS_CKPT_H
 
@@ -33,7 +34,7 @@
 #include "io/dataset.h"
 #include "io/hs_error.h"
 #include "model/hparams.h"
-#include "sweep/trial.h"
+#include "model/trainstate.h"
 
 enum { CKPT_VERSION = 1 };    /* format version written into every file */
 #define CKPT_DIR "ckpt"       /* subdirectory of the output directory */

@@ -94,6 +94,10 @@ typedef enum hs_hparam_group {
     X(bidirectional, BIDIRECTIONAL, int, HS_HPT_BOOL, 0, 0, 1, HS_HPB_CLOSED,                  \
       "--bidirectional", "", HS_HPG_MODEL, HS_HPR_PARAM,                                       \
       "wrap each recurrent layer in Bidirectional (concat); not for dense")                    \
+    X(residual, RESIDUAL, int, HS_HPT_BOOL, 0, 0, 1, HS_HPB_CLOSED,                            \
+      "--residual", "", HS_HPG_MODEL, HS_HPR_PARAM,                                            \
+      "predict the change of the target over the horizon: the output adds the window's last "  \
+      "raw target value (the persistence forecast, °C)")                                       \
     X(optimizer, OPTIMIZER, hs_optimizer, HS_HPT_OPTIMIZER, HS_OPT_RMSPROP, 0, 1,              \
       HS_HPB_CLOSED, "--optimizer", "rmsprop|adam", HS_HPG_TRAINING, HS_HPR_PARAM,             \
       "update rule (TF2 Keras constants)")                                                     \

@@ -556,3 +556,9 @@ size_t net_tensors(const net *n, net_tensor *out, size_t max) {
 const hs_hparams *net_hparams(const net *n) { return &n->hp; }
 
 size_t net_num_inputs(const net *n) { return n->F; }
+
+void net_residual(const net *n, float *pred, const float *base, size_t B) {
+    if (!n->hp.residual) return;
+    /* pred_b = head(h_b) + y_last_b */
+    for (size_t b = 0; b < B; b++) pred[b] += base[b];
+}

@@ -60,6 +60,14 @@ void net_init(net *n, rng *r);
  * net_backward needs. */
 void net_forward(net *n, float *pred, const float *x, size_t B, int training, rng *r);
 
+/* The residual output (hp->residual, a skip connection to the persistence forecast):
+ * pred[b] += base[b] for b < B, where base (B) holds each window's last raw target value
+ * (window_fill_last; the value the persistence baseline predicts), so the network learns the
+ * change of the target over the horizon. The offset does not depend on the parameters:
+ * dL/dpred is taken at the shifted prediction and net_backward is unchanged. Does nothing
+ * when hp->residual is 0. Cannot fail. */
+void net_residual(const net *n, float *pred, const float *base, size_t B);
+
 /* Backward pass after net_forward on the same batch: dpred (B) = dL/dpred. Overwrites
  * net_grads with dL/dparams. Call at most once per net_forward. */
 void net_backward(net *n, const float *dpred, size_t B);

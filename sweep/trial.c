@@ -86,6 +86,7 @@ typedef struct trial_work {
     float *dpred;         /* (B) dloss/dpred */
     float *best;          /* (n_params) weights of the best epoch */
     size_t *idx;          /* (max split count) window numbers: shuffled order or 0..n-1 */
+    float *lb;            /* (B) last raw target of each window (residual models, °C) */
 } trial_work;
 
 /* predict_eval's stop callback: a batch boundary of the trial. */
@@ -97,7 +98,7 @@ static int trial_eval_stop(const void *ctx) { return trial_stop_requested(ctx); 
 static int trial_evaluate(trial_work *w, const hs_dataset *ds, const window_plan *wp,
                           window_split_id s, const trial_hooks *hooks, double *loss,
                           double *mae) {
-    predict_buffers b = {w->xb, w->yb, w->pred, w->idx};
+    predict_buffers b = {w->xb, w->yb, w->pred, w->idx, w->lb};
     return predict_eval(w->n, ds, wp, s, &b, NULL, trial_eval_stop, hooks, loss, mae);
 }
 
@@ -112,6 +113,7 @@ static void trial_work_free(trial_work *w) {
     free(w->dpred);
     free(w->best);
     free(w->idx);
+    free(w->lb);
     memset(w, 0, sizeof *w);
 }
 
@@ -160,9 +162,11 @@ int trial_run(trial_result *res, const hs_hparams *hp, const hs_dataset *ds,
     w.dpred = malloc(B * sizeof(float));
     w.best = malloc((P ? P : 1) * sizeof(float));
     w.idx = malloc(max_count * sizeof(size_t));
+    w.lb = malloc(B * sizeof(float));
     res->history = malloc(hp->epochs <= SIZE_MAX / sizeof(trial_epoch)
                               ? hp->epochs * sizeof(trial_epoch) : SIZE_MAX);
-    if (!w.opt || !w.xb || !w.yb || !w.pred || !w.dpred || !w.best || !w.idx || !res->history) {
+    if (!w.opt || !w.xb || !w.yb || !w.pred || !w.dpred || !w.best || !w.idx || !w.lb ||
+        !res->history) {
         rc = hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0,
                           "out of memory allocating the training buffers");
         goto fail;
@@ -224,6 +228,8 @@ int trial_run(trial_result *res, const hs_hparams *hp, const hs_dataset *ds,
             size_t nb = tr->count - off < B ? tr->count - off : B;
             window_fill(w.xb, w.yb, ds, &wp, WINDOW_TRAIN, w.idx + off, nb);
             net_forward(w.n, w.pred, w.xb, nb, 1, &r);
+            predict_buffers tb = {w.xb, w.yb, w.pred, w.idx + off, w.lb};
+            predict_residual(w.n, &tb, ds, &wp, WINDOW_TRAIN, nb);
             float loss = net_mse(w.dpred, w.pred, w.yb, nb);
             if (!isfinite(loss)) {
                 res->status = TRIAL_DIVERGED;

@@ -68,6 +68,15 @@ assert abs(p["mae"] - rec["test_mae"]) <= 1e-5 * rec["test_mae"], (p["mae"], rec
 PYEOF
 done
 
+# ---- a sweep 0.1's ids cannot hold is refused, and --restart starts over in today's scheme --
+rm -rf newp && cp -r "$FX/finished" newp && mkdir -p newp/ckpt
+sed -e 's/^output: finished$/output: newp/' -e 's/^  units: 4$/  units: 4\n  residual: true/' tiny.yaml >newp.yaml
+"${MPIRUN[@]}" "$HSWEEP" run newp.yaml >newp.out 2>newp.err && fail "new parameter on a 0.1 directory accepted"
+grep -q "written by hsweep 0.1.*residual.*--restart" newp.err || fail "refusal message: $(cat newp.err)"
+"${MPIRUN[@]}" "$HSWEEP" run newp.yaml --restart >newp.out 2>newp.err || fail "--restart: $(tail -3 newp.err)"
+grep -q '"id_scheme":2' newp/metadata.json || fail "--restart did not switch to the current id scheme"
+[ "$(wc -l <newp/journal.jsonl)" -eq 4 ] || fail "--restart: $(wc -l <newp/journal.jsonl) records"
+
 # ---- negative control: without the legacy scheme the 0.1 trials are not found ------------
 rm -rf neg && cp -r "$FX/finished" neg && mkdir -p neg/ckpt
 $PY - neg/metadata.json <<'PYEOF'
