@@ -775,39 +775,43 @@ int results_read_metadata(const char *dir, results_meta_info *out, hs_error *err
 
 /* ==== status.json ====================================================================== */
 
+void results_status_members(json_writer *w, const results_status *st, long long updated_unix) {
+    json_key(w, "state");
+    json_string(w, st->state ? st->state : "running");
+    json_key(w, "total");
+    json_u64(w, st->total);
+    json_key(w, "done");
+    json_u64(w, st->done);
+    json_key(w, "failed");
+    json_u64(w, st->failed);
+    json_key(w, "running");
+    json_u64(w, st->running);
+    size_t fin = st->done + st->failed + st->running;
+    json_key(w, "pending");
+    json_u64(w, st->total > fin ? st->total - fin : 0);
+    json_key(w, "elapsed_s");
+    json_double(w, st->elapsed_s);
+    json_key(w, "eta_s");
+    json_double(w, st->eta_s >= 0.0 ? st->eta_s : (double)NAN);
+    json_key(w, "metric");
+    json_string(w, results_metric_name(st->metric));
+    json_key(w, "best");
+    json_double(w, st->best);
+    json_key(w, "best_id");
+    json_string(w, st->best_id);
+    json_key(w, "ranks");
+    json_i64(w, st->ranks);
+    json_key(w, "updated_unix");
+    json_i64(w, updated_unix);
+}
+
 int results_write_status(const char *dir, const results_status *st, hs_error *err) {
     strbuf sb;
     strbuf_init(&sb);
     json_writer w;
     json_writer_init(&w, &sb);
     json_begin_object(&w);
-    json_key(&w, "state");
-    json_string(&w, st->state ? st->state : "running");
-    json_key(&w, "total");
-    json_u64(&w, st->total);
-    json_key(&w, "done");
-    json_u64(&w, st->done);
-    json_key(&w, "failed");
-    json_u64(&w, st->failed);
-    json_key(&w, "running");
-    json_u64(&w, st->running);
-    size_t fin = st->done + st->failed + st->running;
-    json_key(&w, "pending");
-    json_u64(&w, st->total > fin ? st->total - fin : 0);
-    json_key(&w, "elapsed_s");
-    json_double(&w, st->elapsed_s);
-    json_key(&w, "eta_s");
-    json_double(&w, st->eta_s >= 0.0 ? st->eta_s : (double)NAN);
-    json_key(&w, "metric");
-    json_string(&w, results_metric_name(st->metric));
-    json_key(&w, "best");
-    json_double(&w, st->best);
-    json_key(&w, "best_id");
-    json_string(&w, st->best_id);
-    json_key(&w, "ranks");
-    json_i64(&w, st->ranks);
-    json_key(&w, "updated_unix");
-    json_i64(&w, (long long)time(NULL));
+    results_status_members(&w, st, (long long)time(NULL));
     json_end_object(&w);
     strbuf_putc(&sb, '\n');
     int rc = results_emit(dir, "status.json", &sb, err);

@@ -24,6 +24,7 @@
 #include "io/dsfp.h"
 #include "io/hs_error.h"
 #include "io/journal.h"
+#include "io/json.h"
 
 typedef enum results_metric {
     RESULTS_VAL_MAE = 0,  /* validation MAE at the best weights (default) */
@@ -158,6 +159,10 @@ typedef struct results_status {
     int ranks;            /* MPI world size */
     const char *state;    /* "running", "finished" or "stopped" */
 } results_status;
+
+/* The members of status.json (state ... updated_unix, see docs) into the JSON object w is
+ * inside; `hsweep status --json` writes the same keys and adds its own. */
+void results_status_members(json_writer *w, const results_status *st, long long updated_unix);
 
 /* Rewrite DIR/status.json atomically. 0 or HS_ERR_IO. */
 int results_write_status(const char *dir, const results_status *st, hs_error *err);

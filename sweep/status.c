@@ -191,31 +191,23 @@ void status_json(strbuf *out, const status_info *st) {
     json_writer w;
     json_writer_init(&w, out);
     json_begin_object(&w);
-    json_key(&w, "state");
-    json_string(&w, st->state);
-    static const char *const ck[5] = {"total", "done", "failed", "running", "pending"};
-    const size_t cv[5] = {st->total, st->done, st->failed, st->running, st->pending};
-    for (int i = 0; i < 5; i++) {
-        json_key(&w, ck[i]);
-        json_u64(&w, cv[i]);
-    }
     double started = st->now;
     for (size_t k = 0; k < st->n_jobs; k++)
         if (st->jobs[k].f.started > 0 && st->jobs[k].f.started < started) started = st->jobs[k].f.started;
-    json_key(&w, "elapsed_s");
-    json_double(&w, st->now - started);
-    json_key(&w, "eta_s");
-    json_double(&w, st->eta_s >= 0 ? st->eta_s : (double)NAN);
-    json_key(&w, "metric");
-    json_string(&w, st->metric);
-    json_key(&w, "best");
-    json_double(&w, st->best);
-    json_key(&w, "best_id");
-    json_string(&w, st->best_id);
-    json_key(&w, "ranks");
-    json_i64(&w, st->ranks);
-    json_key(&w, "updated_unix");
-    json_i64(&w, (long long)st->now);
+    results_status rs;
+    memset(&rs, 0, sizeof rs);
+    rs.state = st->state;
+    rs.total = st->total;
+    rs.done = st->done;
+    rs.failed = st->failed;
+    rs.running = st->running;
+    rs.elapsed_s = st->now - started;
+    rs.eta_s = st->eta_s;
+    if (results_parse_metric(st->metric, &rs.metric) != 0) rs.metric = RESULTS_VAL_MAE;
+    rs.best = st->best;
+    rs.best_id = st->best_id;
+    rs.ranks = st->ranks;
+    results_status_members(&w, &rs, (long long)st->now);
     json_key(&w, "sweep");
     json_string(&w, st->sweep);
     json_key(&w, "dir");
