@@ -819,8 +819,7 @@ int results_write_status(const char *dir, const results_status *st, hs_error *er
     return rc;
 }
 
-/* "1h02m", "3m07s", "42s" */
-static void results_duration(double s, char *buf, size_t n) {
+void results_duration(double s, char *buf, size_t n) {
     if (!(s >= 0.0) || !isfinite(s)) { snprintf(buf, n, "?"); return; }
     unsigned long long t = (unsigned long long)(s + 0.5);
     if (t >= 3600) snprintf(buf, n, "%lluh%02llum", t / 3600, t % 3600 / 60);

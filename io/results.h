@@ -167,6 +167,9 @@ void results_status_members(json_writer *w, const results_status *st, long long 
 /* Rewrite DIR/status.json atomically. 0 or HS_ERR_IO. */
 int results_write_status(const char *dir, const results_status *st, hs_error *err);
 
+/* A duration for people into buf: "1h02m", "3m07s", "42s"; "?" when negative or not finite. */
+void results_duration(double s, char *buf, size_t n);
+
 /* One progress line (no newline) into buf: "finished 12/40  running 3  failed 1  elapsed 1m02s
  * eta 3m10s  best val_mae 2.4135 (ab12cd34)"; finished = done + failed. */
 void results_format_progress(const results_status *st, char *buf, size_t n);

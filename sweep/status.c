@@ -136,18 +136,9 @@ void status_deinit(status_info *st) {
     memset(st, 0, sizeof *st);
 }
 
-/* "1h02m", "3m07s", "42s", "?" */
-static void status_dur(double s, char *buf, size_t n) {
-    if (!(s >= 0.0) || !isfinite(s)) { snprintf(buf, n, "?"); return; }
-    unsigned long long t = (unsigned long long)(s + 0.5);
-    if (t >= 3600) snprintf(buf, n, "%lluh%02llum", t / 3600, t % 3600 / 60);
-    else if (t >= 60) snprintf(buf, n, "%llum%02llus", t / 60, t % 60);
-    else snprintf(buf, n, "%llus", t);
-}
-
 void status_print(FILE *f, const status_info *st) {
     char eta[32], best[96], a[32], b[32], c[32];
-    status_dur(st->eta_s, eta, sizeof eta);
+    results_duration(st->eta_s, eta, sizeof eta);
     if (isfinite(st->best)) snprintf(best, sizeof best, "%s %.4f (%.8s)", st->metric, st->best, st->best_id);
     else snprintf(best, sizeof best, "%s -", st->metric);
     fprintf(f, "%s: sweep '%s', %s: %zu/%zu finished (%zu failed), %zu running, %zu pending; best %s; eta %s\n",
@@ -155,13 +146,13 @@ void status_print(FILE *f, const status_info *st) {
             st->pending, best, eta);
     for (size_t k = 0; k < st->n_jobs; k++) {
         const status_job *j = &st->jobs[k];
-        status_dur(j->age_s, a, sizeof a);
-        status_dur(st->now - j->f.started, b, sizeof b);
+        results_duration(j->age_s, a, sizeof a);
+        results_duration(st->now - j->f.started, b, sizeof b);
         fprintf(f, "job %s%s%s: %s, %d rank%s, started %s ago, last heartbeat %s ago", j->f.job,
                 j->f.slurm[0] ? " slurm " : "", j->f.slurm, j->state, j->f.ranks, j->f.ranks == 1 ? "" : "s",
                 b, a);
         if (strcmp(j->state, "stale") == 0) {
-            status_dur(j->f.timeout_s, c, sizeof c);
+            results_duration(j->f.timeout_s, c, sizeof c);
             fprintf(f, " (timeout %s: its trials are handed to other jobs)", c);
         }
         if (j->f.reason[0]) fprintf(f, ": %s", j->f.reason);
@@ -170,7 +161,7 @@ void status_print(FILE *f, const status_info *st) {
         for (size_t w = 0; w < j->f.n_workers; w++) {
             const jobfile_worker *r = &j->f.workers[w];
             if (r->stalled) {
-                status_dur(st->now - r->last, a, sizeof a);
+                results_duration(st->now - r->last, a, sizeof a);
                 fprintf(f, "  rank %d: STALLED, no report for %s: its trial was handed to another rank\n",
                         r->rank, r->last > 0 ? a : "?");
                 continue;
@@ -179,8 +170,8 @@ void status_print(FILE *f, const status_info *st) {
                 fprintf(f, "  rank %d: idle\n", r->rank);
                 continue;
             }
-            status_dur(st->now - r->last, a, sizeof a);
-            status_dur(st->now - r->trial_start, b, sizeof b);
+            results_duration(st->now - r->last, a, sizeof a);
+            results_duration(st->now - r->trial_start, b, sizeof b);
             fprintf(f, "  rank %d: trial %s epoch %zu/%zu, last report %s ago, elapsed %s\n", r->rank, r->trial,
                     r->epoch, r->epochs, a, b);
         }
