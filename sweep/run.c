@@ -606,6 +606,7 @@ typedef struct run_ctx {
     char outdir[4096];        /* the output directory, known to every rank */
     int have_coord;           /* rank 0: c was initialised */
     coord c;                  /* rank 0: the coordinator */
+    const coord_policy *policy; /* rank 0: the coordinator's policy, NULL: the default */
     shmdata sd;               /* every rank: the dataset in node-shared memory */
 } run_ctx;
 
@@ -653,6 +654,7 @@ static int run_open_coord(run_ctx *x) {
         cfg.outdir = x->outdir;
         cfg.nranks = x->nranks;
         cfg.tty = isatty(2);
+        cfg.policy = x->policy;
         rc = coord_init(&x->c, &cfg, &x->err);
         x->have_coord = 1;
         char mpi_version[MPI_MAX_LIBRARY_VERSION_STRING] = "";
@@ -722,7 +724,9 @@ static int run_cleanup(run_ctx *x, int exit_code) {
     return code;
 }
 
-int cmd_run(int argc, char **argv) {
+int cmd_run(int argc, char **argv) { return cmd_run_policy(argc, argv, NULL); }
+
+int cmd_run_policy(int argc, char **argv, const coord_policy *policy) {
     run_ctx *x = calloc(1, sizeof *x);
     if (!x) {
         fprintf(stderr, "hsweep run: out of memory\n");
@@ -734,8 +738,12 @@ int cmd_run(int argc, char **argv) {
         free(x);
         return prc == 1 ? 0 : 2;
     }
+    x->policy = policy;
     run_install_signals();
-    MPI_Init(&argc, &argv);
+    /* a caller (a test) may run several sweeps in one MPI session */
+    int inited = 0;
+    MPI_Initialized(&inited);
+    if (!inited) MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &x->rank);
     MPI_Comm_size(MPI_COMM_WORLD, &x->nranks);
     x->sd.node = MPI_COMM_NULL;
@@ -752,6 +760,6 @@ int cmd_run(int argc, char **argv) {
     }
     exit_code = run_cleanup(x, exit_code);
     free(x);
-    MPI_Finalize();
+    if (!inited) MPI_Finalize();
     return exit_code;
 }
