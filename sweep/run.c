@@ -38,7 +38,6 @@
  * journaled; they resume from their last epoch checkpoint. */
 #define _XOPEN_SOURCE 700
 
-#include <math.h>
 #include <mpi.h>
 #include <signal.h>
 #include <stdint.h>
