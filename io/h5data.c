@@ -6,14 +6,11 @@
 #define _POSIX_C_SOURCE 200809L
 #include "io/h5data.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "io/h5util.h"
 

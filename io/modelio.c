@@ -6,15 +6,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include "io/modelio.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "io/h5util.h"
 #include "io/hpfields.h"

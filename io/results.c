@@ -7,14 +7,12 @@
 #include "io/results.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 #include <yaml.h>
 
 #include "io/hpfields.h"
