@@ -213,6 +213,7 @@ static int coord_write_metadata(coord *c, const coord_open_args *a, const char *
     m.start_time = (double)time(NULL);
     m.ranks = c->cfg.nranks;
     m.n_trials = c->cfg.n_trials;
+    m.id_scheme = c->cfg.def->id_scheme;
     int rc = results_write_metadata(c->cfg.outdir, &m, err);
     strbuf_deinit(&text);
     return rc;

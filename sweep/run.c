@@ -50,6 +50,7 @@
 
 #include "io/ckpt.h"
 #include "io/h5data.h"
+#include "io/hpkey.h"
 #include "io/journal.h"
 #include "io/rundir.h"
 #include "io/strbuf.h"
@@ -279,7 +280,8 @@ static int run_train(journal_record *rec, coord_outcome *how, float **weights,
     int have_path = outdir && outdir[0] &&
                     rundir_ckpt_path(cpath, sizeof cpath, outdir, t->id) == 0;
     run_hook_ctx hctx = {rank, t, (size_t)task->index, (size_t)task->until, (int)task->sync,
-                         verbose, c, have_path ? cpath : NULL, ckpt_key(&t->hp, ds), 0,
+                         verbose, c, have_path ? cpath : NULL,
+                         hpkey_ckpt_key(&t->hp, ds, (hpkey_scheme)t->id_scheme), 0,
                          COORD_FINISHED};
     trial_hooks hooks = {.on_epoch = run_on_epoch, .ctx = &hctx, .on_batch = run_on_batch,
                          .stop = &run_stop_flag,
@@ -628,6 +630,9 @@ static int run_load_sweep(run_ctx *x) {
     if (x->rank == 0) {
         rc = sweepcfg_load(&x->def, x->opt.sweep_path, &x->err);
         if (rc == 0) rc = h5data_load_meta(&x->meta, x->def.data_path, &x->err);
+        if (rc == 0) /* a directory of hsweep 0.1 keeps its ids */
+            rc = expand_resume_scheme(&x->def, x->opt.output ? x->opt.output : x->def.output,
+                                      x->opt.restart, &x->err);
         if (rc == 0) rc = expand_trials(&x->def, x->meta.n_train, &x->trials, &x->n_trials,
                                         &x->err);
         /* absolute, so metadata.json and ranks started elsewhere find the same file */
