@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "io/json.h"
-#include "io/results.h"
+#include "io/rundir.h"
 #include "io/strbuf.h"
 
 static double jobfile_wall(void) {
@@ -123,7 +123,7 @@ int jobfile_write(const char *dir, const jobfile *j, double *mtime, hs_error *er
     json_end_object(&w);
     strbuf_putc(&sb, '\n');
     int rc = strbuf_failed(&sb) ? hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory")
-                                : results_write_atomic(path, sb.data, sb.len, err);
+                                : rundir_write_atomic(path, sb.data, sb.len, err);
     strbuf_deinit(&sb);
     struct stat st;
     if (rc == 0 && mtime) *mtime = stat(path, &st) == 0 ? jobfile_stat_mtime(&st) : jobfile_wall();

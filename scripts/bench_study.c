@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "io/claimlog.h"
+#include "io/rundir.h"
 #include "sweep/study.h"
 
 static double bench_now(void) {
@@ -118,7 +119,7 @@ int main(int argc, char **argv) {
     }
     char path[4200];
     struct stat sj, sc;
-    snprintf(path, sizeof path, "%s/%s", dir, JOURNAL_FILE);
+    snprintf(path, sizeof path, "%s/%s", dir, RUNDIR_JOURNAL);
     stat(path, &sj);
     snprintf(path, sizeof path, "%s/%s", dir, CLAIMLOG_FILE);
     stat(path, &sc);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "io/journal.h"
+#include "io/rundir.h"
 #include "io/json.h"
 #include "io/results.h"
 
@@ -56,13 +57,13 @@ int status_collect(const char *dir, double now, status_info *st, hs_error *err) 
     int rc = jobfile_list(dir, &jobs, &nj, err);
     if (rc) return rc;
     char jpath[4200];
-    snprintf(jpath, sizeof jpath, "%s/%s", dir, JOURNAL_FILE);
+    snprintf(jpath, sizeof jpath, "%s/%s", dir, RUNDIR_JOURNAL);
     struct stat sb;
     int have_journal = stat(jpath, &sb) == 0;
     if (!have_meta && !have_journal && nj == 0) {
         free(jobs);
         return hs_error_set(err, HS_ERR_IO, dir, 0, 0, "not a run directory (no %s, metadata.json or %s/)",
-                            JOURNAL_FILE, JOBFILE_DIR);
+                            RUNDIR_JOURNAL, JOBFILE_DIR);
     }
     st->jobs = calloc(nj ? nj : 1, sizeof *st->jobs);
     if (!st->jobs) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "io/claimlog.h"
+#include "io/rundir.h"
 
 /* A trial id and its index, sorted for lookups. */
 typedef struct study_id {
@@ -258,7 +259,7 @@ study *study_open(const char *dir, const sweep_trial *trials, size_t n, const si
     s->n = n;
     s->started = study_wall();
     snprintf(s->dir, sizeof s->dir, "%s", dir);
-    snprintf(s->jpath, sizeof s->jpath, "%s/%s", dir, JOURNAL_FILE);
+    snprintf(s->jpath, sizeof s->jpath, "%s/%s", dir, RUNDIR_JOURNAL);
     snprintf(s->cpath, sizeof s->cpath, "%s/%s", dir, CLAIMLOG_FILE);
     jobfile_key(s->job, sizeof s->job);
     jobfile_slurm_id(s->slurm, sizeof s->slurm);

@@ -24,6 +24,7 @@
 
 #include "io/claimlog.h"
 #include "io/journal.h"
+#include "io/rundir.h"
 #include "io/studylock.h"
 #include "sweep/study.h"
 #include "tests/test_util.h"
@@ -251,7 +252,7 @@ static void test_study(void) {
 
     /* every trial exactly once in the journal */
     char path[400];
-    snprintf(path, sizeof path, "%s/%s", dir, JOURNAL_FILE);
+    snprintf(path, sizeof path, "%s/%s", dir, RUNDIR_JOURNAL);
     journal_record *recs = NULL;
     size_t n = 0;
     journal_read_info info;
