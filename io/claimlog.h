@@ -22,9 +22,9 @@
 #include <stddef.h>
 
 #include "io/hs_error.h"
+#include "io/rundir.h"
 #include "io/strbuf.h"
 
-#define CLAIMLOG_FILE "claims.jsonl"
 
 typedef enum claimlog_op {
     CLAIMLOG_CLAIM = 0,   /* owner starts (or takes over) the trial */

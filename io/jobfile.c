@@ -44,7 +44,7 @@ static double jobfile_stat_mtime(const struct stat *sb) {
 
 int jobfile_mtime(const char *dir, const char *job, double *mtime) {
     char path[4400];
-    snprintf(path, sizeof path, "%s/%s/%s.json", dir, JOBFILE_DIR, job);
+    snprintf(path, sizeof path, "%s/%s/%s.json", dir, RUNDIR_JOBS, job);
     struct stat sb;
     if (stat(path, &sb) != 0) return -1;
     *mtime = jobfile_stat_mtime(&sb);
@@ -53,10 +53,10 @@ int jobfile_mtime(const char *dir, const char *job, double *mtime) {
 
 int jobfile_write(const char *dir, const jobfile *j, double *mtime, hs_error *err) {
     char path[4400];
-    snprintf(path, sizeof path, "%s/%s", dir, JOBFILE_DIR);
+    snprintf(path, sizeof path, "%s/%s", dir, RUNDIR_JOBS);
     if (mkdir(path, 0755) != 0 && errno != EEXIST)
         return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot create directory: %s", strerror(errno));
-    snprintf(path, sizeof path, "%s/%s/%s.json", dir, JOBFILE_DIR, j->job);
+    snprintf(path, sizeof path, "%s/%s/%s.json", dir, RUNDIR_JOBS, j->job);
     strbuf sb;
     strbuf_init(&sb);
     json_writer w;
@@ -234,7 +234,7 @@ int jobfile_list(const char *dir, jobfile **out, size_t *n, hs_error *err) {
     *out = NULL;
     *n = 0;
     char path[4400];
-    snprintf(path, sizeof path, "%s/%s", dir, JOBFILE_DIR);
+    snprintf(path, sizeof path, "%s/%s", dir, RUNDIR_JOBS);
     DIR *d = opendir(path);
     if (!d) return 0;
     size_t cap = 0;
@@ -249,7 +249,7 @@ int jobfile_list(const char *dir, jobfile **out, size_t *n, hs_error *err) {
             if (!g) { rc = hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory"); break; }
             *out = g;
         }
-        snprintf(path, sizeof path, "%s/%s/%s", dir, JOBFILE_DIR, e->d_name);
+        snprintf(path, sizeof path, "%s/%s/%s", dir, RUNDIR_JOBS, e->d_name);
         if (jobfile_read(path, &(*out)[*n], NULL) == 0) (*n)++;
     }
     closedir(d);

@@ -14,8 +14,8 @@
 #include <stddef.h>
 
 #include "io/hs_error.h"
+#include "io/rundir.h"
 
-#define JOBFILE_DIR "jobs"
 
 typedef struct jobfile_worker {
     int rank;                 /* MPI rank in the job */

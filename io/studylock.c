@@ -33,7 +33,7 @@ int studylock_init(studylock *lk, const char *dir, double stale_s, double wait_s
                    hs_error *err) {
     memset(lk, 0, sizeof *lk);
     if ((size_t)snprintf(lk->dir, sizeof lk->dir, "%s", dir) >= sizeof lk->dir ||
-        (size_t)snprintf(lk->path, sizeof lk->path, "%s/%s", dir, STUDYLOCK_FILE) >= sizeof lk->path)
+        (size_t)snprintf(lk->path, sizeof lk->path, "%s/%s", dir, RUNDIR_LOCK) >= sizeof lk->path)
         return hs_error_set(err, HS_ERR_IO, dir, 0, 0, "path too long");
     lk->stale_s = stale_s > 0 ? stale_s : STUDYLOCK_STALE_S;
     lk->wait_s = wait_s >= 0 ? wait_s : STUDYLOCK_WAIT_S;
@@ -136,7 +136,7 @@ int studylock_acquire(studylock *lk, hs_error *err) {
     snprintf(lk->token, sizeof lk->token, "%s %ld %llu.%ld", host, (long)getpid(), ++lk->nonce,
              (long)time(NULL));
     char tmp[4400];
-    snprintf(tmp, sizeof tmp, "%s/.%s.%s.%ld.%llu", lk->dir, STUDYLOCK_FILE, host, (long)getpid(),
+    snprintf(tmp, sizeof tmp, "%s/.%s.%s.%ld.%llu", lk->dir, RUNDIR_LOCK, host, (long)getpid(),
              lk->nonce);
     double t0 = studylock_now(), pause = 1e-3;
     int made_tmp = 0, rc = 0;

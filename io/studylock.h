@@ -25,8 +25,8 @@
 #include <stddef.h>
 
 #include "io/hs_error.h"
+#include "io/rundir.h"
 
-#define STUDYLOCK_FILE "study.lock"
 #define STUDYLOCK_STALE_S 60.0    /* default: a lock file this old is abandoned */
 #define STUDYLOCK_WAIT_S 600.0    /* default: give up acquiring after this long */
 

@@ -121,7 +121,7 @@ int main(int argc, char **argv) {
     struct stat sj, sc;
     snprintf(path, sizeof path, "%s/%s", dir, RUNDIR_JOURNAL);
     stat(path, &sj);
-    snprintf(path, sizeof path, "%s/%s", dir, CLAIMLOG_FILE);
+    snprintf(path, sizeof path, "%s/%s", dir, RUNDIR_CLAIMS);
     stat(path, &sc);
     printf("bench_study: %d processes, %zu trials (%zu-epoch histories) in %.2f s: %.0f trials/s; lock held "
            "%.2f ms mean, %.1f ms max, waited %.2f ms mean over %.0f acquires; %.0f + %.0f bytes per trial "

@@ -294,8 +294,8 @@ int coord_open(coord *c, const coord_open_args *a, hs_error *err) {
         if (rc) return rc;
         fprintf(c->cfg.log, "hsweep run: --restart: previous journal kept as %s\n", old);
         char cl[4200];
-        if (rundir_path(cl, sizeof cl, dir, CLAIMLOG_FILE, NULL) == 0 && rundir_exists(cl))
-            rc = rundir_set_aside(dir, CLAIMLOG_FILE, old, sizeof old, err);
+        if (rundir_path(cl, sizeof cl, dir, RUNDIR_CLAIMS, NULL) == 0 && rundir_exists(cl))
+            rc = rundir_set_aside(dir, RUNDIR_CLAIMS, old, sizeof old, err);
         if (rc) return rc;
         have_journal = 0;
     }

@@ -63,7 +63,7 @@ int status_collect(const char *dir, double now, status_info *st, hs_error *err) 
     if (!have_meta && !have_journal && nj == 0) {
         free(jobs);
         return hs_error_set(err, HS_ERR_IO, dir, 0, 0, "not a run directory (no %s, metadata.json or %s/)",
-                            RUNDIR_JOURNAL, JOBFILE_DIR);
+                            RUNDIR_JOURNAL, RUNDIR_JOBS);
     }
     st->jobs = calloc(nj ? nj : 1, sizeof *st->jobs);
     if (!st->jobs) {

@@ -260,7 +260,7 @@ study *study_open(const char *dir, const sweep_trial *trials, size_t n, const si
     s->started = study_wall();
     snprintf(s->dir, sizeof s->dir, "%s", dir);
     snprintf(s->jpath, sizeof s->jpath, "%s/%s", dir, RUNDIR_JOURNAL);
-    snprintf(s->cpath, sizeof s->cpath, "%s/%s", dir, CLAIMLOG_FILE);
+    snprintf(s->cpath, sizeof s->cpath, "%s/%s", dir, RUNDIR_CLAIMS);
     jobfile_key(s->job, sizeof s->job);
     jobfile_slurm_id(s->slurm, sizeof s->slurm);
     s->by_id = malloc((n ? n : 1) * sizeof *s->by_id);

@@ -102,7 +102,7 @@ static void test_lock(void) {
     int st;
     waitpid(pid, &st, 0);
     char lockpath[400];
-    snprintf(lockpath, sizeof lockpath, "%s/%s", d, STUDYLOCK_FILE);
+    snprintf(lockpath, sizeof lockpath, "%s/%s", d, RUNDIR_LOCK);
     struct stat sb;
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0 && stat(lockpath, &sb) == 0, "the dead holder left its lock");
     studylock_init(&lk, d, 0, 5.0, 0, &e);
@@ -271,7 +271,7 @@ static void test_study(void) {
     journal_records_free(recs, n);
 
     /* the claim journal: the two abandoned trials were claimed twice by different jobs */
-    snprintf(path, sizeof path, "%s/%s", dir, CLAIMLOG_FILE);
+    snprintf(path, sizeof path, "%s/%s", dir, RUNDIR_CLAIMS);
     FILE *f = fopen(path, "r");
     char line[512], owner[N][128];
     int claims[N] = {0}, reissued = 0;
