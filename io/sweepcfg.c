@@ -29,7 +29,7 @@ typedef struct param_info {
 /* Upper caps keep sizes far from overflow (window rows, buffers) while allowing any
  * realistic model; lower bounds are the mathematical ones. */
 static const param_info PARAMS[SWEEPCFG_NPARAMS] = {
-    [SWEEPCFG_CELL] = {"cell", SWEEPCFG_T_CELL, 0, 2, 0, 0},
+    [SWEEPCFG_CELL] = {"cell", SWEEPCFG_T_CELL, 0, 3, 0, 0},
     [SWEEPCFG_UNITS] = {"units", SWEEPCFG_T_INT, 1, 65536, 0, 0},
     [SWEEPCFG_LAYERS] = {"layers", SWEEPCFG_T_INT, 1, 64, 0, 0},
     [SWEEPCFG_DROPOUT] = {"dropout", SWEEPCFG_T_REAL, 0, 1, 0, 1},
@@ -338,10 +338,11 @@ static int parse_value(const pctx *c, sweepcfg_param p, const yaml_node_t *n, do
     case SWEEPCFG_T_CELL: {
         hs_cell cell;
         if (hparams_parse_cell(s, &cell) != 0) {
-            static const char *const names[] = {"lstm", "gru", "dense"};
-            const char *g = suggest(s, names, 3);
+            static const char *const names[] = {"lstm", "gru", "dense", "synthetic"};
+            const char *g = suggest(s, names, 4);
             return fail(c, n, HS_ERR_VALUE, "cell: unknown value '%s' (%s%s%s)", s,
-                        g ? "did you mean '" : "expected lstm, gru or dense", g ? g : "",
+                        g ? "did you mean '" : "expected lstm, gru, dense or synthetic",
+                        g ? g : "",
                         g ? "'?" : "");
         }
         *out = (double)cell;

@@ -29,6 +29,7 @@ const char *hparams_cell_name(hs_cell c) {
     case HS_CELL_LSTM: return "lstm";
     case HS_CELL_GRU: return "gru";
     case HS_CELL_DENSE: return "dense";
+    case HS_CELL_SYNTHETIC: return "synthetic";
     }
     return "?";
 }
@@ -42,7 +43,7 @@ const char *hparams_optimizer_name(hs_optimizer o) {
 }
 
 int hparams_parse_cell(const char *s, hs_cell *out) {
-    static const hs_cell all[] = {HS_CELL_LSTM, HS_CELL_GRU, HS_CELL_DENSE};
+    static const hs_cell all[] = {HS_CELL_LSTM, HS_CELL_GRU, HS_CELL_DENSE, HS_CELL_SYNTHETIC};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (strcmp(s, hparams_cell_name(all[i])) == 0) { *out = all[i]; return 0; }
     return -1;

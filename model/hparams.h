@@ -12,7 +12,9 @@
 typedef enum hs_cell {
     HS_CELL_LSTM = 0,     /* Keras LSTM, gate order i, f, c, o */
     HS_CELL_GRU = 1,      /* Keras GRU, reset_after=True, gate order z, r, h */
-    HS_CELL_DENSE = 2     /* Flatten -> Dense(units, relu) x layers -> Dense(1) */
+    HS_CELL_DENSE = 2,    /* Flatten -> Dense(units, relu) x layers -> Dense(1) */
+    HS_CELL_SYNTHETIC = 3 /* no network: a learning-curve model (model/synth.h) for testing
+                             and benchmarking search logic */
 } hs_cell;
 
 typedef enum hs_optimizer {

@@ -50,7 +50,9 @@ static void train_usage(FILE *f) {
             "                             parameter with a single value; flags and DATA.h5 on\n"
             "                             the command line override it\n"
             "model:\n"
-            "  --cell lstm|gru|dense      layer type (default %s)\n"
+            "  --cell lstm|gru|dense|synthetic\n"
+            "                             layer type (default %s); synthetic: no network, a\n"
+            "                             learning-curve model for testing search logic\n"
             "  --units N                  hidden units per layer (default %zu)\n"
             "  --layers N                 stacked recurrent / hidden dense layers (default %zu)\n"
             "  --dropout P                input dropout of each recurrent layer, mask fixed over\n"
@@ -170,7 +172,8 @@ static int train_parse(train_opts *o, int argc, char **argv) {
             int rc = 0;
             if (strcmp(a, "--cell") == 0) {
                 if (hparams_parse_cell(v, &hp->cell) != 0) {
-                    fprintf(stderr, "hsweep " TRAIN_CMD ": --cell: '%s' is not lstm, gru or dense\n",
+                    fprintf(stderr, "hsweep " TRAIN_CMD ": --cell: '%s' is not lstm, gru, dense or "
+                            "synthetic\n",
                             v);
                     rc = -1;
                 }

@@ -19,6 +19,7 @@
 #include "model/net.h"
 #include "model/optim.h"
 #include "model/rng.h"
+#include "model/synth.h"
 #include "sweep/predict.h"
 
 /* ---- small helpers ----------------------------------------------------------------------- */
@@ -60,7 +61,8 @@ void trial_result_deinit(trial_result *res) {
 }
 
 int trial_check_hparams(const hs_hparams *hp, hs_error *err) {
-    if (hp->cell != HS_CELL_LSTM && hp->cell != HS_CELL_GRU && hp->cell != HS_CELL_DENSE)
+    if (hp->cell != HS_CELL_LSTM && hp->cell != HS_CELL_GRU && hp->cell != HS_CELL_DENSE &&
+        hp->cell != HS_CELL_SYNTHETIC)
         return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0, "cell: unknown cell type %d",
                             (int)hp->cell);
     if (hp->optimizer != HS_OPT_RMSPROP && hp->optimizer != HS_OPT_ADAM)
@@ -140,6 +142,118 @@ static void trial_work_free(trial_work *w) {
     memset(w, 0, sizeof *w);
 }
 
+/* ---- the synthetic cell ------------------------------------------------------------------- */
+
+/* The training loop of a `synthetic` trial (model/synth.h): the same bookkeeping as a real
+ * trial (history, best epoch by val_loss, patience, checkpoints, hooks, divergence, stop
+ * flag checked once per epoch) around one synth_epoch call per epoch. Its "weights" are one
+ * float: the epoch's val_mae (params) and the best one (best); there is no optimiser state
+ * and no dataset. */
+static int trial_run_synthetic(trial_result *res, const hs_hparams *hp, const trial_hooks *hooks,
+                               hs_error *err) {
+    double t0 = trial_now();
+    res->n_params = 1;
+    res->history = malloc(hp->epochs <= SIZE_MAX / sizeof(trial_epoch)
+                              ? hp->epochs * sizeof(trial_epoch) : SIZE_MAX);
+    float *best = malloc(sizeof *best);
+    if (!res->history || !best) {
+        free(best);
+        trial_result_deinit(res);
+        return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    }
+    float param = 0.0f;
+    rng r;
+    rng_seed(&r, hp->seed);
+    double best_val = INFINITY, wall_before = 0.0;
+    size_t since_best = 0, first = 1;
+    const trial_checkpoint *ck = hooks ? hooks->resume : NULL;
+    if (ck) {
+        if (ck->n_params != 1 || ck->opt_state_len != 0 || ck->epochs_done == 0 ||
+            ck->epochs_done > hp->epochs || ck->best_epoch == 0 ||
+            ck->best_epoch > ck->epochs_done || !ck->history || !ck->params || !ck->best) {
+            free(best);
+            trial_result_deinit(res);
+            return hs_error_set(err, HS_ERR_STATE, NULL, 0, 0, "checkpoint does not fit this "
+                                "synthetic trial (%zu epochs, %zu params)", ck->epochs_done,
+                                ck->n_params);
+        }
+        memcpy(res->history, ck->history, ck->epochs_done * sizeof(trial_epoch));
+        param = ck->params[0];
+        best[0] = ck->best[0];
+        r = ck->r;
+        best_val = ck->best_val;
+        since_best = ck->since_best;
+        res->best_epoch = ck->best_epoch;
+        res->epochs_run = ck->epochs_done;
+        wall_before = ck->wall_s;
+        first = ck->epochs_done + 1;
+        if (hp->patience > 0 && since_best >= hp->patience) first = hp->epochs + 1;
+    }
+    for (size_t epoch = first; epoch <= hp->epochs; epoch++) {
+        double te = trial_now();
+        if (trial_stop_requested(hooks)) {
+            res->status = TRIAL_STOPPED;
+            snprintf(res->reason, sizeof res->reason, "stopped during epoch %zu", epoch);
+            break;
+        }
+        synth_metrics m;
+        synth_epoch(hp, epoch, &r, &m);
+        if (!isfinite(m.loss)) {
+            res->status = TRIAL_DIVERGED;
+            snprintf(res->reason, sizeof res->reason, "diverged at epoch %zu (loss=%g)", epoch,
+                     m.loss);
+            break;
+        }
+        trial_epoch *e = &res->history[epoch - 1];
+        *e = (trial_epoch){m.loss, m.mae, m.val_loss, m.val_mae, trial_now() - te};
+        res->epochs_run = epoch;
+        param = (float)m.val_mae;
+        int is_best = e->val_loss < best_val;
+        if (is_best) {
+            best_val = e->val_loss;
+            res->best_epoch = epoch;
+            best[0] = param;
+            since_best = 0;
+        } else {
+            since_best++;
+        }
+        if (hooks && hooks->on_checkpoint) {
+            trial_checkpoint c = {.epochs_done = epoch, .n_params = 1, .r = r,
+                                  .best_epoch = res->best_epoch, .best_val = best_val,
+                                  .since_best = since_best,
+                                  .wall_s = wall_before + (trial_now() - t0),
+                                  .history = res->history, .params = &param, .best = best};
+            hooks->on_checkpoint(&c, hooks->ctx);
+        }
+        if (hooks && hooks->on_epoch) {
+            trial_progress p = {.epoch = epoch, .epochs = hp->epochs, .n_batches = 1, .e = e,
+                                .res = res, .is_best = is_best, .params = &param, .n_params = 1};
+            if (hooks->on_epoch(&p, hooks->ctx) != 0) {
+                res->status = TRIAL_STOPPED;
+                snprintf(res->reason, sizeof res->reason, "stopped by hook after epoch %zu",
+                         epoch);
+                break;
+            }
+        }
+        if (hp->patience > 0 && since_best >= hp->patience) break;
+    }
+    if (res->best_epoch > 0) {
+        const trial_epoch *b = &res->history[res->best_epoch - 1];
+        res->val_loss = b->val_loss;
+        res->val_mae = b->val_mae;
+        if (res->status != TRIAL_STOPPED) res->test_mae = synth_test_mae(b->val_mae);
+        res->best_params = best;
+        best = NULL;
+    }
+    free(best);
+    if (res->epochs_run == 0) {
+        free(res->history);
+        res->history = NULL;
+    }
+    res->wall_s = wall_before + (trial_now() - t0);
+    return HS_OK;
+}
+
 int trial_run(trial_result *res, const hs_hparams *hp, const hs_dataset *ds,
               const trial_hooks *hooks, hs_error *err) {
     double t0 = trial_now();
@@ -149,6 +263,7 @@ int trial_run(trial_result *res, const hs_hparams *hp, const hs_dataset *ds,
     res->val_loss = res->val_mae = res->test_mae = NAN;
     int rc = trial_check_hparams(hp, err);
     if (rc != 0) return rc;
+    if (hp->cell == HS_CELL_SYNTHETIC) return trial_run_synthetic(res, hp, hooks, err);
     if (!ds || !ds->x || !ds->y)
         return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0, "dataset has no data loaded");
 
