@@ -90,8 +90,10 @@ typedef struct asha_job {
     size_t trial;             /* trial number (ASHA_NEW, ASHA_CONTINUE), else ASHA_NONE */
     size_t bracket;           /* its bracket (0 for ASHA and median) */
     size_t from_epoch;        /* epochs already trained (0 for ASHA_NEW) */
-    size_t until_epoch;       /* train up to and including this epoch, reporting each one;
-                                 the decision at until_epoch is never ASHA_GO_ON */
+    size_t until_epoch;       /* the epoch of the trial's next rung. The trial reports every
+                                 epoch and goes on while the answer is ASHA_GO_ON: at
+                                 until_epoch it pauses, or, promoted at arrival, goes on
+                                 to its next rung (so it may train beyond until_epoch) */
 } asha_job;
 
 /* What asha_on_epoch answers. */
