@@ -40,6 +40,7 @@
 #include "io/journal.h"
 #include "model/rng.h"
 #include "sweep/asha.h"
+#include "sweep/search.h"
 #include "sweep/tpe.h"
 #include "sweep/trial.h"
 
@@ -153,7 +154,7 @@ static void bs_order(size_t *perm, size_t n, uint64_t s) {
 
 /* Value source: the recorded curves, or (verify) a real trial. */
 typedef struct bs_real bs_real;
-static int bs_real_job(bs_real *rr, asha *a, const asha_job *j, size_t cfg, bs_run *run);
+static int bs_real_job(bs_real *rr, search *sr, const search_task *j, bs_run *run);
 
 /* Replay policy cfg (type, or full grid when grid = 1) with seed s; TPE draws configurations
  * when use_tpe. With rr != NULL the jobs are trained for real instead of looked up. */
@@ -173,57 +174,75 @@ static void bs_replay(const bs_grid *g, const asha_config *cfg, int grid, int us
         free(perm);
         return;
     }
+    if (!use_tpe) {
+        /* the policy the coordinator runs (sweep/search.h) */
+        search_spec sp = {.sched = *cfg, .seed = s, .metric_is_loss = 0};
+        search *sr = search_create(&sp, g->n);
+        for (;;) {
+            search_task j;
+            search_next(sr, &j);
+            if (j.kind != SEARCH_RUN) break;  /* one worker: wait means done */
+            if (rr) {
+                if (bs_real_job(rr, sr, &j, run) != 0) break;
+                continue;
+            }
+            const journal_record *rec = &g->recs[j.trial];
+            /* report epochs while the answer is go on (a promotion at arrival goes past
+             * until) */
+            for (size_t e = j.from + 1; e <= BS_MAX_EPOCHS; e++) {
+                if (e > rec->n_history) {  /* the trial diverged before e */
+                    search_end(sr, j.trial);
+                    break;
+                }
+                asha_decision d;
+                search_epoch(sr, j.trial, e, rec->history[e - 1].val_loss,
+                             rec->history[e - 1].val_mae, &d);
+                bs_note(run, j.trial, j.trial, e, search_value(sr, j.trial), d);
+                if (d != ASHA_GO_ON) break;
+            }
+        }
+        search_free(sr);
+        free(perm);
+        return;
+    }
+    /* TPE draws the configurations: the scheduler's trial numbers are TPE's */
     asha *a = asha_create(cfg);
     tpe *t = NULL;
     size_t *config = malloc(cfg->n_configs * sizeof *config);   /* trial -> grid index */
-    if (use_tpe) {
-        tpe_param sp[4];
-        for (int ax = 0; ax < 4; ax++) sp[ax] = (tpe_param){TPE_CHOICE, 0, 0, g->axis_n[ax]};
-        t = tpe_create(sp, 4, NULL, s);
-    }
+    tpe_param sp[4];
+    for (int ax = 0; ax < 4; ax++) sp[ax] = (tpe_param){TPE_CHOICE, 0, 0, g->axis_n[ax]};
+    t = tpe_create(sp, 4, NULL, s);
     for (;;) {
         asha_job j;
         asha_next(a, &j);
         if (j.action == ASHA_WAIT || j.action == ASHA_DONE) break;  /* one worker: done */
         if (j.action == ASHA_NEW) {
-            if (t) {
-                double x[4];
-                size_t ix[4];
-                tpe_suggest(t, j.trial, x);
-                for (int ax = 0; ax < 4; ax++) ix[ax] = (size_t)x[ax];
-                config[j.trial] = g->by_axes[bs_combo(g, ix)];
-            } else {
-                config[j.trial] = perm[j.trial];
-            }
+            double x[4];
+            size_t ix[4];
+            tpe_suggest(t, j.trial, x);
+            for (int ax = 0; ax < 4; ax++) ix[ax] = (size_t)x[ax];
+            config[j.trial] = g->by_axes[bs_combo(g, ix)];
         }
         size_t c = config[j.trial];
-        if (rr) {
-            if (bs_real_job(rr, a, &j, c, run) != 0) break;
-        } else {
-            /* report epochs while the answer is go on (a promotion at arrival goes past
-             * until_epoch) */
-            for (size_t e = j.from_epoch + 1; e <= BS_MAX_EPOCHS; e++) {
-                if (e > g->recs[c].n_history) {  /* the trial diverged before e */
-                    asha_on_end(a, j.trial);
-                    break;
-                }
-                double v = g->value[c * BS_MAX_EPOCHS + e - 1];
-                asha_decision d;
-                asha_on_epoch(a, j.trial, e, v, &d);
-                bs_note(run, j.trial, c, e, v, d);
-                if (d != ASHA_GO_ON) break;
+        for (size_t e = j.from_epoch + 1; e <= BS_MAX_EPOCHS; e++) {
+            if (e > g->recs[c].n_history) {  /* the trial diverged before e */
+                asha_on_end(a, j.trial);
+                break;
             }
+            double v = g->value[c * BS_MAX_EPOCHS + e - 1];
+            asha_decision d;
+            asha_on_epoch(a, j.trial, e, v, &d);
+            bs_note(run, j.trial, c, e, v, d);
+            if (d != ASHA_GO_ON) break;
         }
-        if (t) {
-            /* the sampler learns from the trial's latest value */
-            asha_state st = asha_state_of(a, j.trial);
-            size_t e = asha_epochs_of(a, j.trial);
-            double v = e ? g->value[c * BS_MAX_EPOCHS + e - 1] : (double)NAN;
-            if (e == BS_MAX_EPOCHS) tpe_tell(t, j.trial, TPE_COMPLETE, v, e);
-            else if (st == ASHA_ENDED && e < g->recs[c].n_history) tpe_tell(t, j.trial, TPE_PRUNED, v, e);
-            else if (st == ASHA_ENDED) tpe_tell(t, j.trial, TPE_FAILED, v, e);
-            else tpe_tell(t, j.trial, TPE_PRUNED, v, e);
-        }
+        /* the sampler learns from the trial's latest value */
+        asha_state st = asha_state_of(a, j.trial);
+        size_t e = asha_epochs_of(a, j.trial);
+        double v = e ? g->value[c * BS_MAX_EPOCHS + e - 1] : (double)NAN;
+        if (e == BS_MAX_EPOCHS) tpe_tell(t, j.trial, TPE_COMPLETE, v, e);
+        else if (st == ASHA_ENDED && e < g->recs[c].n_history) tpe_tell(t, j.trial, TPE_PRUNED, v, e);
+        else if (st == ASHA_ENDED) tpe_tell(t, j.trial, TPE_FAILED, v, e);
+        else tpe_tell(t, j.trial, TPE_PRUNED, v, e);
     }
     asha_free(a);
     tpe_free(t);
@@ -242,9 +261,8 @@ struct bs_real {
 
 /* Hook context of one real job. */
 typedef struct bs_hook {
-    asha *a;                  /* the policy */
-    const asha_job *j;        /* the job */
-    size_t cfg;               /* grid index */
+    search *sr;               /* the policy */
+    const search_task *j;     /* the job */
     bs_run *run;              /* events */
     bs_real *rr;              /* verification state */
     const char *path;         /* checkpoint file */
@@ -253,34 +271,34 @@ typedef struct bs_hook {
 
 static int bs_real_epoch(const trial_progress *p, void *ctx) {
     bs_hook *h = ctx;
-    const trial_result *res = p->res;
-    double v = res->history[res->best_epoch - 1].val_mae;
-    double want = h->rr->g->value[h->cfg * BS_MAX_EPOCHS + p->epoch - 1];
-    if (v != want) h->rr->mismatches++;
+    size_t c = h->j->trial;
+    double want = h->rr->g->value[c * BS_MAX_EPOCHS + p->epoch - 1];
     asha_decision d;
-    asha_on_epoch(h->a, h->j->trial, p->epoch, v, &d);
-    bs_note(h->run, h->j->trial, h->cfg, p->epoch, v, d);
+    search_epoch(h->sr, c, p->epoch, p->e->val_loss, p->e->val_mae, &d);
+    double v = search_value(h->sr, c);
+    if (v != want) h->rr->mismatches++;
+    bs_note(h->run, c, c, p->epoch, v, d);
     return d == ASHA_PAUSE || d == ASHA_STOP;
 }
 
 static void bs_real_ckpt(const trial_checkpoint *ck, void *ctx) {
     bs_hook *h = ctx;
     hs_error e;
-    if (ckpt_write(h->path, h->rr->g->recs[h->cfg].id, h->key, ck, &e) != 0)
+    if (ckpt_write(h->path, h->rr->g->recs[h->j->trial].id, h->key, ck, &e) != 0)
         fprintf(stderr, "bench_search: %s\n", e.msg);
 }
 
-static int bs_real_job(bs_real *rr, asha *a, const asha_job *j, size_t cfg, bs_run *run) {
-    const journal_record *rec = &rr->g->recs[cfg];
+static int bs_real_job(bs_real *rr, search *sr, const search_task *j, bs_run *run) {
+    const journal_record *rec = &rr->g->recs[j->trial];
     char path[512];
     snprintf(path, sizeof path, "%s/%s.ckpt", rr->dir, rec->id);
-    bs_hook h = {a, j, cfg, run, rr, path, ckpt_key(&rec->hp, &rr->ds)};
+    bs_hook h = {sr, j, run, rr, path, ckpt_key(&rec->hp, &rr->ds)};
     trial_hooks hooks = {.on_epoch = bs_real_epoch, .ctx = &h, .on_checkpoint = bs_real_ckpt};
     trial_checkpoint ck;
     memset(&ck, 0, sizeof ck);
     hs_error err;
-    if (j->from_epoch > 0) {
-        if (ckpt_read(path, rec->id, h.key, &ck, &err) != 0 || ck.epochs_done != j->from_epoch) {
+    if (j->from > 0) {
+        if (ckpt_read(path, rec->id, h.key, &ck, &err) != 0 || ck.epochs_done != j->from) {
             fprintf(stderr, "bench_search: cannot continue trial %s: %s\n", rec->id, err.msg);
             return -1;
         }
@@ -293,9 +311,9 @@ static int bs_real_job(bs_real *rr, asha *a, const asha_job *j, size_t cfg, bs_r
         fprintf(stderr, "bench_search: trial %s: %s\n", rec->id, err.msg);
         return -1;
     }
-    fprintf(stderr, "  real: trial %zu (%s) epochs %zu..%zu, %s\n", j->trial, rec->id,
-            j->from_epoch + 1, res.epochs_run, trial_status_name(res.status));
-    if (res.status == TRIAL_DIVERGED) asha_on_end(a, j->trial);
+    fprintf(stderr, "  real: trial %s epochs %zu..%zu, %s\n", rec->id, j->from + 1,
+            res.epochs_run, trial_status_name(res.status));
+    if (res.status == TRIAL_DIVERGED) search_end(sr, j->trial);
     trial_result_deinit(&res);
     return 0;
 }
