@@ -22,12 +22,13 @@
  *   median     median stopping rule, grace 3 epochs
  *   tpe+asha   TPE (choice over each axis's values) draws the configurations, ASHA decides;
  *              81 draws (a configuration drawn twice is trained twice)
- * --curves FILE writes "method,seed,epochs,best" rows (the best-so-far curves) for plotting.
+ * --curves FILE writes "method,seed,epochs,best" rows (the best-so-far curves); --svg FILE
+ * draws them (best val MAE against cumulative epochs, log x) with io/svgplot.
  * --verify DATA.h5 trains the ASHA schedule of seed 1 for real (trial_run, pausing at rungs
  * with checkpoints in a temporary directory, continuing from them) and checks that every
  * value and decision equals the replay's. A benchmark, not a test.
  *
- * usage: bench_search JOURNAL.jsonl [--seeds K] [--curves FILE] [--verify DATA.h5] */
+ * usage: bench_search JOURNAL.jsonl [--seeds K] [--curves FILE] [--svg FILE] [--verify DATA.h5] */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -38,6 +39,8 @@
 #include "io/ckpt.h"
 #include "io/h5data.h"
 #include "io/journal.h"
+#include "io/strbuf.h"
+#include "io/svgplot.h"
 #include "model/rng.h"
 #include "sweep/asha.h"
 #include "sweep/search.h"
@@ -318,6 +321,72 @@ static int bs_real_job(bs_real *rr, search *sr, const search_task *j, bs_run *ru
     return 0;
 }
 
+/* ---- figure --------------------------------------------------------------------------------- */
+
+/* Write the best-so-far curves of runs[m * seeds + s] as a standalone SVG. */
+static int bs_svg(const char *path, const bs_run *runs, const char *const *names,
+                  const char *const *colors, size_t n_methods, int seeds, double grid_best,
+                  size_t full) {
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t r = 0; r < n_methods * (size_t)seeds; r++)
+        for (size_t k = 0; k < runs[r].n_curve; k++) {
+            if (runs[r].curve_b[k] < lo) lo = runs[r].curve_b[k];
+            if (runs[r].curve_b[k] > hi) hi = runs[r].curve_b[k];
+        }
+    if (hi > 1.6 * grid_best) hi = 1.6 * grid_best;   /* the early, uninformative part */
+    strbuf sb;
+    strbuf_init(&sb);
+    svgplot p;
+    char title[160];
+    snprintf(title, sizeof title, "Best val MAE so far against cumulative epochs (%zu "
+             "configurations x %d epochs, replayed, %d seeds)", full / BS_MAX_EPOCHS,
+             BS_MAX_EPOCHS, seeds);
+    svgplot_begin(&p, &sb, "search-replay", 760, 420, 60, 150, 30, 45, title);
+    svgplot_axis_auto(&p.x, 1.0, (double)full, SVGPLOT_LOG, 6);
+    svgplot_axis_auto(&p.y, lo, hi, SVGPLOT_LINEAR, 6);
+    p.legend_outside = 1;
+    svgplot_frame(&p, "cumulative epochs", "best val MAE (degC)");
+    double gx[2] = {1.0, (double)full}, gy[2] = {grid_best, grid_best};
+    double gy1[2] = {1.01 * grid_best, 1.01 * grid_best};
+    svgplot_line(&p, gx, gy, 2, "#555", "4 3", 1.0);
+    svgplot_line(&p, gx, gy1, 2, "#999", "2 3", 1.0);
+    double *x = malloc(2 * (full + 2) * sizeof *x), *y = malloc(2 * (full + 2) * sizeof *y);
+    for (size_t m = 0; m < n_methods; m++) {
+        for (int s = 0; s < seeds; s++) {
+            const bs_run *r = &runs[m * (size_t)seeds + (size_t)s];
+            size_t n = 0;
+            for (size_t k = 0; k < r->n_curve; k++) {
+                double b = r->curve_b[k] > hi ? hi : r->curve_b[k];
+                if (k > 0) {                       /* step: hold the previous best */
+                    x[n] = (double)r->curve_e[k];
+                    y[n] = y[n - 1];
+                    n++;
+                }
+                x[n] = (double)r->curve_e[k];
+                y[n++] = b;
+            }
+            if (n > 0) {
+                x[n] = (double)r->epochs;
+                y[n] = y[n - 1];
+                n++;
+            }
+            svgplot_line(&p, x, y, n, colors[m], "", 1.5);
+        }
+        svgplot_legend(&p, names[m], colors[m], "", '-');
+    }
+    svgplot_legend(&p, "grid best", "#555", "4 3", '-');
+    svgplot_legend(&p, "grid best + 1%", "#999", "2 3", '-');
+    svgplot_end(&p);
+    free(x);
+    free(y);
+    FILE *f = fopen(path, "w");
+    int rc = f && !strbuf_failed(&sb) && fputs(strbuf_str(&sb), f) >= 0 ? 0 : -1;
+    if (f && fclose(f) != 0) rc = -1;
+    strbuf_deinit(&sb);
+    if (rc) fprintf(stderr, "bench_search: cannot write %s\n", path);
+    return rc;
+}
+
 /* ---- main ------------------------------------------------------------------------------------------ */
 
 static void bs_free_run(bs_run *r) {
@@ -327,21 +396,23 @@ static void bs_free_run(bs_run *r) {
 }
 
 int main(int argc, char **argv) {
-    const char *jpath = NULL, *curves = NULL, *verify = NULL;
+    const char *jpath = NULL, *curves = NULL, *verify = NULL, *svg = NULL;
     int seeds = 3;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--seeds") == 0 && i + 1 < argc) seeds = atoi(argv[++i]);
         else if (strcmp(argv[i], "--curves") == 0 && i + 1 < argc) curves = argv[++i];
         else if (strcmp(argv[i], "--verify") == 0 && i + 1 < argc) verify = argv[++i];
+        else if (strcmp(argv[i], "--svg") == 0 && i + 1 < argc) svg = argv[++i];
         else if (argv[i][0] != '-' && !jpath) jpath = argv[i];
         else {
             fprintf(stderr, "usage: bench_search JOURNAL.jsonl [--seeds K] [--curves FILE] "
-                    "[--verify DATA.h5]\n");
+                    "[--svg FILE] [--verify DATA.h5]\n");
             return 2;
         }
     }
     if (!jpath || seeds < 1) {
-        fprintf(stderr, "usage: bench_search JOURNAL.jsonl [--seeds K] [--curves FILE] [--verify DATA.h5]\n");
+        fprintf(stderr, "usage: bench_search JOURNAL.jsonl [--seeds K] [--curves FILE] [--svg FILE] "
+                "[--verify DATA.h5]\n");
         return 2;
     }
     bs_grid g;
@@ -365,13 +436,13 @@ int main(int argc, char **argv) {
         {"tpe+asha", ASHA_TYPE_ASHA, 1, 0, 1}};
     printf("%-10s %4s | %10s %8s | %7s %8s | %s\n", "method", "seed", "best", "vs grid",
            "epochs", "of grid", "epochs to within 1% of the grid's best");
-    bs_run asha1;
-    memset(&asha1, 0, sizeof asha1);
-    for (size_t m = 0; m < sizeof methods / sizeof methods[0]; m++) {
+    const size_t n_methods = sizeof methods / sizeof methods[0];
+    bs_run *runs = calloc(n_methods * (size_t)seeds, sizeof *runs);
+    for (size_t m = 0; m < n_methods; m++) {
         for (int s = 1; s <= seeds; s++) {
             asha_config c = {.type = methods[m].type, .min_epochs = methods[m].min,
                              .max_epochs = BS_MAX_EPOCHS, .reduction = 3, .n_configs = g.n};
-            bs_run run;
+            bs_run *rp = &runs[m * (size_t)seeds + (size_t)(s - 1)], run;
             bs_replay(&g, &c, methods[m].grid, methods[m].tpe, (uint64_t)s, &run, NULL);
             size_t within = 0;
             for (size_t k = 0; k < run.n_curve && !within; k++)
@@ -384,11 +455,16 @@ int main(int argc, char **argv) {
             if (cf)
                 for (size_t k = 0; k < run.n_curve; k++)
                     fprintf(cf, "%s,%d,%zu,%.9g\n", methods[m].name, s, run.curve_e[k], run.curve_b[k]);
-            if (m == 1 && s == 1) asha1 = run;
-            else bs_free_run(&run);
+            *rp = run;
         }
     }
     if (cf) fclose(cf);
+    if (svg) {
+        const char *names[] = {"grid", "asha", "hyperband", "median", "tpe+asha"};
+        const char *colors[] = {"#000000", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e"};
+        bs_svg(svg, runs, names, colors, n_methods, seeds, grid_best, full);
+    }
+    const bs_run asha1 = runs[1 * (size_t)seeds];
     int rc = 0;
     if (verify) {
         bs_real rr;
@@ -421,7 +497,8 @@ int main(int argc, char **argv) {
         snprintf(cmd, sizeof cmd, "rm -rf %s", rr.dir);
         if (system(cmd) != 0) fprintf(stderr, "bench_search: could not remove %s\n", rr.dir);
     }
-    bs_free_run(&asha1);
+    for (size_t r = 0; r < n_methods * (size_t)seeds; r++) bs_free_run(&runs[r]);
+    free(runs);
     journal_records_free(g.recs, g.n);
     free(g.value);
     free(g.by_axes);
