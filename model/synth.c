@@ -3,6 +3,17 @@
 
 #include <math.h>
 
+void synth_optimum(hs_hparams *hp) {
+    hparams_default(hp);
+    hp->cell = HS_CELL_SYNTHETIC;
+    hp->learning_rate = 3e-3f;
+    hp->dropout = 0.2f;
+    hp->units = 64;
+    hp->layers = 2;
+    hp->optimizer = HS_OPT_ADAM;
+    hp->batch_size = 128;
+}
+
 double synth_final(const hs_hparams *hp) {
     double lr = hp->learning_rate > 0.0f ? (double)hp->learning_rate : 1e-30;
     double x1 = log10(lr / 3e-3);

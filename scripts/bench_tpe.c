@@ -103,14 +103,7 @@ int main(int argc, char **argv) {
     }
     if (N < 1 || seeds < 1 || W < 1) { fprintf(stderr, "bench_tpe: bad arguments\n"); return 2; }
     hs_hparams opt;
-    hparams_default(&opt);
-    opt.cell = HS_CELL_SYNTHETIC;
-    opt.learning_rate = 3e-3f;
-    opt.dropout = 0.2f;
-    opt.units = 64;
-    opt.layers = 2;
-    opt.optimizer = HS_OPT_ADAM;
-    opt.batch_size = 128;
+    synth_optimum(&opt);
     printf("bench_tpe: synthetic objective, 6 parameters, 27 epochs; noiseless optimum at 27 "
            "epochs %.4f\n", synth_curve(&opt, 27));
     printf("random search: %zu trials; TPE: trials to reach random's final best (1 worker, and "

@@ -142,6 +142,24 @@ static void trial_work_free(trial_work *w) {
     memset(w, 0, sizeof *w);
 }
 
+/* Restore the loop counters from checkpoint ck into res (history, best epoch, epochs run)
+ * and the caller's rng, best val_loss, early-stopping counter and earlier wall time; returns
+ * the first epoch to train (past hp->epochs when patience had already ended the trial). The
+ * weights and optimiser state are the caller's to restore. */
+static size_t trial_restore(trial_result *res, const hs_hparams *hp, const trial_checkpoint *ck,
+                            rng *r, double *best_val, size_t *since_best, double *wall_before) {
+    memcpy(res->history, ck->history, ck->epochs_done * sizeof(trial_epoch));
+    *r = ck->r;
+    *best_val = ck->best_val;
+    *since_best = ck->since_best;
+    res->best_epoch = ck->best_epoch;
+    res->epochs_run = ck->epochs_done;
+    *wall_before = ck->wall_s;
+    /* early stopping had already ended the trial: go straight to the evaluation */
+    if (hp->patience > 0 && ck->since_best >= hp->patience) return hp->epochs + 1;
+    return ck->epochs_done + 1;
+}
+
 /* ---- the synthetic cell ------------------------------------------------------------------- */
 
 /* The training loop of a `synthetic` trial (model/synth.h): the same bookkeeping as a real
@@ -177,17 +195,9 @@ static int trial_run_synthetic(trial_result *res, const hs_hparams *hp, const tr
                                 "synthetic trial (%zu epochs, %zu params)", ck->epochs_done,
                                 ck->n_params);
         }
-        memcpy(res->history, ck->history, ck->epochs_done * sizeof(trial_epoch));
         param = ck->params[0];
         best[0] = ck->best[0];
-        r = ck->r;
-        best_val = ck->best_val;
-        since_best = ck->since_best;
-        res->best_epoch = ck->best_epoch;
-        res->epochs_run = ck->epochs_done;
-        wall_before = ck->wall_s;
-        first = ck->epochs_done + 1;
-        if (hp->patience > 0 && since_best >= hp->patience) first = hp->epochs + 1;
+        first = trial_restore(res, hp, ck, &r, &best_val, &since_best, &wall_before);
     }
     for (size_t epoch = first; epoch <= hp->epochs; epoch++) {
         double te = trial_now();
@@ -335,20 +345,11 @@ int trial_run(trial_result *res, const hs_hparams *hp, const hs_dataset *ds,
                               ck->opt_state_len, hp->epochs, P, S);
             goto fail;
         }
-        memcpy(res->history, ck->history, ck->epochs_done * sizeof(trial_epoch));
         memcpy(params, ck->params, P * sizeof(float));
         memcpy(w.best, ck->best, P * sizeof(float));
         memcpy(optim_state(w.opt), ck->opt_state, S * sizeof(float));
         optim_set_iterations(w.opt, ck->opt_iterations);
-        r = ck->r;
-        best_val = ck->best_val;
-        since_best = ck->since_best;
-        res->best_epoch = ck->best_epoch;
-        res->epochs_run = ck->epochs_done;
-        wall_before = ck->wall_s;
-        first = ck->epochs_done + 1;
-        /* early stopping had already ended the trial: go straight to the evaluation */
-        if (hp->patience > 0 && since_best >= hp->patience) first = hp->epochs + 1;
+        first = trial_restore(res, hp, ck, &r, &best_val, &since_best, &wall_before);
     }
     for (size_t epoch = first; epoch <= hp->epochs; epoch++) {
         double te = trial_now();

@@ -12,14 +12,7 @@
 
 static hs_hparams synth_hp(void) {
     hs_hparams hp;
-    hparams_default(&hp);
-    hp.cell = HS_CELL_SYNTHETIC;
-    hp.learning_rate = 3e-3f;
-    hp.dropout = 0.2f;
-    hp.units = 64;
-    hp.layers = 2;
-    hp.optimizer = HS_OPT_ADAM;
-    hp.batch_size = 128;
+    synth_optimum(&hp);
     hp.epochs = 12;
     hp.seed = 99;
     return hp;
