@@ -333,7 +333,7 @@ static int bs_svg(const char *path, const bs_run *runs, const char *const *names
             if (runs[r].curve_b[k] < lo) lo = runs[r].curve_b[k];
             if (runs[r].curve_b[k] > hi) hi = runs[r].curve_b[k];
         }
-    if (hi > 1.6 * grid_best) hi = 1.6 * grid_best;   /* the early, uninformative part */
+    if (hi > 1.2 * grid_best) hi = 1.2 * grid_best;   /* the early, uninformative part */
     strbuf sb;
     strbuf_init(&sb);
     svgplot p;
