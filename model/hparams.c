@@ -153,7 +153,7 @@ void hparams_range_text(size_t k, char *buf, size_t n) {
     const hs_hparam_info *pi = hparams_info(k);
     if (!pi) { buf[0] = '\0'; return; }
     switch (pi->type) {
-    case HS_HPT_CELL: snprintf(buf, n, "lstm, gru, dense"); return;
+    case HS_HPT_CELL: snprintf(buf, n, "lstm, gru, dense, synthetic"); return;
     case HS_HPT_OPTIMIZER: snprintf(buf, n, "rmsprop, adam"); return;
     case HS_HPT_BOOL: snprintf(buf, n, "true, false"); return;
     case HS_HPT_U64: snprintf(buf, n, "0 .. 2^64-1"); return;

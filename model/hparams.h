@@ -196,7 +196,7 @@ void hparams_format_value(size_t k, double v, char *buf, size_t n);
 int hparams_is_default(const hs_hparams *hp, size_t k);
 
 /* The valid values of parameter k for humans and docs into buf (n bytes): "1 .. 65536",
- * "[0, 1)", "(0, 10]", "lstm, gru, dense", "true, false", "0 .. 2^64-1". */
+ * "[0, 1)", "(0, 10]", "lstm, gru, dense, synthetic", "true, false", "0 .. 2^64-1". */
 void hparams_range_text(size_t k, char *buf, size_t n);
 
 /* Rows between a window's first row and its target row: r * (L + horizon - 1)
