@@ -141,16 +141,21 @@ for f in glob.glob(sys.argv[1] + "/jobs/*.json"):
         print(j["workers"][0]["trial"])
 PYEOF
 }
+# wait_victim SWEEP OUTDIR: sets rpid (the rank of the one-rank job running SWEEP) and victim
+# (its trial) once that trial has finished an epoch; fails after 90 s
+wait_victim() {
+    victim=""
+    for _ in $(seq 1 900); do
+        rpid=$(pgrep -f "^[^ ]*hsweep run $1" | head -1)
+        [ -n "$rpid" ] && victim=$(job_trial "$2" "$rpid")
+        [ -n "$victim" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
 setsid "${MPIRUN[@]}" -n 1 "$HSWEEP" run "$DIR/s.yaml" --heartbeat-timeout 3 >"$DIR/s1.out" 2>"$DIR/s1.err" &
 spid=$!
-victim=""
-for _ in $(seq 1 900); do
-    rpid=$(pgrep -f "^[^ ]*hsweep run $DIR/s.yaml" | head -1)
-    [ -n "$rpid" ] && victim=$(job_trial "$DIR/outs" "$rpid")
-    [ -n "$victim" ] && break
-    sleep 0.1
-done
-[ -n "$victim" ] || fail "the first job never reached an epoch"
+wait_victim "$DIR/s.yaml" "$DIR/outs" || fail "the first job never reached an epoch"
 kill -STOP "$rpid"   # the job's only rank: it stops heartbeating
 "${MPIRUN[@]}" -n 1 "$HSWEEP" run "$DIR/s.yaml" --heartbeat-timeout 3 >"$DIR/s2.out" 2>"$DIR/s2.err" ||
     fail "second job: $(tail -3 "$DIR/s2.err")"
@@ -168,14 +173,7 @@ journal_once "$DIR/outs" 3 || fail "late result journaled"
 EPOCHS=60 UNITS=32 sweep "$DIR/k.yaml" kill "$DIR/outk" "  learning_rate: [1e-3, 2e-3]"
 setsid "${MPIRUN[@]}" -n 1 "$HSWEEP" run "$DIR/k.yaml" --heartbeat-timeout 3 >/dev/null 2>"$DIR/k1.err" &
 kpid=$!
-victim=""
-for _ in $(seq 1 900); do
-    rpid=$(pgrep -f "^[^ ]*hsweep run $DIR/k.yaml" | head -1)
-    [ -n "$rpid" ] && victim=$(job_trial "$DIR/outk" "$rpid")
-    [ -n "$victim" ] && break
-    sleep 0.1
-done
-[ -n "$victim" ] || fail "the job to kill never reached an epoch"
+wait_victim "$DIR/k.yaml" "$DIR/outk" || fail "the job to kill never reached an epoch"
 kill -9 "$rpid"   # the job's only rank (mpirun then ends the job)
 wait "$kpid" 2>/dev/null
 "${MPIRUN[@]}" -n 1 "$HSWEEP" run "$DIR/k.yaml" --heartbeat-timeout 3 >/dev/null 2>"$DIR/k2.err" ||
