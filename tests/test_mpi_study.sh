@@ -93,7 +93,7 @@ grep -q "0 reused, 2 new, 4 no longer in the sweep, 2 rerun with another seed" "
     fail "reseed start line: $(grep reused "$DIR/g4.err")"
 
 # ---- 3. four concurrent jobs (1, 1, 1 and 2 ranks) on one 24-trial study --------------------
-EPOCHS=3 UNITS=8 sweep "$DIR/m.yaml" multi "$DIR/outm" "  cell: [gru, lstm]
+EPOCHS=8 UNITS=8 sweep "$DIR/m.yaml" multi "$DIR/outm" "  cell: [gru, lstm]
   learning_rate: [1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2]
   layers: [1, 2]"
 pids=()
@@ -106,10 +106,11 @@ pids+=($!)
 # hsweep status while they run
 seen=0
 for _ in $(seq 1 600); do
+    # both forms taken while the jobs run (the second may come too late: then try again)
     if "$HSWEEP" status "$DIR/outm" >"$DIR/status.txt" 2>&1 &&
-        grep -q "^job .*: running, " "$DIR/status.txt" && grep -q "  rank 0: trial [0-9a-f]\{16\} epoch" "$DIR/status.txt"; then
+        grep -q "^job .*: running, " "$DIR/status.txt" && grep -q "  rank 0: trial [0-9a-f]\{16\} epoch" "$DIR/status.txt" &&
+        "$HSWEEP" status "$DIR/outm" --json >"$DIR/status.json" && grep -q '^{"state":"running"' "$DIR/status.json"; then
         seen=1
-        "$HSWEEP" status "$DIR/outm" --json >"$DIR/status.json" || fail "status --json"
         break
     fi
     sleep 0.1
