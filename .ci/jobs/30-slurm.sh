@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# CI job: scripts/slurm/hsweep.sbatch under a real single-node Slurm (Debian's slurm-wlm,
+# started without systemd by scripts/slurm/local-slurm.sh, KillWait 10 s, requeue delay
+# 5 s). One small sweep (4 trials on tiny.h5, epochs calibrated so that one rank needs
+# ~80 s) runs once with plain mpirun (the reference) and under Slurm:
+#   normal        2 ranks, --time=5: one job, finished, nothing resubmitted;
+#   warn-requeue  1 rank, --time=2 --signal=USR1@60, HSWEEP_RESUBMIT=requeue: stopped by
+#                 the warning, requeued (same job id) until finished;
+#   warn-sbatch   the same with HSWEEP_RESUBMIT=sbatch: new jobs, same options;
+#   limit         1 rank, --time=1 --signal=USR1@0 (no warning), HSWEEP_RESUBMIT=sbatch:
+#                 killed by the time limit (TIMEOUT), resubmitted by the trapped SIGTERM;
+# each journal then holds every trial once, equal (val_mae, test_mae, val_loss, history,
+# best epoch) to the reference. Then a job stopped before its first epoch is not resubmitted
+# (no progress) and one stopped by HSWEEP_RESUBMIT_MAX=0 is not either. The daemons are
+# stopped at the end by their pids.
+# The limit job shares the two cores with the reference and another job, so it needs more
+# than the 60-90 s Slurm grants a --time=1 job (the check is every 30 s) and is always killed.
+# Budget: ~6 min on 2 cores (the four Slurm sweeps and the reference share the two cores;
+# Slurm checks time limits every 30 s, so the stops come 30-90 s into a job).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+repo=$PWD
+[ -x build/hsweep ] || scripts/build.sh > /dev/null
+. tests/lib.sh
+W=$(mktemp -d /tmp/hsweep-ci-slurm.XXXXXX)
+test_init "$repo/build/hsweep" "$W/t"
+export HSWEEP HSWEEP_SLURM_DIR=$W/slurm HSWEEP_SLURM_KILLWAIT=10 HSWEEP_SLURM_REQUEUE_DELAY=5
+sbatch_script=$repo/scripts/slurm/hsweep.sbatch
+t0=$(date +%s)
+cleanup() {
+    "$repo/scripts/slurm/local-slurm.sh" stop
+    if [ "$fails" -ne 0 ]; then
+        for f in "$DIR"/*/slurm-*.out "$HSWEEP_SLURM_DIR"/slurmctld.log; do
+            echo "---- $f"; tail -n 40 "$f"
+        done
+    fi
+    rm -rf "$W"
+}
+trap cleanup EXIT
+"$repo/scripts/slurm/local-slurm.sh" start || { fails=1; exit 1; }
+export SLURM_CONF=$HSWEEP_SLURM_DIR/slurm.conf
+tiny_dataset || { fail "tiny dataset"; exit 1; }
+
+# ---- the sweep: epochs for ~80 s of one rank (4 trials: 2 GRU, 2 LSTM) ------------------
+epoch_s() { # cell -> seconds per epoch, measured
+    "$HSWEEP" train "$DIR/tiny.h5" --cell "$1" --units 24 --sequence-length 24 --sampling-rate 1 \
+        --horizon 2 --batch-size 32 --epochs 2 --json --quiet |
+        $PY -c 'import json, sys; print(json.load(sys.stdin)["wall_s"] / 2)'
+}
+epochs=$($PY -c "import math; print(max(8, min(400, math.ceil(80 / (2 * ($(epoch_s gru) + $(epoch_s lstm)))))))")
+echo "30-slurm: $epochs epochs per trial"
+sweep_yaml() { # name epochs units
+    cat <<EOF
+name: $1
+seed: 7
+data: {path: tiny.h5, sequence_length: 24, sampling_rate: 1, horizon: 2, batch_size: 32}
+fixed: {epochs: $2, units: $3}
+grid:
+  cell: [gru, lstm]
+  learning_rate: [1e-3, 1e-2]
+EOF
+}
+scenario_dir() { # name [epochs units]: $DIR/name with sweep.yaml and tiny.h5
+    mkdir -p "$DIR/$1" && ln -sf ../tiny.h5 "$DIR/$1/tiny.h5" &&
+        sweep_yaml slurmci "${2:-$epochs}" "${3:-24}" > "$DIR/$1/sweep.yaml"
+}
+submit() { # name resubmit-mode sbatch-options...: submit through the script's submit mode
+    local name=$1 mode=$2
+    shift 2
+    scenario_dir "$name"
+    (cd "$DIR/$name" && HSWEEP_RESUBMIT=$mode "$sbatch_script" --job-name="ci-$name" --nodes=1 \
+        --output=slurm-%j.out "$@" sweep.yaml) | sed "s/^/$name: /"
+}
+jobs_of() { squeue -h -n "ci-$1" -o %i 2>/dev/null; }
+state_of() { grep -o '"state":"[a-z]*"' "$DIR/$1/runs/slurmci/status.json" 2>/dev/null | sed 's/.*:"//; s/"//'; }
+# wait_done name timeout: until no job of the scenario is queued or running
+wait_done() {
+    local i
+    for ((i = 0; i < $2; i += 2)); do
+        [ -z "$(jobs_of "$1")" ] && return 0
+        sleep 2
+    done
+    fail "$1: jobs still queued after $2 s: $(jobs_of "$1" | tr '\n' ' ')"
+    scancel -n "ci-$1"
+}
+# job_ids name: every job id that wrote a log in the scenario, in order
+job_ids() { ls "$DIR/$1" | sed -n 's/^slurm-\([0-9]*\)\.out$/\1/p' | sort -n; }
+jobinfo() { scontrol show job -o "$1" 2>/dev/null; }
+
+submit limit sbatch --ntasks=1 --ntasks-per-node=1 --time=1 --signal=USR1@0
+submit warn-requeue requeue --ntasks=1 --ntasks-per-node=1 --time=2 --signal=USR1@60
+submit warn-sbatch sbatch --ntasks=1 --ntasks-per-node=1 --time=2 --signal=USR1@60
+submit normal sbatch --ntasks=2 --ntasks-per-node=2 --time=5
+
+# the reference, with plain mpirun, while the jobs run
+scenario_dir ref
+(cd "$DIR/ref" && mpirun -n 2 --oversubscribe --bind-to none "$HSWEEP" run sweep.yaml > run.out 2>&1) ||
+    fail "reference run: $(tail -n 3 "$DIR/ref/run.out")"
+for s in limit warn-requeue warn-sbatch normal; do wait_done "$s" 600; done
+echo "30-slurm: sweeps done after $(( $(date +%s) - t0 )) s"
+
+# ---- per scenario: how it stopped and resumed -----------------------------------------------
+for s in limit warn-requeue warn-sbatch normal; do
+    [ "$(state_of "$s")" = finished ] || fail "$s: status.json state '$(state_of "$s")', want finished"
+    ids=$(job_ids "$s")
+    first=$(echo "$ids" | head -n 1)
+    n=$(echo "$ids" | grep -c .)
+    logs=$(cat "$DIR/$s"/slurm-*.out 2>/dev/null)
+    grep -q "sweep finished" <<< "$logs" || fail "$s: no 'sweep finished' in the logs"
+    case $s in
+    normal)
+        [ "$n" -eq 1 ] || fail "normal: $n jobs, want 1"
+        grep -q 'interrupted by signal' <<< "$logs" && fail "normal: interrupted"
+        grep -q '2 ranks' <<< "$logs" || fail "normal: not 2 ranks" ;;
+    warn-requeue)
+        [ "$n" -eq 1 ] || fail "warn-requeue: $n job ids, want 1 (requeued)"
+        restarts=$(jobinfo "$first" | sed -n 's/.* Restarts=\([0-9]*\).*/\1/p')
+        [ "${restarts:-0}" -ge 1 ] || fail "warn-requeue: job $first was not requeued (Restarts=${restarts:-?})"
+        grep -q 'interrupted by signal 10' <<< "$logs" || fail "warn-requeue: no stop by SIGUSR1"
+        grep -q 'requeueing job' <<< "$logs" || fail "warn-requeue: no requeue"
+        echo "warn-requeue: job $first, $restarts restarts" ;;
+    warn-sbatch)
+        [ "$n" -ge 2 ] || fail "warn-sbatch: $n jobs, want a resubmission"
+        grep -q 'interrupted by signal 10' <<< "$logs" || fail "warn-sbatch: no stop by SIGUSR1"
+        # the resubmitted job has the options of the first and the submitted script path
+        second=$(echo "$ids" | sed -n 2p)
+        jobinfo "$second" | grep -q "Command=$sbatch_script sweep.yaml" ||
+            fail "warn-sbatch: job $second runs '$(jobinfo "$second" | sed -n 's/.* Command=\(.*\) WorkDir=.*/\1/p')'"
+        jobinfo "$second" | grep -q 'TimeLimit=00:02:00' || fail "warn-sbatch: job $second lost --time=2"
+        echo "warn-sbatch: jobs $(echo $ids)" ;;
+    limit)
+        [ "$n" -ge 2 ] || fail "limit: $n jobs, want a resubmission"
+        jobinfo "$first" | grep -q 'JobState=TIMEOUT' || fail "limit: job $first: $(jobinfo "$first" | grep -o 'JobState=[A-Z_]*')"
+        grep -q 'interrupted by signal 15' "$DIR/limit/slurm-$first.out" || fail "limit: job $first not stopped by SIGTERM"
+        grep -q 'SIGTERM: time limit' "$DIR/limit/slurm-$first.out" || fail "limit: batch shell did not see the SIGTERM"
+        grep -q 'interrupted by signal 10' <<< "$logs" && fail "limit: a warning was sent"
+        echo "limit: jobs $(echo $ids)" ;;
+    esac
+    [ -z "$(ls "$DIR/$s/runs/slurmci/ckpt" 2>/dev/null)" ] || fail "$s: checkpoints left"
+    $PY - "$DIR/ref/runs/slurmci/journal.jsonl" "$DIR/$s/runs/slurmci/journal.jsonl" <<'PYEOF' || fail "$s: results differ from the reference"
+import json, sys
+a = {r["id"]: r for r in map(json.loads, open(sys.argv[1]))}
+lines = [json.loads(l) for l in open(sys.argv[2])]
+b = {r["id"]: r for r in lines}
+assert len(a) == 4, f"reference: {len(a)} trials"
+assert len(lines) == len(b) == 4, f"{len(lines)} records, {len(b)} trials"
+assert a.keys() == b.keys(), "different trials"
+for k in a:
+    for f in ("val_mae", "test_mae", "val_loss", "history", "best_epoch", "epochs_run", "status"):
+        assert a[k][f] == b[k][f], f"trial {k}: {f}: {a[k][f]} vs {b[k][f]}"
+PYEOF
+done
+
+# ---- no progress, resubmission limit ------------------------------------------------------
+# A slow sweep (one epoch takes many seconds): stop the job with USR1 once hsweep runs.
+# stop_early name resubmit-max wait-for units: wait-for = "run" (before the first epoch) or
+# "ckpt" (after the first epoch checkpoint); returns once the job is gone.
+stop_early() {
+    local name=$1 max=$2 what=$3 units=$4 i job
+    scenario_dir "$name" 3 "$units"
+    (cd "$DIR/$name" && HSWEEP_RESUBMIT_MAX=$max HSWEEP_RESUBMIT=sbatch "$sbatch_script" \
+        --job-name="ci-$name" --nodes=1 --ntasks=1 --ntasks-per-node=1 --time=5 \
+        --output=slurm-%j.out sweep.yaml) > /dev/null
+    for ((i = 0; i < 240; i++)); do
+        job=$(job_ids "$name" | head -n 1)
+        if [ -n "$job" ]; then
+            case $what in
+            run) [ -e "$DIR/$name/runs/slurmci/metadata.json" ] && break ;;
+            ckpt) ls "$DIR/$name/runs/slurmci/ckpt/"*.ckpt > /dev/null 2>&1 && break ;;
+            esac
+        fi
+        sleep 0.5
+    done
+    scancel --signal=USR1 "$job"
+    wait_done "$name" 120
+}
+stop_early noprogress 20 run 256
+log=$(cat "$DIR/noprogress"/slurm-*.out)
+grep -q 'interrupted by signal 10' <<< "$log" || fail "noprogress: not stopped by the signal"
+grep -q 'finished no epoch: not resubmitting' <<< "$log" || fail "noprogress: no 'finished no epoch' line"
+[ "$(job_ids noprogress | grep -c .)" -eq 1 ] || fail "noprogress: resubmitted"
+stop_early limit0 0 ckpt 128
+log=$(cat "$DIR/limit0"/slurm-*.out)
+grep -q 'resubmission limit reached (0 of HSWEEP_RESUBMIT_MAX=0)' <<< "$log" || fail "limit0: no limit line"
+[ "$(job_ids limit0 | grep -c .)" -eq 1 ] || fail "limit0: resubmitted"
+
+echo "30-slurm: $fails failures, $(( $(date +%s) - t0 )) s"
+[ "$fails" -eq 0 ]
