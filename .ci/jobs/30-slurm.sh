@@ -11,7 +11,8 @@
 #                 killed by the time limit (TIMEOUT), resubmitted by the trapped SIGTERM;
 # each journal then holds every trial once, equal (val_mae, test_mae, val_loss, history,
 # best epoch) to the reference. Then a job stopped before its first epoch is not resubmitted
-# (no progress) and one stopped by HSWEEP_RESUBMIT_MAX=0 is not either. The daemons are
+# (no progress), and a plain `sbatch` submission is resubmitted with its path and resources
+# until HSWEEP_RESUBMIT_MAX=1 stops it. The daemons are
 # stopped at the end by their pids.
 # The limit job shares the two cores with the reference and another job, so it needs more
 # than the 60-90 s Slurm grants a --time=1 job (the check is every 30 s) and is always killed.
@@ -151,38 +152,65 @@ for k in a:
 PYEOF
 done
 
-# ---- no progress, resubmission limit ------------------------------------------------------
-# A slow sweep (one epoch takes many seconds): stop the job with USR1 once hsweep runs.
-# stop_early name resubmit-max wait-for units: wait-for = "run" (before the first epoch) or
-# "ckpt" (after the first epoch checkpoint); returns once the job is gone.
-stop_early() {
-    local name=$1 max=$2 what=$3 units=$4 i job
-    scenario_dir "$name" 3 "$units"
-    (cd "$DIR/$name" && HSWEEP_RESUBMIT_MAX=$max HSWEEP_RESUBMIT=sbatch "$sbatch_script" \
-        --job-name="ci-$name" --nodes=1 --ntasks=1 --ntasks-per-node=1 --time=5 \
-        --output=slurm-%j.out sweep.yaml) > /dev/null
+# ---- no progress, plain sbatch, resubmission limit ----------------------------------------
+# A slower sweep (units 128/256: an epoch takes seconds); scancel --signal=USR1 stops a job
+# once hsweep runs ("run": before its first epoch) or once it wrote an epoch checkpoint.
+# signal_job name job run|ckpt: wait for that moment (2 min at most), send USR1
+signal_job() {
+    local i before
+    before=$(stat -c '%i %s' "$DIR/$1/runs/slurmci/ckpt/"*.ckpt 2>/dev/null)
     for ((i = 0; i < 240; i++)); do
-        job=$(job_ids "$name" | head -n 1)
-        if [ -n "$job" ]; then
-            case $what in
-            run) [ -e "$DIR/$name/runs/slurmci/metadata.json" ] && break ;;
-            ckpt) ls "$DIR/$name/runs/slurmci/ckpt/"*.ckpt > /dev/null 2>&1 && break ;;
-            esac
-        fi
+        case $3 in
+        run) [ -e "$DIR/$1/runs/slurmci/metadata.json" ] && break ;;
+        ckpt) after=$(stat -c '%i %s' "$DIR/$1/runs/slurmci/ckpt/"*.ckpt 2>/dev/null)
+              [ -n "$after" ] && [ "$after" != "$before" ] && break ;;
+        esac
         sleep 0.5
     done
-    scancel --signal=USR1 "$job"
-    wait_done "$name" 120
+    scancel --signal=USR1 "$2"
 }
-stop_early noprogress 20 run 256
+# nth_job name n: the id of the scenario's n-th job, once it runs (2 min at most)
+nth_job() {
+    local i
+    for ((i = 0; i < 240; i++)); do
+        id=$(job_ids "$1" | sed -n "$2p")
+        [ -n "$id" ] && [ "$(squeue -h -j "$id" -o %t 2>/dev/null)" = R ] && { echo "$id"; return; }
+        sleep 0.5
+    done
+}
+scenario_dir noprogress 3 256
+(cd "$DIR/noprogress" && HSWEEP_RESUBMIT=sbatch "$sbatch_script" --job-name=ci-noprogress --nodes=1 \
+    --ntasks=1 --ntasks-per-node=1 --time=5 --output=slurm-%j.out sweep.yaml) > /dev/null
+job=$(nth_job noprogress 1)
+signal_job noprogress "$job" run
+wait_done noprogress 120
 log=$(cat "$DIR/noprogress"/slurm-*.out)
 grep -q 'interrupted by signal 10' <<< "$log" || fail "noprogress: not stopped by the signal"
 grep -q 'finished no epoch: not resubmitting' <<< "$log" || fail "noprogress: no 'finished no epoch' line"
 [ "$(job_ids noprogress | grep -c .)" -eq 1 ] || fail "noprogress: resubmitted"
-stop_early limit0 0 ckpt 128
-log=$(cat "$DIR/limit0"/slurm-*.out)
-grep -q 'resubmission limit reached (0 of HSWEEP_RESUBMIT_MAX=0)' <<< "$log" || fail "limit0: no limit line"
-[ "$(job_ids limit0 | grep -c .)" -eq 1 ] || fail "limit0: resubmitted"
+
+# plain `sbatch` (no submit mode): the resubmission takes the script's path from the job
+# record and the options from the resources it shows; the second stop hits the limit of 1.
+scenario_dir plain 3 128
+(cd "$DIR/plain" && HSWEEP_RESUBMIT=sbatch HSWEEP_RESUBMIT_MAX=1 sbatch --job-name=ci-plain \
+    --nodes=1 --ntasks=1 --ntasks-per-node=1 --time=4 --output=slurm-%j.out "$sbatch_script" sweep.yaml) > /dev/null
+job=$(nth_job plain 1)
+signal_job plain "$job" ckpt
+job2=$(nth_job plain 2)
+if [ -n "$job2" ]; then
+    info=$(jobinfo "$job2")
+    grep -q "Command=$sbatch_script sweep.yaml" <<< "$info" || fail "plain: job $job2 runs another script"
+    grep -q 'TimeLimit=00:04:00' <<< "$info" || fail "plain: job $job2 lost --time=4"
+    grep -q 'JobName=ci-plain' <<< "$info" || fail "plain: job $job2 lost --job-name"
+    grep -q 'NumTasks=1 ' <<< "$info" || fail "plain: job $job2 lost --ntasks=1"
+    signal_job plain "$job2" ckpt
+else
+    fail "plain: not resubmitted"
+fi
+wait_done plain 120
+log=$(cat "$DIR/plain"/slurm-*.out)
+grep -q 'resubmission limit reached (1 of HSWEEP_RESUBMIT_MAX=1)' <<< "$log" || fail "plain: no limit line"
+[ "$(job_ids plain | grep -c .)" -eq 2 ] || fail "plain: $(job_ids plain | grep -c .) jobs, want 2"
 
 echo "30-slurm: $fails failures, $(( $(date +%s) - t0 )) s"
 [ "$fails" -eq 0 ]
