@@ -2,7 +2,7 @@
 # CI job: scripts/slurm/hsweep.sbatch under a real single-node Slurm (Debian's slurm-wlm,
 # started without systemd by scripts/slurm/local-slurm.sh, KillWait 10 s, requeue delay
 # 5 s). One small sweep (4 trials on tiny.h5, epochs calibrated so that one rank needs
-# ~80 s) runs once with plain mpirun (the reference) and under Slurm:
+# 110 CPU-seconds on an idle machine) runs once with plain mpirun (the reference) and under Slurm:
 #   normal        2 ranks, --time=5: one job, finished, nothing resubmitted;
 #   warn-requeue  1 rank, --time=2 --signal=USR1@60, HSWEEP_RESUBMIT=requeue: stopped by
 #                 the warning, requeued (same job id) until finished;
@@ -14,8 +14,6 @@
 # (no progress), and a plain `sbatch` submission is resubmitted with its path and resources
 # until HSWEEP_RESUBMIT_MAX=1 stops it. The daemons are
 # stopped at the end by their pids.
-# The limit job shares the two cores with the reference and another job, so it needs more
-# than the 60-90 s Slurm grants a --time=1 job (the check is every 30 s) and is always killed.
 # Budget: ~6 min on 2 cores (the four Slurm sweeps and the reference share the two cores;
 # Slurm checks time limits every 30 s, so the stops come 30-90 s into a job).
 set -uo pipefail
@@ -42,13 +40,30 @@ trap cleanup EXIT
 export SLURM_CONF=$HSWEEP_SLURM_DIR/slurm.conf
 tiny_dataset || { fail "tiny dataset"; exit 1; }
 
-# ---- the sweep: epochs for ~80 s of one rank (4 trials: 2 GRU, 2 LSTM) ------------------
-epoch_s() { # cell -> seconds per epoch, measured
-    "$HSWEEP" train "$DIR/tiny.h5" --cell "$1" --units 24 --sequence-length 24 --sampling-rate 1 \
-        --horizon 2 --batch-size 32 --epochs 2 --json --quiet |
-        $PY -c 'import json, sys; print(json.load(sys.stdin)["wall_s"] / 2)'
-}
-epochs=$($PY -c "import math; print(max(8, min(400, math.ceil(80 / (2 * ($(epoch_s gru) + $(epoch_s lstm)))))))")
+# ---- the sweep: 4 trials (2 GRU, 2 LSTM), epochs calibrated ------------------------------
+# One rank must need more than the 60-90 s Slurm grants a --time=1 job (it checks limits
+# every 30 s) and more than the 30-60 s before the --signal=USR1@60 warning of a --time=2
+# job, so that every stop below is sure to happen. The epochs are the fewer of: 110 CPU-s of
+# work (enough whatever the load: wall time is never below CPU time), and 180 s of wall time
+# at the load measured now (a margin of 2 for a loaded machine getting less loaded).
+epochs=$($PY - "$HSWEEP" "$DIR/tiny.h5" <<'PYEOF'
+import math, resource, subprocess, sys, time
+def cost(cell, epochs):  # (CPU s, wall s) of `hsweep train`
+    r0, t0 = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
+    subprocess.run([sys.argv[1], "train", sys.argv[2], "--cell", cell, "--units", "24",
+                    "--sequence-length", "24", "--sampling-rate", "1", "--horizon", "2",
+                    "--batch-size", "32", "--epochs", str(epochs), "--quiet"],
+                   check=True, stdout=subprocess.DEVNULL)
+    r1, t1 = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
+    return (r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime, t1 - t0)
+cpu = wall = 0.0  # per epoch of one GRU and one LSTM trial: 3 epochs minus 1 epoch, halved
+for cell in ("gru", "lstm"):
+    (c3, w3), (c1, w1) = cost(cell, 3), cost(cell, 1)
+    cpu += max(c3 - c1, 1e-3) / 2
+    wall += max(w3 - w1, 1e-3) / 2
+print(max(8, min(math.ceil(110 / (2 * cpu)), math.ceil(180 / (2 * wall)))))
+PYEOF
+)
 echo "30-slurm: $epochs epochs per trial"
 sweep_yaml() { # name epochs units
     cat <<EOF

@@ -4,7 +4,7 @@
 #
 #   scripts/slurm/local-slurm.sh start    install (Debian, root) and start munged, slurmctld
 #                                         and slurmd; prints the `export SLURM_CONF=...` line
-#   scripts/slurm/local-slurm.sh stop     stop the three daemons (by their pid files)
+#   scripts/slurm/local-slurm.sh stop     cancel every job, stop the three daemons (pid files)
 #   scripts/slurm/local-slurm.sh status   daemons, node state, queue
 #   scripts/slurm/local-slurm.sh env      print the `export SLURM_CONF=...` line
 #
@@ -133,6 +133,11 @@ start() {
 
 stop() {
     local name p i
+    # cancel the jobs first, so that no job step outlives slurmd
+    if [ -n "$(pid_of slurmctld)" ] && [ -n "$(squeue -h -o %i 2>/dev/null)" ]; then
+        scancel --full $(squeue -h -o %i) 2>/dev/null || true
+        for i in $(seq 1 60); do [ -z "$(squeue -h -o %i 2>/dev/null)" ] && break; sleep 0.5; done
+    fi
     for name in slurmd slurmctld munged; do
         p=$(pid_of "$name")
         [ -n "$p" ] || continue
