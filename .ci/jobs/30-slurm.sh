@@ -29,7 +29,7 @@ t0=$(date +%s)
 cleanup() {
     "$repo/scripts/slurm/local-slurm.sh" stop
     if [ "$fails" -ne 0 ]; then
-        for f in "$DIR"/*/slurm-*.out "$HSWEEP_SLURM_DIR"/slurmctld.log; do
+        for f in "$DIR"/*/*.out "$HSWEEP_SLURM_DIR"/slurmctld.log; do
             echo "---- $f"; tail -n 40 "$f"
         done
     fi
@@ -99,8 +99,8 @@ wait_done() {
     fail "$1: jobs still queued after $2 s: $(jobs_of "$1" | tr '\n' ' ')"
     scancel -n "ci-$1"
 }
-# job_ids name: every job id that wrote a log in the scenario, in order
-job_ids() { ls "$DIR/$1" | sed -n 's/^slurm-\([0-9]*\)\.out$/\1/p' | sort -n; }
+# job_ids name: every job id of the scenario (Slurm keeps finished jobs for MinJobAge=600 s)
+job_ids() { scontrol show job -o 2>/dev/null | sed -n "s/^JobId=\([0-9]*\) JobName=ci-$1 .*/\1/p" | sort -n; }
 jobinfo() { scontrol show job -o "$1" 2>/dev/null; }
 
 submit limit sbatch --ntasks=1 --ntasks-per-node=1 --time=1 --signal=USR1@0
@@ -121,7 +121,7 @@ for s in limit warn-requeue warn-sbatch normal; do
     ids=$(job_ids "$s")
     first=$(echo "$ids" | head -n 1)
     n=$(echo "$ids" | grep -c .)
-    logs=$(cat "$DIR/$s"/slurm-*.out 2>/dev/null)
+    logs=$(cat "$DIR/$s"/*.out 2>/dev/null)
     grep -q "sweep finished" <<< "$logs" || fail "$s: no 'sweep finished' in the logs"
     case $s in
     normal)
@@ -199,7 +199,7 @@ scenario_dir noprogress 3 256
 job=$(nth_job noprogress 1)
 signal_job noprogress "$job" run
 wait_done noprogress 120
-log=$(cat "$DIR/noprogress"/slurm-*.out)
+log=$(cat "$DIR/noprogress"/*.out)
 grep -q 'interrupted by signal 10' <<< "$log" || fail "noprogress: not stopped by the signal"
 grep -q 'finished no epoch: not resubmitting' <<< "$log" || fail "noprogress: no 'finished no epoch' line"
 [ "$(job_ids noprogress | grep -c .)" -eq 1 ] || fail "noprogress: resubmitted"
@@ -223,7 +223,7 @@ else
     fail "plain: not resubmitted"
 fi
 wait_done plain 120
-log=$(cat "$DIR/plain"/slurm-*.out)
+log=$(cat "$DIR/plain"/*.out)
 grep -q 'resubmission limit reached (1 of HSWEEP_RESUBMIT_MAX=1)' <<< "$log" || fail "plain: no limit line"
 [ "$(job_ids plain | grep -c .)" -eq 2 ] || fail "plain: $(job_ids plain | grep -c .) jobs, want 2"
 
