@@ -6,18 +6,7 @@
 
 #include "io/libinfo.h"
 
-#ifndef HSWEEP_VERSION
-#define HSWEEP_VERSION "unknown"
-#endif
-#ifndef HSWEEP_GIT_REV
-#define HSWEEP_GIT_REV "unknown"
-#endif
-#ifndef HSWEEP_ARCH_NAME
-#define HSWEEP_ARCH_NAME "unknown"
-#endif
-#ifndef HSWEEP_BLAS
-#define HSWEEP_BLAS "unknown"
-#endif
+/* HSWEEP_VERSION, HSWEEP_GIT_REV, HSWEEP_ARCH_NAME and HSWEEP_BLAS come from CMakeLists.txt. */
 
 void version_print(FILE *f) {
     char mpi[MPI_MAX_LIBRARY_VERSION_STRING] = "";

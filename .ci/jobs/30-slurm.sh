@@ -153,18 +153,8 @@ for s in limit warn-requeue warn-sbatch normal; do
         echo "limit: jobs $(echo $ids)" ;;
     esac
     [ -z "$(ls "$DIR/$s/runs/slurmci/ckpt" 2>/dev/null)" ] || fail "$s: checkpoints left"
-    $PY - "$DIR/ref/runs/slurmci/journal.jsonl" "$DIR/$s/runs/slurmci/journal.jsonl" <<'PYEOF' || fail "$s: results differ from the reference"
-import json, sys
-a = {r["id"]: r for r in map(json.loads, open(sys.argv[1]))}
-lines = [json.loads(l) for l in open(sys.argv[2])]
-b = {r["id"]: r for r in lines}
-assert len(a) == 4, f"reference: {len(a)} trials"
-assert len(lines) == len(b) == 4, f"{len(lines)} records, {len(b)} trials"
-assert a.keys() == b.keys(), "different trials"
-for k in a:
-    for f in ("val_mae", "test_mae", "val_loss", "history", "best_epoch", "epochs_run", "status"):
-        assert a[k][f] == b[k][f], f"trial {k}: {f}: {a[k][f]} vs {b[k][f]}"
-PYEOF
+    same_results "$DIR/ref/runs/slurmci/journal.jsonl" "$DIR/$s/runs/slurmci/journal.jsonl" 4 ||
+        fail "$s: results differ from the reference"
 done
 
 # ---- no progress, plain sbatch, resubmission limit ----------------------------------------
