@@ -3,7 +3,7 @@
 # started without systemd by scripts/slurm/local-slurm.sh, KillWait 10 s, requeue delay
 # 5 s). One small sweep (4 trials on tiny.h5, epochs calibrated so that one rank needs
 # 110 CPU-seconds on an idle machine) runs once with plain mpirun (the reference) and under Slurm:
-#   normal        2 ranks, --time=5: one job, finished, nothing resubmitted;
+#   normal        2 ranks, --time=30 (never reached): one job, finished, nothing resubmitted;
 #   warn-requeue  1 rank, --time=2 --signal=USR1@60, HSWEEP_RESUBMIT=requeue: stopped by
 #                 the warning, requeued (same job id) until finished;
 #   warn-sbatch   the same with HSWEEP_RESUBMIT=sbatch: new jobs, same options;
@@ -106,7 +106,7 @@ jobinfo() { scontrol show job -o "$1" 2>/dev/null; }
 submit limit sbatch --ntasks=1 --ntasks-per-node=1 --time=1 --signal=USR1@0
 submit warn-requeue requeue --ntasks=1 --ntasks-per-node=1 --time=2 --signal=USR1@60
 submit warn-sbatch sbatch --ntasks=1 --ntasks-per-node=1 --time=2 --signal=USR1@60
-submit normal sbatch --ntasks=2 --ntasks-per-node=2 --time=5
+submit normal sbatch --ntasks=2 --ntasks-per-node=2 --time=30
 
 # the reference, with plain mpirun, while the jobs run
 scenario_dir ref
