@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "sweep/cmd.h"
+#include "sweep/version.h"
 
 const cmd_entry cmd_table[] = {
     {"prep", cmd_prep, "CSV (plain or .xz) -> normalised HDF5 dataset with Keras split"},
@@ -38,8 +39,8 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("hsweep %s\n", HSWEEP_VERSION);
-        return 0;
+        version_print(stdout);
+        return fflush(stdout) == 0 ? 0 : 1;
     }
     for (const cmd_entry *c = cmd_table; c->name; c++)
         if (strcmp(argv[1], c->name) == 0) return c->run(argc - 1, argv + 1);
