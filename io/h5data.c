@@ -168,7 +168,9 @@ static int h5data_open_array(hid_t f, const char *path, const char *name, int ra
         goto done;
     }
     H5Sget_simple_extent_dims(sp, dims, NULL);
-    if (dims[0] != want[0] || (rank == 2 && dims[1] != want[1])) {
+    if (dims[0] == want[0] && (rank == 1 || dims[1] == want[1])) {
+        rc = h5util_check_storage(*d, path, name, rank == 2 ? dims[0] * dims[1] : dims[0], err);
+    } else {
         if (rank == 2)
             rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
                               "dataset '/%s' has shape (%llu, %llu), expected (%llu, %llu)", name,
@@ -214,11 +216,27 @@ static int h5data_meta(hid_t f, hs_dataset *ds, const char *path, hs_error *err)
         goto done;
     }
     H5Sget_simple_extent_dims(sp, dims, NULL);
-    ds->n_rows = (size_t)dims[0];
-    if (ds->n_rows == 0) {
+    if (dims[0] == 0) {
         rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "dataset '/features' has no rows");
         goto done;
     }
+    if (dims[1] != (hsize_t)nf) {
+        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
+                          "dataset '/features' has %llu columns but %lld feature names",
+                          (unsigned long long)dims[1], (long long)nf);
+        goto done;
+    }
+    /* rows x columns must fit in size_t and in the bytes the file stores: every reader
+     * allocates (or maps shared memory) for this shape */
+    if (dims[0] > SIZE_MAX / sizeof(float) / dims[1] ||
+        (rc = h5util_check_storage(d, path, "features", dims[0] * dims[1], err))) {
+        if (!rc)
+            rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
+                              "dataset '/features' declares (%llu, %llu): too large",
+                              (unsigned long long)dims[0], (unsigned long long)dims[1]);
+        goto done;
+    }
+    ds->n_rows = (size_t)dims[0];
     ds->feature_names = calloc(ds->n_features, sizeof *ds->feature_names);
     ds->mean = malloc(ds->n_features * sizeof *ds->mean);
     ds->std = malloc(ds->n_features * sizeof *ds->std);
@@ -241,7 +259,11 @@ static int h5data_meta(hid_t f, hs_dataset *ds, const char *path, hs_error *err)
     for (int s = 0; s < 3; s++)
         if ((rc = h5util_get_numbers(f, path, "", split_names[s], H5T_NATIVE_INT64, &split[s], 1, err)))
             goto done;
-    if (split[0] < 1 || split[1] < 1 || split[2] < 1 ||
+    /* each size in [1, rows] before adding, so the sum cannot wrap around */
+    int split_ok = 1;
+    for (int s = 0; s < 3; s++)
+        if (split[s] < 1 || (uint64_t)split[s] > (uint64_t)ds->n_rows) split_ok = 0;
+    if (!split_ok ||
         (uint64_t)split[0] + (uint64_t)split[1] + (uint64_t)split[2] != (uint64_t)ds->n_rows) {
         rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
                           "split sizes %lld + %lld + %lld do not add up to the %zu rows",

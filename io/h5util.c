@@ -6,9 +6,31 @@
 #include "io/h5util.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Bytes of one string attribute (all its strings together) a reader accepts: names, logs
+ * and descriptions are far smaller; a larger size comes from a damaged file. */
+#define H5UTIL_MAX_STRING (16u << 20)
+
+/* write(2) all n bytes of p to fd, retrying on EINTR and short writes. 0 or -1. */
+static int h5util_write_all(int fd, const void *p, size_t n) {
+    const char *c = p;
+    while (n > 0) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
 
 /* ---- error stack ------------------------------------------------------------------------ */
 
@@ -77,6 +99,102 @@ int h5util_put_string(hid_t loc, const char *name, const char *s) {
 
 /* ---- reading attributes ------------------------------------------------------------------ */
 
+/* Child side of h5util_read_vl_guarded: read the n strings of attribute a and write them to
+ * fd as (uint64 length, bytes) pairs, then _exit: 0 when all was written, 1 otherwise. A
+ * crash inside libhdf5 ends only this process. */
+static void h5util_vl_child(int fd, hid_t a, size_t n) {
+    struct rlimit no_core = {0, 0};
+    setrlimit(RLIMIT_CORE, &no_core); /* a crash here is expected on damaged files */
+    hid_t mt = h5util_str_type();
+    char **vl = calloc(n, sizeof *vl);
+    int ok = mt >= 0 && vl && H5Aread(a, mt, vl) >= 0;
+    for (size_t i = 0; i < n && ok; i++) {
+        const char *s = vl[i] ? vl[i] : "";
+        uint64_t len = strlen(s);
+        ok = len <= H5UTIL_MAX_STRING && h5util_write_all(fd, &len, sizeof len) == 0 &&
+             h5util_write_all(fd, s, (size_t)len) == 0;
+    }
+    _exit(ok ? 0 : 1);
+}
+
+/* Read the n variable-length strings of open attribute a into out[0..n) (malloc'ed) in a
+ * forked child that pipes them back, so a damaged file that crashes libhdf5 gives an
+ * HS_ERR_FORMAT "cannot read attribute" instead of ending the caller by a signal. The child
+ * calls nothing but HDF5, write and _exit (no MPI, no atexit handlers). Total size of the
+ * strings is capped at H5UTIL_MAX_STRING. Returns 0 or a negative hs_status, err filled. */
+static int h5util_read_vl_guarded(hid_t a, size_t n, char **out, const char *path,
+                                  const char *where, const char *name, hs_error *err) {
+    int rc = HS_OK, fds[2] = {-1, -1}, status = 0;
+    unsigned char *buf = NULL;
+    size_t len = 0, cap = 0;
+    fflush(NULL); /* the child must not flush the caller's buffered output a second time */
+    if (pipe(fds) != 0)
+        return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot read attribute '%s%s': pipe: %s",
+                            where, name, strerror(errno));
+    pid_t pid = fork();
+    if (pid < 0) {
+        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot read attribute '%s%s': fork: %s",
+                          where, name, strerror(errno));
+        goto done;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        h5util_vl_child(fds[1], a, n);
+    }
+    close(fds[1]);
+    fds[1] = -1;
+    /* drain the pipe to EOF (the child blocks on a full pipe), bounded */
+    for (;;) {
+        if (len == cap) {
+            size_t ncap = cap ? 2 * cap : 4096;
+            unsigned char *nb = ncap <= 2 * (size_t)H5UTIL_MAX_STRING ? realloc(buf, ncap) : NULL;
+            if (!nb) break; /* too much: stop reading; the child gets EPIPE and fails */
+            buf = nb;
+            cap = ncap;
+        }
+        ssize_t got = read(fds[0], buf + len, cap - len);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) break;
+        len += (size_t)got;
+    }
+    close(fds[0]);
+    fds[0] = -1;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        if (WIFSIGNALED(status))
+            rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
+                              "cannot read attribute '%s%s' (corrupt file: libhdf5 crashed "
+                              "reading it, signal %d)", where, name, WTERMSIG(status));
+        else
+            rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "cannot read attribute '%s%s'",
+                              where, name);
+        goto done;
+    }
+    size_t off = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t sl = 0;
+        if (len - off < sizeof sl) break;
+        memcpy(&sl, buf + off, sizeof sl);
+        off += sizeof sl;
+        if (sl > len - off) break;
+        if (!(out[i] = malloc((size_t)sl + 1))) {
+            rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
+            goto done;
+        }
+        memcpy(out[i], buf + off, (size_t)sl);
+        out[i][sl] = '\0';
+        off += (size_t)sl;
+    }
+    if (off != len || (n && !out[n - 1]))
+        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "cannot read attribute '%s%s'", where,
+                          name);
+done:
+    if (fds[0] >= 0) close(fds[0]);
+    if (fds[1] >= 0) close(fds[1]);
+    free(buf);
+    return rc;
+}
+
 hssize_t h5util_attr_count(hid_t a) {
     hid_t sp = H5Aget_space(a);
     if (sp < 0) return -1;
@@ -91,7 +209,7 @@ int h5util_get_strings(hid_t loc, const char *path, const char *where, const cha
     int rc = HS_OK;
     size_t n = want ? want : 1;
     hid_t a = H5I_INVALID_HID, ft = H5I_INVALID_HID, mt = H5I_INVALID_HID, sp = H5I_INVALID_HID;
-    char **vl = NULL, *fixed = NULL;
+    char *fixed = NULL;
     if (H5Aexists(loc, name) <= 0) {
         rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "missing attribute '%s%s'", where, name);
         goto done;
@@ -106,22 +224,17 @@ int h5util_get_strings(hid_t loc, const char *path, const char *where, const cha
         goto done;
     }
     if (H5Tis_variable_str(ft) > 0) {
-        mt = h5util_str_type();
-        vl = calloc(n, sizeof *vl);
-        if (mt < 0 || !vl || H5Aread(a, mt, vl) < 0) {
-            rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "cannot read attribute '%s%s'",
-                              where, name);
-            goto done;
-        }
-        for (size_t i = 0; i < n && rc == HS_OK; i++) {
-            const char *s = vl[i] ? vl[i] : "";
-            if (!(out[i] = malloc(strlen(s) + 1)))
-                rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
-            else strcpy(out[i], s);
-        }
-        H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, vl);
+        /* libhdf5 1.10 follows a variable-length string's global-heap reference without
+         * checking it (a corrupted index crashes H5HG_read), so the read runs in a child */
+        rc = h5util_read_vl_guarded(a, n, out, path, where, name, err);
     } else {
         size_t sz = H5Tget_size(ft) + 1;
+        if (sz < 2 || sz > H5UTIL_MAX_STRING || n > H5UTIL_MAX_STRING / sz) {
+            rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
+                              "attribute '%s%s' has %zu strings of %zu bytes (corrupt file?)",
+                              where, name, n, sz - 1);
+            goto done;
+        }
         mt = H5Tcopy(H5T_C_S1);
         fixed = calloc(n, sz);
         if (mt < 0 || !fixed || H5Tset_size(mt, sz) < 0 ||
@@ -140,7 +253,6 @@ int h5util_get_strings(hid_t loc, const char *path, const char *where, const cha
         }
     }
 done:
-    free(vl);
     free(fixed);
     h5util_close(mt);
     h5util_close(ft);
@@ -172,6 +284,33 @@ done:
     h5util_close(ft);
     h5util_close(a);
     return rc;
+}
+
+/* ---- datasets ----------------------------------------------------------------------------- */
+
+int h5util_check_storage(hid_t d, const char *path, const char *name, hsize_t elems,
+                         hs_error *err) {
+    hid_t t = H5Dget_type(d), pl = H5Dget_create_plist(d);
+    size_t esize = t >= 0 ? H5Tget_size(t) : 0;
+    int nfilters = pl >= 0 ? H5Pget_nfilters(pl) : -1;
+    hsize_t stored = H5Dget_storage_size(d);
+    h5util_close(pl);
+    h5util_close(t);
+    if (esize == 0 || esize > 16 || nfilters < 0)
+        return hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
+                            "dataset '/%s' has an unreadable type or layout (corrupt file?)",
+                            name);
+    hsize_t ratio = nfilters > 0 ? H5UTIL_MAX_RATIO : 1;
+    /* declared = elems * esize and the bound stored * ratio, both without wrap-around */
+    int declared_ok = elems <= (hsize_t)-1 / esize;
+    hsize_t declared = declared_ok ? elems * esize : 0;
+    hsize_t bound = stored <= (hsize_t)-1 / ratio ? stored * ratio : (hsize_t)-1;
+    if (!declared_ok || declared > bound)
+        return hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
+                            "dataset '/%s' declares %llu elements of %zu bytes but stores "
+                            "%llu bytes (corrupt or crafted file)", name,
+                            (unsigned long long)elems, esize, (unsigned long long)stored);
+    return HS_OK;
 }
 
 /* ---- opening a file of a known format ---------------------------------------------------- */

@@ -3,8 +3,11 @@
  * Silencing HDF5's automatic error printing around a call, closing any id by its type,
  * the variable-length UTF-8 string type, writing string and numeric attributes, reading
  * them back with validation (class, element count) into messages of the form
- * "path: missing attribute 'where/name'", and opening a file that must carry a given
- * `format` string attribute and `format_version`. Every reader fills an hs_error with
+ * "path: missing attribute 'where/name'", checking that a dataset's declared shape fits
+ * the bytes it stores (before anyone allocates for it), and opening a file that must carry
+ * a given `format` string attribute and `format_version`. Variable-length strings are read
+ * in a forked child process: libhdf5 1.10 follows their global-heap references unchecked,
+ * so a damaged file would otherwise crash the reader (SIGSEGV in H5HG_read). Every reader fills an hs_error with
  * HS_ERR_FORMAT / HS_ERR_IO / HS_ERR_NOMEM; writers return 0 or -1 and leave the message to
  * the caller (which knows the file and the likely reason). Does not: know any file layout
  * (datasets, which attributes a file has), create or rename files, or switch HDF5's error
@@ -66,7 +69,10 @@ hssize_t h5util_attr_count(hid_t a);
 
 /* Read string attribute name of loc, which must hold exactly want elements (want == 0: one
  * element, scalar or 1-element array), into out[0..n) as malloc'ed NUL-terminated strings
- * owned by the caller. Variable-length and fixed-length strings are both accepted. path
+ * owned by the caller. Variable-length and fixed-length strings are both accepted; the
+ * variable-length ones are read in a forked child (one fork per call), so a damaged file
+ * gives "cannot read attribute ... (corrupt file: libhdf5 crashed reading it ...)" instead
+ * of a crash. All strings of one attribute together are capped at 16 MiB. path
  * and where ("" for the root, "/hparams/" for a group) only name the attribute in messages:
  * "missing attribute 'where name'". Returns 0, or a negative hs_status with err filled
  * (HS_ERR_FORMAT missing, wrong class or count, unreadable; HS_ERR_NOMEM). On failure
@@ -82,6 +88,22 @@ int h5util_get_strings(hid_t loc, const char *path, const char *where, const cha
  * range for mt); out is undefined on failure. */
 int h5util_get_numbers(hid_t loc, const char *path, const char *where, const char *name,
                        hid_t mt, void *out, size_t n, hs_error *err);
+
+/* ---- datasets ----------------------------------------------------------------------------- */
+
+/* Largest ratio of a dataset's declared bytes to its stored bytes accepted when it has
+ * filters: deflate cannot exceed 1032:1 (258-byte matches in about 2 bits), shuffle is a
+ * permutation. */
+#define H5UTIL_MAX_RATIO 1100
+
+/* Check that open dataset d (called name in messages), declared to hold `elems` elements,
+ * can hold them given the bytes it stores in the file: elems x the file type's size must
+ * not overflow and must be at most its storage size (H5Dget_storage_size), times
+ * H5UTIL_MAX_RATIO when it has filters. Call it before allocating for the declared shape:
+ * a 3 KB file declaring (2^27, 3) is refused with "dataset '/name' declares ... bytes but
+ * stores ... (corrupt or crafted file)". Returns 0 or HS_ERR_FORMAT with err filled. */
+int h5util_check_storage(hid_t d, const char *path, const char *name, hsize_t elems,
+                         hs_error *err);
 
 /* ---- opening a file of a known format ---------------------------------------------------- */
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "io/h5util.h"
@@ -451,6 +452,20 @@ done:
     return rc;
 }
 
+/* The weights are stored uncompressed, so a file holds at least 4 bytes per parameter:
+ * refuse a parameter count (from a damaged or crafted file) the file cannot hold before a
+ * network is allocated for it. */
+static int modelio_check_size(const char *path, const modelio_meta *m, hs_error *err) {
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot stat: %s", strerror(errno));
+    if (m->n_params == 0 || m->n_params > (uint64_t)sb.st_size / sizeof(float))
+        return hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
+                            "attribute 'n_params' is %zu but the file has %lld bytes (corrupt "
+                            "file?)", m->n_params, (long long)sb.st_size);
+    return HS_OK;
+}
+
 int modelio_load(const char *path, modelio_meta *m, net **out, size_t max_batch, hs_error *err) {
     hid_t f = H5I_INVALID_HID;
     net *n = NULL;
@@ -460,6 +475,7 @@ int modelio_load(const char *path, modelio_meta *m, net **out, size_t max_batch,
     if (out) *out = NULL;
     int rc = h5util_open(&f, path, &modelio_fmt, err);
     if (rc == HS_OK) rc = modelio_get_meta(f, path, m, err);
+    if (rc == HS_OK) rc = modelio_check_size(path, m, err);
     if (rc == HS_OK) {
         n = net_create(&m->hp, m->n_inputs, max_batch ? max_batch : m->hp.batch_size);
         if (!n)
