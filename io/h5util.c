@@ -102,10 +102,11 @@ int h5util_put_string(hid_t loc, const char *name, const char *s) {
 /* Child side of h5util_read_vl_guarded: read the n strings of attribute a and write them to
  * fd as (uint64 length, bytes) pairs, then _exit: 0 when all was written, 1 otherwise. A
  * crash inside libhdf5 ends only this process. */
-static void h5util_vl_child(int fd, hid_t a, size_t n) {
+static void h5util_vl_child(int fd, hid_t a, H5T_cset_t cset, size_t n) {
     struct rlimit no_core = {0, 0};
     setrlimit(RLIMIT_CORE, &no_core); /* a crash here is expected on damaged files */
-    hid_t mt = h5util_str_type();
+    hid_t mt = h5util_str_type(); /* in the file's character set: HDF5 does not convert */
+    if (mt >= 0 && H5Tset_cset(mt, cset) < 0) mt = H5I_INVALID_HID;
     char **vl = calloc(n, sizeof *vl);
     int ok = mt >= 0 && vl && H5Aread(a, mt, vl) >= 0;
     for (size_t i = 0; i < n && ok; i++) {
@@ -122,7 +123,7 @@ static void h5util_vl_child(int fd, hid_t a, size_t n) {
  * HS_ERR_FORMAT "cannot read attribute" instead of ending the caller by a signal. The child
  * calls nothing but HDF5, write and _exit (no MPI, no atexit handlers). Total size of the
  * strings is capped at H5UTIL_MAX_STRING. Returns 0 or a negative hs_status, err filled. */
-static int h5util_read_vl_guarded(hid_t a, size_t n, char **out, const char *path,
+static int h5util_read_vl_guarded(hid_t a, H5T_cset_t cset, size_t n, char **out, const char *path,
                                   const char *where, const char *name, hs_error *err) {
     int rc = HS_OK, fds[2] = {-1, -1}, status = 0;
     unsigned char *buf = NULL;
@@ -139,7 +140,7 @@ static int h5util_read_vl_guarded(hid_t a, size_t n, char **out, const char *pat
     }
     if (pid == 0) {
         close(fds[0]);
-        h5util_vl_child(fds[1], a, n);
+        h5util_vl_child(fds[1], a, cset, n);
     }
     close(fds[1]);
     fds[1] = -1;
@@ -226,7 +227,7 @@ int h5util_get_strings(hid_t loc, const char *path, const char *where, const cha
     if (H5Tis_variable_str(ft) > 0) {
         /* libhdf5 1.10 follows a variable-length string's global-heap reference without
          * checking it (a corrupted index crashes H5HG_read), so the read runs in a child */
-        rc = h5util_read_vl_guarded(a, n, out, path, where, name, err);
+        rc = h5util_read_vl_guarded(a, H5Tget_cset(ft), n, out, path, where, name, err);
     } else {
         size_t sz = H5Tget_size(ft) + 1;
         if (sz < 2 || sz > H5UTIL_MAX_STRING || n > H5UTIL_MAX_STRING / sz) {
