@@ -6,6 +6,7 @@
 #include "io/h5util.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,10 @@
 /* Bytes of one string attribute (all its strings together) a reader accepts: names, logs
  * and descriptions are far smaller; a larger size comes from a damaged file. */
 #define H5UTIL_MAX_STRING (16u << 20)
+
+/* Seconds the child reading variable-length strings may take (a few ms on healthy files);
+ * then SIGALRM ends it and the attribute is reported unreadable. */
+#define H5UTIL_CHILD_SECONDS 20
 
 /* write(2) all n bytes of p to fd, retrying on EINTR and short writes. 0 or -1. */
 static int h5util_write_all(int fd, const void *p, size_t n) {
@@ -105,6 +110,27 @@ int h5util_put_string(hid_t loc, const char *name, const char *s) {
 static void h5util_vl_child(int fd, hid_t a, H5T_cset_t cset, size_t n) {
     struct rlimit no_core = {0, 0};
     setrlimit(RLIMIT_CORE, &no_core); /* a crash here is expected on damaged files */
+    /* a damaged length makes libhdf5 allocate and clear gigabytes: bound the child's address
+     * space (not under AddressSanitizer, which reserves terabytes of shadow) and its time */
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__has_feature)
+#define H5UTIL_LIMIT_AS 1
+#elif defined(__has_feature)
+#if !__has_feature(address_sanitizer)
+#define H5UTIL_LIMIT_AS 1
+#endif
+#endif
+#ifdef H5UTIL_LIMIT_AS
+    unsigned long vm_pages = 0;
+    FILE *statm = fopen("/proc/self/statm", "r");
+    if (statm && fscanf(statm, "%lu", &vm_pages) == 1) {
+        struct rlimit as;
+        as.rlim_cur = as.rlim_max = (rlim_t)vm_pages * (rlim_t)sysconf(_SC_PAGESIZE) +
+                                    ((rlim_t)256 << 20);
+        setrlimit(RLIMIT_AS, &as);
+    }
+    if (statm) fclose(statm);
+#endif
+    alarm(H5UTIL_CHILD_SECONDS);
     hid_t mt = h5util_str_type(); /* in the file's character set: HDF5 does not convert */
     if (mt >= 0 && H5Tset_cset(mt, cset) < 0) mt = H5I_INVALID_HID;
     char **vl = calloc(n, sizeof *vl);
@@ -164,8 +190,10 @@ static int h5util_read_vl_guarded(hid_t a, H5T_cset_t cset, size_t n, char **out
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         if (WIFSIGNALED(status))
             rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
-                              "cannot read attribute '%s%s' (corrupt file: libhdf5 crashed "
-                              "reading it, signal %d)", where, name, WTERMSIG(status));
+                              "cannot read attribute '%s%s' (corrupt file: libhdf5 %s reading "
+                              "it, signal %d)", where, name,
+                              WTERMSIG(status) == SIGALRM ? "hung" : "crashed",
+                              WTERMSIG(status));
         else
             rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "cannot read attribute '%s%s'",
                               where, name);
