@@ -20,22 +20,9 @@
  * and descriptions are far smaller; a larger size comes from a damaged file. */
 #define H5UTIL_MAX_STRING (16u << 20)
 
-/* Seconds the child reading variable-length strings may take (a few ms on healthy files);
- * then SIGALRM ends it and the attribute is reported unreadable. */
+/* Seconds the probing child may take (milliseconds on healthy files); then SIGALRM ends it
+ * and the file is reported corrupt. */
 #define H5UTIL_CHILD_SECONDS 20
-
-/* write(2) all n bytes of p to fd, retrying on EINTR and short writes. 0 or -1. */
-static int h5util_write_all(int fd, const void *p, size_t n) {
-    const char *c = p;
-    while (n > 0) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
 
 /* ---- error stack ------------------------------------------------------------------------ */
 
@@ -102,16 +89,27 @@ int h5util_put_string(hid_t loc, const char *name, const char *s) {
     return h5util_put_strings(loc, name, &s, 0);
 }
 
-/* ---- reading attributes ------------------------------------------------------------------ */
+/* ---- the metadata probe ------------------------------------------------------------------ */
 
-/* Child side of h5util_read_vl_guarded: read the n strings of attribute a and write them to
- * fd as (uint64 length, bytes) pairs, then _exit: 0 when all was written, 1 otherwise. A
- * crash inside libhdf5 ends only this process. */
-static void h5util_vl_child(int fd, hid_t a, H5T_cset_t cset, size_t n) {
+/* HDF5 1.10 and 1.12+ name the object visit apart. */
+#if H5_VERSION_GE(1, 12, 0)
+typedef H5O_info2_t h5util_oinfo;
+#define h5util_visit(g, cb, ctx) H5Ovisit3(g, H5_INDEX_NAME, H5_ITER_NATIVE, cb, ctx, H5O_INFO_BASIC)
+#else
+typedef H5O_info_t h5util_oinfo;
+#define h5util_visit(g, cb, ctx) H5Ovisit2(g, H5_INDEX_NAME, H5_ITER_NATIVE, cb, ctx, H5O_INFO_BASIC)
+#endif
+
+/* Objects and attributes one probe visits at most: hsweep files have a few dozen. */
+#define H5UTIL_PROBE_MAX 100000
+
+/* Limits of the probing child: no core file (a crash is expected on damaged files), an
+ * address space bounded to what it has plus 256 MiB (a damaged string length makes
+ * libhdf5 allocate and clear gigabytes; not under AddressSanitizer, which reserves terabytes
+ * of shadow) and H5UTIL_CHILD_SECONDS of time. */
+static void h5util_child_limits(void) {
     struct rlimit no_core = {0, 0};
-    setrlimit(RLIMIT_CORE, &no_core); /* a crash here is expected on damaged files */
-    /* a damaged length makes libhdf5 allocate and clear gigabytes: bound the child's address
-     * space (not under AddressSanitizer, which reserves terabytes of shadow) and its time */
+    setrlimit(RLIMIT_CORE, &no_core);
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__has_feature)
 #define H5UTIL_LIMIT_AS 1
 #elif defined(__has_feature)
@@ -131,98 +129,78 @@ static void h5util_vl_child(int fd, hid_t a, H5T_cset_t cset, size_t n) {
     if (statm) fclose(statm);
 #endif
     alarm(H5UTIL_CHILD_SECONDS);
-    hid_t mt = h5util_str_type(); /* in the file's character set: HDF5 does not convert */
-    if (mt >= 0 && H5Tset_cset(mt, cset) < 0) mt = H5I_INVALID_HID;
-    char **vl = calloc(n, sizeof *vl);
-    int ok = mt >= 0 && vl && H5Aread(a, mt, vl) >= 0;
-    for (size_t i = 0; i < n && ok; i++) {
-        const char *s = vl[i] ? vl[i] : "";
-        uint64_t len = strlen(s);
-        ok = len <= H5UTIL_MAX_STRING && h5util_write_all(fd, &len, sizeof len) == 0 &&
-             h5util_write_all(fd, s, (size_t)len) == 0;
-    }
-    _exit(ok ? 0 : 1);
 }
 
-/* Read the n variable-length strings of open attribute a into out[0..n) (malloc'ed) in a
- * forked child that pipes them back, so a damaged file that crashes libhdf5 gives an
- * HS_ERR_FORMAT "cannot read attribute" instead of ending the caller by a signal. The child
- * calls nothing but HDF5, write and _exit (no MPI, no atexit handlers). Total size of the
- * strings is capped at H5UTIL_MAX_STRING. Returns 0 or a negative hs_status, err filled. */
-static int h5util_read_vl_guarded(hid_t a, H5T_cset_t cset, size_t n, char **out, const char *path,
-                                  const char *where, const char *name, hs_error *err) {
-    int rc = HS_OK, fds[2] = {-1, -1}, status = 0;
-    unsigned char *buf = NULL;
-    size_t len = 0, cap = 0;
-    fflush(NULL); /* the child must not flush the caller's buffered output a second time */
-    if (pipe(fds) != 0)
-        return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot read attribute '%s%s': pipe: %s",
-                            where, name, strerror(errno));
-    pid_t pid = fork();
-    if (pid < 0) {
-        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot read attribute '%s%s': fork: %s",
-                          where, name, strerror(errno));
+/* Read attribute name of loc if it holds variable-length strings (the read libhdf5 1.10
+ * crashes on when a heap reference is damaged), then free them. Counts visits in *ctx. */
+static herr_t h5util_probe_attr(hid_t loc, const char *name, const H5A_info_t *info, void *ctx) {
+    (void)info;
+    if (++*(size_t *)ctx > H5UTIL_PROBE_MAX) return -1;
+    herr_t rc = 0;
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT), ft = H5I_INVALID_HID, mt = H5I_INVALID_HID,
+          sp = H5I_INVALID_HID;
+    char **vl = NULL;
+    ft = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
+    sp = a >= 0 ? H5Aget_space(a) : H5I_INVALID_HID;
+    hssize_t n = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+    if (ft < 0 || n < 0 || n > H5UTIL_PROBE_MAX) {
+        rc = -1;
         goto done;
     }
-    if (pid == 0) {
-        close(fds[0]);
-        h5util_vl_child(fds[1], a, cset, n);
-    }
-    close(fds[1]);
-    fds[1] = -1;
-    /* drain the pipe to EOF (the child blocks on a full pipe), bounded */
-    for (;;) {
-        if (len == cap) {
-            size_t ncap = cap ? 2 * cap : 4096;
-            unsigned char *nb = ncap <= 2 * (size_t)H5UTIL_MAX_STRING ? realloc(buf, ncap) : NULL;
-            if (!nb) break; /* too much: stop reading; the child gets EPIPE and fails */
-            buf = nb;
-            cap = ncap;
-        }
-        ssize_t got = read(fds[0], buf + len, cap - len);
-        if (got < 0 && errno == EINTR) continue;
-        if (got <= 0) break;
-        len += (size_t)got;
-    }
-    close(fds[0]);
-    fds[0] = -1;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        if (WIFSIGNALED(status))
-            rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
-                              "cannot read attribute '%s%s' (corrupt file: libhdf5 %s reading "
-                              "it, signal %d)", where, name,
-                              WTERMSIG(status) == SIGALRM ? "hung" : "crashed",
-                              WTERMSIG(status));
-        else
-            rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "cannot read attribute '%s%s'",
-                              where, name);
-        goto done;
-    }
-    size_t off = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t sl = 0;
-        if (len - off < sizeof sl) break;
-        memcpy(&sl, buf + off, sizeof sl);
-        off += sizeof sl;
-        if (sl > len - off) break;
-        if (!(out[i] = malloc((size_t)sl + 1))) {
-            rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
+    if (H5Tget_class(ft) == H5T_STRING && H5Tis_variable_str(ft) > 0) {
+        mt = h5util_str_type();
+        vl = calloc(n ? (size_t)n : 1, sizeof *vl);
+        if (mt < 0 || !vl || H5Tset_cset(mt, H5Tget_cset(ft)) < 0 || H5Aread(a, mt, vl) < 0) {
+            rc = -1;
             goto done;
         }
-        memcpy(out[i], buf + off, (size_t)sl);
-        out[i][sl] = '\0';
-        off += (size_t)sl;
+        H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, vl);
     }
-    if (off != len || (n && !out[n - 1]))
-        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "cannot read attribute '%s%s'", where,
-                          name);
 done:
-    if (fds[0] >= 0) close(fds[0]);
-    if (fds[1] >= 0) close(fds[1]);
-    free(buf);
+    free(vl);
+    h5util_close(mt);
+    h5util_close(sp);
+    h5util_close(ft);
+    h5util_close(a);
     return rc;
 }
+
+/* Visit one object: its attributes, and a dataset's storage size (its chunk index). */
+static herr_t h5util_probe_obj(hid_t g, const char *name, const h5util_oinfo *info, void *ctx) {
+    if (++*(size_t *)ctx > H5UTIL_PROBE_MAX) return -1;
+    hid_t o = H5Oopen(g, name, H5P_DEFAULT);
+    if (o < 0) return -1;
+    hsize_t idx = 0;
+    herr_t rc = H5Aiterate2(o, H5_INDEX_NAME, H5_ITER_NATIVE, &idx, h5util_probe_attr, ctx);
+    if (rc >= 0 && info->type == H5O_TYPE_DATASET) (void)H5Dget_storage_size(o);
+    H5Oclose(o);
+    return rc < 0 ? -1 : 0;
+}
+
+int h5util_probe(hid_t f, const char *path, hs_error *err) {
+    int status = 0;
+    fflush(NULL); /* the child must not flush the caller's buffered output a second time */
+    pid_t pid = fork();
+    if (pid < 0)
+        return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot check the file: fork: %s",
+                            strerror(errno));
+    if (pid == 0) {
+        h5util_child_limits();
+        size_t visits = 0;
+        _exit(h5util_visit(f, h5util_probe_obj, &visits) < 0 ? 1 : 0);
+    }
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return HS_OK;
+    if (WIFSIGNALED(status))
+        return hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
+                            "corrupt file: libhdf5 %s reading its metadata (signal %d)",
+                            WTERMSIG(status) == SIGALRM ? "hung" : "crashed", WTERMSIG(status));
+    return hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
+                        "corrupt file: its metadata cannot be read (or has over %d objects)",
+                        H5UTIL_PROBE_MAX);
+}
+
+/* ---- reading attributes ------------------------------------------------------------------ */
 
 hssize_t h5util_attr_count(hid_t a) {
     hid_t sp = H5Aget_space(a);
@@ -238,7 +216,7 @@ int h5util_get_strings(hid_t loc, const char *path, const char *where, const cha
     int rc = HS_OK;
     size_t n = want ? want : 1;
     hid_t a = H5I_INVALID_HID, ft = H5I_INVALID_HID, mt = H5I_INVALID_HID, sp = H5I_INVALID_HID;
-    char *fixed = NULL;
+    char **vl = NULL, *fixed = NULL;
     if (H5Aexists(loc, name) <= 0) {
         rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "missing attribute '%s%s'", where, name);
         goto done;
@@ -253,9 +231,21 @@ int h5util_get_strings(hid_t loc, const char *path, const char *where, const cha
         goto done;
     }
     if (H5Tis_variable_str(ft) > 0) {
-        /* libhdf5 1.10 follows a variable-length string's global-heap reference without
-         * checking it (a corrupted index crashes H5HG_read), so the read runs in a child */
-        rc = h5util_read_vl_guarded(a, H5Tget_cset(ft), n, out, path, where, name, err);
+        /* safe: h5util_open's probe has read this attribute in a child without crashing */
+        mt = h5util_str_type();
+        vl = calloc(n, sizeof *vl);
+        if (mt < 0 || !vl || H5Tset_cset(mt, H5Tget_cset(ft)) < 0 || H5Aread(a, mt, vl) < 0) {
+            rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "cannot read attribute '%s%s'",
+                              where, name);
+            goto done;
+        }
+        for (size_t i = 0; i < n && rc == HS_OK; i++) {
+            const char *str = vl[i] ? vl[i] : "";
+            if (!(out[i] = malloc(strlen(str) + 1)))
+                rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
+            else strcpy(out[i], str);
+        }
+        H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, vl);
     } else {
         size_t sz = H5Tget_size(ft) + 1;
         if (sz < 2 || sz > H5UTIL_MAX_STRING || n > H5UTIL_MAX_STRING / sz) {
@@ -282,6 +272,7 @@ int h5util_get_strings(hid_t loc, const char *path, const char *where, const cha
         }
     }
 done:
+    free(vl);
     free(fixed);
     h5util_close(mt);
     h5util_close(ft);
@@ -356,6 +347,7 @@ int h5util_open(hid_t *f, const char *path, const h5util_format *fmt, hs_error *
     if (*f < 0)
         return hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
                             "cannot open HDF5 file (corrupt or truncated?)");
+    if ((rc = h5util_probe(*f, path, err))) goto done;
     if (H5Aexists(*f, "format") <= 0) {
         rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "%s", fmt->no_format);
         goto done;

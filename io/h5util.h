@@ -5,9 +5,10 @@
  * them back with validation (class, element count) into messages of the form
  * "path: missing attribute 'where/name'", checking that a dataset's declared shape fits
  * the bytes it stores (before anyone allocates for it), and opening a file that must carry
- * a given `format` string attribute and `format_version`. Variable-length strings are read
- * in a forked child process: libhdf5 1.10 follows their global-heap references unchecked,
- * so a damaged file would otherwise crash the reader (SIGSEGV in H5HG_read). Every reader fills an hs_error with
+ * a given `format` string attribute and `format_version`. Opening probes the file in a forked
+ * child first (h5util_probe): libhdf5 1.10 follows a variable-length string's global-heap
+ * reference unchecked, so one damaged byte would otherwise crash the reader (SIGSEGV in
+ * H5HG_read) or make it allocate gigabytes. Every reader fills an hs_error with
  * HS_ERR_FORMAT / HS_ERR_IO / HS_ERR_NOMEM; writers return 0 or -1 and leave the message to
  * the caller (which knows the file and the likely reason). Does not: know any file layout
  * (datasets, which attributes a file has), create or rename files, or switch HDF5's error
@@ -69,10 +70,9 @@ hssize_t h5util_attr_count(hid_t a);
 
 /* Read string attribute name of loc, which must hold exactly want elements (want == 0: one
  * element, scalar or 1-element array), into out[0..n) as malloc'ed NUL-terminated strings
- * owned by the caller. Variable-length and fixed-length strings are both accepted; the
- * variable-length ones are read in a forked child (one fork per call), so a damaged file
- * gives "cannot read attribute ... (corrupt file: libhdf5 crashed reading it ...)" instead
- * of a crash. All strings of one attribute together are capped at 16 MiB. path
+ * owned by the caller. Variable-length and fixed-length strings are both accepted
+ * (variable-length ones only safely in a file opened with h5util_open, whose probe has read
+ * them in a child); fixed-length ones are capped at 16 MiB per attribute. path
  * and where ("" for the root, "/hparams/" for a group) only name the attribute in messages:
  * "missing attribute 'where name'". Returns 0, or a negative hs_status with err filled
  * (HS_ERR_FORMAT missing, wrong class or count, unreadable; HS_ERR_NOMEM). On failure
@@ -105,6 +105,19 @@ int h5util_get_numbers(hid_t loc, const char *path, const char *where, const cha
 int h5util_check_storage(hid_t d, const char *path, const char *name, hsize_t elems,
                          hs_error *err);
 
+/* ---- probing a file ------------------------------------------------------------------------ */
+
+/* Read, in a forked child process, everything of open file f that libhdf5 1.10 can crash
+ * on before the caller touches it: every object (H5Ovisit), every attribute, the values of
+ * every variable-length string attribute, every dataset's storage size. The child has no
+ * core file, 256 MiB more address space than the caller had (not under AddressSanitizer)
+ * and 20 s; it calls nothing but HDF5 and _exit (no MPI, no atexit handlers). path only
+ * names the file in messages. Returns 0 when the child got through, else HS_ERR_FORMAT
+ * "corrupt file: libhdf5 crashed reading its metadata (signal 11)" (or hung, or "its
+ * metadata cannot be read"), or HS_ERR_IO when fork fails. One fork per call: h5util_open
+ * calls it once per file. */
+int h5util_probe(hid_t f, const char *path, hs_error *err);
+
 /* ---- opening a file of a known format ---------------------------------------------------- */
 
 /* What h5util_open expects of a file and the words of its messages. All strings borrowed. */
@@ -119,7 +132,7 @@ typedef struct h5util_format {
 
 /* Open path read-only into *f after checking that it exists (HS_ERR_IO "cannot open:
  * <reason>"), is HDF5 (HS_ERR_FORMAT fmt->not_hdf5), opens (HS_ERR_FORMAT "cannot open HDF5
- * file (corrupt or truncated?)"), has `format` == fmt->name and `format_version` ==
+ * file (corrupt or truncated?)"), survives h5util_probe, has `format` == fmt->name and `format_version` ==
  * fmt->version (HS_ERR_FORMAT, messages as described in h5util_format). Returns 0 with *f
  * owned by the caller (h5util_close it), or a negative hs_status with err filled and *f ==
  * H5I_INVALID_HID. */

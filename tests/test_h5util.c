@@ -167,7 +167,7 @@ static void test_vl_heap_damage(const char *dir) {
     CHECK(hits >= 4, "dataset: %d string references found", hits);
     hs_dataset ds;
     int rc = h5data_load_meta(&ds, p, &err);
-    CHECK(rc == HS_ERR_FORMAT && strstr(err.msg, "cannot read attribute"), "dataset: %d %s",
+    CHECK(rc == HS_ERR_FORMAT && strstr(err.msg, "corrupt file: libhdf5 crashed"), "dataset: %d %s",
           rc, err.msg);
 
     snprintf(p, sizeof p, "%s/vl_model.h5", dir);
@@ -177,7 +177,7 @@ static void test_vl_heap_damage(const char *dir) {
     modelio_meta m;
     net *n = NULL;
     rc = modelio_load(p, &m, &n, 0, &err);
-    CHECK(rc == HS_ERR_FORMAT && strstr(err.msg, "cannot read attribute") && !n,
+    CHECK(rc == HS_ERR_FORMAT && strstr(err.msg, "corrupt file: libhdf5 crashed") && !n,
           "model: %d %s", rc, err.msg);
     /* the undamaged files still load */
     snprintf(p, sizeof p, "%s/ok_model.h5", dir);
