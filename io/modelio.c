@@ -392,6 +392,11 @@ static int modelio_get_tensor(hid_t g, const char *path, const net_tensor *t, fl
                           t->name, got, want);
         goto done;
     }
+    /* the dims match the network's; the stored bytes and element size must match them too */
+    char full[300];
+    snprintf(full, sizeof full, "weights/%s", t->name);
+    if ((rc = h5util_check_storage(d, path, full, dims[0] * (rank == 2 ? dims[1] : 1), err)))
+        goto done;
     float *dst = params + t->offset;
     if (H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, dst) < 0) {
         rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,

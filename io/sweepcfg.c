@@ -928,8 +928,12 @@ static int slurp_yaml(const char *path, unsigned char **buf, size_t *len, hs_err
     *len = 0;
     FILE *f = fopen(path, "rb");
     if (!f) return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
-    unsigned char *b = malloc(SWEEPCFG_MAX_BYTES + 1);
-    size_t n = b ? fread(b, 1, SWEEPCFG_MAX_BYTES + 1, f) : 0;
+    /* room for the file's size (at most the cap + 1, to see that it is over) */
+    long end = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    size_t room = end < 0 || end > SWEEPCFG_MAX_BYTES ? SWEEPCFG_MAX_BYTES + 1 : (size_t)end + 1;
+    rewind(f);
+    unsigned char *b = malloc(room);
+    size_t n = b ? fread(b, 1, room, f) : 0;
     int bad = b && ferror(f);
     fclose(f);
     if (!b) return hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
