@@ -39,6 +39,10 @@ static int h5data_put_array(hid_t file, const char *name, hid_t ftype, hid_t mty
         goto done;
     d = H5Dcreate2(file, name, ftype, sp, H5P_DEFAULT, pl, H5P_DEFAULT);
     if (d < 0 || H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) goto done;
+    /* closing flushes the chunk cache: a write that fails here (disk full) fails the file */
+    hid_t dc = d;
+    d = H5I_INVALID_HID;
+    if (H5Dclose(dc) < 0) goto done;
     rc = 0;
 done:
     h5util_close(d);
@@ -78,10 +82,9 @@ static int h5data_write_file(hid_t f, const hs_dataset *ds, const char *source_f
 
 int h5data_write(const char *path, const hs_dataset *ds, const char *source_file,
                  const char *cleaning_log, hs_error *err) {
-    int rc = HS_OK, created = 0;
+    int rc = HS_OK;
     hid_t f = H5I_INVALID_HID;
     h5util_quiet q;
-    char *tmp = NULL;
     h5util_quiet_on(&q);
     if (!ds->x || !ds->y || !ds->time || !ds->feature_names || !ds->target_name || !ds->mean ||
         !ds->std || ds->n_rows == 0 || ds->n_features == 0 ||
@@ -89,48 +92,20 @@ int h5data_write(const char *path, const hs_dataset *ds, const char *source_file
         rc = hs_error_set(err, HS_ERR_VALUE, path, 0, 0, "internal: incomplete dataset to write");
         goto done;
     }
-    size_t len = strlen(path) + 32;
-    tmp = malloc(len);
-    if (!tmp) {
-        rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
-        goto done;
-    }
-    snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
-    /* create the file ourselves first so a failure comes with the system's reason */
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
-    if (fd < 0) {
-        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot create output file %s: %s", tmp,
-                          strerror(errno));
-        goto done;
-    }
-    close(fd);
-    created = 1;
-    f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) {
-        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot create HDF5 file %s", tmp);
+    /* built in memory, then stored atomically by h5util_save_mem (disk errors there) */
+    if ((f = h5util_create_mem()) < 0) {
+        rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "cannot create an HDF5 file in memory");
         goto done;
     }
     if (h5data_write_file(f, ds, source_file ? source_file : "",
                           cleaning_log ? cleaning_log : "")) {
-        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "writing %s failed (disk full?)", tmp);
+        rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "building the HDF5 file failed "
+                          "(out of memory?)");
         goto done;
     }
-    hid_t fc = f;
-    f = H5I_INVALID_HID;
-    if (H5Fclose(fc) < 0) {
-        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "closing %s failed (disk full?)", tmp);
-        goto done;
-    }
-    if (rename(tmp, path) != 0) {
-        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot rename %s to the output: %s", tmp,
-                          strerror(errno));
-        goto done;
-    }
-    created = 0;
+    rc = h5util_save_mem(&f, path, err);
 done:
     h5util_close(f);
-    if (created) remove(tmp);
-    free(tmp);
     h5util_quiet_off(&q);
     return rc;
 }

@@ -46,6 +46,22 @@ void h5util_close(hid_t id);
  * (h5util_close it), or H5I_INVALID_HID on failure. */
 hid_t h5util_str_type(void);
 
+/* ---- writing files ------------------------------------------------------------------------- */
+
+/* A new, empty HDF5 file held in memory only (core driver, no backing store), owned by the
+ * caller, or H5I_INVALID_HID. Writers build their file in it and store it with
+ * h5util_save_mem: libhdf5 then never writes to disk itself, so a full or failing disk cannot
+ * leave it with dirty state it crashes on at exit (libhdf5 1.10 does, in H5F__close_cb, after
+ * a failed H5Fclose) or lose a buffered write silently. */
+hid_t h5util_create_mem(void);
+
+/* Store the in-memory file *f (from h5util_create_mem) at path, atomically: its image is
+ * written to "path.tmp.<pid>", fsynced, renamed over path, and the directory fsynced (best
+ * effort). *f is closed in every case and set to H5I_INVALID_HID. Returns 0, or HS_ERR_IO
+ * with err naming the step and the system's reason ("writing x.tmp.12 failed: No space left
+ * on device"), the temporary file removed and path untouched; HS_ERR_NOMEM. */
+int h5util_save_mem(hid_t *f, const char *path, hs_error *err);
+
 /* ---- writing attributes ------------------------------------------------------------------ */
 
 /* Create attribute name on loc (file or group) holding the n strings s[0..n) as

@@ -131,7 +131,8 @@ static int modelio_put_weights(hid_t f, const net_tensor *ts, size_t nt, const f
         int ok = d >= 0 &&
                  H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT,
                           params + ts[k].offset) >= 0;
-        h5util_close(d);
+        /* closing may flush buffered data: its failure (disk full) fails the file */
+        if (d >= 0 && H5Dclose(d) < 0) ok = 0;
         h5util_close(sp);
         if (!ok) goto done;
     }
@@ -171,9 +172,8 @@ static int modelio_write_file(hid_t f, const modelio_meta *m, const net *n, cons
 
 int modelio_save(const char *path, const modelio_meta *m, const float *params, size_t n_params,
                  hs_error *err) {
-    int rc = HS_OK, created = 0;
+    int rc = HS_OK;
     hid_t f = H5I_INVALID_HID;
-    char *tmp = NULL;
     net_tensor *ts = NULL;
     h5util_quiet q;
     h5util_quiet_on(&q);
@@ -198,55 +198,24 @@ int modelio_save(const char *path, const modelio_meta *m, const float *params, s
     }
     size_t nt = net_tensors(n, NULL, 0);
     ts = malloc(nt * sizeof *ts);
-    size_t len = strlen(path) + 32;
-    tmp = malloc(len);
-    if (!ts || !tmp) {
+    if (!ts) {
         rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
         goto done;
     }
     net_tensors(n, ts, nt);
-    snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
-    /* create the file ourselves first so a failure comes with the system's reason */
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) {
-        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot create %s: %s", tmp,
-                          strerror(errno));
-        goto done;
-    }
-    close(fd);
-    created = 1;
-    f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) {
-        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot create HDF5 file %s", tmp);
+    /* built in memory, then stored atomically by h5util_save_mem (disk errors there) */
+    if ((f = h5util_create_mem()) < 0) {
+        rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "cannot create an HDF5 file in memory");
         goto done;
     }
     if (modelio_write_file(f, m, n, ts, nt, params)) {
-        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "writing %s failed (disk full?)", tmp);
+        rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "building the HDF5 file failed "
+                          "(out of memory?)");
         goto done;
     }
-    hid_t fc = f;
-    f = H5I_INVALID_HID;
-    if (H5Fclose(fc) < 0) {
-        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "closing %s failed (disk full?)", tmp);
-        goto done;
-    }
-    /* the bytes reach the disk before the name does */
-    fd = open(tmp, O_RDONLY);
-    if (fd < 0 || fsync(fd) != 0) {
-        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot sync %s: %s", tmp, strerror(errno));
-        if (fd >= 0) close(fd);
-        goto done;
-    }
-    close(fd);
-    if (rename(tmp, path) != 0) {
-        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot rename %s: %s", tmp, strerror(errno));
-        goto done;
-    }
-    created = 0;
+    rc = h5util_save_mem(&f, path, err);
 done:
     h5util_close(f);
-    if (created) remove(tmp);
-    free(tmp);
     free(ts);
     net_free(n);
     h5util_quiet_off(&q);
