@@ -184,13 +184,18 @@ typedef H5O_info_t h5util_oinfo;
 /* Objects and attributes one probe visits at most: hsweep files have a few dozen. */
 #define H5UTIL_PROBE_MAX 100000
 
-/* Limits of the probing child: no core file (a crash is expected on damaged files), an
+/* Limits of the probing child: no core file (a crash is expected on damaged files), the
+ * default action for fatal signals, an
  * address space bounded to what it has plus 256 MiB (a damaged string length makes
  * libhdf5 allocate and clear gigabytes; not under AddressSanitizer, which reserves terabytes
  * of shadow) and H5UTIL_CHILD_SECONDS of time. */
 static void h5util_child_limits(void) {
     struct rlimit no_core = {0, 0};
     setrlimit(RLIMIT_CORE, &no_core);
+    /* die by the signal itself, so the parent sees it (a sanitizer's or fuzzer's handler
+     * would report the contained crash and exit with a status instead) */
+    static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) signal(fatal[i], SIG_DFL);
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__has_feature)
 #define H5UTIL_LIMIT_AS 1
 #elif defined(__has_feature)

@@ -5,13 +5,13 @@
 # replaced at a position and with a value drawn from a fixed seed; `hsweep predict` (model),
 # `hsweep baseline` (dataset), `hsweep report --html` (model in a run directory) and the
 # resume of `hsweep run` (model) run on every damaged copy. Any exit by a signal (status >=
-# 128, or a timeout) fails. HSWEEP_MUTATIONS (default 30 per file and command; docs/
+# 128, or a timeout) fails. HSWEEP_MUTATIONS (default 20 per file and command; docs/
 # hardening.md gives the local run of 1,000) sets the count. The damaged files that once
 # crashed are kept in tests/fuzz/crashes/ and replayed by the fuzz_*_corpus tests.
 set -u
 . "$(dirname "$0")/lib.sh"
 test_init "$@"
-N=${HSWEEP_MUTATIONS:-30}
+N=${HSWEEP_MUTATIONS:-20}
 SRC=${HSWEEP_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 tiny_dataset || fail "prep"
 cd "$DIR" || exit 1

@@ -11,6 +11,8 @@ cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHSWEEP_SANITIZE
 cmake --build build-sanitize -j "$(nproc)" 2>&1 | tail -n 2
 echo "sanitize: built in $(( $(date +%s) - start )) s"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# test_cli_corrupt: the saved crash inputs and 4 random one-byte changes (20 in the normal suite)
+export HSWEEP_MUTATIONS=4
 cd build-sanitize
 ctest --output-on-failure --timeout 900 -L 'unit|cli' -LE mpi
 echo "sanitize: done in $(( $(date +%s) - start )) s"
