@@ -113,6 +113,7 @@ done:
 /* ---- reading --------------------------------------------------------------------------- */
 
 /* What h5util_open checks of a dataset file, and its messages. */
+static int h5data_probe_read(hid_t f, const char *path);
 static const h5util_format h5data_fmt = {
     .name = H5DATA_FORMAT,
     .version = H5DATA_FORMAT_VERSION,
@@ -120,6 +121,7 @@ static const h5util_format h5data_fmt = {
     .not_hdf5 = "not an HDF5 file (make one with hsweep prep)",
     .no_format = "not an hsweep dataset: no 'format' attribute (make one with hsweep prep)",
     .version_prefix = "",
+    .read = h5data_probe_read,
 };
 
 /* Check that dataset `name` exists with the given rank and dims (dims[1] ignored for rank 1)
@@ -291,6 +293,23 @@ done:
     h5util_close(dx);
     h5util_close(dy);
     h5util_close(dt);
+    return rc;
+}
+
+/* h5util_open's probe: the metadata reads and the array checks in the probing child (the
+ * arrays themselves are not read twice; results dropped: the child exits). */
+static int h5data_probe_read(hid_t f, const char *path) {
+    hs_dataset ds;
+    memset(&ds, 0, sizeof ds);
+    hs_error e;
+    int rc = h5data_meta(f, &ds, path, &e);
+    hsize_t want[2] = {ds.n_rows, ds.n_features};
+    static const char *names[3] = {"features", "target", "time"};
+    for (int k = 0; k < 3 && rc == HS_OK; k++) {
+        hid_t d = H5I_INVALID_HID;
+        rc = h5data_open_array(f, path, names[k], k ? 1 : 2, want, &d, &e);
+        h5util_close(d);
+    }
     return rc;
 }
 

@@ -263,7 +263,10 @@ static herr_t h5util_probe_obj(hid_t g, const char *name, const h5util_oinfo *in
     return rc < 0 ? -1 : 0;
 }
 
-int h5util_probe(hid_t f, const char *path, hs_error *err) {
+static int h5util_check_format(hid_t f, const char *path, const h5util_format *fmt,
+                               hs_error *err);
+
+int h5util_probe(hid_t f, const char *path, const h5util_format *fmt, hs_error *err) {
     int status = 0;
     fflush(NULL); /* the child must not flush the caller's buffered output a second time */
     pid_t pid = fork();
@@ -273,7 +276,11 @@ int h5util_probe(hid_t f, const char *path, hs_error *err) {
     if (pid == 0) {
         h5util_child_limits();
         size_t visits = 0;
-        _exit(h5util_visit(f, h5util_probe_obj, &visits) < 0 ? 1 : 0);
+        if (h5util_visit(f, h5util_probe_obj, &visits) < 0) _exit(1);
+        hs_error e;
+        if (fmt && h5util_check_format(f, path, fmt, &e) == HS_OK && fmt->read)
+            fmt->read(f, path);
+        _exit(0);
     }
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return HS_OK;
@@ -421,9 +428,37 @@ int h5util_check_storage(hid_t d, const char *path, const char *name, hsize_t el
 
 /* ---- opening a file of a known format ---------------------------------------------------- */
 
-int h5util_open(hid_t *f, const char *path, const h5util_format *fmt, hs_error *err) {
+/* The root's `format` and `format_version` of open file f against fmt (messages as
+ * described at h5util_open). */
+static int h5util_check_format(hid_t f, const char *path, const h5util_format *fmt,
+                               hs_error *err) {
     char *got = NULL;
     int version = 0, rc = HS_OK;
+    if (H5Aexists(f, "format") <= 0) {
+        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "%s", fmt->no_format);
+        goto done;
+    }
+    if ((rc = h5util_get_strings(f, path, "", "format", &got, 0, err))) goto done;
+    if (strcmp(got, fmt->name) != 0) {
+        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
+                          "not an %s: format is '%.100s', expected '%s'", fmt->kind, got,
+                          fmt->name);
+        goto done;
+    }
+    if ((rc = h5util_get_numbers(f, path, "", "format_version", H5T_NATIVE_INT, &version, 1,
+                                 err)))
+        goto done;
+    if (version != fmt->version)
+        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
+                          "unsupported %sformat_version %d (this hsweep reads version %d)",
+                          fmt->version_prefix, version, fmt->version);
+done:
+    free(got);
+    return rc;
+}
+
+int h5util_open(hid_t *f, const char *path, const h5util_format *fmt, hs_error *err) {
+    int rc = HS_OK;
     *f = H5I_INVALID_HID;
     FILE *probe = fopen(path, "rb");
     if (!probe) return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
@@ -433,27 +468,7 @@ int h5util_open(hid_t *f, const char *path, const h5util_format *fmt, hs_error *
     if (*f < 0)
         return hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
                             "cannot open HDF5 file (corrupt or truncated?)");
-    if ((rc = h5util_probe(*f, path, err))) goto done;
-    if (H5Aexists(*f, "format") <= 0) {
-        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "%s", fmt->no_format);
-        goto done;
-    }
-    if ((rc = h5util_get_strings(*f, path, "", "format", &got, 0, err))) goto done;
-    if (strcmp(got, fmt->name) != 0) {
-        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
-                          "not an %s: format is '%.100s', expected '%s'", fmt->kind, got,
-                          fmt->name);
-        goto done;
-    }
-    if ((rc = h5util_get_numbers(*f, path, "", "format_version", H5T_NATIVE_INT, &version, 1,
-                                 err)))
-        goto done;
-    if (version != fmt->version)
-        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
-                          "unsupported %sformat_version %d (this hsweep reads version %d)",
-                          fmt->version_prefix, version, fmt->version);
-done:
-    free(got);
+    if ((rc = h5util_probe(*f, path, fmt, err)) == HS_OK) rc = h5util_check_format(*f, path, fmt, err);
     if (rc) {
         h5util_close(*f);
         *f = H5I_INVALID_HID;

@@ -121,19 +121,6 @@ int h5util_get_numbers(hid_t loc, const char *path, const char *where, const cha
 int h5util_check_storage(hid_t d, const char *path, const char *name, hsize_t elems,
                          hs_error *err);
 
-/* ---- probing a file ------------------------------------------------------------------------ */
-
-/* Read, in a forked child process, everything of open file f that libhdf5 1.10 can crash
- * on before the caller touches it: every object (H5Ovisit), every attribute, the values of
- * every variable-length string attribute, every dataset's storage size. The child has no
- * core file, 256 MiB more address space than the caller had (not under AddressSanitizer)
- * and 20 s; it calls nothing but HDF5 and _exit (no MPI, no atexit handlers). path only
- * names the file in messages. Returns 0 when the child got through, else HS_ERR_FORMAT
- * "corrupt file: libhdf5 crashed reading its metadata (signal 11)" (or hung, or "its
- * metadata cannot be read"), or HS_ERR_IO when fork fails. One fork per call: h5util_open
- * calls it once per file. */
-int h5util_probe(hid_t f, const char *path, hs_error *err);
-
 /* ---- opening a file of a known format ---------------------------------------------------- */
 
 /* What h5util_open expects of a file and the words of its messages. All strings borrowed. */
@@ -144,7 +131,22 @@ typedef struct h5util_format {
     const char *not_hdf5;       /* whole message when the file is not HDF5 */
     const char *no_format;      /* whole message when there is no `format` attribute */
     const char *version_prefix; /* "unsupported <prefix>format_version ...", e.g. "model " */
+    int (*read)(hid_t f, const char *path); /* the reader's own reads of an open file, run once
+                                             * in the probing child before the caller makes
+                                             * them (result ignored; NULL: none) */
 } h5util_format;
+
+/* Read, in a forked child process, everything of open file f that libhdf5 1.10 can crash
+ * on before the caller touches it: every object (H5Ovisit), every attribute, the values of
+ * every variable-length string attribute, every dataset's storage size, then (fmt not NULL)
+ * the format check of h5util_open and fmt->read: exactly the calls the caller will make. The child has no
+ * core file, 256 MiB more address space than the caller had (not under AddressSanitizer)
+ * and 20 s; it calls nothing but HDF5 and _exit (no MPI, no atexit handlers). path only
+ * names the file in messages. Returns 0 when the child got through, else HS_ERR_FORMAT
+ * "corrupt file: libhdf5 crashed reading its metadata (signal 11)" (or hung, or "its
+ * metadata cannot be read"), or HS_ERR_IO when fork fails. One fork per call: h5util_open
+ * calls it once per file. */
+int h5util_probe(hid_t f, const char *path, const h5util_format *fmt, hs_error *err);
 
 /* Open path read-only into *f after checking that it exists (HS_ERR_IO "cannot open:
  * <reason>"), is HDF5 (HS_ERR_FORMAT fmt->not_hdf5), opens (HS_ERR_FORMAT "cannot open HDF5

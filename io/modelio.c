@@ -225,6 +225,7 @@ done:
 /* ---- reading ------------------------------------------------------------------------------- */
 
 /* What h5util_open checks of a model file, and its messages. */
+static int modelio_probe_read(hid_t f, const char *path);
 static const h5util_format modelio_fmt = {
     .name = MODELIO_FORMAT,
     .version = MODELIO_FORMAT_VERSION,
@@ -232,6 +233,7 @@ static const h5util_format modelio_fmt = {
     .not_hdf5 = "not an HDF5 file (not an hsweep model)",
     .no_format = "not an hsweep model: no 'format' attribute",
     .version_prefix = "model ",
+    .read = modelio_probe_read,
 };
 
 /* Every hs_hparams field from the /hparams group. */
@@ -444,6 +446,39 @@ static int modelio_check_size(const char *path, const modelio_meta *m, hs_error 
     return HS_OK;
 }
 
+/* Everything modelio_load reads from the open file f: metadata into m (zeroed by the
+ * caller), then the network with its weights into *n (NULL on failure; the caller frees). */
+static int modelio_read(hid_t f, const char *path, modelio_meta *m, net **n, size_t max_batch,
+                        hs_error *err) {
+    *n = NULL;
+    int rc = modelio_get_meta(f, path, m, err);
+    if (rc == HS_OK) rc = modelio_check_size(path, m, err);
+    if (rc == HS_OK) {
+        *n = net_create(&m->hp, m->n_inputs, max_batch ? max_batch : m->hp.batch_size);
+        if (!*n)
+            rc = hs_error_set(err, HS_ERR_VALUE, path, 0, 0,
+                              "its hparams (%s, %zu units, %zu layers, %zu inputs, batch %zu) "
+                              "make no network", hparams_cell_name(m->hp.cell), m->hp.units,
+                              m->hp.layers, m->n_inputs, m->hp.batch_size);
+        else if (net_num_params(*n) != m->n_params)
+            rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
+                              "attribute 'n_params' is %zu, the model's hparams make %zu",
+                              m->n_params, net_num_params(*n));
+    }
+    if (rc == HS_OK) rc = modelio_get_weights(f, path, *n, err);
+    return rc;
+}
+
+/* h5util_open's probe: the same reads in the probing child (a batch of 1, results dropped:
+ * the child exits). */
+static int modelio_probe_read(hid_t f, const char *path) {
+    modelio_meta m;
+    memset(&m, 0, sizeof m);
+    net *n = NULL;
+    hs_error e;
+    return modelio_read(f, path, &m, &n, 1, &e);
+}
+
 int modelio_load(const char *path, modelio_meta *m, net **out, size_t max_batch, hs_error *err) {
     hid_t f = H5I_INVALID_HID;
     net *n = NULL;
@@ -452,21 +487,7 @@ int modelio_load(const char *path, modelio_meta *m, net **out, size_t max_batch,
     memset(m, 0, sizeof *m);
     if (out) *out = NULL;
     int rc = h5util_open(&f, path, &modelio_fmt, err);
-    if (rc == HS_OK) rc = modelio_get_meta(f, path, m, err);
-    if (rc == HS_OK) rc = modelio_check_size(path, m, err);
-    if (rc == HS_OK) {
-        n = net_create(&m->hp, m->n_inputs, max_batch ? max_batch : m->hp.batch_size);
-        if (!n)
-            rc = hs_error_set(err, HS_ERR_VALUE, path, 0, 0,
-                              "its hparams (%s, %zu units, %zu layers, %zu inputs, batch %zu) "
-                              "make no network", hparams_cell_name(m->hp.cell), m->hp.units,
-                              m->hp.layers, m->n_inputs, m->hp.batch_size);
-        else if (net_num_params(n) != m->n_params)
-            rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
-                              "attribute 'n_params' is %zu, the model's hparams make %zu",
-                              m->n_params, net_num_params(n));
-    }
-    if (rc == HS_OK) rc = modelio_get_weights(f, path, n, err);
+    if (rc == HS_OK) rc = modelio_read(f, path, m, &n, max_batch, err);
     h5util_close(f);
     if (rc == HS_OK && out) {
         *out = n;
