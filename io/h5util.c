@@ -194,7 +194,7 @@ static void h5util_child_limits(void) {
     setrlimit(RLIMIT_CORE, &no_core);
     /* die by the signal itself, so the parent sees it (a sanitizer's or fuzzer's handler
      * would report the contained crash and exit with a status instead) */
-    static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+    static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGALRM};
     for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) signal(fatal[i], SIG_DFL);
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__has_feature)
 #define H5UTIL_LIMIT_AS 1
