@@ -25,6 +25,8 @@
  * and the file is reported corrupt. */
 #define H5UTIL_CHILD_SECONDS 20
 
+#include "io/rundir.h"
+
 /* ---- error stack ------------------------------------------------------------------------ */
 
 void h5util_quiet_on(h5util_quiet *q) {
@@ -64,82 +66,13 @@ hid_t h5util_str_type(void) {
 
 /* ---- writing files ------------------------------------------------------------------------- */
 
-hid_t h5util_create_mem(void) {
+/* A new, empty HDF5 file held in memory only (core driver, no backing store). */
+static hid_t h5util_create_mem(void) {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), f = H5I_INVALID_HID;
     if (fapl >= 0 && H5Pset_fapl_core(fapl, (size_t)1 << 20, 0) >= 0)
         f = H5Fcreate("hsweep-in-memory.h5", H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     h5util_close(fapl);
     return f;
-}
-
-int h5util_save_mem(hid_t *f, const char *path, hs_error *err) {
-    int rc = HS_OK, fd = -1, created = 0;
-    unsigned char *img = NULL;
-    char *tmp = NULL;
-    ssize_t n = H5Fflush(*f, H5F_SCOPE_GLOBAL) < 0 ? -1 : H5Fget_file_image(*f, NULL, 0);
-    img = n > 0 ? malloc((size_t)n) : NULL;
-    if (!img || H5Fget_file_image(*f, img, (size_t)n) != n) {
-        rc = n > 0 && !img ? hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory")
-                           : hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot build the file");
-        goto done;
-    }
-    h5util_close(*f);
-    *f = H5I_INVALID_HID;
-    size_t len = strlen(path) + 32;
-    if (!(tmp = malloc(len))) {
-        rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
-        goto done;
-    }
-    snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
-    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0) {
-        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot create %s: %s", tmp, strerror(errno));
-        goto done;
-    }
-    created = 1;
-    for (size_t off = 0; off < (size_t)n;) {
-        ssize_t w = write(fd, img + off, (size_t)n - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-            rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "writing %s failed: %s", tmp,
-                              w < 0 ? strerror(errno) : "no progress");
-            goto done;
-        }
-        off += (size_t)w;
-    }
-    /* the bytes reach the disk before the name does */
-    if (fsync(fd) != 0) {
-        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot sync %s: %s", tmp, strerror(errno));
-        goto done;
-    }
-    int cfd = fd;
-    fd = -1;
-    if (close(cfd) != 0) {
-        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "closing %s failed: %s", tmp,
-                          strerror(errno));
-        goto done;
-    }
-    if (rename(tmp, path) != 0) {
-        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot rename %s: %s", tmp, strerror(errno));
-        goto done;
-    }
-    created = 0;
-    /* and the new name reaches the disk (best effort: not every file system allows it) */
-    const char *slash = strrchr(path, '/');
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + 1 : 1, slash ? path : ".");
-    int dfd = open(dir, O_RDONLY);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-done:
-    if (fd >= 0) close(fd);
-    if (created) remove(tmp);
-    h5util_close(*f);
-    *f = H5I_INVALID_HID;
-    free(tmp);
-    free(img);
-    return rc;
 }
 
 /* ---- writing attributes ------------------------------------------------------------------ */
@@ -473,5 +406,34 @@ int h5util_open(hid_t *f, const char *path, const h5util_format *fmt, hs_error *
         h5util_close(*f);
         *f = H5I_INVALID_HID;
     }
+    return rc;
+}
+
+/* ---- creating files --------------------------------------------------------------------- */
+
+int h5util_write_atomic(const char *path, int (*fill)(hid_t f, const void *ctx), const void *ctx,
+                        hs_error *err) {
+    /* built in memory, so libhdf5 never writes to disk itself: a full disk cannot lose a
+     * buffered chunk silently or leave it a file whose failed close crashes it at exit */
+    int rc = HS_OK;
+    unsigned char *img = NULL;
+    hid_t f = h5util_create_mem();
+    if (f < 0 || fill(f, ctx) != 0 || H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) {
+        rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "building the HDF5 file in memory "
+                          "failed (out of memory?)");
+        goto done;
+    }
+    ssize_t n = H5Fget_file_image(f, NULL, 0);
+    img = n > 0 ? malloc((size_t)n) : NULL;
+    if (!img || H5Fget_file_image(f, img, (size_t)n) != n) {
+        rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory for the file image");
+        goto done;
+    }
+    h5util_close(f);
+    f = H5I_INVALID_HID;
+    rc = rundir_write_atomic(path, img, (size_t)n, err);
+done:
+    h5util_close(f);
+    free(img);
     return rc;
 }

@@ -11,8 +11,9 @@
  * H5HG_read) or make it allocate gigabytes. Every reader fills an hs_error with
  * HS_ERR_FORMAT / HS_ERR_IO / HS_ERR_NOMEM; writers return 0 or -1 and leave the message to
  * the caller (which knows the file and the likely reason). Does not: know any file layout
- * (datasets, which attributes a file has), create or rename files, or switch HDF5's error
- * printing off by itself (callers bracket their public functions with h5util_quiet_on/off). */
+ * (datasets, which attributes a file has), or switch HDF5's error printing off by itself
+ * (callers bracket their public functions with h5util_quiet_on/off). Files are created only
+ * through h5util_write_atomic (io/rundir.h's atomic write). */
 #ifndef HS_H5UTIL_H
 #define HS_H5UTIL_H
 
@@ -45,22 +46,6 @@ void h5util_close(hid_t id);
 /* A new variable-length UTF-8 string datatype (h5py reads it as str), owned by the caller
  * (h5util_close it), or H5I_INVALID_HID on failure. */
 hid_t h5util_str_type(void);
-
-/* ---- writing files ------------------------------------------------------------------------- */
-
-/* A new, empty HDF5 file held in memory only (core driver, no backing store), owned by the
- * caller, or H5I_INVALID_HID. Writers build their file in it and store it with
- * h5util_save_mem: libhdf5 then never writes to disk itself, so a full or failing disk cannot
- * leave it with dirty state it crashes on at exit (libhdf5 1.10 does, in H5F__close_cb, after
- * a failed H5Fclose) or lose a buffered write silently. */
-hid_t h5util_create_mem(void);
-
-/* Store the in-memory file *f (from h5util_create_mem) at path, atomically: its image is
- * written to "path.tmp.<pid>", fsynced, renamed over path, and the directory fsynced (best
- * effort). *f is closed in every case and set to H5I_INVALID_HID. Returns 0, or HS_ERR_IO
- * with err naming the step and the system's reason ("writing x.tmp.12 failed: No space left
- * on device"), the temporary file removed and path untouched; HS_ERR_NOMEM. */
-int h5util_save_mem(hid_t *f, const char *path, hs_error *err);
 
 /* ---- writing attributes ------------------------------------------------------------------ */
 
@@ -155,5 +140,15 @@ int h5util_probe(hid_t f, const char *path, const h5util_format *fmt, hs_error *
  * owned by the caller (h5util_close it), or a negative hs_status with err filled and *f ==
  * H5I_INVALID_HID. */
 int h5util_open(hid_t *f, const char *path, const h5util_format *fmt, hs_error *err);
+
+/* Create the HDF5 file path atomically: fill(f, ctx) writes its contents (returns 0 or -1)
+ * into a file HDF5 holds in memory (core driver, no backing store); its image is then stored
+ * with rundir_write_atomic (temporary file, write, fsync, rename, fsync of the directory).
+ * libhdf5 never writes to disk itself: with a full disk it used to lose a chunk flush
+ * silently or crash at exit after a failed close. Returns 0, HS_ERR_NOMEM (the file cannot
+ * be built in memory), or HS_ERR_IO with err naming path and the system's reason (from
+ * rundir_write_atomic); the target is then untouched and no temporary file is left. */
+int h5util_write_atomic(const char *path, int (*fill)(hid_t f, const void *ctx), const void *ctx,
+                        hs_error *err);
 
 #endif

@@ -7,7 +7,6 @@
 #include "io/modelio.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdint.h>
@@ -170,10 +169,23 @@ static int modelio_write_file(hid_t f, const modelio_meta *m, const net *n, cons
     return modelio_put_weights(f, ts, nt, params);
 }
 
+/* modelio_write_file's arguments, for h5util_write_atomic. */
+typedef struct modelio_fill_ctx {
+    const modelio_meta *m;    /* metadata */
+    const net *n;             /* the network (tensor layout) */
+    const net_tensor *ts;     /* (nt) its tensors */
+    size_t nt;                /* tensors */
+    const float *params;      /* (n_params) the weights */
+} modelio_fill_ctx;
+
+static int modelio_fill(hid_t f, const void *ctx) {
+    const modelio_fill_ctx *c = ctx;
+    return modelio_write_file(f, c->m, c->n, c->ts, c->nt, c->params);
+}
+
 int modelio_save(const char *path, const modelio_meta *m, const float *params, size_t n_params,
                  hs_error *err) {
     int rc = HS_OK;
-    hid_t f = H5I_INVALID_HID;
     net_tensor *ts = NULL;
     h5util_quiet q;
     h5util_quiet_on(&q);
@@ -203,19 +215,9 @@ int modelio_save(const char *path, const modelio_meta *m, const float *params, s
         goto done;
     }
     net_tensors(n, ts, nt);
-    /* built in memory, then stored atomically by h5util_save_mem (disk errors there) */
-    if ((f = h5util_create_mem()) < 0) {
-        rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "cannot create an HDF5 file in memory");
-        goto done;
-    }
-    if (modelio_write_file(f, m, n, ts, nt, params)) {
-        rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "building the HDF5 file failed "
-                          "(out of memory?)");
-        goto done;
-    }
-    rc = h5util_save_mem(&f, path, err);
+    modelio_fill_ctx ctx = {m, n, ts, nt, params};
+    rc = h5util_write_atomic(path, modelio_fill, &ctx, err);
 done:
-    h5util_close(f);
     free(ts);
     net_free(n);
     h5util_quiet_off(&q);

@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "io/hpkey.h"
 #include "io/journal.h"
 #include "io/results.h"
+#include "io/rundir.h"
 #include "model/rng.h"
 
 /* ==== ids ================================================================================== */
@@ -36,6 +36,10 @@ double expand_cost(const hs_hparams *hp, size_t n_train_windows) {
     double H = (double)hp->units, T = (double)hp->sequence_length;
     double F = EXPAND_COST_FEATURES, fwd = 0.0;
     double layers = (double)(hp->layers ? hp->layers : 1);
+    if (hp->cell == HS_CELL_SYNTHETIC) {
+        /* no network: one unit of work per epoch (relative costs only) */
+        return (double)hp->epochs;
+    }
     if (hp->cell == HS_CELL_DENSE) {
         /* Flatten(L*F) -> Dense(H) -> (layers-1) x Dense(H) -> Dense(1) */
         fwd = 2.0 * H * T * F + (layers - 1.0) * 2.0 * H * H + 2.0 * H;
@@ -241,9 +245,8 @@ int expand_resume_scheme(sweep_def *def, const char *outdir, int restart, hs_err
     if (info.id_scheme > 0) return sweepcfg_use_id_scheme(def, info.id_scheme, err);
     /* no id_scheme: hsweep 0.1. Keep its ids while its journal is resumed. */
     char path[4200];
-    struct stat sb;
-    snprintf(path, sizeof path, "%s/%s", outdir, JOURNAL_FILE);
-    if (stat(path, &sb) != 0) return 0;
+    if (rundir_path(path, sizeof path, outdir, RUNDIR_JOURNAL, NULL) != 0 || !rundir_exists(path))
+        return 0;
     hs_error why;
     if (sweepcfg_use_id_scheme(def, HPKEY_V1, &why) != 0) {
         if (restart) return sweepcfg_use_id_scheme(def, HPKEY_CURRENT, err);

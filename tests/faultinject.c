@@ -11,7 +11,8 @@
  * "write" covers write, pwrite, writev and the stdio writers (fwrite, fputs, fputc, fprintf,
  * vfprintf, fflush, fclose: glibc's stdio calls its internal write, which a preload cannot
  * see, so they are intercepted one level up; fclose still closes the stream when it fails).
- * "fsync" covers fsync and fdatasync; "open" covers open, open64 and fopen with a write mode.
+ * "fsync" covers fsync and fdatasync; "open" covers open, open64, mkstemp, mkostemp (path:
+ * the template) and fopen with a write mode.
  * A file descriptor's path comes from /proc/self/fd. Calls that do not match go to libc
  * unchanged. Not thread-safe in its counting (hsweep's writers are single-threaded). */
 #define _GNU_SOURCE
@@ -130,6 +131,8 @@ typedef int (*fi_fdatasync_fn)(int);
 typedef int (*fi_rename_fn)(const char *, const char *);
 typedef int (*fi_open_fn)(const char *, int, ...);
 typedef int (*fi_open64_fn)(const char *, int, ...);
+typedef int (*fi_mkstemp_fn)(char *);
+typedef int (*fi_mkostemp_fn)(char *, int);
 typedef FILE * (*fi_fopen_fn)(const char *, const char *);
 
 /* ---- write ------------------------------------------------------------------------------- */
@@ -255,6 +258,18 @@ int open64(const char *path, int flags, ...) {
     }
     if (fi_open_fails(path, flags)) return -1;
     return real_open64(path, flags, mode);
+}
+
+int mkstemp(char *tmpl) {
+    REAL(mkstemp, fi_mkstemp_fn);
+    if (fi_fail("open", tmpl, NULL)) return -1;
+    return real_mkstemp(tmpl);
+}
+
+int mkostemp(char *tmpl, int flags) {
+    REAL(mkostemp, fi_mkostemp_fn);
+    if (fi_fail("open", tmpl, NULL)) return -1;
+    return real_mkostemp(tmpl, flags);
 }
 
 FILE *fopen(const char *path, const char *mode) {
