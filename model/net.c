@@ -9,7 +9,6 @@
 
 #include "model/dense.h"
 #include "model/dropout.h"
-#include "model/gemm.h"
 #include "model/gru.h"
 #include "model/init.h"
 #include "model/lstm.h"
@@ -60,9 +59,10 @@ struct net {
     size_t ndir;       /* 1, or 2 for bidirectional */
     size_t D;          /* width of the head's input: H, or 2H for bidirectional */
     size_t n_params;   /* floats in params / grads */
-    float *params;     /* (n_params) owned */
-    float *grads;      /* (n_params) owned */
-    float *arena;      /* every activation buffer below points into this allocation */
+    float *params;     /* (n_params) owned, 64-byte aligned */
+    float *grads;      /* (n_params) owned, 64-byte aligned */
+    float *arena;      /* every activation buffer below points into this 64-byte aligned
+                        * allocation (each buffer starts on a cache line) */
     net_rnn *rnn;      /* (L*ndir) recurrent layers, index l*ndir + d; NULL for dense */
     net_dense *dense;  /* (L) dense hidden layers; NULL for recurrent */
     float *xt;         /* (T,B,F) time-major input (recurrent); dense: (B,T*F) copy of x */
@@ -70,6 +70,7 @@ struct net {
     float *hm;         /* (2,B,H) scratch */
     float *dc;         /* (B,H) scratch */
     float *ut;         /* (G*H, H) scratch: U transposed */
+    double *dbacc;     /* (2*G*H) scratch: bias gradients accumulated in double */
     double *ortho;     /* (G*H, H) scratch for the orthogonal initialiser */
     size_t off_hw;     /* offset of the head weight (D) */
     size_t off_hb;     /* offset of the head bias (1) */
@@ -152,6 +153,16 @@ static void layout(net *n, bump *bp) {
 
 static int rate_ok(float p) { return p >= 0.0f && p < 1.0f; }
 
+/* n zeroed elements of size sz, 64-byte aligned (a cache line, one AVX-512 vector); NULL on
+ * overflow or out of memory; release with free() */
+static void *zalloc64(size_t n, size_t sz) {
+    if (sz && n > (SIZE_MAX - 63) / sz) return NULL;
+    size_t bytes = (n * sz + 63) / 64 * 64;
+    void *p = aligned_alloc(64, bytes ? bytes : 64);
+    if (p) memset(p, 0, bytes);
+    return p;
+}
+
 net *net_create(const hs_hparams *hp, size_t n_inputs, size_t max_batch) {
     if (!hp || hp->units == 0 || hp->layers == 0 || hp->sequence_length == 0 || n_inputs == 0 ||
         max_batch == 0 || !rate_ok(hp->dropout) || !rate_ok(hp->recurrent_dropout) ||
@@ -163,7 +174,6 @@ net *net_create(const hs_hparams *hp, size_t n_inputs, size_t max_batch) {
     if (hp->units > 65536 || hp->layers > 1024 || hp->sequence_length > (1u << 24) ||
         n_inputs > (1u << 24) || max_batch > (1u << 24))
         return NULL;
-    gemm_single_thread();
     net *n = calloc(1, sizeof *n);
     if (!n) return NULL;
     n->hp = *hp;
@@ -207,7 +217,8 @@ net *net_create(const hs_hparams *hp, size_t n_inputs, size_t max_batch) {
                 np = add(np, hp->cell == HS_CELL_GRU ? 2 * GH : GH);
             }
         n->ortho = malloc(GH * H * sizeof *n->ortho);
-        if (!n->ortho) goto fail;
+        n->dbacc = zalloc64(2 * GH, sizeof *n->dbacc);
+        if (!n->ortho || !n->dbacc) goto fail;
     }
     n->off_hw = np;
     np = add(np, n->D);
@@ -215,13 +226,13 @@ net *net_create(const hs_hparams *hp, size_t n_inputs, size_t max_batch) {
     np = add(np, 1);
     if (np == SIZE_MAX || np > SIZE_MAX / (2 * sizeof(float))) goto fail;
     n->n_params = np;
-    n->params = calloc(np, sizeof *n->params);
-    n->grads = calloc(np, sizeof *n->grads);
+    n->params = zalloc64(np, sizeof *n->params);
+    n->grads = zalloc64(np, sizeof *n->grads);
     if (!n->params || !n->grads) goto fail;
     bump bp = {NULL, 0};
     layout(n, &bp);
     if (bp.used == SIZE_MAX || bp.used > SIZE_MAX / sizeof(float)) goto fail;
-    n->arena = calloc(bp.used, sizeof *n->arena);
+    n->arena = zalloc64(bp.used, sizeof *n->arena);
     if (!n->arena) goto fail;
     bp.base = n->arena;
     bp.used = 0;
@@ -240,6 +251,7 @@ void net_free(net *n) {
     free(n->rnn);
     free(n->dense);
     free(n->ortho);
+    free(n->dbacc);
     free(n);
 }
 
@@ -382,12 +394,11 @@ static void rnn_backward(net *n, size_t B) {
             const float *rm = c->use_rmask ? c->rmask : NULL;
             float *dx = l ? c->dx : NULL;
             if (n->hp.cell == HS_CELL_LSTM)
-                lstm_backward(dx, dW, dU, db, c->dg1, n->dc, n->hm, n->ut, c->dh, c->x, c->h, c->c,
-                              c->aux, c->gates, rm, W, U, T, B, I, H);
+                lstm_backward(dx, dW, dU, db, n->dbacc, c->dg1, n->dc, n->hm, n->ut, c->dh, c->x,
+                              c->h, c->c, c->aux, c->gates, rm, W, U, T, B, I, H);
             else
-                gru_backward(dx, dW, dU, db, c->dg1, c->dg2, n->hm, n->ut, c->dh, c->x, c->h,
-                             c->gates,
-                             c->aux, rm, W, U, T, B, I, H);
+                gru_backward(dx, dW, dU, db, n->dbacc, c->dg1, c->dg2, n->hm, n->ut, c->dh, c->x,
+                             c->h, c->gates, c->aux, rm, W, U, T, B, I, H);
         }
         if (l == 0) break;
         /* route dx of this layer to the dh of the layer below: this layer's direction d saw

@@ -31,7 +31,7 @@ typedef struct net net;
  * with n_inputs (F) features and batches of at most max_batch windows. Returns NULL when hp
  * is invalid (units, layers, T, F or max_batch zero, a dropout rate outside [0,1), unknown
  * cell, sizes that overflow) or memory runs out. Parameters start at zero: call net_init.
- * The caller owns the result (net_free). Sets OpenBLAS to one thread. */
+ * The caller owns the result (net_free). */
 net *net_create(const hs_hparams *hp, size_t n_inputs, size_t max_batch);
 
 /* Free n and everything it owns; NULL is fine. */

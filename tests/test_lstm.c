@@ -1,6 +1,7 @@
 /* test_lstm: LSTM layer forward against a scalar double reference of the Keras formulas,
  * and central-difference gradient checks of every parameter and input (with and without
- * recurrent dropout), each with a negative control. */
+ * recurrent dropout), each with a negative control, through the kernels of the active
+ * instruction set (HSWEEP_ISA; CTest runs every path). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,7 +10,9 @@
 #include "tests/gradcheck.h"
 #include "tests/test_util.h"
 
-enum { T = 4, B = 3, I = 3, H = 3, G = 4 * H };
+/* H = 20 and B = 7 go through the production kernels' full vectors, partial vectors (20 =
+ * 16 + 4 on AVX-512, 8 + 8 + 4 on AVX2) and partial row blocks */
+enum { T = 4, B = 7, I = 3, H = 20, G = 4 * H };
 
 typedef struct fix {
     float x[T * B * I];           /* (T,B,I) */
@@ -82,10 +85,11 @@ static void run_gradcheck(int with_dropout) {
     const size_t np = sizeof f.p / sizeof *f.p;
     float grad[sizeof f.p / sizeof *f.p], dx[T * B * I];
     static float dgates[T * B * G], dc[B * H], hm[B * H], ut[G * H], dh[T * B * H];
+    static double dbacc[G];
     loss(&f);
     memcpy(dh, f.R, sizeof dh);
-    lstm_backward(dx, grad, grad + I * G, grad + I * G + H * G, dgates, dc, hm, ut, dh, f.x, f.h, f.c,
-                  f.tc, f.gates, f.rm, f.p, f.p + I * G, T, B, I, H);
+    lstm_backward(dx, grad, grad + I * G, grad + I * G + H * G, dbacc, dgates, dc, hm, ut, dh, f.x,
+                  f.h, f.c, f.tc, f.gates, f.rm, f.p, f.p + I * G, T, B, I, H);
     gc_result rp = gc_check(loss, &f, f.p, grad, np);
     gc_result rx = gc_check(loss, &f, f.x, dx, T * B * I);
     printf("lstm%s: params %zu bad, worst rel %.2e (abs %.2e); inputs %zu bad, worst rel %.2e\n",
@@ -107,6 +111,7 @@ static void run_gradcheck(int with_dropout) {
 }
 
 int main(void) {
+    test_isa_init();
     test_forward_reference();
     run_gradcheck(0);
     run_gradcheck(1);
