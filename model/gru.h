@@ -11,7 +11,8 @@
  * z*h_{t-1} uses the unmasked state.
  * Layout is time-major (T,B,X); one input GEMM over all rows, one kern()->gru_step per
  * step (the recurrent product fused with the gate math; with recurrent dropout three
- * masked GEMMs first), weight gradients as GEMMs after the sweep. Every loop runs in the
+ * masked GEMMs first); backward does, per step, the gate math, bias sums and the GEMMs
+ * for dW, dU, dx and dh_{t-1} while the step's gate gradients are in cache. Every loop runs in the
  * kernels of the active instruction set (model/kern.h).
  * Cannot fail; never allocates. */
 #ifndef HS_GRU_H
@@ -35,8 +36,8 @@ void gru_forward(float *h, float *gates, float *rh, float *rec, float *hm, const
 /* Backward over T steps after gru_forward on the same input.
  * dx (T,B,I) out or NULL; dW (I,3H), dU (H,3H), db (2,3H) out (overwritten)
  * dbacc (2,3H) scratch: the bias gradients accumulated in double over all T*B rows
- * dxg  (T,B,3H) scratch: gradients w.r.t. x W + b_in
- * drg  (T,B,3H) scratch: gradients w.r.t. h_{t-1} U + b_rec
+ * dxg  (B,3H) scratch: one step's gradients w.r.t. x W + b_in
+ * drg  (B,3H) scratch: one step's gradients w.r.t. h_{t-1} U + b_rec
  * hm   (B,H) scratch
  * ut   (3H,H) scratch (U transposed)
  * dh   (T,B,H) in: dL/dh_t from above; destroyed

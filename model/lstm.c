@@ -40,45 +40,43 @@ void lstm_backward(float *dx, float *dW, float *dU, float *db, double *dbacc, fl
                    const float *c, const float *tc, const float *gates, const float *rmask,
                    const float *W, const float *U, size_t T, size_t B, size_t I, size_t H) {
     const kern_ops *K = kern();
-    size_t G = 4 * H, R = T * B;
+    size_t G = 4 * H;
     memset(dc, 0, B * H * sizeof *dc);
+    memset(dU, 0, H * G * sizeof *dU);
     for (size_t j = 0; j < G; j++) dbacc[j] = 0.0;
     /* ut (4H,H) = U^T, so the per-step product dgates U^T is a plain (no-transpose) GEMM */
     for (size_t i = 0; i < H; i++)
         for (size_t j = 0; j < G; j++) ut[j * H + i] = U[i * G + j];
+    /* Each step's gate gradients dgates(t) (B,4H) are used while in cache: the bias sum, dW,
+     * dU, dx and dh_{t-1}; no (T,B,4H) gradient tensor is kept. */
     for (size_t t = T; t-- > 0;) {
-        float *dg = dgates + t * B * G;
+        float *dg = dgates; /* (B,4H), reused every step: stays in cache */
         const float *cprev = t ? c + (t - 1) * B * H : NULL; /* c_{-1} = 0 */
         K->lstm_cell_bwd(dg, dc, gates + t * B * G, tc + t * B * H, dh + t * B * H, cprev, B, H);
-        /* db += column sums of dgates(t) in double, while the step is in cache */
+        /* db += column sums of dgates(t), in double */
         K->colsum(dbacc, dg, G, B, G);
+        /* dW += x_t^T dgates(t); dx_t = dgates(t) W^T */
+        K->gemm(dW, G, x + t * B * I, I, 1, dg, G, 0, I, G, B, t == T - 1 ? 0.0f : 1.0f);
+        if (dx) K->gemm(dx + t * B * I, I, dg, G, 0, W, G, 1, B, I, G, 0.0f);
         if (t == 0) break;
-        /* dh_{t-1} += dgates(t) U^T, or sum_k (dgates_k(t) U_k^T) * m_k */
+        const float *hp = h + (t - 1) * B * H;
         float *dhp = dh + (t - 1) * B * H;
         if (!rmask) {
+            /* dU += h_{t-1}^T dgates(t); dh_{t-1} += dgates(t) U^T */
+            K->gemm(dU, G, hp, H, 1, dg, G, 0, H, G, B, 1.0f);
             K->gemm(dhp, H, dg, G, 0, ut, H, 0, B, H, G, 1.0f);
         } else {
+            /* per gate k: dU_k += (h_{t-1} * m_k)^T dgates_k(t);
+             * dh_{t-1} += (dgates_k(t) U_k^T) * m_k */
             for (size_t k = 0; k < 4; k++) {
+                const float *m = rmask + k * B * H;
+                K->mul(hm, hp, m, B * H);
+                K->gemm(dU + k * H, G, hm, H, 1, dg + k * H, G, 0, H, H, B, 1.0f);
                 K->gemm(hm, H, dg + k * H, G, 0, ut + k * H * H, H, 0, B, H, H, 0.0f);
-                K->mul(hm, hm, rmask + k * B * H, B * H);
+                K->mul(hm, hm, m, B * H);
                 for (size_t n = 0; n < B * H; n++) dhp[n] += hm[n];
             }
         }
     }
     for (size_t j = 0; j < G; j++) db[j] = (float)dbacc[j];
-    /* dW = x^T dgates over all T*B rows */
-    K->gemm(dW, G, x, I, 1, dgates, G, 0, I, G, R, 0.0f);
-    /* dU = sum_{t>=1} h_{t-1}^T dgates(t) (h_{-1} = 0), masked per gate with dropout */
-    if (!rmask && T > 1) {
-        K->gemm(dU, G, h, H, 1, dgates + B * G, G, 0, H, G, (T - 1) * B, 0.0f);
-    } else {
-        memset(dU, 0, H * G * sizeof *dU);
-        for (size_t t = 1; t < T; t++)
-            for (size_t k = 0; k < 4; k++) {
-                K->mul(hm, h + (t - 1) * B * H, rmask + k * B * H, B * H);
-                K->gemm(dU + k * H, G, hm, H, 1, dgates + t * B * G + k * H, G, 0, H, H, B, 1.0f);
-            }
-    }
-    /* dx = dgates W^T */
-    if (dx) K->gemm(dx, I, dgates, G, 0, W, G, 1, R, I, G, 0.0f);
 }

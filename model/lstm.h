@@ -8,9 +8,9 @@
  * Layout is time-major: tensor (T,B,X) holds step t of sample b at [(t*B + b)*X].
  * The input projection x W is one GEMM over all T*B rows; each step is one call of
  * kern()->lstm_step, the recurrent product fused with the gate math (with recurrent
- * dropout: four masked GEMMs, then the gate math); backward does the gate math and one
- * GEMM per step for dh_{t-1}, and the weight gradients as GEMMs over all steps after the
- * sweep. Every loop runs in the kernels of the active instruction set (model/kern.h).
+ * dropout: four masked GEMMs, then the gate math); backward does, per step, the gate math,
+ * the bias sums and the GEMMs for dW, dU, dx and dh_{t-1} while the step's gate gradients
+ * are in cache. Every loop runs in the kernels of the active instruction set (model/kern.h).
  * Input dropout, direction reversal and stacking are the caller's (net.c). Cannot fail;
  * never allocates: every buffer is the caller's. */
 #ifndef HS_LSTM_H
@@ -35,7 +35,7 @@ void lstm_forward(float *h, float *c, float *tc, float *gates, float *hm, const 
  * dx    (T,B,I)  out: dL/dx, or NULL to skip
  * dW (I,4H), dU (H,4H), db (4H) out: parameter gradients (overwritten)
  * dbacc (4H)    scratch: the bias gradient accumulated in double over all T*B rows
- * dgates (T,B,4H) scratch: gradients w.r.t. the gate pre-activations
+ * dgates (B,4H)  scratch: one step's gradients w.r.t. the gate pre-activations
  * dc    (B,H)    scratch
  * hm    (B,H)    scratch
  * ut    (4H,H)   scratch (U transposed)

@@ -27,8 +27,8 @@ typedef struct net_rnn {
     float *aux;        /* LSTM: (T,B,H) tanh(c); GRU: (T,B,H) r_h */
     float *h;          /* (T,B,H) hidden states */
     float *dh;         /* (T,B,H) dL/dh_t, in this direction's time order */
-    float *dg1;        /* (T,B,G*H) LSTM dgates / GRU dxg */
-    float *dg2;        /* GRU: (T,B,3H) drg; LSTM: NULL */
+    float *dg1;        /* (B,G*H) one step's LSTM dgates / GRU dxg */
+    float *dg2;        /* GRU: (B,3H) one step's drg; LSTM: NULL */
     float *dx;         /* (T,B,I) dL/d(x); NULL for layer 0 (not needed) */
     float *imask;      /* (B,I) input dropout mask */
     float *rmask;      /* (G,B,H) recurrent dropout masks, gate-major */
@@ -138,8 +138,8 @@ static void layout(net *n, bump *bp) {
             r->aux = take(bp, mul(TB, H));
             r->h = take(bp, mul(TB, H));
             r->dh = take(bp, mul(TB, H));
-            r->dg1 = take(bp, mul(TB, G * H));
-            r->dg2 = n->hp.cell == HS_CELL_GRU ? take(bp, mul(TB, G * H)) : NULL;
+            r->dg1 = take(bp, mul(B, G * H));
+            r->dg2 = n->hp.cell == HS_CELL_GRU ? take(bp, mul(B, G * H)) : NULL;
             r->dx = k >= n->ndir ? take(bp, mul(TB, r->I)) : NULL;
             r->imask = take(bp, mul(B, r->I));
             r->rmask = take(bp, mul(mul(G, B), H));

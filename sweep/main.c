@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "model/isa.h"
 #include "sweep/cmd.h"
 
 const cmd_entry cmd_table[] = {
@@ -35,8 +36,14 @@ int main(int argc, char **argv) {
         usage(stdout);
         return 0;
     }
+    /* the kernel path (cpuid, or HSWEEP_ISA): refuse an unusable request before any work */
+    char err[160];
+    if (isa_init(err, sizeof err) != 0) {
+        fprintf(stderr, "hsweep: %s\n", err);
+        return 2;
+    }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("hsweep %s\n", HSWEEP_VERSION);
+        printf("hsweep %s (kernels: %s)\n", HSWEEP_VERSION, isa_name());
         return 0;
     }
     for (const cmd_entry *c = cmd_table; c->name; c++)
