@@ -9,9 +9,7 @@ void gru_forward(float *h, float *gates, float *rh, float *rec, float *hm, const
                  const float *rmask, const float *W, const float *U, const float *b, size_t T,
                  size_t B, size_t I, size_t H) {
     const kern_ops *K = kern();
-    size_t G = 3 * H, R = T * B;
-    /* x W for all T*B rows at once, into gates (biases are added in the gate math) */
-    K->gemm(gates, G, x, I, 0, W, G, 0, R, G, I, 0.0f);
+    size_t G = 3 * H;
     for (size_t t = 0; t < T; t++) {
         const float *hprev = t ? h + (t - 1) * B * H : NULL; /* h_{-1} = 0 */
         /* recurrent dropout: rec_k = (h_{t-1} * m_k) U_k per gate; otherwise the product
@@ -24,7 +22,8 @@ void gru_forward(float *h, float *gates, float *rh, float *rec, float *hm, const
             }
             rc = rec;
         }
-        K->gru_step(gates + t * B * G, h + t * B * H, rh + t * B * H, rc, hprev, U, b, B, H);
+        K->gru_step(gates + t * B * G, h + t * B * H, rh + t * B * H, rc, x + t * B * I, W, I, hprev,
+                    U, b, B, H);
     }
 }
 

@@ -9,11 +9,11 @@
  * (PyTorch nn.GRU is the same reset-after form with gates ordered [r, z, n].)
  * Recurrent dropout (Keras): gate k's recurrent product uses (h_{t-1} * m_k); the carry
  * z*h_{t-1} uses the unmasked state.
- * Layout is time-major (T,B,X); one input GEMM over all rows, one kern()->gru_step per
- * step (the recurrent product fused with the gate math; with recurrent dropout three
- * masked GEMMs first); backward does, per step, the gate math, bias sums and the GEMMs
- * for dW, dU, dx and dh_{t-1} while the step's gate gradients are in cache. Every loop runs in the
- * kernels of the active instruction set (model/kern.h).
+ * Layout is time-major (T,B,X). Each forward step is one kern()->gru_step: x_t W and
+ * h_{t-1} U fused with the gate math (with recurrent dropout: three masked GEMMs first);
+ * backward does, per step, the gate math, bias sums and the GEMMs for dW, dU, dx and
+ * dh_{t-1} while the step's gate gradients are in cache. Every loop runs in the kernels
+ * of the active instruction set (model/kern.h).
  * Cannot fail; never allocates. */
 #ifndef HS_GRU_H
 #define HS_GRU_H

@@ -29,13 +29,15 @@ typedef struct kern_ops {
                  size_t ldb, int tb, size_t M, size_t N, size_t K, float beta);
 
     /* One LSTM step for B rows, gate order [i, f, g, o] (see lstm.h):
-     * a = g + hprev U + b (hprev NULL: no recurrent product); i, f, o = sigmoid(a),
-     * g = tanh(a); c = f*cprev + i*g (cprev NULL: c_{-1} = 0); h = o*tanh(c).
-     * g (B,4H) in: x W (+ any precomputed recurrent product), out: activated gates;
-     * c, tc, h (B,H) out: c, tanh(c), h; hprev (B,H), U (H,4H), b (4H). The product is
-     * fused with the gate math (the pre-activations never go back to memory). */
-    void (*lstm_step)(float *g, float *c, float *tc, float *h, const float *cprev,
-                      const float *hprev, const float *U, const float *b, size_t B, size_t H);
+     * a = [g] + x W + hprev U + b; i, f, o = sigmoid(a), g = tanh(a);
+     * c = f*cprev + i*g (cprev NULL: c_{-1} = 0); h = o*tanh(c).
+     * g (B,4H) out: activated gates; in when gin != 0: partial sums to start from (the
+     * masked recurrent products under recurrent dropout); x (B,I) and W (I,4H), or x NULL;
+     * hprev (B,H) and U (H,4H), or hprev NULL; b (4H); c, tc, h (B,H) out: c, tanh(c), h.
+     * The products are fused with the gate math (pre-activations never go to memory). */
+    void (*lstm_step)(float *g, float *c, float *tc, float *h, const float *cprev, int gin,
+                      const float *x, const float *W, size_t I, const float *hprev,
+                      const float *U, const float *b, size_t B, size_t H);
 
     /* LSTM gate backward for B rows: dc += dh*o*(1-tanh^2 c); da_o = dh*tanh(c)*o(1-o);
      * da_i = dc*g*i(1-i); da_g = dc*i*(1-g^2); da_f = dc*cprev*f(1-f); dc = dc*f.
@@ -44,14 +46,15 @@ typedef struct kern_ops {
                           const float *dh, const float *cprev, size_t B, size_t H);
 
     /* One GRU (reset_after) step for B rows, gates [z, r, h] (see gru.h), with
-     * rec = hprev U (computed here, fused, when rec is NULL and hprev is not; zero when
-     * both are NULL; else the caller's precomputed (B,3H) product):
+     * x_* = x W (fused) and rec_* = hprev U (fused when rec is NULL and hprev is not; zero
+     * when both are NULL; else the caller's precomputed (B,3H) products):
      * z = s(x_z + b_in_z + rec_z + b_rec_z); r = s(x_r + ... ); r_h = rec_h + b_rec_h;
      * hh = tanh(x_h + b_in_h + r*r_h); h = z*hprev + (1-z)*hh.
-     * g (B,3H) in: x W, out: [z, r, hh]; h, rh (B,H) out; hprev (B,H) or NULL (0);
-     * U (H,3H); b (2,3H) = [b_in; b_rec]. */
-    void (*gru_step)(float *g, float *h, float *rh, const float *rec, const float *hprev,
-                     const float *U, const float *b, size_t B, size_t H);
+     * g (B,3H) out: [z, r, hh]; h, rh (B,H) out; x (B,I), W (I,3H); hprev (B,H) or NULL
+     * (0); U (H,3H); b (2,3H) = [b_in; b_rec]. */
+    void (*gru_step)(float *g, float *h, float *rh, const float *rec, const float *x,
+                     const float *W, size_t I, const float *hprev, const float *U,
+                     const float *b, size_t B, size_t H);
 
     /* GRU gate backward for B rows: dz = dh*(hprev - hh); da_h = dh*(1-z)*(1-hh^2);
      * da_z = dz*z(1-z); da_r = da_h*r_h*r(1-r); dxg = [da_z, da_r, da_h];

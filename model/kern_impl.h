@@ -177,13 +177,26 @@ static void gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const
     }
 }
 
-/* ---- LSTM step, product fused with the gate math --------------------------------------
+/* ---- LSTM step, products fused with the gate math --------------------------------------
  * For a block of LMR rows and one vector of units j: accumulators a_q (q = i, f, g, o)
- * start from g (x W), gain sum_k hprev(r,k) U(k, q*H + j) (four B vectors per k, one
- * broadcast per row), then the epilogue applies the bias and the cell formulas while the
- * pre-activations are still in registers. Units outer, rows inner: U's columns for this
- * unit vector (H x 4 vectors) stay in L1 while all rows pass. */
+ * start from g (gin) or 0, gain sum_k x(r,k) W(k, q*H + j) and sum_k hprev(r,k) U(k, q*H + j)
+ * (four B vectors per k, one broadcast per row and k), then the epilogue applies the bias
+ * and the cell formulas while the pre-activations are still in registers: the input
+ * projection, the recurrent product and the gates make one pass over memory. Units outer,
+ * rows inner: the W and U columns of this unit vector stay in L1 while all rows pass. */
+#define KERN_GATE_PRODUCT(NQ, ROWS, A, lda, Bm, K)                                             \
+    for (size_t k = 0; k < (K); k++) {                                                        \
+        const float *u = (Bm) + k * NQ * H + j;                                                \
+        vf bq[NQ];                                                                            \
+        for (int q = 0; q < NQ; q++) bq[q] = ld(u + q * H, full, m);                          \
+        for (int r = 0; r < ROWS; r++) {                                                      \
+            vf a = vf_set1((A)[row[r] * (lda) + k]);                                          \
+            for (int q = 0; q < NQ; q++) acc[r][q] = vf_fma(a, bq[q], acc[r][q]);             \
+        }                                                                                     \
+    }
+
 static inline void lstm_block(float *g, float *c, float *tc, float *h, const float *cprev,
+                              int gin, const float *x, const float *W, size_t I,
                               const float *hprev, const float *U, const float *b, size_t H,
                               size_t j, size_t mr, int full, vm m) {
     enum { LMR = KERN_LSTM_MR };
@@ -192,22 +205,10 @@ static inline void lstm_block(float *g, float *c, float *tc, float *h, const flo
     size_t row[LMR];
     for (int r = 0; r < LMR; r++) {
         row[r] = (size_t)r < mr ? (size_t)r : mr - 1;
-        for (int q = 0; q < 4; q++) acc[r][q] = ld(g + row[r] * G + q * H + j, full, m);
+        for (int q = 0; q < 4; q++) acc[r][q] = gin ? ld(g + row[r] * G + q * H + j, full, m) : vf_zero();
     }
-    if (hprev) {
-        for (size_t k = 0; k < H; k++) {
-            const float *u = U + k * G + j;
-            vf u0 = ld(u, full, m), u1 = ld(u + H, full, m), u2 = ld(u + 2 * H, full, m),
-               u3 = ld(u + 3 * H, full, m);
-            for (int r = 0; r < LMR; r++) {
-                vf a = vf_set1(hprev[row[r] * H + k]);
-                acc[r][0] = vf_fma(a, u0, acc[r][0]);
-                acc[r][1] = vf_fma(a, u1, acc[r][1]);
-                acc[r][2] = vf_fma(a, u2, acc[r][2]);
-                acc[r][3] = vf_fma(a, u3, acc[r][3]);
-            }
-        }
-    }
+    if (x) KERN_GATE_PRODUCT(4, LMR, x, I, W, I)
+    if (hprev) KERN_GATE_PRODUCT(4, LMR, hprev, H, U, H)
     vf bi = ld(b + j, full, m), bf = ld(b + H + j, full, m), bg = ld(b + 2 * H + j, full, m),
        bo = ld(b + 3 * H + j, full, m);
     for (int r = 0; r < LMR; r++) {
@@ -229,8 +230,9 @@ static inline void lstm_block(float *g, float *c, float *tc, float *h, const flo
     }
 }
 
-static void lstm_step(float *g, float *c, float *tc, float *h, const float *cprev,
-                      const float *hprev, const float *U, const float *b, size_t B, size_t H) {
+static void lstm_step(float *g, float *c, float *tc, float *h, const float *cprev, int gin,
+                      const float *x, const float *W, size_t I, const float *hprev,
+                      const float *U, const float *b, size_t B, size_t H) {
     size_t G = 4 * H;
     for (size_t j = 0; j < H; j += VL) {
         int full = H - j >= VL;
@@ -238,10 +240,13 @@ static void lstm_step(float *g, float *c, float *tc, float *h, const float *cpre
         for (size_t i = 0; i < B; i += KERN_LSTM_MR) {
             size_t mr = B - i < KERN_LSTM_MR ? B - i : KERN_LSTM_MR;
             const float *cp = cprev ? cprev + i * H : NULL, *hp = hprev ? hprev + i * H : NULL;
+            const float *xi = x ? x + i * I : NULL;
             if (full)
-                lstm_block(g + i * G, c + i * H, tc + i * H, h + i * H, cp, hp, U, b, H, j, mr, 1, m);
+                lstm_block(g + i * G, c + i * H, tc + i * H, h + i * H, cp, gin, xi, W, I, hp, U, b,
+                           H, j, mr, 1, m);
             else
-                lstm_block(g + i * G, c + i * H, tc + i * H, h + i * H, cp, hp, U, b, H, j, mr, 0, m);
+                lstm_block(g + i * G, c + i * H, tc + i * H, h + i * H, cp, gin, xi, W, I, hp, U, b,
+                           H, j, mr, 0, m);
         }
     }
 }
@@ -280,34 +285,36 @@ static void lstm_cell_bwd(float *dg, float *dc, const float *g, const float *tc,
     }
 }
 
-/* ---- GRU step, product fused with the gate math ----------------------------------------
- * Accumulators rec_q (q = z, r, h) = sum_k hprev(r,k) U(k, q*H + j) (or the caller's rec),
- * then z = s(x_z + b_in_z + rec_z + b_rec_z); r = s(x_r + b_in_r + rec_r + b_rec_r);
+/* ---- GRU step, products fused with the gate math ---------------------------------------
+ * Accumulators per row: [x_z + rec_z, x_r + rec_r, rec_h, x_h] with x_* = sum_k x(r,k)
+ * W(k, *) and rec_* = sum_k hprev(r,k) U(k, *) (or the caller's rec), then
+ * z = s(x_z + rec_z + b_in_z + b_rec_z); r = s(x_r + rec_r + b_in_r + b_rec_r);
  * r_h = rec_h + b_rec_h; hh = tanh(x_h + b_in_h + r*r_h); h = hh + z*(h_prev - hh). */
-static inline void gru_block(float *g, float *h, float *rh, const float *rec,
-                             const float *hprev, const float *U, const float *b, size_t H,
-                             size_t j, size_t mr, int full, vm m) {
+static inline void gru_block(float *g, float *h, float *rh, const float *rec, const float *x,
+                             const float *W, size_t I, const float *hprev, const float *U,
+                             const float *b, size_t H, size_t j, size_t mr, int full, vm m) {
     enum { GMR = KERN_GRU_MR };
     size_t G = 3 * H;
-    vf acc[GMR][3];
+    vf acc[GMR][4];
     size_t row[GMR];
     for (int r = 0; r < GMR; r++) {
         row[r] = (size_t)r < mr ? (size_t)r : mr - 1;
         for (int q = 0; q < 3; q++)
             acc[r][q] = rec ? ld(rec + row[r] * G + q * H + j, full, m) : vf_zero();
+        acc[r][3] = vf_zero();
     }
-    if (!rec && hprev) {
-        for (size_t k = 0; k < H; k++) {
-            const float *u = U + k * G + j;
-            vf u0 = ld(u, full, m), u1 = ld(u + H, full, m), u2 = ld(u + 2 * H, full, m);
-            for (int r = 0; r < GMR; r++) {
-                vf a = vf_set1(hprev[row[r] * H + k]);
-                acc[r][0] = vf_fma(a, u0, acc[r][0]);
-                acc[r][1] = vf_fma(a, u1, acc[r][1]);
-                acc[r][2] = vf_fma(a, u2, acc[r][2]);
-            }
+    /* x W: columns z, r into accumulators 0, 1 and h into 3 */
+    for (size_t k = 0; k < I; k++) {
+        const float *w = W + k * G + j;
+        vf w0 = ld(w, full, m), w1 = ld(w + H, full, m), w2 = ld(w + 2 * H, full, m);
+        for (int r = 0; r < GMR; r++) {
+            vf a = vf_set1(x[row[r] * I + k]);
+            acc[r][0] = vf_fma(a, w0, acc[r][0]);
+            acc[r][1] = vf_fma(a, w1, acc[r][1]);
+            acc[r][3] = vf_fma(a, w2, acc[r][3]);
         }
     }
+    if (!rec && hprev) KERN_GATE_PRODUCT(3, GMR, hprev, H, U, H)
     const float *bi = b, *br = b + G;
     vf bz = vf_add(ld(bi + j, full, m), ld(br + j, full, m));
     vf bq = vf_add(ld(bi + H + j, full, m), ld(br + H + j, full, m));
@@ -315,10 +322,10 @@ static inline void gru_block(float *g, float *h, float *rh, const float *rec,
     for (int r = 0; r < GMR; r++) {
         if ((size_t)r >= mr) continue;
         float *gr = g + (size_t)r * G + j;
-        vf zv = v_sigmoid(vf_add(vf_add(ld(gr, full, m), acc[r][0]), bz));
-        vf rv = v_sigmoid(vf_add(vf_add(ld(gr + H, full, m), acc[r][1]), bq));
+        vf zv = v_sigmoid(vf_add(acc[r][0], bz));
+        vf rv = v_sigmoid(vf_add(acc[r][1], bq));
         vf rhv = vf_add(acc[r][2], brh);
-        vf hh = v_tanh(vf_fma(rv, rhv, vf_add(ld(gr + 2 * H, full, m), bih)));
+        vf hh = v_tanh(vf_fma(rv, rhv, vf_add(acc[r][3], bih)));
         vf hp = hprev ? ld(hprev + (size_t)r * H + j, full, m) : vf_zero();
         st(gr, zv, full, m);
         st(gr + H, rv, full, m);
@@ -328,8 +335,9 @@ static inline void gru_block(float *g, float *h, float *rh, const float *rec,
     }
 }
 
-static void gru_step(float *g, float *h, float *rh, const float *rec, const float *hprev,
-                     const float *U, const float *b, size_t B, size_t H) {
+static void gru_step(float *g, float *h, float *rh, const float *rec, const float *x,
+                     const float *W, size_t I, const float *hprev, const float *U,
+                     const float *b, size_t B, size_t H) {
     size_t G = 3 * H;
     for (size_t j = 0; j < H; j += VL) {
         int full = H - j >= VL;
@@ -338,9 +346,11 @@ static void gru_step(float *g, float *h, float *rh, const float *rec, const floa
             size_t mr = B - i < KERN_GRU_MR ? B - i : KERN_GRU_MR;
             const float *rc = rec ? rec + i * G : NULL, *hp = hprev ? hprev + i * H : NULL;
             if (full)
-                gru_block(g + i * G, h + i * H, rh + i * H, rc, hp, U, b, H, j, mr, 1, m);
+                gru_block(g + i * G, h + i * H, rh + i * H, rc, x + i * I, W, I, hp, U, b, H, j, mr,
+                          1, m);
             else
-                gru_block(g + i * G, h + i * H, rh + i * H, rc, hp, U, b, H, j, mr, 0, m);
+                gru_block(g + i * G, h + i * H, rh + i * H, rc, x + i * I, W, I, hp, U, b, H, j, mr,
+                          0, m);
         }
     }
 }

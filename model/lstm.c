@@ -5,33 +5,27 @@
 
 #include "model/kern.h"
 
-/* gates(t) += (h_{t-1} * m_k) U_k per gate k (recurrent dropout; the unmasked product is
- * fused into kern()->lstm_step instead) */
-static void masked_product(const kern_ops *K, float *g, float *hm, const float *hprev,
-                           const float *rmask, const float *U, size_t B, size_t H) {
-    size_t G = 4 * H;
-    for (size_t k = 0; k < 4; k++) {
-        K->mul(hm, hprev, rmask + k * B * H, B * H);
-        K->gemm(g + k * H, G, hm, H, 0, U + k * H, G, 0, B, H, H, 1.0f);
-    }
-}
-
 void lstm_forward(float *h, float *c, float *tc, float *gates, float *hm, const float *x,
                   const float *rmask, const float *W, const float *U, const float *b, size_t T,
                   size_t B, size_t I, size_t H) {
     const kern_ops *K = kern();
-    size_t G = 4 * H, R = T * B;
-    /* x W for all T*B rows at once (the bias is added in the gate math) */
-    K->gemm(gates, G, x, I, 0, W, G, 0, R, G, I, 0.0f);
+    size_t G = 4 * H;
     for (size_t t = 0; t < T; t++) {
         float *g = gates + t * B * G;                                     /* (B,4H) */
         const float *hprev = t ? h + (t - 1) * B * H : NULL;              /* h_{-1} = 0 */
         const float *cprev = t ? c + (t - 1) * B * H : NULL;              /* c_{-1} = 0 */
+        int gin = 0;
         if (hprev && rmask) {
-            masked_product(K, g, hm, hprev, rmask, U, B, H);
-            hprev = NULL; /* product done */
+            /* recurrent dropout: g_k = (h_{t-1} * m_k) U_k per gate, then the step adds x W */
+            for (size_t k = 0; k < 4; k++) {
+                K->mul(hm, hprev, rmask + k * B * H, B * H);
+                K->gemm(g + k * H, G, hm, H, 0, U + k * H, G, 0, B, H, H, 0.0f);
+            }
+            gin = 1;
+            hprev = NULL;
         }
-        K->lstm_step(g, c + t * B * H, tc + t * B * H, h + t * B * H, cprev, hprev, U, b, B, H);
+        K->lstm_step(g, c + t * B * H, tc + t * B * H, h + t * B * H, cprev, gin, x + t * B * I, W,
+                     I, hprev, U, b, B, H);
     }
 }
 

@@ -6,9 +6,9 @@
  * Recurrent dropout (Keras): gate k sees (h_{t-1} * m_k) U_k with one mask m_k (B,H) per
  * gate, fixed over time; the cell state path is not masked.
  * Layout is time-major: tensor (T,B,X) holds step t of sample b at [(t*B + b)*X].
- * The input projection x W is one GEMM over all T*B rows; each step is one call of
- * kern()->lstm_step, the recurrent product fused with the gate math (with recurrent
- * dropout: four masked GEMMs, then the gate math); backward does, per step, the gate math,
+ * Each forward step is one call of kern()->lstm_step: the input projection x_t W and the
+ * recurrent product h_{t-1} U fused with the gate math (with recurrent dropout: four
+ * masked GEMMs first, then the fused step); backward does, per step, the gate math,
  * the bias sums and the GEMMs for dW, dU, dx and dh_{t-1} while the step's gate gradients
  * are in cache. Every loop runs in the kernels of the active instruction set (model/kern.h).
  * Input dropout, direction reversal and stacking are the caller's (net.c). Cannot fail;
