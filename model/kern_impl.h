@@ -69,17 +69,19 @@ static inline void st(float *p, vf v, int full, vm m) {
 /* ---- matrix product: register-blocked micro-kernels ------------------------------------
  * C(mr rows, NV vectors) = beta*C + sum_k A(r,k) B(k,:): an MR x NV block of accumulators
  * stays in registers over the whole k loop; A(r,k) is broadcast, B(k, :) loaded as NV
- * vectors, one FMA each. Rows r >= mr (the last block of a matrix) repeat row mr-1 and
- * are not stored, so every block runs the same unrolled code. TAIL: the last vector is
+ * vectors, one FMA each. ALLROWS: all MR rows exist (the row addresses form one
+ * progression, so the compiler needs one pointer for A^T); otherwise rows r >= mr (the
+ * last block of a matrix) repeat row mr-1 and are not stored. TAIL: the last vector is
  * partial (lanes in mlast). TA: A is stored transposed (A(r,k) at A[k*lda + r]). Each
  * C(r,j) is summed in k order. */
-#define KERN_MK(NAME, MR, NV, TAIL, TA)                                                        \
+#define KERN_MK(NAME, MR, NV, TAIL, TA, ALLROWS)                                               \
     static void NAME(float *C, size_t ldc, const float *A, size_t lda, const float *Bp,      \
                      size_t ldb, size_t K, float beta, size_t mr, vm mlast) {                 \
         vf acc[MR][NV];                                                                       \
         const float *ar[MR];                                                                  \
+        if (ALLROWS) mr = MR;                                                                 \
         for (int r = 0; r < MR; r++) {                                                        \
-            size_t rr = (size_t)r < mr ? (size_t)r : mr - 1;                                  \
+            size_t rr = ALLROWS ? (size_t)r : (size_t)r < mr ? (size_t)r : mr - 1;            \
             ar[r] = TA ? A + rr : A + rr * lda;                                               \
             const float *c = C + rr * ldc;                                                    \
             for (int q = 0; q < NV; q++) {                                                    \
@@ -106,26 +108,40 @@ static inline void st(float *p, vf v, int full, vm m) {
                     st(C + (size_t)r * ldc + q * VL, acc[r][q], !(TAIL && q == NV - 1), mlast); \
     }
 
-KERN_MK(mk1_f_n, KERN_MR1, 1, 0, 0)
-KERN_MK(mk1_t_n, KERN_MR1, 1, 1, 0)
-KERN_MK(mk2_f_n, KERN_MR2, 2, 0, 0)
-KERN_MK(mk2_t_n, KERN_MR2, 2, 1, 0)
-KERN_MK(mk3_f_n, KERN_MR3, 3, 0, 0)
-KERN_MK(mk3_t_n, KERN_MR3, 3, 1, 0)
-KERN_MK(mk1_f_t, KERN_MR1, 1, 0, 1)
-KERN_MK(mk1_t_t, KERN_MR1, 1, 1, 1)
-KERN_MK(mk2_f_t, KERN_MR2, 2, 0, 1)
-KERN_MK(mk2_t_t, KERN_MR2, 2, 1, 1)
-KERN_MK(mk3_f_t, KERN_MR3, 3, 0, 1)
-KERN_MK(mk3_t_t, KERN_MR3, 3, 1, 1)
+KERN_MK(mk1_f_n, KERN_MR1, 1, 0, 0, 0)
+KERN_MK(mk1_t_n, KERN_MR1, 1, 1, 0, 0)
+KERN_MK(mk2_f_n, KERN_MR2, 2, 0, 0, 0)
+KERN_MK(mk2_t_n, KERN_MR2, 2, 1, 0, 0)
+KERN_MK(mk3_f_n, KERN_MR3, 3, 0, 0, 0)
+KERN_MK(mk3_t_n, KERN_MR3, 3, 1, 0, 0)
+KERN_MK(mk1_f_t, KERN_MR1, 1, 0, 1, 0)
+KERN_MK(mk1_t_t, KERN_MR1, 1, 1, 1, 0)
+KERN_MK(mk2_f_t, KERN_MR2, 2, 0, 1, 0)
+KERN_MK(mk2_t_t, KERN_MR2, 2, 1, 1, 0)
+KERN_MK(mk3_f_t, KERN_MR3, 3, 0, 1, 0)
+KERN_MK(mk3_t_t, KERN_MR3, 3, 1, 1, 0)
+KERN_MK(mk1_f_n_all, KERN_MR1, 1, 0, 0, 1)
+KERN_MK(mk1_t_n_all, KERN_MR1, 1, 1, 0, 1)
+KERN_MK(mk2_f_n_all, KERN_MR2, 2, 0, 0, 1)
+KERN_MK(mk2_t_n_all, KERN_MR2, 2, 1, 0, 1)
+KERN_MK(mk3_f_n_all, KERN_MR3, 3, 0, 0, 1)
+KERN_MK(mk3_t_n_all, KERN_MR3, 3, 1, 0, 1)
+KERN_MK(mk1_f_t_all, KERN_MR1, 1, 0, 1, 1)
+KERN_MK(mk1_t_t_all, KERN_MR1, 1, 1, 1, 1)
+KERN_MK(mk2_f_t_all, KERN_MR2, 2, 0, 1, 1)
+KERN_MK(mk2_t_t_all, KERN_MR2, 2, 1, 1, 1)
+KERN_MK(mk3_f_t_all, KERN_MR3, 3, 0, 1, 1)
+KERN_MK(mk3_t_t_all, KERN_MR3, 3, 1, 1, 1)
 
 typedef void (*mk_fn)(float *C, size_t ldc, const float *A, size_t lda, const float *Bp,
                       size_t ldb, size_t K, float beta, size_t mr, vm mlast);
 
-/* [ta][nv-1][tail] */
-static const mk_fn mk_table[2][3][2] = {
-    {{mk1_f_n, mk1_t_n}, {mk2_f_n, mk2_t_n}, {mk3_f_n, mk3_t_n}},
-    {{mk1_f_t, mk1_t_t}, {mk2_f_t, mk2_t_t}, {mk3_f_t, mk3_t_t}},
+/* [all rows][ta][nv-1][tail] */
+static const mk_fn mk_table[2][2][3][2] = {
+    {{{mk1_f_n, mk1_t_n}, {mk2_f_n, mk2_t_n}, {mk3_f_n, mk3_t_n}},
+     {{mk1_f_t, mk1_t_t}, {mk2_f_t, mk2_t_t}, {mk3_f_t, mk3_t_t}}},
+    {{{mk1_f_n_all, mk1_t_n_all}, {mk2_f_n_all, mk2_t_n_all}, {mk3_f_n_all, mk3_t_n_all}},
+     {{mk1_f_t_all, mk1_t_t_all}, {mk2_f_t_all, mk2_t_t_all}, {mk3_f_t_all, mk3_t_t_all}}},
 };
 static const size_t mk_rows[3] = {KERN_MR1, KERN_MR2, KERN_MR3};
 
@@ -165,11 +181,11 @@ static void gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const
                 }
                 Bp = pk;
             }
-            mk_fn f = mk_table[ta ? 1 : 0][nv - 1][tail];
             size_t MR = mk_rows[nv - 1];
             vm ml = vm_first(w - (nv - 1) * VL);
             for (size_t i = 0; i < M; i += MR) {
                 size_t mr = M - i < MR ? M - i : MR;
+                mk_fn f = mk_table[mr == MR][ta ? 1 : 0][nv - 1][tail];
                 f(C + i * ldc + j, ldc, ta ? Ak + i : Ak + i * lda, lda, Bp, lb, kc, bk, mr, ml);
             }
             j += w;

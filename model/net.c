@@ -65,7 +65,8 @@ struct net {
                         * allocation (each buffer starts on a cache line) */
     net_rnn *rnn;      /* (L*ndir) recurrent layers, index l*ndir + d; NULL for dense */
     net_dense *dense;  /* (L) dense hidden layers; NULL for recurrent */
-    float *xt;         /* (T,B,F) time-major input (recurrent); dense: (B,T*F) copy of x */
+    float *xt;         /* (T,B,F) time-major input (recurrent); NULL for dense */
+    const float *xin;  /* dense: the caller's x (B,T*F) of the last forward, read by backward */
     float *rec;        /* (B,G*H) scratch */
     float *hm;         /* (2,B,H) scratch */
     float *dc;         /* (B,H) scratch */
@@ -115,7 +116,6 @@ static float *take(bump *bp, size_t n) {
 static void layout(net *n, bump *bp) {
     size_t T = n->T, B = n->maxB, H = n->H, G = n->G, D = n->D;
     if (n->hp.cell == HS_CELL_DENSE) {
-        n->xt = take(bp, mul(mul(B, n->T), n->F));
         for (size_t l = 0; l < n->L; l++) {
             net_dense *d = &n->dense[l];
             d->a = take(bp, mul(B, H));
@@ -351,9 +351,9 @@ static void rnn_forward(net *n, const float *x, size_t B, int training, rng *r) 
 
 static void dense_net_forward(net *n, const float *x, size_t B, int training, rng *r) {
     size_t H = n->H;
-    /* Flatten of (B,T,F) to (B,T*F) is the same memory; keep a copy for backward */
-    memcpy(n->xt, x, B * n->T * n->F * sizeof *x);
-    const float *in = n->xt;
+    /* Flatten of (B,T,F) to (B,T*F) is the same memory; backward reads the caller's x */
+    n->xin = x;
+    const float *in = x;
     for (size_t l = 0; l < n->L; l++) {
         net_dense *d = &n->dense[l];
         dense_forward(d->a, in, n->params + d->off_W, n->params + d->off_b, B, d->I, H, 1);
@@ -439,7 +439,7 @@ static void dense_net_backward(net *n, size_t B) {
         net_dense *d = &n->dense[l];
         /* da = dam * mask */
         for (size_t i = 0; i < B * H; i++) d->da[i] = d->use_mask ? dam[i] * d->mask[i] : dam[i];
-        const float *in = l ? n->dense[l - 1].am : n->xt;
+        const float *in = l ? n->dense[l - 1].am : n->xin;
         /* the layer below's am buffer is not needed after this point: reuse its da as dx */
         float *dx = l ? n->dense[l - 1].da : NULL;
         dense_backward(dx, n->grads + d->off_W, n->grads + d->off_b, d->da, d->a, in,

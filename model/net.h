@@ -57,7 +57,8 @@ void net_init(net *n, rng *r);
 /* Forward pass. pred (B) out: predictions; x (B,T,F) row-major as window_fill makes it;
  * 1 <= B <= max_batch. training = 1 draws dropout masks from r and applies them;
  * training = 0 applies no dropout and does not touch r (may be NULL). Keeps the caches
- * net_backward needs. */
+ * net_backward needs; the dense model reads x again in net_backward, so x must stay
+ * unchanged until then. */
 void net_forward(net *n, float *pred, const float *x, size_t B, int training, rng *r);
 
 /* Backward pass after net_forward on the same batch: dpred (B) = dL/dpred. Overwrites
