@@ -13,6 +13,7 @@ openblas_get_corename; OPENBLAS_CORETYPE changes it) and torch's CPU capability.
 Lines starting with "RESULT" are parsed by scripts/bench.sh:
   RESULT model NAME torch B best-samples/s median-samples/s steps openblas-core
 Usage: /usr/bin/python3 scripts/bench_torch.py SECONDS lstm|gru|dense H [B [layers [bidir]]]
+       /usr/bin/python3 scripts/bench_torch.py --core   (the OpenBLAS core torch loads)
 """
 import ctypes
 import sys
@@ -102,6 +103,9 @@ def bench(seconds, cell, H, B, layers, bidir, T=120, F=14):
 
 
 def main():
+    if sys.argv[1:] == ["--core"]:
+        print(openblas_core())
+        return
     if len(sys.argv) < 4:
         sys.exit("usage: bench_torch.py SECONDS lstm|gru|dense H [B [layers [bidir]]]")
     torch.set_num_threads(1)
