@@ -9,5 +9,5 @@
 #define KERN_MR2 6
 #define KERN_MR3 4
 #define KERN_LSTM_MR 2
-#define KERN_GRU_MR 3
+#define KERN_GRU_MR 2
 #include "model/kern_impl.h"
