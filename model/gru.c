@@ -27,10 +27,17 @@ void gru_forward(float *h, float *gates, float *rh, float *rec, float *hm, const
     }
 }
 
+/* Where dh(t) lives: at step t of dh, or for the top layer (only dh(T-1) given, the rest
+ * zero) in two slots at the start of dh used in turn, so the recurrent gradient stays in
+ * cache (slot (t mod 2) never meets step T-1's data). */
+static float *dh_slot(float *dh, int dh_top, size_t t, size_t T, size_t B, size_t H) {
+    return dh + (dh_top && t + 1 < T ? t % 2 : t) * B * H;
+}
+
 void gru_backward(float *dx, float *dW, float *dU, float *db, double *dbacc, float *dxg,
-                  float *drg, float *hm, float *ut, float *dh, const float *x, const float *h,
-                  const float *gates, const float *rh, const float *rmask, const float *W,
-                  const float *U, size_t T, size_t B, size_t I, size_t H) {
+                  float *drg, float *hm, float *ut, float *dh, int dh_top, const float *x,
+                  const float *h, const float *gates, const float *rh, const float *rmask,
+                  const float *W, const float *U, size_t T, size_t B, size_t I, size_t H) {
     const kern_ops *K = kern();
     size_t G = 3 * H;
     /* ut (3H,H) = U^T, so the per-step product drg U^T is a plain (no-transpose) GEMM */
@@ -43,8 +50,9 @@ void gru_backward(float *dx, float *dW, float *dU, float *db, double *dbacc, flo
     for (size_t t = T; t-- > 0;) {
         const float *hprev = t ? h + (t - 1) * B * H : NULL; /* h_{-1} = 0 */
         float *dxt = dxg, *drt = drg; /* (B,3H) each, reused every step: stay in cache */
-        float *dhp = t ? dh + (t - 1) * B * H : NULL;
-        K->gru_cell_bwd(dxt, drt, dhp, gates + t * B * G, rh + t * B * H, dh + t * B * H, hprev,
+        float *dhp = t ? dh_slot(dh, dh_top, t - 1, T, B, H) : NULL;
+        if (dhp && dh_top) memset(dhp, 0, B * H * sizeof *dhp);
+        K->gru_cell_bwd(dxt, drt, dhp, gates + t * B * G, rh + t * B * H, dh_slot(dh, dh_top, t, T, B, H), hprev,
                         B, H);
         /* db_in += column sums of dxg(t), db_rec += those of drg(t), in double */
         K->colsum(dbacc, dxt, G, B, G);

@@ -41,10 +41,12 @@ void gru_forward(float *h, float *gates, float *rh, float *rec, float *hm, const
  * hm   (B,H) scratch
  * ut   (3H,H) scratch (U transposed)
  * dh   (T,B,H) in: dL/dh_t from above; destroyed
+ * dh_top 1: only dh(T-1) is given, steps t < T-1 are zero and need not be cleared (the
+ *        recurrent gradient runs through two (B,H) slots at the start of dh); 0: all read
  * x, h, gates, rh, rmask: as for gru_forward; W, U parameters. */
 void gru_backward(float *dx, float *dW, float *dU, float *db, double *dbacc, float *dxg,
-                  float *drg, float *hm, float *ut, float *dh, const float *x, const float *h,
-                  const float *gates, const float *rh, const float *rmask, const float *W,
-                  const float *U, size_t T, size_t B, size_t I, size_t H);
+                  float *drg, float *hm, float *ut, float *dh, int dh_top, const float *x,
+                  const float *h, const float *gates, const float *rh, const float *rmask,
+                  const float *W, const float *U, size_t T, size_t B, size_t I, size_t H);
 
 #endif

@@ -29,10 +29,18 @@ void lstm_forward(float *h, float *c, float *tc, float *gates, float *hm, const 
     }
 }
 
+/* Where dh(t) lives: at step t of dh, or for the top layer (only dh(T-1) given, the rest
+ * zero) in two slots at the start of dh used in turn, so the recurrent gradient stays in
+ * cache instead of touching all T steps (slot (t mod 2) never meets step T-1's data). */
+static float *dh_slot(float *dh, int dh_top, size_t t, size_t T, size_t B, size_t H) {
+    return dh + (dh_top && t + 1 < T ? t % 2 : t) * B * H;
+}
+
 void lstm_backward(float *dx, float *dW, float *dU, float *db, double *dbacc, float *dgates,
-                   float *dc, float *hm, float *ut, float *dh, const float *x, const float *h,
-                   const float *c, const float *tc, const float *gates, const float *rmask,
-                   const float *W, const float *U, size_t T, size_t B, size_t I, size_t H) {
+                   float *dc, float *hm, float *ut, float *dh, int dh_top, const float *x,
+                   const float *h, const float *c, const float *tc, const float *gates,
+                   const float *rmask, const float *W, const float *U, size_t T, size_t B,
+                   size_t I, size_t H) {
     const kern_ops *K = kern();
     size_t G = 4 * H;
     memset(dc, 0, B * H * sizeof *dc);
@@ -46,7 +54,8 @@ void lstm_backward(float *dx, float *dW, float *dU, float *db, double *dbacc, fl
     for (size_t t = T; t-- > 0;) {
         float *dg = dgates; /* (B,4H), reused every step: stays in cache */
         const float *cprev = t ? c + (t - 1) * B * H : NULL; /* c_{-1} = 0 */
-        K->lstm_cell_bwd(dg, dc, gates + t * B * G, tc + t * B * H, dh + t * B * H, cprev, B, H);
+        K->lstm_cell_bwd(dg, dc, gates + t * B * G, tc + t * B * H, dh_slot(dh, dh_top, t, T, B, H),
+                         cprev, B, H);
         /* db += column sums of dgates(t), in double */
         K->colsum(dbacc, dg, G, B, G);
         /* dW += x_t^T dgates(t); dx_t = dgates(t) W^T */
@@ -54,7 +63,8 @@ void lstm_backward(float *dx, float *dW, float *dU, float *db, double *dbacc, fl
         if (dx) K->gemm(dx + t * B * I, I, dg, G, 0, W, G, 1, B, I, G, 0.0f);
         if (t == 0) break;
         const float *hp = h + (t - 1) * B * H;
-        float *dhp = dh + (t - 1) * B * H;
+        float *dhp = dh_slot(dh, dh_top, t - 1, T, B, H);
+        if (dh_top) memset(dhp, 0, B * H * sizeof *dhp);
         if (!rmask) {
             /* dU += h_{t-1}^T dgates(t); dh_{t-1} += dgates(t) U^T */
             K->gemm(dU, G, hp, H, 1, dg, G, 0, H, G, B, 1.0f);

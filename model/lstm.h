@@ -41,11 +41,15 @@ void lstm_forward(float *h, float *c, float *tc, float *gates, float *hm, const 
  * ut    (4H,H)   scratch (U transposed)
  * dh    (T,B,H)  in: dL/dh_t from above (loss or next layer); destroyed (accumulates the
  *                recurrent gradient)
+ * dh_top         1: only dh(T-1) is given, steps t < T-1 are zero and need not be cleared
+ *                (the top layer: the loss sees only the last state), and the recurrent gradient
+ *                runs through two (B,H) slots at the start of dh; 0: all of dh is read
  * x, h, c, tc, gates, rmask: as given to / produced by lstm_forward
  * W, U parameters. */
 void lstm_backward(float *dx, float *dW, float *dU, float *db, double *dbacc, float *dgates,
-                   float *dc, float *hm, float *ut, float *dh, const float *x, const float *h,
-                   const float *c, const float *tc, const float *gates, const float *rmask,
-                   const float *W, const float *U, size_t T, size_t B, size_t I, size_t H);
+                   float *dc, float *hm, float *ut, float *dh, int dh_top, const float *x,
+                   const float *h, const float *c, const float *tc, const float *gates,
+                   const float *rmask, const float *W, const float *U, size_t T, size_t B,
+                   size_t I, size_t H);
 
 #endif

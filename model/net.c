@@ -371,10 +371,10 @@ void net_forward(net *n, float *pred, const float *x, size_t B, int training, rn
 
 static void rnn_backward(net *n, size_t B) {
     size_t T = n->T, H = n->H, ndir = n->ndir, D = n->D, L = n->L;
-    /* top layer: dh_d = 0 except dh_d(T-1) = dlast[:, d*H:(d+1)*H] */
+    /* top layer: dh_d = 0 except dh_d(T-1) = dlast[:, d*H:(d+1)*H]; the zero steps are
+     * not written here: the layer's backward clears each step when it reaches it (dh_top) */
     for (size_t d = 0; d < ndir; d++) {
         net_rnn *c = &n->rnn[(L - 1) * ndir + d];
-        memset(c->dh, 0, T * B * H * sizeof *c->dh);
         for (size_t b = 0; b < B; b++)
             memcpy(c->dh + ((T - 1) * B + b) * H, n->dlast + b * D + d * H, H * sizeof *c->dh);
     }
@@ -386,12 +386,13 @@ static void rnn_backward(net *n, size_t B) {
             float *dW = n->grads + c->off_W, *dU = n->grads + c->off_U, *db = n->grads + c->off_b;
             const float *rm = c->use_rmask ? c->rmask : NULL;
             float *dx = l ? c->dx : NULL;
+            int top = l == L - 1;
             if (n->hp.cell == HS_CELL_LSTM)
-                lstm_backward(dx, dW, dU, db, n->dbacc, c->dg1, n->dc, n->hm, n->ut, c->dh, c->x,
-                              c->h, c->c, c->aux, c->gates, rm, W, U, T, B, I, H);
+                lstm_backward(dx, dW, dU, db, n->dbacc, c->dg1, n->dc, n->hm, n->ut, c->dh, top,
+                              c->x, c->h, c->c, c->aux, c->gates, rm, W, U, T, B, I, H);
             else
-                gru_backward(dx, dW, dU, db, n->dbacc, c->dg1, c->dg2, n->hm, n->ut, c->dh, c->x,
-                             c->h, c->gates, c->aux, rm, W, U, T, B, I, H);
+                gru_backward(dx, dW, dU, db, n->dbacc, c->dg1, c->dg2, n->hm, n->ut, c->dh, top,
+                             c->x, c->h, c->gates, c->aux, rm, W, U, T, B, I, H);
         }
         if (l == 0) break;
         /* route dx of this layer to the dh of the layer below: this layer's direction d saw
