@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "io/hpfields.h"
+#include "io/rundir.h"
 #include "io/svgplot.h"
 
 /* Okabe-Ito colours (distinguishable with colour-vision deficiencies) */
@@ -722,9 +723,7 @@ int htmlreport_write(const char *dir, const htmlreport_input *in, hs_error *err)
     strbuf_init(&sb);
     int rc = htmlreport_build(&sb, in, err);
     if (rc == 0) {
-        char path[4200];
-        snprintf(path, sizeof path, "%s/%s", dir, HTMLREPORT_FILE);
-        rc = results_write_atomic(path, strbuf_str(&sb), sb.len, err);
+        rc = rundir_write(dir, RUNDIR_REPORT, strbuf_str(&sb), sb.len, err);
     }
     strbuf_deinit(&sb);
     return rc;
@@ -733,7 +732,7 @@ int htmlreport_write(const char *dir, const htmlreport_input *in, hs_error *err)
 int htmlreport_load_metadata(const char *dir, json_value **out, hs_error *err) {
     *out = NULL;
     char path[4200];
-    snprintf(path, sizeof path, "%s/metadata.json", dir);
+    snprintf(path, sizeof path, "%s/%s", dir, RUNDIR_METADATA);
     FILE *f = fopen(path, "rb");
     if (!f) return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
     strbuf sb;

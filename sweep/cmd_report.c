@@ -20,6 +20,7 @@
 #include "io/journal.h"
 #include "io/modelio.h"
 #include "io/results.h"
+#include "io/rundir.h"
 #include "io/window.h"
 #include "model/net.h"
 #include "sweep/predict.h"
@@ -73,7 +74,7 @@ static void report_pred_compute(report_pred *rp, const char *dir, const journal_
     const journal_record *best = n_ranked ? &recs[order[0]] : NULL;
     free(order);
     char model_path[4200];
-    snprintf(model_path, sizeof model_path, "%s/best_model.h5", dir);
+    snprintf(model_path, sizeof model_path, "%s/%s", dir, RUNDIR_BEST_MODEL);
     struct stat st;
     if (!best) {
         snprintf(rp->note, sizeof rp->note, "No trial finished with a finite %s yet.", results_metric_name(metric));
@@ -176,7 +177,7 @@ static int report_html(const char *dir, const journal_record *recs, size_t n, re
     if (rc != 0) {
         hs_error_print(&err, stderr);
     } else {
-        printf("HTML report: %s/%s", dir, HTMLREPORT_FILE);
+        printf("HTML report: %s/%s", dir, RUNDIR_REPORT);
         if (rp.ok)
             printf(" (best model test MAE %.4f over %zu windows%s%s)\n", rp.pred.mae, rp.pred.n, rp.note[0] ? "; " : "",
                    rp.note);
@@ -242,7 +243,7 @@ int cmd_report(int argc, char **argv) {
     }
 
     char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, JOURNAL_FILE);
+    snprintf(path, sizeof path, "%s/%s", dir, RUNDIR_JOURNAL);
     journal_record *recs = NULL;
     size_t n = 0;
     journal_read_info info;
