@@ -38,7 +38,7 @@ if grep -qw avx512f /proc/cpuinfo; then
 fi
 
 echo "C engine $(git describe --always --dirty 2>/dev/null || echo '?'), $(date -u +%FT%TZ)"
-echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores;" \
+echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc --all) cores;" \
      "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "PyTorch $($PY -c 'import torch; print(torch.__version__)'), one thread; OpenBLAS default core:" \
      "$core_default; peer environment: ${peer_env[*]:-(none)}"
