@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "model/isa.h"
 #include "sweep/cmd.h"
 #include "sweep/version.h"
 
@@ -37,6 +38,12 @@ int main(int argc, char **argv) {
         strcmp(argv[1], "help") == 0) {
         usage(stdout);
         return 0;
+    }
+    /* the kernel path (cpuid, or HSWEEP_ISA): refuse an unusable request before any work */
+    char err[160];
+    if (isa_init(err, sizeof err) != 0) {
+        fprintf(stderr, "hsweep: %s\n", err);
+        return 2;
     }
     if (strcmp(argv[1], "--version") == 0) {
         version_print(stdout);

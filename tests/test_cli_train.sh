@@ -200,6 +200,16 @@ grep -q "^status: stopped - stopped during epoch" "$DIR/int.out" ||
     fail "SIGINT: no stopped status: $(tail -2 "$DIR/int.out")"
 grep -q "test_mae not measured (stopped)" "$DIR/int.out" || fail "SIGINT: best epoch line"
 
+# ---- kernel paths: --version names the active one; HSWEEP_ISA picks one, or is refused -----
+"$HSWEEP" --version | grep -Eq "^hsweep .* \(kernels: (avx512|avx2|generic)\)$" ||
+    fail "--version: $("$HSWEEP" --version)"
+[ "$(HSWEEP_ISA=generic "$HSWEEP" --version | head -n 1 | sed 's/.*kernels: //')" = "generic)" ] ||
+    fail "HSWEEP_ISA=generic not used"
+out=$(HSWEEP_ISA=sse9 "$HSWEEP" --version 2>&1)
+rc=$?
+[ "$rc" -eq 2 ] && [ "$out" = "hsweep: HSWEEP_ISA=sse9: unknown path (use avx512, avx2 or generic)" ] ||
+    fail "HSWEEP_ISA=sse9: exit $rc, '$out'"
+
 if [ "$fails" -ne 0 ]; then
     echo "test_cli_train: $fails failed" >&2
     exit 1
