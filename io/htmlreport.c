@@ -329,11 +329,51 @@ static void put_curves(strbuf *o, htmlreport_ctx *c) {
 typedef struct axis_val {
     double key;           /* hpfields_value: numeric order */
     char text[64];        /* formatted value */
+    size_t t;             /* position in the ranking (c->order index) */
 } axis_val;
 
 static int axis_val_cmp(const void *a, const void *b) {
     const axis_val *x = a, *y = b;
-    return x->key < y->key ? -1 : x->key > y->key ? 1 : strcmp(x->text, y->text);
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    int c = strcmp(x->text, y->text);
+    if (c) return c;
+    return x->t < y->t ? -1 : x->t > y->t;
+}
+
+/* The ranked records' values of hpfields field k, sorted by (value, text, rank), and the
+ * distinct values as runs: *pts (nr entries) and *run_of (nr: run index of ranking position
+ * t), *runs (start of each run in *pts, *n_runs + 1 entries). O(n log n): one sort, no
+ * search per record (a random search has one distinct value per trial). 0 or HS_ERR_NOMEM
+ * (nothing allocated). */
+static int axis_runs(const htmlreport_ctx *c, size_t k, axis_val **pts, size_t **run_of, size_t **runs,
+                     size_t *n_runs, hs_error *err) {
+    size_t nr = c->n_ranked;
+    *pts = malloc((nr ? nr : 1) * sizeof **pts);
+    *run_of = malloc((nr ? nr : 1) * sizeof **run_of);
+    *runs = malloc((nr + 1) * sizeof **runs);
+    if (!*pts || !*run_of || !*runs) {
+        free(*pts);
+        free(*run_of);
+        free(*runs);
+        *pts = NULL;
+        *run_of = *runs = NULL;
+        return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory (report axis %s)", hpfields_name(k));
+    }
+    for (size_t t = 0; t < nr; t++) {
+        const journal_record *r = &c->in->recs[c->order[t]];
+        (*pts)[t].key = hpfields_value(&r->hp, k);
+        hpfields_format(&r->hp, k, (*pts)[t].text, sizeof (*pts)[t].text);
+        (*pts)[t].t = t;
+    }
+    qsort(*pts, nr, sizeof **pts, axis_val_cmp);
+    size_t nv = 0;
+    for (size_t i = 0; i < nr; i++) {
+        if (i == 0 || strcmp((*pts)[i].text, (*pts)[i - 1].text) != 0) (*runs)[nv++] = i;
+        (*run_of)[(*pts)[i].t] = nv - 1;
+    }
+    (*runs)[nv] = nr;
+    *n_runs = nv;
+    return 0;
 }
 
 static int put_axis_panel(strbuf *o, htmlreport_ctx *c, size_t k, hs_error *err) {
@@ -341,25 +381,13 @@ static int put_axis_panel(strbuf *o, htmlreport_ctx *c, size_t k, hs_error *err)
     const char *name = hpfields_name(k);
     hpfields_kind kind = hpfields_kind_of(k);
     size_t nr = c->n_ranked;
-    axis_val *vals = malloc((nr ? nr : 1) * sizeof *vals);
-    if (!vals) return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory (report axis %s)", name);
-    /* distinct values among the ranked records, in value order */
-    size_t nv = 0;
-    for (size_t t = 0; t < nr; t++) {
-        const journal_record *r = &in->recs[c->order[t]];
-        axis_val a;
-        a.key = hpfields_value(&r->hp, k);
-        hpfields_format(&r->hp, k, a.text, sizeof a.text);
-        size_t j = 0;
-        while (j < nv && strcmp(vals[j].text, a.text) != 0) j++;
-        if (j == nv) vals[nv++] = a;
-    }
-    qsort(vals, nv, sizeof *vals, axis_val_cmp);
+    axis_val *pts = NULL;
+    size_t *run_of = NULL, *runs = NULL, nv = 0;
+    int rc = axis_runs(c, k, &pts, &run_of, &runs, &nv, err);
+    if (rc != 0) return rc;
     int categorical = kind == HPFIELDS_CELL || kind == HPFIELDS_OPTIMIZER || kind == HPFIELDS_BOOL;
-    if (!categorical && nv > 0) {
-        for (size_t j = 0; j < nv; j++)
-            if (!isfinite(vals[j].key)) categorical = 1;
-    }
+    for (size_t j = 0; j < nv && !categorical; j++)
+        if (!isfinite(pts[runs[j]].key)) categorical = 1;
     if (categorical && nv > SVGPLOT_MAX_CATEGORIES) nv = SVGPLOT_MAX_CATEGORIES;
     char id[96], title[160];
     snprintf(id, sizeof id, "plot-axis-%s", name);
@@ -375,10 +403,10 @@ static int put_axis_panel(strbuf *o, htmlreport_ctx *c, size_t k, hs_error *err)
     }
     int logx = 0;
     if (categorical) {
-        for (size_t j = 0; j < nv; j++) names[j] = vals[j].text;
+        for (size_t j = 0; j < nv; j++) names[j] = pts[runs[j]].text;
         svgplot_axis_categories(&p.x, names, nv);
     } else {
-        double xlo = vals[0].key, xhi = vals[nv - 1].key;
+        double xlo = pts[0].key, xhi = pts[nr - 1].key;
         logx = xlo > 0.0 && xhi >= 10.0 * xlo * (1.0 - 1e-6); /* float 1e-2 / 1e-3 < 10 */
         svgplot_axis_auto(&p.x, xlo, xhi, logx ? SVGPLOT_LOG : SVGPLOT_LINEAR, 5);
         svgplot_axis_pad(&p.x, 0.06);
@@ -391,55 +419,47 @@ static int put_axis_panel(strbuf *o, htmlreport_ctx *c, size_t k, hs_error *err)
     /* every ranked trial as a dot, spread horizontally by a hash of its id */
     for (size_t t = 0; t < nr; t++) {
         const journal_record *r = &in->recs[c->order[t]];
-        char txt[64], tip[200];
-        hpfields_format(&r->hp, k, txt, sizeof txt);
+        char tip[200];
+        size_t j = run_of[t];
         double x = hpfields_value(&r->hp, k);
         if (categorical) {
-            size_t j = 0;
-            while (j < nv && strcmp(vals[j].text, txt) != 0) j++;
-            if (j == nv) continue;
+            if (j >= nv) continue;
             x = (double)j;
         }
         double v = results_metric_value(r, in->metric);
-        snprintf(tip, sizeof tip, "%s (#%zu): %s=%s, %s %.4f", r->id, t + 1, name, txt,
+        snprintf(tip, sizeof tip, "%s (#%zu): %s=%s, %s %.4f", r->id, t + 1, name, pts[runs[j]].text,
                  results_metric_name(in->metric), v);
         svgplot_point(&p, x, v, 7.0 * id_jitter(r->id), 3.5, "#0072B2", 0.55, tip);
     }
     /* mean per value, joined by a line on numeric axes */
     double *mx = malloc((nv ? nv : 1) * sizeof *mx), *my = malloc((nv ? nv : 1) * sizeof *my);
     if (!mx || !my) {
-        free(mx);
-        free(my);
-        free(vals);
-        return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory (report axis %s)", name);
+        rc = hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory (report axis %s)", name);
+        goto done;
     }
     for (size_t j = 0; j < nv; j++) {
         double s = 0.0;
-        size_t cnt = 0;
-        for (size_t t = 0; t < nr; t++) {
-            const journal_record *r = &in->recs[c->order[t]];
-            char txt[64];
-            hpfields_format(&r->hp, k, txt, sizeof txt);
-            if (strcmp(txt, vals[j].text) != 0) continue;
-            s += results_metric_value(r, in->metric);
-            cnt++;
-        }
-        mx[j] = categorical ? (double)j : vals[j].key;
-        my[j] = cnt ? s / (double)cnt : (double)NAN;
+        for (size_t i = runs[j]; i < runs[j + 1]; i++)
+            s += results_metric_value(&in->recs[c->order[pts[i].t]], in->metric);
+        mx[j] = categorical ? (double)j : pts[runs[j]].key;
+        my[j] = s / (double)(runs[j + 1] - runs[j]);
     }
     if (!categorical) svgplot_line(&p, mx, my, nv, "#D55E00", "3 3", 1.2);
     for (size_t j = 0; j < nv; j++) {
         char tip[160];
-        snprintf(tip, sizeof tip, "mean %s at %s=%s: %.4f", results_metric_name(in->metric), name, vals[j].text,
-                 my[j]);
+        snprintf(tip, sizeof tip, "mean %s at %s=%s: %.4f", results_metric_name(in->metric), name,
+                 pts[runs[j]].text, my[j]);
         svgplot_hmark(&p, mx[j], my[j], 11.0, "#D55E00", 3.0, tip);
     }
     svgplot_end(&p);
+    add_plot(c, id);
+done:
     free(mx);
     free(my);
-    free(vals);
-    add_plot(c, id);
-    return 0;
+    free(pts);
+    free(run_of);
+    free(runs);
+    return rc;
 }
 
 static int put_axes(strbuf *o, htmlreport_ctx *c, hs_error *err) {
