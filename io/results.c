@@ -642,6 +642,84 @@ int results_print_ranked(FILE *f, const journal_record *recs, size_t n, const re
 
 /* ==== metadata.json ==================================================================== */
 
+/* Read and parse the JSON file at path into *root (owned: json_free). HS_ERR_IO when it
+ * cannot be opened or read, else json_parse's status with err->file = path. */
+static int results_read_json_file(const char *path, json_value **root, hs_error *err) {
+    *root = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+    strbuf sb;
+    strbuf_init(&sb);
+    char buf[8192];
+    size_t k;
+    while ((k = fread(buf, 1, sizeof buf, f)) > 0) strbuf_putn(&sb, buf, k);
+    int bad = ferror(f) || strbuf_failed(&sb);
+    fclose(f);
+    if (bad) {
+        strbuf_deinit(&sb);
+        return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot read");
+    }
+    int rc = json_parse(strbuf_str(&sb), sb.len, root, err);
+    strbuf_deinit(&sb);
+    if (rc != 0 && err) { /* the parser does not know the file name */
+        size_t L = strlen(path) < sizeof err->file ? strlen(path) : sizeof err->file - 1;
+        memcpy(err->file, path, L);
+        err->file[L] = '\0';
+    }
+    return rc;
+}
+
+/* One start of `hsweep run` on a directory (metadata.json "starts"). */
+typedef struct results_start {
+    double unix_s;        /* UTC Unix seconds */
+    long long ranks;      /* MPI world size, -1 unknown */
+    char host[64];        /* rank 0's host, "" unknown */
+    char slurm_job_id[32];/* Slurm job id, "" none */
+} results_start;
+
+/* The earlier starts recorded in DIR/metadata.json of the same sweep (hash), oldest first:
+ * its "starts" array, or for a file written before it existed, its start_time_unix and
+ * ranks. *out malloc'ed (caller frees), *n entries; none for another sweep, a missing or an
+ * unreadable file. Cannot fail (out of memory gives none). */
+static void results_previous_starts(const char *dir, const char *hash, results_start **out, size_t *n) {
+    *out = NULL;
+    *n = 0;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/metadata.json", dir);
+    json_value *root = NULL;
+    if (results_read_json_file(path, &root, NULL) != 0) return;
+    const char *h = json_as_string(json_get(json_get(root, "sweep"), "hash"));
+    const json_value *arr = json_get(root, "starts");
+    if (!h || !hash || strcmp(h, hash) != 0) goto done;
+    size_t cnt = arr && arr->type == JSON_ARRAY ? arr->n : 1;
+    results_start *v = calloc(cnt ? cnt : 1, sizeof *v);
+    if (!v) goto done;
+    if (arr && arr->type == JSON_ARRAY) {
+        for (size_t i = 0; i < arr->n; i++) {
+            const json_value *e = arr->items[i];
+            results_start *st = &v[*n];
+            const char *hs = json_as_string(json_get(e, "host")), *js = json_as_string(json_get(e, "slurm_job_id"));
+            int rk = -1;
+            if (json_as_double(json_get(e, "unix"), &st->unix_s) != 0 || !isfinite(st->unix_s)) continue;
+            if (json_as_int(json_get(e, "ranks"), &rk) != 0) rk = -1;
+            st->ranks = rk;
+            snprintf(st->host, sizeof st->host, "%.63s", hs ? hs : "");
+            snprintf(st->slurm_job_id, sizeof st->slurm_job_id, "%.31s", js ? js : "");
+            (*n)++;
+        }
+    } else {
+        int rk = -1;
+        if (json_as_double(json_get(root, "start_time_unix"), &v[0].unix_s) == 0 && isfinite(v[0].unix_s)) {
+            if (json_as_int(json_get(root, "ranks"), &rk) != 0) rk = -1;
+            v[0].ranks = rk;
+            *n = 1;
+        }
+    }
+    *out = v;
+done:
+    json_free(root);
+}
+
 static void results_iso_time(double t, char *buf, size_t n) {
     time_t tt = (time_t)t;
     struct tm tm;
@@ -657,7 +735,16 @@ int results_write_metadata(const char *dir, const results_meta *m, hs_error *err
     H5get_libversion(&maj, &min, &rel);
     char h5v[64], when[64];
     snprintf(h5v, sizeof h5v, "%u.%u.%u", maj, min, rel);
-    results_iso_time(m->start_time, when, sizeof when);
+    /* the history of starts of this sweep: earlier ones from the file, then this one */
+    results_start *starts = NULL;
+    size_t n_starts = 0;
+    results_previous_starts(dir, m->sweep_hash, &starts, &n_starts);
+    results_start now = {m->start_time, m->ranks, "", ""};
+    char hn[256];
+    if (gethostname(hn, sizeof hn) == 0) snprintf(now.host, sizeof now.host, "%.63s", hn);
+    const char *job = getenv("SLURM_JOB_ID");
+    snprintf(now.slurm_job_id, sizeof now.slurm_job_id, "%.31s", job ? job : "");
+    results_iso_time(n_starts ? starts[0].unix_s : m->start_time, when, sizeof when);
     json_begin_object(&w);
     json_key(&w, "format");
     json_string(&w, "hsweep-metadata");
@@ -714,10 +801,35 @@ int results_write_metadata(const char *dir, const results_meta *m, hs_error *err
     json_key(&w, "start_time");
     json_string(&w, when);
     json_key(&w, "start_time_unix");
-    json_double(&w, m->start_time);
+    json_double(&w, n_starts ? starts[0].unix_s : m->start_time);
     json_key(&w, "ranks");
     json_i64(&w, m->ranks);
+    json_key(&w, "starts");
+    json_begin_array(&w);
+    for (size_t i = 0; i <= n_starts; i++) {
+        const results_start *st = i < n_starts ? &starts[i] : &now;
+        char t[64];
+        results_iso_time(st->unix_s, t, sizeof t);
+        json_begin_object(&w);
+        json_key(&w, "time");
+        json_string(&w, t);
+        json_key(&w, "unix");
+        json_double(&w, st->unix_s);
+        json_key(&w, "ranks");
+        json_i64(&w, st->ranks);
+        if (st->host[0]) {
+            json_key(&w, "host");
+            json_string(&w, st->host);
+        }
+        if (st->slurm_job_id[0]) {
+            json_key(&w, "slurm_job_id");
+            json_string(&w, st->slurm_job_id);
+        }
+        json_end_object(&w);
+    }
+    json_end_array(&w);
     json_end_object(&w);
+    free(starts);
     strbuf_putc(&sb, '\n');
     int rc = results_emit(dir, "metadata.json", &sb, err);
     strbuf_deinit(&sb);
@@ -729,25 +841,9 @@ int results_read_metadata(const char *dir, results_meta_info *out, hs_error *err
     out->metric = RESULTS_VAL_MAE;
     char path[4200];
     snprintf(path, sizeof path, "%s/metadata.json", dir);
-    FILE *f = fopen(path, "rb");
-    if (!f) return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
-    strbuf sb;
-    strbuf_init(&sb);
-    char buf[8192];
-    size_t k;
-    while ((k = fread(buf, 1, sizeof buf, f)) > 0) strbuf_putn(&sb, buf, k);
-    fclose(f);
     json_value *root = NULL;
-    int rc = json_parse(strbuf_str(&sb), sb.len, &root, err);
-    strbuf_deinit(&sb);
-    if (rc != 0) {
-        if (err) { /* the parser does not know the file name */
-            size_t L = strlen(path) < sizeof err->file ? strlen(path) : sizeof err->file - 1;
-            memcpy(err->file, path, L);
-            err->file[L] = '\0';
-        }
-        return rc;
-    }
+    int rc = results_read_json_file(path, &root, err);
+    if (rc != 0) return rc;
     const json_value *sweep = json_get(root, "sweep");
     const char *fmt = json_as_string(json_get(root, "format"));
     if (!sweep || !fmt || strcmp(fmt, "hsweep-metadata") != 0) {

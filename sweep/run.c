@@ -127,6 +127,13 @@ static double run_now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* UTC Unix time in seconds (provenance of journal records) */
+static double run_unix_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 static void run_sleep(double s) {
     struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
     nanosleep(&ts, NULL);
@@ -286,12 +293,14 @@ static int run_train(journal_record *rec, float **weights, const sweep_trial *t,
                     "starts from scratch\n", rank, t->id, msg);
         }
     }
-    double t0 = run_now();
+    double t0 = run_now(), start_unix = run_unix_now();
+    double resumed_s = hooks.resume ? hooks.resume->wall_s : 0.0; /* earlier segments */
     int rc = trial_run(&res, &t->hp, ds, &hooks, &terr);
     if (rc == HS_ERR_STATE && hooks.resume) {
         fprintf(stderr, "[rank %d] trial %s: warning: ignoring checkpoint: %s; the trial "
                 "starts from scratch\n", rank, t->id, terr.msg);
         hooks.resume = NULL;
+        resumed_s = 0.0;
         hs_error_clear(&terr);
         rc = trial_run(&res, &t->hp, ds, &hooks, &terr);
     }
@@ -304,6 +313,7 @@ static int run_train(journal_record *rec, float **weights, const sweep_trial *t,
     }
     if (rc == HS_ERR_NOMEM) snprintf(terr.msg, sizeof terr.msg, "out of memory");
     int r = run_make_record(rec, t, rc, rc == 0 ? &res : NULL, &terr, rank, wall);
+    journal_record_set_provenance(rec, start_unix, run_unix_now(), resumed_s + wall);
     if (rc == 0 && r == 0) {
         *weights = res.best_params;
         res.best_params = NULL;
