@@ -69,14 +69,8 @@ int analysis_bin_axis(const journal_record *recs, const size_t *order, size_t n,
             snprintf(b->label[g], sizeof b->label[g], "%s", pts[first[v]].text);
         }
         b->hi[g] = pts[first[v]].key;
-        if (!b->by_value) {
-            char lo_txt[64];
-            snprintf(lo_txt, sizeof lo_txt, "%s", b->label[g]);
-            char *dash = strchr(lo_txt, '-');
-            if (dash && dash != lo_txt) *dash = '\0'; /* keep the lower end of "lo-hi" */
-            if (strcmp(lo_txt, pts[first[v]].text) != 0)
-                snprintf(b->label[g], sizeof b->label[g], "%.30s-%.30s", lo_txt, pts[first[v]].text);
-        }
+        if (!b->by_value && b->hi[g] != b->lo[g]) /* a range of values: "lo-hi", 3 digits each */
+            snprintf(b->label[g], sizeof b->label[g], "%.3g-%.3g", b->lo[g], b->hi[g]);
         for (size_t i = first[v]; i < first[v + 1]; i++) b->bin[pts[i].t] = g;
     }
     free(pts);

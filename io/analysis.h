@@ -30,7 +30,7 @@ typedef struct analysis_bins {
     size_t n_bins;        /* bins used, 1..max_bins (0 for no trials) */
     size_t *bin;          /* (n) bin of the t-th ranked trial, owned */
     double *lo, *hi;      /* (n_bins) smallest and largest value (hpfields_value) in each bin, owned */
-    char (*label)[64];    /* (n_bins) the value, or "lo-hi" for a range, owned */
+    char (*label)[64];    /* (n_bins) the value, or "lo-hi" (%.3g each) for a range, owned */
     int by_value;         /* 1: one bin per distinct value, 0: quantile bins */
 } analysis_bins;
 
