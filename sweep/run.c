@@ -53,6 +53,7 @@
 #include "io/sweepcfg.h"
 #include "sweep/cli.h"
 #include "sweep/cmd.h"
+#include "sweep/baseline.h"
 #include "sweep/expand.h"
 #include "sweep/sched.h"
 #include "sweep/shmdata.h"
@@ -119,6 +120,8 @@ struct coord {
     unsigned char *sent_stop; /* (nranks) 1 once rank r was sent RUN_TAG_STOP */
     size_t *current;          /* (nranks) trial index worker r is training, or SCHED_NONE */
     int halted;               /* 1 once RUN_TAG_HALT went out (a signal stopped the run) */
+    results_baseline *base;   /* (n_base) persistence per window setting of the sweep */
+    size_t n_base;            /* entries in base */
 };
 
 static double run_now(void) {
@@ -355,6 +358,8 @@ static results_options coord_results_options(const coord *c) {
     results_options o = {0};
     o.metric = c->def->metric == SWEEPCFG_METRIC_VAL_LOSS ? RESULTS_VAL_LOSS : RESULTS_VAL_MAE;
     o.title = c->def->name;
+    o.baselines = c->base;
+    o.n_baselines = c->n_base;
     return o;
 }
 
@@ -1035,6 +1040,10 @@ int cmd_run(int argc, char **argv) {
                 n_trials, sched_pending(c.s), nranks, nranks == 1 ? "" : "s", data_path,
                 sd.ds.n_rows, (double)sd.bytes / 1048576.0, c.outdir);
         c.ds = &sd.ds;
+        for (size_t i = 0; i < n_trials; i++) { /* the persistence baseline of every window setting */
+            hs_error be;
+            if (baseline_add(&c.base, &c.n_base, &sd.ds, &trials[i].hp, &be) != 0) break;
+        }
         coord_check_best(&c);
         run_coordinator(&c, &sd.ds);
     } else {
@@ -1112,6 +1121,7 @@ done:
         sched_free(c.s);
         for (size_t i = 0; i < c.n_recs; i++) journal_record_deinit(&c.recs[i]);
         free(c.recs);
+        free(c.base);
         free(c.by_id);
         free(c.sent_stop);
         free(c.current);
