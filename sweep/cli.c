@@ -1,7 +1,11 @@
 /* cli: flag value parsers shared by the subcommands (see cli.h). */
+#define _POSIX_C_SOURCE 200809L
 #include "sweep/cli.h"
 
 #include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,4 +68,34 @@ const char *cli_value(const char *cmd, int argc, char **argv, int *i) {
     }
     (*i)++;
     return argv[*i];
+}
+
+int cli_can_write(const char *cmd, const char *path) {
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            fprintf(stderr, "hsweep %s: cannot write %s: it is a directory\n", cmd, path);
+            return 0;
+        }
+        if (access(path, W_OK) != 0) {
+            fprintf(stderr, "hsweep %s: cannot write %s: %s\n", cmd, path, strerror(errno));
+            return 0;
+        }
+        return 1;
+    }
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir) slash[1] = '\0';
+    else if (slash) *slash = '\0';
+    else snprintf(dir, sizeof dir, ".");
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "hsweep %s: cannot write %s: no directory %s\n", cmd, path, dir);
+        return 0;
+    }
+    if (access(dir, W_OK) != 0) {
+        fprintf(stderr, "hsweep %s: cannot write %s: %s: %s\n", cmd, path, dir, strerror(errno));
+        return 0;
+    }
+    return 1;
 }

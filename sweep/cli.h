@@ -23,4 +23,9 @@ int cli_parse_u64(const char *cmd, const char *flag, const char *s, uint64_t *ou
  * when it is missing. */
 const char *cli_value(const char *cmd, int argc, char **argv, int *i);
 
+/* 1 when the output file path can be written (an existing file is writable, or its
+ * directory is), else prints "hsweep CMD: cannot write PATH: reason" and returns 0. For
+ * checking output paths before any work, so a bad path costs nothing. */
+int cli_can_write(const char *cmd, const char *path);
+
 #endif

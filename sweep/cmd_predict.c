@@ -183,6 +183,7 @@ int cmd_predict(int argc, char **argv) {
         return 0;
     }
     if (prc < 0) return 2;
+    if (o.out && !cli_can_write(PREDICT_CMD, o.out)) return 1; /* before any work */
     hs_error err;
     hs_error_clear(&err);
     modelio_meta m;

@@ -423,37 +423,9 @@ static int report_json(const report_sweep *rs, results_metric metric, size_t top
     return rc ? 1 : 0;
 }
 
-/* 1 when path can be written (the file is writable, or its directory is), else prints
- * why and returns 0: checked before any work, so a bad output path costs nothing. */
-static int report_can_write(const char *path) {
-    if (access(path, F_OK) == 0) {
-        struct stat st;
-        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-            fprintf(stderr, "hsweep report: %s: is a directory\n", path);
-            return 0;
-        }
-        if (access(path, W_OK) != 0) {
-            fprintf(stderr, "hsweep report: %s: not writable: %s\n", path, strerror(errno));
-            return 0;
-        }
-        return 1;
-    }
-    char dir[4200];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash == dir) slash[1] = '\0';
-    else if (slash) *slash = '\0';
-    else snprintf(dir, sizeof dir, ".");
-    if (access(dir, W_OK) != 0) {
-        fprintf(stderr, "hsweep report: cannot write %s: %s: %s\n", path, dir, strerror(errno));
-        return 0;
-    }
-    return 1;
-}
-
 /* Several sweeps side by side: the best of each and the parameters they share. */
 static int report_compare(char **dirs, size_t nd, const char *metric_s, int html, const char *out) {
-    if (html && !report_can_write(out)) return 1;
+    if (html && !cli_can_write("report", out)) return 1;
     report_sweep *rs = calloc(nd, sizeof *rs);
     htmlreport_sweep *hs = calloc(nd, sizeof *hs);
     int rc = 0;
@@ -593,7 +565,7 @@ int cmd_report(int argc, char **argv) {
     /* outputs checked before any work */
     char tpath[4200];
     snprintf(tpath, sizeof tpath, "%s/results.md", dir);
-    if ((own_view && !report_can_write(tpath)) || (html && !report_can_write(html_path))) {
+    if ((own_view && !cli_can_write("report", tpath)) || (html && !cli_can_write("report", html_path))) {
         report_sweep_free(&rs);
         return 1;
     }

@@ -317,6 +317,7 @@ static void train_print_json(FILE *f, const train_opts *o, const trial_result *r
 int cmd_train(int argc, char **argv) {
     train_opts o;
     if (train_parse(&o, argc, argv) != 0) return 2;
+    if (o.save && !cli_can_write(TRAIN_CMD, o.save)) return 1; /* before training, not after */
     if (o.help) {
         train_usage(stdout);
         return 0;

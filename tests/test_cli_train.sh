@@ -170,9 +170,16 @@ import json, sys
 t, p = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 assert t["test_mae"] == p["mae"], (t["test_mae"], p["mae"])   # both print every digit
 PYEOF
-"$HSWEEP" train "$DIR/tiny.h5" "${ARGS[@]}" --quiet --save "$DIR/nodir/m.h5" >/dev/null 2>"$DIR/s.err"
+# an output path that cannot be written is refused before training, not after
+"$HSWEEP" train "$DIR/tiny.h5" "${ARGS[@]}" --save "$DIR/nodir/m.h5" >"$DIR/s.out" 2>"$DIR/s.err"
 [ $? -eq 1 ] || fail "--save into a missing directory must exit 1"
 [ "$(wc -l <"$DIR/s.err")" -eq 1 ] || fail "--save error not one line: $(cat "$DIR/s.err")"
+grep -q "^hsweep train: cannot write $DIR/nodir/m.h5: no directory $DIR/nodir$" "$DIR/s.err" ||
+    fail "--save message: $(cat "$DIR/s.err")"
+grep -q '^Epoch' "$DIR/s.out" && fail "--save to a bad path trained first"
+"$HSWEEP" predict "$DIR/m.h5" "$DIR/tiny.h5" -o "$DIR/nodir/p.csv" >/dev/null 2>"$DIR/p.err"
+[ $? -eq 1 ] || fail "predict -o into a missing directory must exit 1"
+grep -q "^hsweep predict: cannot write $DIR/nodir/p.csv: no directory" "$DIR/p.err" || fail "predict -o: $(cat "$DIR/p.err")"
 
 # ---- Ctrl-C stops at a batch boundary and reports the epochs so far ----------------------
 "$HSWEEP" train "$DIR/tiny.h5" "${ARGS[@]}" --epochs 100000 >"$DIR/int.out" 2>"$DIR/int.err" &
