@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "io/hpfields.h"
+#include "io/hpkey.h"
 #include "io/sha256.h"
 
 static const char ckpt_magic[8] = {'H', 'S', 'W', 'C', 'K', 'P', 'T', '\n'};
@@ -27,27 +27,7 @@ enum {
 /* ---- key and path -------------------------------------------------------------------------- */
 
 uint64_t ckpt_key(const hs_hparams *hp, const hs_dataset *ds) {
-    sha256_ctx c;
-    sha256_init(&c);
-    char v[128];
-    for (size_t k = 0; k < hpfields_count(); k++) {
-        const char *name = hpfields_name(k);
-        hpfields_format(hp, k, v, sizeof v);
-        sha256_update(&c, name, strlen(name));
-        sha256_update(&c, "=", 1);
-        sha256_update(&c, v, strlen(v));
-        sha256_update(&c, ";", 1);
-    }
-    if (ds) {
-        int n = snprintf(v, sizeof v, "rows=%zu;features=%zu;train=%zu;val=%zu;test=%zu;",
-                         ds->n_rows, ds->n_features, ds->n_train, ds->n_val, ds->n_test);
-        sha256_update(&c, v, (size_t)n);
-    }
-    unsigned char h[32];
-    sha256_final(&c, h);
-    uint64_t key = 0;
-    for (int i = 0; i < 8; i++) key = (key << 8) | h[i];
-    return key;
+    return hpkey_ckpt_key(hp, ds, HPKEY_CURRENT);
 }
 
 int ckpt_path(char *buf, size_t n, const char *dir, const char *id) {

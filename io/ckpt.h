@@ -1,7 +1,8 @@
 /* ckpt: per-trial epoch checkpoint files (DIR/ckpt/<trial id>.ckpt).
  *
- * A checkpoint file holds one trial_checkpoint (sweep/trial.h: the training loop's complete
- * state after a finished epoch) so an interrupted trial can continue with its next epoch.
+ * A checkpoint file holds one trial_checkpoint (model/trainstate.h: the training loop's
+ * complete state after a finished epoch) so an interrupted trial can continue with its next
+ * epoch.
  * Layout, all integers and floats in the writer's native byte order (a cluster's nodes share
  * it; a foreign order is detected and rejected):
  *
@@ -23,7 +24,7 @@
  * the magic, version, byte order, id, key, that the sizes are consistent with each other and
  * with the file's length, and the checksum; any failure is an error the caller reports as a
  * one-line warning before restarting the trial from scratch. No MPI; the struct comes from
- * sweep/trial.h (types only: this file calls nothing in sweep/). */
+ * model/trainstate.h. */
 #ifndef HS_CKPT_H
 #define HS_CKPT_H
 
@@ -33,15 +34,17 @@
 #include "io/dataset.h"
 #include "io/hs_error.h"
 #include "model/hparams.h"
-#include "sweep/trial.h"
+#include "model/trainstate.h"
 
 enum { CKPT_VERSION = 1 };    /* format version written into every file */
 #define CKPT_DIR "ckpt"       /* subdirectory of the output directory */
 #define CKPT_SUFFIX ".ckpt"   /* DIR/ckpt/<id>.ckpt */
 
-/* A 64-bit fingerprint of the trial's configuration (every hs_hparams field by name and
- * canonical value, including the seed) and the dataset's shape (rows, features, split
- * sizes), from SHA-256. ds may be NULL (shape left out). Cannot fail. */
+/* A 64-bit fingerprint of the trial's configuration (the hs_hparams fields that differ from
+ * the registry default, the seed included, by name and canonical value, sorted by name) and
+ * the dataset's shape (rows, features, split sizes), from SHA-256: hpkey_ckpt_key in the
+ * current scheme (a run directory of hsweep 0.1 uses HPKEY_V1). ds may be NULL (shape left
+ * out). Cannot fail. */
 uint64_t ckpt_key(const hs_hparams *hp, const hs_dataset *ds);
 
 /* Write ck for trial id (16 hex chars) with key to path, atomically (path.tmp.<pid>,

@@ -1,9 +1,9 @@
 /* hpfields: the fields of hs_hparams by name, for result files.
  *
- * One table lists every field of hs_hparams with its name (as used in YAML, the journal and
- * the result tables), its kind and its offset, so the journal can write and read every field
- * by name, the result tables can print any swept axis and group records by configuration,
- * without a hand-written switch per consumer. Formatting is canonical: the same value always
+ * A view of the registry in model/hparams.h: every field of hs_hparams with its name (as used
+ * in YAML, the journal and the result tables), its kind and its offset, so the journal can
+ * write and read every field by name, the result tables can print any swept axis and group
+ * records by configuration, without a hand-written switch per consumer. Formatting is canonical: the same value always
  * prints the same text (floats with the fewest digits that round-trip). No I/O. */
 #ifndef HS_HPFIELDS_H
 #define HS_HPFIELDS_H

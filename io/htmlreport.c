@@ -974,16 +974,33 @@ static void put_timeline(strbuf *o, htmlreport_ctx *c) {
 
 /* ==== predictions ====================================================================== */
 
-static void put_pred(strbuf *o, htmlreport_ctx *c) {
-    const htmlreport_input *in = c->in;
+/* Widen [*lo, *hi] to the finite values of a[i] and b[i] for i < n in steps of stride; an
+ * empty range becomes [0, 0]. */
+static void pred_range(const float *a, const float *b, size_t n, size_t stride, double *lo,
+                       double *hi) {
+    *lo = INFINITY;
+    *hi = -INFINITY;
+    for (size_t i = 0; i < n; i += stride) {
+        double v[2] = {(double)a[i], (double)b[i]};
+        for (size_t q = 0; q < 2; q++)
+            if (isfinite(v[q])) {
+                if (v[q] < *lo) *lo = v[q];
+                if (v[q] > *hi) *hi = v[q];
+            }
+    }
+    if (!(*hi >= *lo)) *lo = *hi = 0.0;
+}
+
+/* The heading, the MAE line and the notes; returns 0 when there are no predictions to plot
+ * (the note says why). */
+static int put_pred_header(strbuf *o, const htmlreport_input *in, const char *split) {
     const htmlreport_pred *pr = in->pred;
-    const char *split = pr && pr->split ? pr->split : "test";
     strbuf_printf(o, "<h2>Best trial: predicted against actual temperature (%s split)</h2>\n", split);
     if (!pr || pr->n == 0 || !pr->pred || !pr->actual) {
         strbuf_puts(o, "<p class=\"note\" id=\"note-pred\">");
         esc(o, in->pred_note && in->pred_note[0] ? in->pred_note : "Predictions were not computed.");
         strbuf_puts(o, "</p>\n");
-        return;
+        return 0;
     }
     strbuf_puts(o, "<p class=\"sub\" id=\"pred-mae\">Model of trial <code>");
     esc(o, pr->trial_id ? pr->trial_id : "?");
@@ -1000,8 +1017,14 @@ static void put_pred(strbuf *o, htmlreport_ctx *c) {
         esc(o, in->pred_note);
         strbuf_puts(o, "</p>\n");
     }
+    return 1;
+}
 
-    /* time series of the first pred_days days (or the first 2,016 windows without times) */
+/* Time series of the first pred_days days (or the first 2,016 windows without times), at
+ * most 1,500 points drawn. */
+static void put_pred_series(strbuf *o, htmlreport_ctx *c, const char *split, const char *unit) {
+    const htmlreport_input *in = c->in;
+    const htmlreport_pred *pr = in->pred;
     double days = in->pred_days > 0.0 ? in->pred_days : 14.0;
     size_t m = 0;
     if (pr->time) {
@@ -1021,21 +1044,14 @@ static void put_pred(strbuf *o, htmlreport_ctx *c) {
         o->failed = 1;
         return;
     }
-    double lo = INFINITY, hi = -INFINITY;
     for (size_t i = 0, j = 0; i < m; i += stride, j++) {
         xs[j] = pr->time ? (double)pr->time[i] : (double)i;
         ya[j] = pr->actual[i];
         yp[j] = pr->pred[i];
-        double v[2] = {ya[j], yp[j]};
-        for (size_t q = 0; q < 2; q++)
-            if (isfinite(v[q])) {
-                if (v[q] < lo) lo = v[q];
-                if (v[q] > hi) hi = v[q];
-            }
     }
-    if (!(hi >= lo)) lo = hi = 0.0;
-    char unit[160], title[200];
-    snprintf(unit, sizeof unit, "%s", pr->target_name && pr->target_name[0] ? pr->target_name : "target");
+    double lo, hi;
+    pred_range(pr->actual, pr->pred, m, stride, &lo, &hi);
+    char title[200];
     double shown = days;
     if (pr->time && m > 0 && (double)(pr->time[m - 1] - pr->time[0]) < days * 86400.0)
         shown = (double)(pr->time[m - 1] - pr->time[0]) / 86400.0;
@@ -1048,7 +1064,6 @@ static void put_pred(strbuf *o, htmlreport_ctx *c) {
         snprintf(title + L, sizeof title - L, " (1 in %zu windows drawn)", stride);
     }
     svgplot p;
-    strbuf_puts(o, "<div class=\"panels\">\n");
     svgplot_begin(&p, o, "plot-pred", 770, 400, 62, 100, 28, 48, title);
     p.legend_outside = 1;
     svgplot_axis_auto(&p.x, xs[0], np ? xs[np - 1] : xs[0], pr->time ? SVGPLOT_TIME : SVGPLOT_LINEAR, 8);
@@ -1064,21 +1079,17 @@ static void put_pred(strbuf *o, htmlreport_ctx *c) {
     free(xs);
     free(ya);
     free(yp);
+}
 
-    /* scatter of up to 2,500 windows spread over the whole split, with the y = x line */
+/* Scatter of up to 2,500 windows spread over the whole split, with the y = x line. */
+static void put_pred_scatter(strbuf *o, htmlreport_ctx *c, const char *split, const char *unit) {
+    const htmlreport_pred *pr = c->in->pred;
     size_t sstride = (pr->n + 2499) / 2500;
-    lo = INFINITY;
-    hi = -INFINITY;
-    for (size_t i = 0; i < pr->n; i++) {
-        double v[2] = {pr->actual[i], pr->pred[i]};
-        for (size_t q = 0; q < 2; q++)
-            if (isfinite(v[q])) {
-                if (v[q] < lo) lo = v[q];
-                if (v[q] > hi) hi = v[q];
-            }
-    }
-    if (!(hi >= lo)) lo = hi = 0.0;
+    double lo, hi;
+    pred_range(pr->actual, pr->pred, pr->n, 1, &lo, &hi);
+    char title[200];
     snprintf(title, sizeof title, "Predicted vs actual, %s split", split);
+    svgplot p;
     svgplot_begin(&p, o, "plot-pred-scatter", 420, 400, 62, 14, 28, 48, title);
     svgplot_axis_auto(&p.x, lo, hi, SVGPLOT_LINEAR, 6);
     p.y = p.x;
@@ -1092,8 +1103,20 @@ static void put_pred(strbuf *o, htmlreport_ctx *c) {
         svgplot_point(&p, pr->actual[i], pr->pred[i], 0.0, 1.6, "#0072B2", 0.3, NULL);
     svgplot_legend(&p, "y = x", "#999999", "4 3", '-');
     svgplot_end(&p);
-    strbuf_puts(o, "</div>\n");
     add_plot(c, "plot-pred-scatter");
+}
+
+/* The predictions section: header, then the time series and the scatter side by side. */
+static void put_pred(strbuf *o, htmlreport_ctx *c) {
+    const htmlreport_pred *pr = c->in->pred;
+    const char *split = pr && pr->split ? pr->split : "test";
+    if (!put_pred_header(o, c->in, split)) return;
+    char unit[160];
+    snprintf(unit, sizeof unit, "%s", pr->target_name && pr->target_name[0] ? pr->target_name : "target");
+    strbuf_puts(o, "<div class=\"panels\">\n");
+    put_pred_series(o, c, split, unit);
+    put_pred_scatter(o, c, split, unit);
+    strbuf_puts(o, "</div>\n");
 }
 
 /* ==== the ranked table ================================================================= */

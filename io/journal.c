@@ -192,6 +192,7 @@ static int journal_parse_hparams(const json_value *o, hs_hparams *hp, hs_error *
         const json_value *v = json_get(o, name);
         void *p = hpfields_ptr(hp, k);
         int bad = 0;
+        if (!v) continue; /* written before the parameter existed: its default */
         switch (hpfields_kind_of(k)) {
         case HPFIELDS_SIZE: bad = json_as_size(v, (size_t *)p); break;
         case HPFIELDS_U64: bad = json_as_u64(v, (uint64_t *)p); break;
@@ -210,6 +211,9 @@ static int journal_parse_hparams(const json_value *o, hs_hparams *hp, hs_error *
         if (bad)
             return hs_error_set(err, HS_ERR_FORMAT, NULL, 0, 0, "record: hparams.%s is missing or invalid", name);
     }
+    char why[256];
+    if (hparams_check(hp, why, sizeof why) != 0)   /* the registry's bounds */
+        return hs_error_set(err, HS_ERR_FORMAT, NULL, 0, 0, "record: hparams: %s", why);
     return 0;
 }
 

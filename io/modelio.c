@@ -276,6 +276,7 @@ static int modelio_get_hparams(hid_t f, const char *path, hs_hparams *hp, hs_err
     for (size_t k = 0; k < hpfields_count() && rc == HS_OK; k++) {
         const char *name = hpfields_name(k);
         void *p = hpfields_ptr(hp, k);
+        if (H5Aexists(g, name) == 0) continue; /* written before it existed: the default */
         switch (hpfields_kind_of(k)) {
         case HPFIELDS_SIZE:
             rc = modelio_get_size(g, path, "/hparams/", name, p, err);
@@ -310,6 +311,9 @@ static int modelio_get_hparams(hid_t f, const char *path, hs_hparams *hp, hs_err
         }
     }
     h5util_close(g);
+    char why[256];
+    if (rc == HS_OK && hparams_check(hp, why, sizeof why) != 0)   /* the registry's bounds */
+        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "'/hparams': %s", why);
     return rc;
 }
 

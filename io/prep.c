@@ -238,41 +238,131 @@ static char *prep_strdup(const char *s) {
     return d;
 }
 
+/* The selected columns of the table. */
+typedef struct prep_cols {
+    size_t *fcol;         /* (F) table column of each feature, owned */
+    size_t F;             /* number of features */
+    size_t tcol;          /* table column of the target */
+} prep_cols;
+
+/* Step 1: find the feature and target columns by name (each feature once). 0 or an error. */
+static int prep_select(prep_cols *pc, const csv_table *t, const char *path,
+                       const char *const *names, const char *target, hs_error *err) {
+    int rc;
+    if (pc->F == 0) return hs_error_set(err, HS_ERR_VALUE, path, 0, 0, "no feature selected");
+    pc->fcol = malloc(pc->F * sizeof *pc->fcol);
+    if (!pc->fcol) return hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
+    for (size_t f = 0; f < pc->F; f++) {
+        if ((rc = prep_find(t, path, names[f], "feature", &pc->fcol[f], err))) return rc;
+        for (size_t g = 0; g < f; g++)
+            if (pc->fcol[g] == pc->fcol[f])
+                return hs_error_set(err, HS_ERR_VALUE, path, 0, 0, "feature '%s' selected twice",
+                                    names[f]);
+    }
+    return prep_find(t, path, target, "target", &pc->tcol, err);
+}
+
+/* Step 2: sentinels, counted in every column, cleaned (interpolated in time) only in the
+ * selected ones unless opt->keep_sentinels. 0 or HS_ERR_VALUE (a column of sentinels only). */
+static int prep_sentinels(csv_table *t, const prep_cols *pc, const prep_options *opt,
+                          prep_report *rep, prep_log *lg, const char *path, hs_error *err) {
+    size_t N = t->n_rows;
+    for (size_t c = 0; c < t->n_cols; c++) {
+        size_t k = prep_count_sentinels(t->cols[c], N);
+        int selected = c == pc->tcol;
+        for (size_t f = 0; f < pc->F; f++) selected |= pc->fcol[f] == c;
+        if (!selected) {
+            rep->n_sentinels_other += k;
+            if (k) prep_logf(lg, "sentinel -9999: %zu in '%s' (column not used)\n", k, t->names[c]);
+            continue;
+        }
+        rep->n_sentinels_selected += k;
+        if (!k) continue;
+        if (k == N)
+            return hs_error_set(err, HS_ERR_VALUE, path, 0, 0,
+                                "column '%s' holds only -9999 sentinels", t->names[c]);
+        if (opt->keep_sentinels) {
+            prep_logf(lg, "sentinel -9999: %zu in '%s' (kept: --keep-sentinels)\n", k, t->names[c]);
+        } else {
+            prep_interpolate(t->cols[c], t->time, N);
+            prep_logf(lg, "sentinel -9999: %zu in '%s' (linearly interpolated in time)\n", k,
+                      t->names[c]);
+        }
+    }
+    prep_logf(lg, "sentinels: %zu in selected columns, %zu in other columns\n",
+              rep->n_sentinels_selected, rep->n_sentinels_other);
+    return 0;
+}
+
+/* Step 3: the dataset: raw target, timestamps, features normalised with the training rows'
+ * mean and std. ds is filled (owns its arrays); 0, HS_ERR_VALUE (a constant feature) or
+ * HS_ERR_NOMEM. */
+static int prep_fill(hs_dataset *ds, const csv_table *t, const prep_cols *pc,
+                     const prep_report *rep, prep_log *lg, const char *path, hs_error *err) {
+    size_t N = t->n_rows, F = pc->F;
+    if (F > SIZE_MAX / sizeof(float) / N) goto nomem;
+    ds->n_rows = N;
+    ds->n_features = F;
+    ds->n_train = rep->n_train;
+    ds->n_val = rep->n_val;
+    ds->n_test = rep->n_test;
+    ds->owns_arrays = 1;
+    ds->x = malloc(N * F * sizeof *ds->x);
+    ds->y = malloc(N * sizeof *ds->y);
+    ds->time = malloc(N * sizeof *ds->time);
+    ds->feature_names = calloc(F, sizeof *ds->feature_names);
+    ds->mean = malloc(F * sizeof *ds->mean);
+    ds->std = malloc(F * sizeof *ds->std);
+    ds->target_name = prep_strdup(t->names[pc->tcol]);
+    if (!ds->x || !ds->y || !ds->time || !ds->feature_names || !ds->mean || !ds->std ||
+        !ds->target_name)
+        goto nomem;
+    memcpy(ds->source_sha256, t->sha256, sizeof ds->source_sha256);
+    memcpy(ds->time, t->time, N * sizeof *ds->time);
+    for (size_t i = 0; i < N; i++) ds->y[i] = (float)t->cols[pc->tcol][i];
+    for (size_t f = 0; f < F; f++) {
+        const double *v = t->cols[pc->fcol[f]];
+        if (!(ds->feature_names[f] = prep_strdup(t->names[pc->fcol[f]]))) goto nomem;
+        /* mean = sum_{i < n_train} v_i / n_train; std = sqrt(sum (v_i - mean)^2 / n_train) */
+        double s = 0.0, ss = 0.0;
+        for (size_t i = 0; i < rep->n_train; i++) s += v[i];
+        double mean = s / (double)rep->n_train;
+        for (size_t i = 0; i < rep->n_train; i++) ss += (v[i] - mean) * (v[i] - mean);
+        double sd = sqrt(ss / (double)rep->n_train);
+        if (!(sd > 0) || !isfinite(sd))
+            return hs_error_set(err, HS_ERR_VALUE, path, 0, 0,
+                                "feature '%s' is constant over the %zu training rows (std 0) and "
+                                "cannot be normalised; leave it out with --features",
+                                t->names[pc->fcol[f]], rep->n_train);
+        ds->mean[f] = mean;
+        ds->std[f] = sd;
+        for (size_t i = 0; i < N; i++) ds->x[i * F + f] = (float)((v[i] - mean) / sd);
+        prep_logf(lg, "normalise '%s': mean %.17g, std %.17g (train rows, ddof 0)\n",
+                  t->names[pc->fcol[f]], mean, sd);
+    }
+    return 0;
+nomem:
+    return hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
+}
+
 int prep_dataset(hs_dataset *ds, prep_report *rep_out, csv_table *t, const char *path,
                  const prep_options *opt, hs_error *err) {
     int rc = HS_OK;
     prep_report rep;
     prep_log lg = {0};
-    size_t *fcol = NULL, tcol = 0;
     memset(ds, 0, sizeof *ds);
     memset(&rep, 0, sizeof rep);
     prep_options defaults = {NULL, 0, NULL, 0};
     if (!opt) opt = &defaults;
     const char *const *names = opt->features ? opt->features : prep_default_features;
-    size_t F = opt->features ? opt->n_features : 14;
+    prep_cols pc = {NULL, opt->features ? opt->n_features : 14, 0};
     const char *target = opt->target ? opt->target : PREP_DEFAULT_TARGET;
     size_t N = t->n_rows;
     rep.n_rows = N;
     rep.n_columns = t->n_cols;
     memcpy(rep.sha256, t->sha256, sizeof rep.sha256);
 
-    if (F == 0) {
-        rc = hs_error_set(err, HS_ERR_VALUE, path, 0, 0, "no feature selected");
-        goto done;
-    }
-    fcol = malloc(F * sizeof *fcol);
-    if (!fcol) goto nomem;
-    for (size_t f = 0; f < F; f++) {
-        if ((rc = prep_find(t, path, names[f], "feature", &fcol[f], err))) goto done;
-        for (size_t g = 0; g < f; g++)
-            if (fcol[g] == fcol[f]) {
-                rc = hs_error_set(err, HS_ERR_VALUE, path, 0, 0, "feature '%s' selected twice",
-                                  names[f]);
-                goto done;
-            }
-    }
-    if ((rc = prep_find(t, path, target, "target", &tcol, err))) goto done;
-
+    if ((rc = prep_select(&pc, t, path, names, target, err))) goto done;
     size_t min_rows = prep_min_rows();
     if (N < min_rows) {
         rc = hs_error_set(err, HS_ERR_VALUE, path, 0, 0,
@@ -289,94 +379,26 @@ int prep_dataset(hs_dataset *ds, prep_report *rep_out, csv_table *t, const char 
               (unsigned long long)t->n_bytes, t->compressed ? " after xz decoding" : "", t->sha256);
     prep_logf(&lg, "rows: %zu, numeric columns: %zu, dates: %s\n", N, t->n_cols,
               t->date_format == CSV_DATE_DMY ? "dd.mm.yyyy HH:MM:SS" : "yyyy-mm-dd HH:MM:SS");
-    prep_logf(&lg, "features (%zu):", F);
-    for (size_t f = 0; f < F; f++) prep_logf(&lg, "%s %s", f ? "," : "", t->names[fcol[f]]);
-    prep_logf(&lg, "\ntarget: %s (raw, not normalised)\n", t->names[tcol]);
+    prep_logf(&lg, "features (%zu):", pc.F);
+    for (size_t f = 0; f < pc.F; f++) prep_logf(&lg, "%s %s", f ? "," : "", t->names[pc.fcol[f]]);
+    prep_logf(&lg, "\ntarget: %s (raw, not normalised)\n", t->names[pc.tcol]);
 
-    /* sentinels: counted in every column, cleaned only in the selected ones */
-    for (size_t c = 0; c < t->n_cols; c++) {
-        size_t k = prep_count_sentinels(t->cols[c], N);
-        int selected = c == tcol;
-        for (size_t f = 0; f < F; f++) selected |= fcol[f] == c;
-        if (!selected) {
-            rep.n_sentinels_other += k;
-            if (k) prep_logf(&lg, "sentinel -9999: %zu in '%s' (column not used)\n", k, t->names[c]);
-            continue;
-        }
-        rep.n_sentinels_selected += k;
-        if (!k) continue;
-        if (k == N) {
-            rc = hs_error_set(err, HS_ERR_VALUE, path, 0, 0, "column '%s' holds only -9999 sentinels",
-                              t->names[c]);
-            goto done;
-        }
-        if (opt->keep_sentinels) {
-            prep_logf(&lg, "sentinel -9999: %zu in '%s' (kept: --keep-sentinels)\n", k, t->names[c]);
-        } else {
-            prep_interpolate(t->cols[c], t->time, N);
-            prep_logf(&lg, "sentinel -9999: %zu in '%s' (linearly interpolated in time)\n", k,
-                      t->names[c]);
-        }
-    }
-    prep_logf(&lg, "sentinels: %zu in selected columns, %zu in other columns\n",
-              rep.n_sentinels_selected, rep.n_sentinels_other);
+    if ((rc = prep_sentinels(t, &pc, opt, &rep, &lg, path, err))) goto done;
 
     int nomem_flag = 0;
     rep.interval = prep_modal_interval(t->time, N, &nomem_flag);
-    if (nomem_flag) goto nomem;
+    if (nomem_flag) {
+        rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
+        goto done;
+    }
     prep_time_checks(&rep, &lg, t->time, N, rep.interval);
     prep_logf(&lg, "split (Keras): train %zu, val %zu, test %zu rows\n", rep.n_train, rep.n_val,
               rep.n_test);
 
-    /* the dataset */
-    if (F > SIZE_MAX / sizeof(float) / N) goto nomem;
-    ds->n_rows = N;
-    ds->n_features = F;
-    ds->n_train = rep.n_train;
-    ds->n_val = rep.n_val;
-    ds->n_test = rep.n_test;
-    ds->owns_arrays = 1;
-    ds->x = malloc(N * F * sizeof *ds->x);
-    ds->y = malloc(N * sizeof *ds->y);
-    ds->time = malloc(N * sizeof *ds->time);
-    ds->feature_names = calloc(F, sizeof *ds->feature_names);
-    ds->mean = malloc(F * sizeof *ds->mean);
-    ds->std = malloc(F * sizeof *ds->std);
-    ds->target_name = prep_strdup(t->names[tcol]);
-    if (!ds->x || !ds->y || !ds->time || !ds->feature_names || !ds->mean || !ds->std ||
-        !ds->target_name)
-        goto nomem;
-    memcpy(ds->source_sha256, t->sha256, sizeof ds->source_sha256);
-    memcpy(ds->time, t->time, N * sizeof *ds->time);
-    for (size_t i = 0; i < N; i++) ds->y[i] = (float)t->cols[tcol][i];
-    for (size_t f = 0; f < F; f++) {
-        const double *v = t->cols[fcol[f]];
-        if (!(ds->feature_names[f] = prep_strdup(t->names[fcol[f]]))) goto nomem;
-        /* mean = sum_{i < n_train} v_i / n_train; std = sqrt(sum (v_i - mean)^2 / n_train) */
-        double s = 0.0, ss = 0.0;
-        for (size_t i = 0; i < rep.n_train; i++) s += v[i];
-        double mean = s / (double)rep.n_train;
-        for (size_t i = 0; i < rep.n_train; i++) ss += (v[i] - mean) * (v[i] - mean);
-        double sd = sqrt(ss / (double)rep.n_train);
-        if (!(sd > 0) || !isfinite(sd)) {
-            rc = hs_error_set(err, HS_ERR_VALUE, path, 0, 0,
-                              "feature '%s' is constant over the %zu training rows (std 0) and "
-                              "cannot be normalised; leave it out with --features",
-                              t->names[fcol[f]], rep.n_train);
-            goto done;
-        }
-        ds->mean[f] = mean;
-        ds->std[f] = sd;
-        for (size_t i = 0; i < N; i++) ds->x[i * F + f] = (float)((v[i] - mean) / sd);
-        prep_logf(&lg, "normalise '%s': mean %.17g, std %.17g (train rows, ddof 0)\n",
-                  t->names[fcol[f]], mean, sd);
-    }
-    if (lg.failed) goto nomem;
-    goto done;
-nomem:
-    rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
+    if ((rc = prep_fill(ds, t, &pc, &rep, &lg, path, err))) goto done;
+    if (lg.failed) rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
 done:
-    free(fcol);
+    free(pc.fcol);
     if (rc) {
         dataset_deinit(ds);
         free(lg.s);

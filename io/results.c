@@ -870,6 +870,10 @@ int results_write_metadata(const char *dir, const results_meta *m, hs_error *err
     json_string(&w, results_metric_name(m->metric));
     json_key(&w, "n_trials");
     json_u64(&w, m->n_trials);
+    if (m->id_scheme > 0) {
+        json_key(&w, "id_scheme");
+        json_i64(&w, m->id_scheme);
+    }
     json_key(&w, "resolved");
     json_string(&w, m->sweep_text);
     json_end_object(&w);
@@ -965,8 +969,14 @@ int results_read_metadata(const char *dir, results_meta_info *out, hs_error *err
     snprintf(out->sweep_name, sizeof out->sweep_name, "%s", name ? name : "");
     if (json_get(sweep, "n_trials") && json_as_size(json_get(sweep, "n_trials"), &out->n_trials) != 0) rc = -1;
     if (ms && results_parse_metric(ms, &out->metric) != 0) rc = -1;
+    size_t scheme = 0;
+    if (json_get(sweep, "id_scheme") &&
+        (json_as_size(json_get(sweep, "id_scheme"), &scheme) != 0 || scheme < 1 || scheme > 1000))
+        rc = -1;
+    out->id_scheme = (int)scheme;
     json_free(root);
-    if (rc != 0) return hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "bad metric or n_trials in sweep");
+    if (rc != 0)
+        return hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "bad metric, n_trials or id_scheme in sweep");
     return 0;
 }
 

@@ -151,6 +151,8 @@ typedef struct results_meta {
     double start_time;            /* seconds since 1970-01-01 UTC */
     int ranks;                    /* MPI world size */
     size_t n_trials;              /* trials in the expanded sweep */
+    int id_scheme;                /* hpkey_scheme of the trial ids, hash and checkpoint keys
+                                     (sweep.id_scheme); 0 = not written */
 } results_meta;
 
 /* Write DIR/metadata.json (atomically) with m, the project git revision, hsweep version,
@@ -162,6 +164,8 @@ typedef struct results_meta_info {
     char sweep_name[256];         /* sweep name, "" if absent */
     results_metric metric;        /* the sweep's metric (val_mae if absent) */
     size_t n_trials;              /* trials in the expanded sweep, 0 if absent */
+    int id_scheme;                /* sweep.id_scheme; 0 if absent (hsweep 0.1 wrote none:
+                                     its ids are HPKEY_V1) */
 } results_meta_info;
 
 /* Read the fields of results_meta_info back from DIR/metadata.json (for resume checks and

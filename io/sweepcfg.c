@@ -15,152 +15,59 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "io/hpkey.h"
 #include "model/rng.h"
 
-/* ==== parameter table ==================================================================== */
+/* ==== parameters: views of the registry (model/hparams.h) ================================= */
 
-typedef struct param_info {
-    const char *name;         /* YAML key */
-    sweepcfg_type type;       /* value type */
-    double min, max;          /* inclusive bounds (reals: see min_open/max_open) */
-    int min_open, max_open;   /* 1: the bound itself is excluded */
-} param_info;
-
-/* Upper caps keep sizes far from overflow (window rows, buffers) while allowing any
- * realistic model; lower bounds are the mathematical ones. */
-static const param_info PARAMS[SWEEPCFG_NPARAMS] = {
-    [SWEEPCFG_CELL] = {"cell", SWEEPCFG_T_CELL, 0, 2, 0, 0},
-    [SWEEPCFG_UNITS] = {"units", SWEEPCFG_T_INT, 1, 65536, 0, 0},
-    [SWEEPCFG_LAYERS] = {"layers", SWEEPCFG_T_INT, 1, 64, 0, 0},
-    [SWEEPCFG_DROPOUT] = {"dropout", SWEEPCFG_T_REAL, 0, 1, 0, 1},
-    [SWEEPCFG_RECURRENT_DROPOUT] = {"recurrent_dropout", SWEEPCFG_T_REAL, 0, 1, 0, 1},
-    [SWEEPCFG_HEAD_DROPOUT] = {"head_dropout", SWEEPCFG_T_REAL, 0, 1, 0, 1},
-    [SWEEPCFG_BIDIRECTIONAL] = {"bidirectional", SWEEPCFG_T_BOOL, 0, 1, 0, 0},
-    [SWEEPCFG_OPTIMIZER] = {"optimizer", SWEEPCFG_T_OPTIMIZER, 0, 1, 0, 0},
-    [SWEEPCFG_LEARNING_RATE] = {"learning_rate", SWEEPCFG_T_REAL, 0, 10, 1, 0},
-    [SWEEPCFG_BATCH_SIZE] = {"batch_size", SWEEPCFG_T_INT, 1, 1048576, 0, 0},
-    [SWEEPCFG_EPOCHS] = {"epochs", SWEEPCFG_T_INT, 1, 1000000, 0, 0},
-    [SWEEPCFG_PATIENCE] = {"patience", SWEEPCFG_T_INT, 0, 1000000, 0, 0},
-    [SWEEPCFG_CLIP] = {"clip", SWEEPCFG_T_REAL, 0, 1e6, 0, 0},
-    [SWEEPCFG_SEQUENCE_LENGTH] = {"sequence_length", SWEEPCFG_T_INT, 1, 100000, 0, 0},
-    [SWEEPCFG_SAMPLING_RATE] = {"sampling_rate", SWEEPCFG_T_INT, 1, 100000, 0, 0},
-    [SWEEPCFG_HORIZON] = {"horizon", SWEEPCFG_T_INT, 1, 1000000, 0, 0},
-};
-
-/* the window parameters and batch size that may also be given under `data:` */
+/* the parameters that may also be given under `data:` (window parameters, batch size) */
 static int is_data_param(sweepcfg_param p) {
-    return p == SWEEPCFG_SEQUENCE_LENGTH || p == SWEEPCFG_SAMPLING_RATE ||
-           p == SWEEPCFG_HORIZON || p == SWEEPCFG_BATCH_SIZE;
+    return p < SWEEPCFG_NPARAMS && hparams_info(p)->role == HS_HPR_DATA;
 }
 
 const char *sweepcfg_param_name(sweepcfg_param p) {
     if ((int)p < 0 || p >= SWEEPCFG_NPARAMS) return "?";
-    return PARAMS[p].name;
+    return hparams_info(p)->name;
 }
 
 int sweepcfg_param_parse(const char *name, sweepcfg_param *out) {
-    for (int p = 0; p < SWEEPCFG_NPARAMS; p++)
-        if (strcmp(name, PARAMS[p].name) == 0) { *out = (sweepcfg_param)p; return 0; }
-    return -1;
+    size_t k = hparams_find(name);
+    if (k >= SWEEPCFG_NPARAMS) return -1;
+    *out = (sweepcfg_param)k;
+    return 0;
 }
 
-sweepcfg_type sweepcfg_param_type(sweepcfg_param p) { return PARAMS[p].type; }
+sweepcfg_type sweepcfg_param_type(sweepcfg_param p) {
+    switch (hparams_info(p)->type) {
+    case HS_HPT_FLOAT: return SWEEPCFG_T_REAL;
+    case HS_HPT_BOOL: return SWEEPCFG_T_BOOL;
+    case HS_HPT_CELL: return SWEEPCFG_T_CELL;
+    case HS_HPT_OPTIMIZER: return SWEEPCFG_T_OPTIMIZER;
+    case HS_HPT_SIZE:
+    case HS_HPT_U64: break;
+    }
+    return SWEEPCFG_T_INT;
+}
 
 double sweepcfg_param_get(const hs_hparams *hp, sweepcfg_param p) {
-    switch (p) {
-    case SWEEPCFG_CELL: return (double)hp->cell;
-    case SWEEPCFG_UNITS: return (double)hp->units;
-    case SWEEPCFG_LAYERS: return (double)hp->layers;
-    case SWEEPCFG_DROPOUT: return (double)hp->dropout;
-    case SWEEPCFG_RECURRENT_DROPOUT: return (double)hp->recurrent_dropout;
-    case SWEEPCFG_HEAD_DROPOUT: return (double)hp->head_dropout;
-    case SWEEPCFG_BIDIRECTIONAL: return (double)hp->bidirectional;
-    case SWEEPCFG_OPTIMIZER: return (double)hp->optimizer;
-    case SWEEPCFG_LEARNING_RATE: return (double)hp->learning_rate;
-    case SWEEPCFG_BATCH_SIZE: return (double)hp->batch_size;
-    case SWEEPCFG_EPOCHS: return (double)hp->epochs;
-    case SWEEPCFG_PATIENCE: return (double)hp->patience;
-    case SWEEPCFG_CLIP: return (double)hp->clip;
-    case SWEEPCFG_SEQUENCE_LENGTH: return (double)hp->sequence_length;
-    case SWEEPCFG_SAMPLING_RATE: return (double)hp->sampling_rate;
-    case SWEEPCFG_HORIZON: return (double)hp->horizon;
-    case SWEEPCFG_NPARAMS: break;
-    }
-    return 0.0;
+    return p < SWEEPCFG_NPARAMS ? hparams_get(hp, p) : 0.0;
 }
 
 void sweepcfg_param_set(hs_hparams *hp, sweepcfg_param p, double v) {
-    switch (p) {
-    case SWEEPCFG_CELL: hp->cell = (hs_cell)(int)v; break;
-    case SWEEPCFG_UNITS: hp->units = (size_t)v; break;
-    case SWEEPCFG_LAYERS: hp->layers = (size_t)v; break;
-    case SWEEPCFG_DROPOUT: hp->dropout = (float)v; break;
-    case SWEEPCFG_RECURRENT_DROPOUT: hp->recurrent_dropout = (float)v; break;
-    case SWEEPCFG_HEAD_DROPOUT: hp->head_dropout = (float)v; break;
-    case SWEEPCFG_BIDIRECTIONAL: hp->bidirectional = v != 0.0; break;
-    case SWEEPCFG_OPTIMIZER: hp->optimizer = (hs_optimizer)(int)v; break;
-    case SWEEPCFG_LEARNING_RATE: hp->learning_rate = (float)v; break;
-    case SWEEPCFG_BATCH_SIZE: hp->batch_size = (size_t)v; break;
-    case SWEEPCFG_EPOCHS: hp->epochs = (size_t)v; break;
-    case SWEEPCFG_PATIENCE: hp->patience = (size_t)v; break;
-    case SWEEPCFG_CLIP: hp->clip = (float)v; break;
-    case SWEEPCFG_SEQUENCE_LENGTH: hp->sequence_length = (size_t)v; break;
-    case SWEEPCFG_SAMPLING_RATE: hp->sampling_rate = (size_t)v; break;
-    case SWEEPCFG_HORIZON: hp->horizon = (size_t)v; break;
-    case SWEEPCFG_NPARAMS: break;
-    }
+    if (p < SWEEPCFG_NPARAMS) hparams_set(hp, p, v);
 }
 
 int sweepcfg_param_equal(sweepcfg_param p, double a, double b) {
-    if (PARAMS[p].type == SWEEPCFG_T_REAL) return (float)a == (float)b;
+    if (sweepcfg_param_type(p) == SWEEPCFG_T_REAL) return (float)a == (float)b;
     return a == b;
 }
 
 int sweepcfg_param_check(sweepcfg_param p, double v, char *why, size_t n) {
-    const param_info *pi = &PARAMS[p];
-    char tmp[8];
-    if (!why) { why = tmp; n = sizeof tmp; }
-    if (!isfinite(v)) {
-        snprintf(why, n, "%s must be a finite number", pi->name);
-        return HS_ERR_VALUE;
-    }
-    if (pi->type == SWEEPCFG_T_INT && v != floor(v)) {
-        snprintf(why, n, "%s must be an integer, got %.17g", pi->name, v);
-        return HS_ERR_VALUE;
-    }
-    int lo_bad = pi->min_open ? !(v > pi->min) : !(v >= pi->min);
-    int hi_bad = pi->max_open ? !(v < pi->max) : !(v <= pi->max);
-    if (lo_bad || hi_bad) {
-        if (pi->type == SWEEPCFG_T_INT)
-            snprintf(why, n, "%s must be in [%.0f, %.0f], got %.17g", pi->name, pi->min, pi->max,
-                     v);
-        else
-            snprintf(why, n, "%s must be in %c%g, %g%c, got %.9g", pi->name,
-                     pi->min_open ? '(' : '[', pi->min, pi->max, pi->max_open ? ')' : ']', v);
-        return HS_ERR_VALUE;
-    }
-    return 0;
+    return hparams_check_value(p, v, why, n) == 0 ? 0 : HS_ERR_VALUE;
 }
 
 void sweepcfg_param_format(sweepcfg_param p, double v, char *buf, size_t n) {
-    if (!buf || n == 0) return;
-    switch (PARAMS[p].type) {
-    case SWEEPCFG_T_CELL: snprintf(buf, n, "%s", hparams_cell_name((hs_cell)(int)v)); break;
-    case SWEEPCFG_T_OPTIMIZER:
-        snprintf(buf, n, "%s", hparams_optimizer_name((hs_optimizer)(int)v));
-        break;
-    case SWEEPCFG_T_BOOL: snprintf(buf, n, "%s", v != 0.0 ? "true" : "false"); break;
-    case SWEEPCFG_T_INT: snprintf(buf, n, "%.0f", v); break;
-    case SWEEPCFG_T_REAL: {
-        /* shortest %g that reads back as the same float (at most 9 digits) */
-        float f = (float)v;
-        for (int prec = 1; prec <= 9; prec++) {
-            snprintf(buf, n, "%.*g", prec, (double)f);
-            if ((float)strtod(buf, NULL) == f) break;
-        }
-        break;
-    }
-    }
+    hparams_format_value(p, v, buf, n);
 }
 
 const char *sweepcfg_metric_name(sweepcfg_metric m) {
@@ -328,13 +235,13 @@ static int parse_string(const pctx *c, const yaml_node_t *n, const char *what, c
 
 /* One value of parameter p from scalar node n, range-checked. */
 static int parse_value(const pctx *c, sweepcfg_param p, const yaml_node_t *n, double *out) {
-    const param_info *pi = &PARAMS[p];
+    const char *pname = sweepcfg_param_name(p);
     const char *s = scalar(n);
     char why[256];
     if (!s)
-        return fail(c, n, HS_ERR_VALUE, "%s: expected a single value, got %s", pi->name,
+        return fail(c, n, HS_ERR_VALUE, "%s: expected a single value, got %s", pname,
                     type_word(n));
-    switch (pi->type) {
+    switch (sweepcfg_param_type(p)) {
     case SWEEPCFG_T_CELL: {
         hs_cell cell;
         if (hparams_parse_cell(s, &cell) != 0) {
@@ -366,17 +273,17 @@ static int parse_value(const pctx *c, sweepcfg_param p, const yaml_node_t *n, do
             if (strcmp(s, t[i]) == 0) { *out = 1.0; return 0; }
             if (strcmp(s, f[i]) == 0) { *out = 0.0; return 0; }
         }
-        return fail(c, n, HS_ERR_VALUE, "%s: expected true or false, got '%s'", pi->name, s);
+        return fail(c, n, HS_ERR_VALUE, "%s: expected true or false, got '%s'", pname, s);
     }
     case SWEEPCFG_T_INT: {
         uint64_t v;
-        int rc = parse_uint(c, n, pi->name, UINT64_C(1) << 53, &v);
+        int rc = parse_uint(c, n, pname, UINT64_C(1) << 53, &v);
         if (rc) return rc;
         *out = (double)v;
         break;
     }
     case SWEEPCFG_T_REAL: {
-        int rc = parse_real(c, n, pi->name, out);
+        int rc = parse_real(c, n, pname, out);
         if (rc) return rc;
         break;
     }
@@ -437,16 +344,16 @@ static int parse_spec_map(const pctx *c, const yaml_node_t *n, const char *kind,
 static int push_generated(const pctx *c, const yaml_node_t *n, sweepcfg_param p, double v,
                           dlist *out) {
     char why[256];
-    if (PARAMS[p].type == SWEEPCFG_T_INT) v = floor(v + 0.5);
+    if (sweepcfg_param_type(p) == SWEEPCFG_T_INT) v = floor(v + 0.5);
     if (sweepcfg_param_check(p, v, why, sizeof why) != 0)
         return fail(c, n, HS_ERR_VALUE, "%s", why);
     for (size_t i = 0; i < out->n && !out->allow_dup; i++)
         if (sweepcfg_param_equal(p, out->v[i], v))
             return fail(c, n, HS_ERR_VALUE,
                         "%s: the axis produces the value %.9g twice (integers are rounded)",
-                        PARAMS[p].name, v);
+                        sweepcfg_param_name(p), v);
     if (out->n >= AXIS_MAX_VALUES)
-        return fail(c, n, HS_ERR_VALUE, "%s: axis has more than %d values", PARAMS[p].name,
+        return fail(c, n, HS_ERR_VALUE, "%s: axis has more than %d values", sweepcfg_param_name(p),
                     AXIS_MAX_VALUES);
     return dlist_push(out, v) ? fail(c, n, HS_ERR_NOMEM, "out of memory") : 0;
 }
@@ -459,19 +366,19 @@ static int push_item(const pctx *c, const yaml_node_t *n, sweepcfg_param p, dlis
     for (size_t i = 0; i < out->n && !out->allow_dup; i++)
         if (sweepcfg_param_equal(p, out->v[i], v))
             return fail(c, n, HS_ERR_VALUE, "%s: duplicate value '%s' in the axis",
-                        PARAMS[p].name, scalar(n));
+                        sweepcfg_param_name(p), scalar(n));
     if (out->n >= AXIS_MAX_VALUES)
-        return fail(c, n, HS_ERR_VALUE, "%s: axis has more than %d values", PARAMS[p].name,
+        return fail(c, n, HS_ERR_VALUE, "%s: axis has more than %d values", sweepcfg_param_name(p),
                     AXIS_MAX_VALUES);
     return dlist_push(out, v) ? fail(c, n, HS_ERR_NOMEM, "out of memory") : 0;
 }
 
 static int push_list(const pctx *c, const yaml_node_t *n, sweepcfg_param p, dlist *out) {
     if (n->type != YAML_SEQUENCE_NODE)
-        return fail(c, n, HS_ERR_VALUE, "%s: expected a list of values, got %s", PARAMS[p].name,
+        return fail(c, n, HS_ERR_VALUE, "%s: expected a list of values, got %s", sweepcfg_param_name(p),
                     type_word(n));
     if (n->data.sequence.items.start == n->data.sequence.items.top)
-        return fail(c, n, HS_ERR_VALUE, "%s: empty list of values", PARAMS[p].name);
+        return fail(c, n, HS_ERR_VALUE, "%s: empty list of values", sweepcfg_param_name(p));
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
          it++) {
         int rc = push_item(c, node_get(c, *it), p, out);
@@ -482,7 +389,7 @@ static int push_list(const pctx *c, const yaml_node_t *n, sweepcfg_param p, dlis
 
 /* Parse an axis of parameter p: a scalar, a list, or {values|range|linspace|logspace}. */
 static int parse_axis(const pctx *c, sweepcfg_param p, const yaml_node_t *n, dlist *out) {
-    const char *pname = PARAMS[p].name;
+    const char *pname = sweepcfg_param_name(p);
     if (n->type == YAML_SCALAR_NODE) return push_item(c, n, p, out);
     if (n->type == YAML_SEQUENCE_NODE) return push_list(c, n, p, out);
     if (n->type != YAML_MAPPING_NODE)
@@ -501,7 +408,7 @@ static int parse_axis(const pctx *c, sweepcfg_param p, const yaml_node_t *n, dli
     while (kind < 4 && strcmp(scalar(k), kinds[kind]) != 0) kind++;
     if (kind == 4) return fail_unknown_key(c, k, "an axis", kinds, 4);
     if (kind == 0) return push_list(c, v, p, out);
-    sweepcfg_type t = PARAMS[p].type;
+    sweepcfg_type t = sweepcfg_param_type(p);
     if (t != SWEEPCFG_T_INT && t != SWEEPCFG_T_REAL)
         return fail(c, k, HS_ERR_VALUE, "%s: %s needs a numeric parameter", pname, kinds[kind]);
     double s[3];
@@ -558,7 +465,7 @@ static int claim(const pctx *c, sweep_def *d, sweepcfg_param p, sweepcfg_source 
     if (d->source[p] != SWEEPCFG_SRC_DEFAULT)
         return fail(c, n, HS_ERR_VALUE,
                     "parameter '%s' is given twice (already set in %s at %ld:%ld)",
-                    PARAMS[p].name, SOURCE_NAMES[d->source[p]], d->src_line[p], d->src_col[p]);
+                    sweepcfg_param_name(p), SOURCE_NAMES[d->source[p]], d->src_line[p], d->src_col[p]);
     d->source[p] = src;
     d->src_line[p] = node_line(n);
     d->src_col[p] = node_col(n);
@@ -594,7 +501,7 @@ static int set_param(const pctx *c, sweep_def *d, sweepcfg_param p, const yaml_n
         if (vn->type != YAML_SCALAR_NODE)
             return fail(c, vn, HS_ERR_VALUE,
                         "fixed: %s takes a single value, got %s (sweep it under grid:)",
-                        PARAMS[p].name, type_word(vn));
+                        sweepcfg_param_name(p), type_word(vn));
         double v;
         if ((rc = parse_value(c, p, vn, &v)) != 0) return rc;
         if ((rc = claim(c, d, p, SWEEPCFG_SRC_FIXED, kn)) != 0) return rc;
@@ -612,7 +519,7 @@ static int param_key(const pctx *c, const yaml_node_t *kn, const char *where,
                      sweepcfg_param *p) {
     if (sweepcfg_param_parse(scalar(kn), p) == 0) return 0;
     const char *names[SWEEPCFG_NPARAMS];
-    for (int i = 0; i < SWEEPCFG_NPARAMS; i++) names[i] = PARAMS[i].name;
+    for (int i = 0; i < SWEEPCFG_NPARAMS; i++) names[i] = sweepcfg_param_name(i);
     const char *s = suggest(scalar(kn), names, SWEEPCFG_NPARAMS);
     if (s) return fail(c, kn, HS_ERR_FORMAT, "unknown key '%s' (did you mean '%s'?)", scalar(kn), s);
     return fail(c, kn, HS_ERR_FORMAT, "unknown key '%s' in %s (not a sweepable parameter)",
@@ -654,14 +561,17 @@ static int parse_data(const pctx *c, sweep_def *d, hs_hparams *hp, const yaml_no
         pathnode = n;
     } else {
         if ((rc = check_map(c, n, "data")) != 0) return rc;
-        static const char *const keys[] = {"path", "sequence_length", "sampling_rate", "horizon",
-                                           "batch_size"};
+        /* "path" and the registry's data parameters (for did-you-mean) */
+        const char *keys[SWEEPCFG_NPARAMS + 1] = {"path"};
+        size_t nkeys = 1;
+        for (int q = 0; q < SWEEPCFG_NPARAMS; q++)
+            if (is_data_param((sweepcfg_param)q)) keys[nkeys++] = sweepcfg_param_name(q);
         MAP_FOREACH(c, n, pr) {
             yaml_node_t *k = node_get(c, pr->key), *v = node_get(c, pr->value);
             sweepcfg_param p = SWEEPCFG_CELL;
             if (strcmp(scalar(k), "path") == 0) { pathnode = v; continue; }
             if (sweepcfg_param_parse(scalar(k), &p) != 0 || !is_data_param(p))
-                return fail_unknown_key(c, k, "data", keys, 5);
+                return fail_unknown_key(c, k, "data", keys, nkeys);
             if (sweep) {
                 /* a single value is fixed, a list or axis map is swept */
                 if ((rc = set_param(c, d, p, k, v, v->type != YAML_SCALAR_NODE)) != 0) return rc;
@@ -841,7 +751,7 @@ static int parse_random(const pctx *c, sweep_def *d, const yaml_node_t *n) {
         if (vn->data.mapping.pairs.top - vn->data.mapping.pairs.start != 1)
             return fail(c, vn, HS_ERR_VALUE,
                         "%s: give exactly one of uniform, log_uniform, int, choice",
-                        PARAMS[p].name);
+                        sweepcfg_param_name(p));
         yaml_node_t *dk = node_get(c, vn->data.mapping.pairs.start->key);
         yaml_node_t *dv = node_get(c, vn->data.mapping.pairs.start->value);
         int kind = 0;
@@ -851,7 +761,7 @@ static int parse_random(const pctx *c, sweep_def *d, const yaml_node_t *n) {
         memset(ds, 0, sizeof *ds);
         ds->param = p;
         ds->kind = (sweepcfg_dist_kind)kind;
-        sweepcfg_type t = PARAMS[p].type;
+        sweepcfg_type t = sweepcfg_param_type(p);
         char why[256];
         if (kind == SWEEPCFG_DIST_CHOICE) {
             dlist l = {0};
@@ -861,10 +771,10 @@ static int parse_random(const pctx *c, sweep_def *d, const yaml_node_t *n) {
         } else {
             if (kind == SWEEPCFG_DIST_INT && t != SWEEPCFG_T_INT)
                 return fail(c, dk, HS_ERR_VALUE, "%s: int needs an integer parameter",
-                            PARAMS[p].name);
+                            sweepcfg_param_name(p));
             if (kind != SWEEPCFG_DIST_INT && t != SWEEPCFG_T_REAL)
                 return fail(c, dk, HS_ERR_VALUE,
-                            "%s: %s needs a real parameter (use int or choice)", PARAMS[p].name,
+                            "%s: %s needs a real parameter (use int or choice)", sweepcfg_param_name(p),
                             kinds[kind]);
             if ((rc = parse_pair(c, dv, kinds[kind], &ds->a, &ds->b)) != 0) return rc;
             if (kind == SWEEPCFG_DIST_LOG_UNIFORM && !(ds->a > 0.0))
@@ -956,37 +866,57 @@ static void hash_text(hasher *hs, const char *fmt, ...) {
 }
 
 uint64_t sweepcfg_hash(const sweep_def *d) {
+    hpkey_scheme sch = d->id_scheme == HPKEY_V1 ? HPKEY_V1 : HPKEY_V2;
+    size_t order[HS_HP_COUNT];
+    size_t n_order = hpkey_order(sch, 0, order);
     hasher hs = {UINT64_C(0xcbf29ce484222325)};
-    hash_text(&hs, "hsweep-sweep v1\nseed %llu\ndata %s\nrepeats %zu\nmetric %s\n",
+    hash_text(&hs, "hsweep-sweep v%d\nseed %llu\ndata %s\nrepeats %zu\nmetric %s\n", (int)sch,
               (unsigned long long)d->seed, d->data_path_given, d->repeats,
               sweepcfg_metric_name(d->metric));
-    for (int p = 0; p < SWEEPCFG_NPARAMS; p++)
-        hash_text(&hs, "base %s %.17g\n", PARAMS[p].name,
-                  sweepcfg_param_get(&d->base, (sweepcfg_param)p));
+    /* V1: every parameter of hsweep 0.1; V2: the ones that differ from the default */
+    for (size_t i = 0; i < n_order; i++)
+        if (sch == HPKEY_V1 || !hparams_is_default(&d->base, order[i]))
+            hash_text(&hs, "base %s %.17g\n", sweepcfg_param_name(order[i]),
+                      sweepcfg_param_get(&d->base, (sweepcfg_param)order[i]));
     for (size_t a = 0; a < d->n_axes; a++) {
         const sweepcfg_axis *ax = &d->axes[a];
         hash_text(&hs, "axis");
-        for (size_t k = 0; k < ax->n_params; k++) hash_text(&hs, " %s", PARAMS[ax->params[k]].name);
+        for (size_t k = 0; k < ax->n_params; k++) hash_text(&hs, " %s", sweepcfg_param_name(ax->params[k]));
         for (size_t i = 0; i < ax->n_values * ax->n_params; i++)
             hash_text(&hs, " %.17g", ax->values[i]);
         hash_text(&hs, "\n");
     }
     for (size_t e = 0; e < d->n_excludes; e++) {
         hash_text(&hs, "exclude");
-        for (int p = 0; p < SWEEPCFG_NPARAMS; p++)
+        for (size_t j = 0; j < n_order; j++) {
+            size_t p = order[j];
             for (size_t i = 0; i < d->excludes[e].n_vals[p]; i++)
-                hash_text(&hs, " %s=%.17g", PARAMS[p].name, d->excludes[e].vals[p][i]);
+                hash_text(&hs, " %s=%.17g", sweepcfg_param_name(p), d->excludes[e].vals[p][i]);
+        }
         hash_text(&hs, "\n");
     }
     hash_text(&hs, "random %zu\n", d->random.samples);
     for (size_t i = 0; i < d->random.n_dists; i++) {
         const sweepcfg_dist *ds = &d->random.dists[i];
-        hash_text(&hs, "dist %s %d %.17g %.17g", PARAMS[ds->param].name, (int)ds->kind, ds->a,
+        hash_text(&hs, "dist %s %d %.17g %.17g", sweepcfg_param_name(ds->param), (int)ds->kind, ds->a,
                   ds->b);
         for (size_t j = 0; j < ds->n_choices; j++) hash_text(&hs, " %.17g", ds->choices[j]);
         hash_text(&hs, "\n");
     }
     return rng_mix64(hs.h);
+}
+
+int sweepcfg_use_id_scheme(sweep_def *d, int scheme, hs_error *err) {
+    if (scheme == HPKEY_V1) {
+        for (int p = 0; p < SWEEPCFG_NPARAMS; p++)
+            if (d->source[p] != SWEEPCFG_SRC_DEFAULT && !hpkey_in_v1((size_t)p))
+                return hs_error_set(err, HS_ERR_STATE, d->file, d->src_line[p], d->src_col[p],
+                                    "%s: hsweep 0.1's trial ids cannot hold this parameter",
+                                    sweepcfg_param_name(p));
+    }
+    d->id_scheme = scheme;
+    d->hash = sweepcfg_hash(d);
+    return 0;
 }
 
 /* ---- top level ----------------------------------------------------------------------------- */
@@ -1099,6 +1029,7 @@ int sweepcfg_load(sweep_def *def, const char *path, hs_error *err) {
         sweepcfg_deinit(def);
         return rc;
     }
+    def->id_scheme = HPKEY_CURRENT;
     def->hash = sweepcfg_hash(def);
     return 0;
 }
@@ -1147,7 +1078,7 @@ int trialcfg_load(const char *path, hs_hparams *hp, char *data_path, size_t n, h
             sweepcfg_param_set(hp, p, x);
         } else {
             const char *names[SWEEPCFG_NPARAMS + 2];
-            for (int i = 0; i < SWEEPCFG_NPARAMS; i++) names[i] = PARAMS[i].name;
+            for (int i = 0; i < SWEEPCFG_NPARAMS; i++) names[i] = sweepcfg_param_name(i);
             names[SWEEPCFG_NPARAMS] = "data";
             names[SWEEPCFG_NPARAMS + 1] = "seed";
             const char *s = suggest(key, names, SWEEPCFG_NPARAMS + 2);

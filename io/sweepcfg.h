@@ -22,25 +22,14 @@
 #include "io/hs_error.h"
 #include "model/hparams.h"
 
-/* The sweepable parameters, in canonical order (the order of hs_hparams fields). */
+/* The sweepable parameters: the rows of the registry (model/hparams.h) before the seed,
+ * SWEEPCFG_<NAME> == HS_HP_<NAME>. (SWEEPCFG_SEED exists only as a by-product of the
+ * generation; it equals SWEEPCFG_NPARAMS and is not a sweep parameter.) */
 typedef enum sweepcfg_param {
-    SWEEPCFG_CELL = 0,
-    SWEEPCFG_UNITS,
-    SWEEPCFG_LAYERS,
-    SWEEPCFG_DROPOUT,
-    SWEEPCFG_RECURRENT_DROPOUT,
-    SWEEPCFG_HEAD_DROPOUT,
-    SWEEPCFG_BIDIRECTIONAL,
-    SWEEPCFG_OPTIMIZER,
-    SWEEPCFG_LEARNING_RATE,
-    SWEEPCFG_BATCH_SIZE,
-    SWEEPCFG_EPOCHS,
-    SWEEPCFG_PATIENCE,
-    SWEEPCFG_CLIP,
-    SWEEPCFG_SEQUENCE_LENGTH,
-    SWEEPCFG_SAMPLING_RATE,
-    SWEEPCFG_HORIZON,
-    SWEEPCFG_NPARAMS          /* number of parameters, not a parameter */
+#define SWEEPCFG_ENUM_(name, NAME, ...) SWEEPCFG_##NAME = HS_HP_##NAME,
+    HS_HPARAMS(SWEEPCFG_ENUM_)
+#undef SWEEPCFG_ENUM_
+    SWEEPCFG_NPARAMS = HS_HP_SEED /* number of parameters, not a parameter */
 } sweepcfg_param;
 
 /* The value type of a parameter (decides parsing, range checks and formatting). */
@@ -131,6 +120,9 @@ typedef struct sweep_def {
     size_t max_failures;                   /* stop after this many failed trials; 0 = never */
     char output[4096];                     /* output directory (as given; default runs/<name>,
                                               relative paths are relative to the cwd) */
+    int id_scheme;                         /* hpkey_scheme of trial ids, the hash and
+                                              checkpoint keys: HPKEY_CURRENT unless
+                                              sweepcfg_use_id_scheme chose another */
     uint64_t hash;                         /* hash of the canonical definition (see
                                               sweepcfg_hash) */
 } sweep_def;
@@ -147,11 +139,18 @@ int sweepcfg_load(sweep_def *def, const char *path, hs_error *err);
 void sweepcfg_deinit(sweep_def *def);
 
 /* The 64-bit FNV-1a hash (finalised with rng_mix64) of a canonical text serialisation of
- * def: seed, data path as written, base values, axes, excludes, random search, repeats and
+ * def in its id scheme (io/hpkey.h): seed, data path as written, base values (V2: only those
+ * that differ from the registry default), axes, excludes, random search, repeats and
  * metric. Comments, whitespace, key order within maps and number spelling (1e-3 vs 0.001)
  * do not change it; name, output and max_failures are left out because they do not change
  * which trials run or what they compute. Also stored in def->hash by sweepcfg_load. */
 uint64_t sweepcfg_hash(const sweep_def *def);
+
+/* Switch def to id scheme `scheme` (HPKEY_V1 for a run directory written by hsweep 0.1,
+ * whose metadata.json records no scheme) and recompute def->hash; expand_trials then makes
+ * ids and seeds in that scheme. Returns 0, or HS_ERR_STATE located at the setting when V1
+ * cannot hold the sweep (it sets a parameter hsweep 0.1 did not have). */
+int sweepcfg_use_id_scheme(sweep_def *def, int scheme, hs_error *err);
 
 /* Parse a YAML file describing one trial (for `hsweep train --config`): a map with `data`
  * (a path string, or a map with `path` and optional sequence_length / sampling_rate /
@@ -182,13 +181,13 @@ void sweepcfg_param_set(hs_hparams *hp, sweepcfg_param p, double v);
  * float, integers exactly). */
 int sweepcfg_param_equal(sweepcfg_param p, double a, double b);
 
-/* Check v against p's valid range. Returns 0, or HS_ERR_VALUE with a one-line reason in
- * why (n bytes, may be NULL), e.g. "dropout must be in [0, 1), got 1.5". */
+/* Check v against p's valid range (the registry's bounds, hparams_check_value). Returns 0,
+ * or HS_ERR_VALUE with a one-line reason in why (n bytes, may be NULL), e.g. "dropout must
+ * be in [0, 1), got 1.5". */
 int sweepcfg_param_check(sweepcfg_param p, double v, char *why, size_t n);
 
-/* Format value v of p for humans and files: "gru", "true", "32", "0.001" (reals: the
- * shortest %g, at most 9 digits, that reads back as the same float, so the text is
- * canonical). buf gets n bytes, NUL-terminated. */
+/* Format value v of p for humans and files: "gru", "true", "32", "0.001" (the canonical
+ * text of hparams_format_value). buf gets n bytes, NUL-terminated. */
 void sweepcfg_param_format(sweepcfg_param p, double v, char *buf, size_t n);
 
 /* Name of a metric ("val_mae", "val_loss"). */

@@ -74,3 +74,8 @@ void window_order(size_t *order, size_t count, rng *r) {
     for (size_t i = 0; i < count; i++) order[i] = i;
     if (r) rng_shuffle(r, order, count);
 }
+
+void window_fill_last(float *lb, const hs_dataset *ds, const window_plan *wp,
+                      window_split_id s, const size_t *idx, size_t nb) {
+    for (size_t b = 0; b < nb; b++) lb[b] = ds->y[window_last_row(wp, s, idx[b])];
+}

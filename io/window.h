@@ -55,6 +55,12 @@ void window_fill(float *xb, float *yb, const hs_dataset *ds, const window_plan *
 /* Row of the last time step of window p in split s (start + p + (L-1)*r). */
 size_t window_last_row(const window_plan *wp, window_split_id s, size_t p);
 
+/* The last raw target value of the windows idx[0..nb) of split s into lb (nb): y at each
+ * window's last input row (window_last_row), the persistence forecast and the base a
+ * residual network adds to its output (net_residual). */
+void window_fill_last(float *lb, const hs_dataset *ds, const window_plan *wp,
+                      window_split_id s, const size_t *idx, size_t nb);
+
 /* Row of the target of window p in split s (start + p + delay). */
 size_t window_target_row(const window_plan *wp, window_split_id s, size_t p);
 

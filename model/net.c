@@ -150,17 +150,10 @@ static void layout(net *n, bump *bp) {
     n->dlast = take(bp, mul(B, D));
 }
 
-static int rate_ok(float p) { return p >= 0.0f && p < 1.0f; }
-
 net *net_create(const hs_hparams *hp, size_t n_inputs, size_t max_batch) {
-    if (!hp || hp->units == 0 || hp->layers == 0 || hp->sequence_length == 0 || n_inputs == 0 ||
-        max_batch == 0 || !rate_ok(hp->dropout) || !rate_ok(hp->recurrent_dropout) ||
-        !rate_ok(hp->head_dropout))
-        return NULL;
-    if (hp->cell != HS_CELL_LSTM && hp->cell != HS_CELL_GRU && hp->cell != HS_CELL_DENSE)
-        return NULL;
-    /* generous sanity bounds so size arithmetic stays far from overflow */
-    if (hp->units > 65536 || hp->layers > 1024 || hp->sequence_length > (1u << 24) ||
+    /* the registry's bounds (units, layers, T, rates, cell) keep size arithmetic far from
+     * overflow; the inputs and the batch get generous caps of their own */
+    if (!hp || hparams_check(hp, NULL, 0) != 0 || n_inputs == 0 || max_batch == 0 ||
         n_inputs > (1u << 24) || max_batch > (1u << 24))
         return NULL;
     gemm_single_thread();
@@ -563,3 +556,9 @@ size_t net_tensors(const net *n, net_tensor *out, size_t max) {
 const hs_hparams *net_hparams(const net *n) { return &n->hp; }
 
 size_t net_num_inputs(const net *n) { return n->F; }
+
+void net_residual(const net *n, float *pred, const float *base, size_t B) {
+    if (!n->hp.residual) return;
+    /* pred_b = head(h_b) + y_last_b */
+    for (size_t b = 0; b < B; b++) pred[b] += base[b];
+}

@@ -29,8 +29,8 @@ typedef struct net net;
 
 /* Build a model for hp (cell, units, layers, dropouts, bidirectional, T = sequence_length)
  * with n_inputs (F) features and batches of at most max_batch windows. Returns NULL when hp
- * is invalid (units, layers, T, F or max_batch zero, a dropout rate outside [0,1), unknown
- * cell, sizes that overflow) or memory runs out. Parameters start at zero: call net_init.
+ * is outside the registry's bounds (hparams_check), F or max_batch is zero or above 2^24,
+ * or memory runs out. Parameters start at zero: call net_init.
  * The caller owns the result (net_free). Sets OpenBLAS to one thread. */
 net *net_create(const hs_hparams *hp, size_t n_inputs, size_t max_batch);
 
@@ -59,6 +59,14 @@ void net_init(net *n, rng *r);
  * training = 0 applies no dropout and does not touch r (may be NULL). Keeps the caches
  * net_backward needs. */
 void net_forward(net *n, float *pred, const float *x, size_t B, int training, rng *r);
+
+/* The residual output (hp->residual, a skip connection to the persistence forecast):
+ * pred[b] += base[b] for b < B, where base (B) holds each window's last raw target value
+ * (window_fill_last; the value the persistence baseline predicts), so the network learns the
+ * change of the target over the horizon. The offset does not depend on the parameters:
+ * dL/dpred is taken at the shifted prediction and net_backward is unchanged. Does nothing
+ * when hp->residual is 0. Cannot fail. */
+void net_residual(const net *n, float *pred, const float *base, size_t B);
 
 /* Backward pass after net_forward on the same batch: dpred (B) = dL/dpred. Overwrites
  * net_grads with dL/dparams. Call at most once per net_forward. */

@@ -26,6 +26,9 @@ int cmd_report(int argc, char **argv);
 
 /* hsweep train DATA.h5 [flags]: train one configuration (cmd_train.c). */
 int cmd_train(int argc, char **argv);
+/* `hsweep help-params --markdown train|sweep-file`: the parameter tables of docs/train.md and
+ * docs/sweep-file.md, generated from the registry (hidden from `hsweep --help`; cmd_train.c). */
+int cmd_help_params(int argc, char **argv);
 /* `mpirun -n P hsweep run SWEEP.yaml`: run a sweep (run.c). */
 int cmd_run(int argc, char **argv);
 /* `hsweep predict MODEL.h5 DATA.h5`: run a saved model on a split (cmd_predict.c). */

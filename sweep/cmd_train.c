@@ -33,9 +33,57 @@ static void train_on_signal(int sig) {
     train_stop = 1;
 }
 
+/* "--flag META" of registry row k, e.g. "--lr X", "--bidirectional". */
+static void train_flag_text(size_t k, char *buf, size_t n) {
+    const hs_hparam_info *pi = hparams_info(k);
+    snprintf(buf, n, "%s%s%s", pi->flag, pi->metavar[0] ? " " : "", pi->metavar);
+}
+
+/* The default of registry row k as --help and the docs print it ("0.001", "off"). */
+static void train_default_text(size_t k, char *buf, size_t n) {
+    const hs_hparam_info *pi = hparams_info(k);
+    if (pi->type == HS_HPT_BOOL) snprintf(buf, n, "%s", pi->def != 0.0 ? "on" : "off");
+    else hparams_format_value(k, pi->def, buf, n);
+}
+
+/* One --help entry: "  --flag META" padded to 29 columns, then text wrapped at 90. */
+static void train_usage_entry(FILE *f, const char *flag, const char *text) {
+    enum { COL = 29, WIDTH = 90 };
+    int col = fprintf(f, "  %s", flag);
+    if (col >= COL - 1) { fprintf(f, "\n"); col = 0; }
+    const char *p = text;
+    while (*p) {
+        const char *word = p;
+        while (*p && *p != ' ') p++;
+        int len = (int)(p - word);
+        if (col > COL && col + 1 + len > WIDTH) { fprintf(f, "\n"); col = 0; }
+        if (col < COL) col += fprintf(f, "%*s", COL - col, "");
+        else col += fprintf(f, " ");
+        col += fprintf(f, "%.*s", len, word);
+        while (*p == ' ') p++;
+    }
+    fprintf(f, "\n");
+}
+
+/* The entries of one --help group, generated from the registry. */
+static void train_usage_group(FILE *f, hs_hparam_group g) {
+    for (size_t k = 0; k < HS_HP_COUNT; k++) {
+        const hs_hparam_info *pi = hparams_info(k);
+        if (pi->group != g) continue;
+        char flag[64], def[64], range[64], text[512];
+        train_flag_text(k, flag, sizeof flag);
+        train_default_text(k, def, sizeof def);
+        hparams_range_text(k, range, sizeof range);
+        if (pi->type == HS_HPT_BOOL || pi->type == HS_HPT_CELL || pi->type == HS_HPT_OPTIMIZER ||
+            pi->type == HS_HPT_U64)
+            snprintf(text, sizeof text, "%s (default %s)", pi->help, def);
+        else
+            snprintf(text, sizeof text, "%s; %s (default %s)", pi->help, range, def);
+        train_usage_entry(f, flag, text);
+    }
+}
+
 static void train_usage(FILE *f) {
-    hs_hparams d;
-    hparams_default(&d);
     fprintf(f,
             "usage: hsweep train DATA.h5 [flags]\n"
             "       hsweep train --config TRIAL.yaml [DATA.h5] [flags]\n"
@@ -43,37 +91,19 @@ static void train_usage(FILE *f) {
             "Train one configuration on a dataset written by `hsweep prep` and print the\n"
             "per-epoch history (loss, mae, val_loss, val_mae) and the val/test MAE (°C) at the\n"
             "weights of the epoch with the lowest val_loss. Defaults are the Keras book's recipe.\n"
-            "\n"
-            "  --config TRIAL.yaml        start from a YAML file holding one trial: `data` (path,\n"
-            "                             relative to the file, or {path, sequence_length,\n"
-            "                             sampling_rate, horizon, batch_size}), `seed` and any\n"
-            "                             parameter with a single value; flags and DATA.h5 on\n"
-            "                             the command line override it\n"
-            "model:\n"
-            "  --cell lstm|gru|dense      layer type (default %s)\n"
-            "  --units N                  hidden units per layer (default %zu)\n"
-            "  --layers N                 stacked recurrent / hidden dense layers (default %zu)\n"
-            "  --dropout P                input dropout of each recurrent layer, mask fixed over\n"
-            "                             time; dense: dropout after each hidden layer (default 0)\n"
-            "  --recurrent-dropout P      dropout on h(t-1), one mask per gate (default 0)\n"
-            "  --head-dropout P           dropout on the last hidden state before Dense(1)\n"
-            "                             (default 0)\n"
-            "  --bidirectional            wrap each recurrent layer in Bidirectional (concat)\n"
-            "training:\n"
-            "  --optimizer rmsprop|adam   update rule (default %s)\n"
-            "  --lr X                     learning rate (default %g)\n"
-            "  --batch-size N             windows per batch (default %zu)\n"
-            "  --epochs N                 maximum epochs (default %zu)\n"
-            "  --patience N               early stopping after N epochs without a lower\n"
-            "                             val_loss; 0 = off (default %zu)\n"
-            "  --clip X                   clip the global gradient norm to X; 0 = off (default 0)\n"
-            "  --seed N                   seed of the trial's rng: init, shuffle, dropout\n"
-            "                             (default %llu)\n"
-            "windows (Keras timeseries_dataset_from_array):\n"
-            "  --sequence-length N        time steps per window (default %zu)\n"
-            "  --sampling-rate N          rows between time steps (default %zu)\n"
-            "  --horizon N                target N steps (of sampling-rate rows) after the last\n"
-            "                             input (default %zu: delay = rate*(length+horizon-1))\n"
+            "\n");
+    train_usage_entry(f, "--config TRIAL.yaml",
+                      "start from a YAML file holding one trial: `data` (path, relative to the "
+                      "file, or {path, sequence_length, sampling_rate, horizon, batch_size}), "
+                      "`seed` and any parameter with a single value; flags and DATA.h5 on the "
+                      "command line override it");
+    fprintf(f, "model:\n");
+    train_usage_group(f, HS_HPG_MODEL);
+    fprintf(f, "training:\n");
+    train_usage_group(f, HS_HPG_TRAINING);
+    fprintf(f, "windows (Keras timeseries_dataset_from_array):\n");
+    train_usage_group(f, HS_HPG_WINDOWS);
+    fprintf(f,
             "output:\n"
             "  --json                     print one JSON object on stdout (hparams, history,\n"
             "                             val/test MAE, status, best_epoch, n_params, wall_s);\n"
@@ -84,10 +114,51 @@ static void train_usage(FILE *f) {
             "                             predict) when the trial finished ok\n"
             "  -h, --help                 show this help\n"
             "\n"
-            "Exit status: 0 trained, 1 error or a diverged trial, 2 bad flags or --config file.\n",
-            hparams_cell_name(d.cell), d.units, d.layers, hparams_optimizer_name(d.optimizer),
-            (double)d.learning_rate, d.batch_size, d.epochs, d.patience,
-            (unsigned long long)d.seed, d.sequence_length, d.sampling_rate, d.horizon);
+            "Exit status: 0 trained, 1 error or a diverged trial, 2 bad flags or --config file.\n");
+}
+
+/* ---- the parameter tables of the docs ------------------------------------------------------ */
+
+/* Markdown cell text: '|' escaped. */
+static void train_md_cell(FILE *f, const char *s) {
+    for (; *s; s++) {
+        if (*s == '|') fputc('\\', f);
+        fputc(*s, f);
+    }
+}
+
+int cmd_help_params(int argc, char **argv) {
+    const char *which = argc == 3 && strcmp(argv[1], "--markdown") == 0 ? argv[2] : NULL;
+    if (!which || (strcmp(which, "train") != 0 && strcmp(which, "sweep-file") != 0)) {
+        fprintf(stderr, "usage: hsweep help-params --markdown train|sweep-file\n");
+        return 2;
+    }
+    int train = strcmp(which, "train") == 0;
+    printf(train ? "| flag | meaning | valid values | default |\n|---|---|---|---|\n"
+                 : "| parameter | type | valid values | default | meaning |\n"
+                   "|---|---|---|---|---|\n");
+    static const char *const type_word[] = {"integer", "real", "boolean", "name", "name",
+                                            "integer"};
+    for (size_t k = 0; k < HS_HP_COUNT; k++) {
+        const hs_hparam_info *pi = hparams_info(k);
+        if (!train && pi->role == HS_HPR_SEED) continue;
+        char flag[64], def[64], range[64];
+        train_flag_text(k, flag, sizeof flag);
+        hparams_range_text(k, range, sizeof range);
+        if (train) {
+            train_default_text(k, def, sizeof def);
+            printf("| `");
+            train_md_cell(stdout, flag);
+            printf("` | %s | %s | %s |\n", pi->help, range, def);
+        } else {
+            hparams_format_value(k, pi->def, def, sizeof def);
+            if (pi->type == HS_HPT_BOOL) /* YAML spellings */
+                snprintf(range, sizeof range, "true, false (also yes/no, on/off)");
+            printf("| `%s` | %s | %s | %s | %s%s |\n", pi->name, type_word[pi->type], range, def,
+                   pi->help, pi->role == HS_HPR_DATA ? " (also under `data:`)" : "");
+        }
+    }
+    return 0;
 }
 
 /* ---- flag parsing ------------------------------------------------------------------------ */
@@ -102,14 +173,52 @@ typedef struct train_opts {
     int help;             /* 1: --help given */
 } train_opts;
 
-/* A rate in [0, 1). */
-static int train_parse_rate(const char *flag, const char *s, float *out) {
-    if (cli_parse_float(TRAIN_CMD, flag, s, 0.0, 1.0, out) != 0) return -1;
-    if (*out >= 1.0f) {
-        fprintf(stderr, "hsweep " TRAIN_CMD ": %s: must be below 1, got %s\n", flag, s);
-        return -1;
+/* Registry parameter k from flag argv[*i] (and its value, advancing *i) into hp, within the
+ * registry's bounds. Returns 0, or -1 after printing one line. */
+static int train_parse_param(hs_hparams *hp, size_t k, int argc, char **argv, int *i) {
+    const hs_hparam_info *pi = hparams_info(k);
+    const char *a = pi->flag, *v = NULL;
+    void *p = (char *)hp + pi->offset;
+    if (!pi->metavar[0]) {                 /* a switch: sets the bool */
+        *(int *)p = 1;
+        return 0;
     }
-    return 0;
+    if (!(v = cli_value(TRAIN_CMD, argc, argv, i))) return -1;
+    switch (pi->type) {
+    case HS_HPT_CELL:
+        if (hparams_parse_cell(v, p) == 0) return 0;
+        fprintf(stderr, "hsweep " TRAIN_CMD ": %s: '%s' is not lstm, gru or dense\n", a, v);
+        return -1;
+    case HS_HPT_OPTIMIZER:
+        if (hparams_parse_optimizer(v, p) == 0) return 0;
+        fprintf(stderr, "hsweep " TRAIN_CMD ": %s: '%s' is not rmsprop or adam\n", a, v);
+        return -1;
+    case HS_HPT_BOOL:
+        if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0) {
+            *(int *)p = strcmp(v, "true") == 0;
+            return 0;
+        }
+        fprintf(stderr, "hsweep " TRAIN_CMD ": %s: '%s' is not true or false\n", a, v);
+        return -1;
+    case HS_HPT_SIZE:
+        return cli_parse_size(TRAIN_CMD, a, v, (size_t)pi->min, (size_t)pi->max, p);
+    case HS_HPT_U64:
+        return cli_parse_u64(TRAIN_CMD, a, v, p);
+    case HS_HPT_FLOAT: {
+        float *x = p;
+        if (cli_parse_float(TRAIN_CMD, a, v, pi->min, pi->max, x) != 0) return -1;
+        if (pi->bounds == HS_HPB_OPEN_HI && !((double)*x < pi->max)) {
+            fprintf(stderr, "hsweep " TRAIN_CMD ": %s: must be below %g, got %s\n", a, pi->max, v);
+            return -1;
+        }
+        if (pi->bounds == HS_HPB_OPEN_LO && !((double)*x > pi->min)) {
+            fprintf(stderr, "hsweep " TRAIN_CMD ": %s: must be > %g, got %s\n", a, pi->min, v);
+            return -1;
+        }
+        return 0;
+    }
+    }
+    return -1;
 }
 
 /* Returns 0, or -1 after printing one line. --config is applied first, whatever its
@@ -142,80 +251,24 @@ static int train_parse(train_opts *o, int argc, char **argv) {
     }
     const char *positional = NULL;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
+        const char *a = argv[i];
         if (strcmp(a, "--config") == 0) {
             i++; /* applied above */
         } else if (strcmp(a, "--json") == 0) {
             o->json = 1;
         } else if (strcmp(a, "--quiet") == 0) {
             o->quiet = 1;
-        } else if (strcmp(a, "--bidirectional") == 0) {
-            hp->bidirectional = 1;
+        } else if (strcmp(a, "--save") == 0) {
+            if (!(o->save = cli_value(TRAIN_CMD, argc, argv, &i))) return -1;
         } else if (a[0] == '-' && a[1] != '\0') {
-            /* every remaining flag takes a value */
-            static const char *valued[] = {
-                "--cell", "--units", "--layers", "--dropout", "--recurrent-dropout",
-                "--head-dropout", "--optimizer", "--lr", "--batch-size", "--epochs",
-                "--patience", "--clip", "--sequence-length", "--sampling-rate", "--horizon",
-                "--seed", "--save"};
-            int known = 0;
-            for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
-                if (strcmp(a, valued[k]) == 0) known = 1;
-            if (!known) {
+            size_t k = 0;
+            while (k < HS_HP_COUNT && strcmp(a, hparams_info(k)->flag) != 0) k++;
+            if (k == HS_HP_COUNT) {
                 fprintf(stderr, "hsweep " TRAIN_CMD ": unknown flag '%s' (see hsweep train --help)\n",
                         a);
                 return -1;
             }
-            if (!(v = cli_value(TRAIN_CMD, argc, argv, &i))) return -1;
-            int rc = 0;
-            if (strcmp(a, "--cell") == 0) {
-                if (hparams_parse_cell(v, &hp->cell) != 0) {
-                    fprintf(stderr, "hsweep " TRAIN_CMD ": --cell: '%s' is not lstm, gru or dense\n",
-                            v);
-                    rc = -1;
-                }
-            } else if (strcmp(a, "--optimizer") == 0) {
-                if (hparams_parse_optimizer(v, &hp->optimizer) != 0) {
-                    fprintf(stderr,
-                            "hsweep " TRAIN_CMD ": --optimizer: '%s' is not rmsprop or adam\n", v);
-                    rc = -1;
-                }
-            } else if (strcmp(a, "--units") == 0) {
-                rc = cli_parse_size(TRAIN_CMD, a, v, 1, 4096, &hp->units);
-            } else if (strcmp(a, "--layers") == 0) {
-                rc = cli_parse_size(TRAIN_CMD, a, v, 1, 64, &hp->layers);
-            } else if (strcmp(a, "--dropout") == 0) {
-                rc = train_parse_rate(a, v, &hp->dropout);
-            } else if (strcmp(a, "--recurrent-dropout") == 0) {
-                rc = train_parse_rate(a, v, &hp->recurrent_dropout);
-            } else if (strcmp(a, "--head-dropout") == 0) {
-                rc = train_parse_rate(a, v, &hp->head_dropout);
-            } else if (strcmp(a, "--lr") == 0) {
-                rc = cli_parse_float(TRAIN_CMD, a, v, 0.0, 1e38, &hp->learning_rate);
-                if (rc == 0 && !(hp->learning_rate > 0.0f)) {
-                    fprintf(stderr, "hsweep " TRAIN_CMD ": --lr: must be > 0, got %s\n", v);
-                    rc = -1;
-                }
-            } else if (strcmp(a, "--batch-size") == 0) {
-                rc = cli_parse_size(TRAIN_CMD, a, v, 1, 1u << 20, &hp->batch_size);
-            } else if (strcmp(a, "--epochs") == 0) {
-                rc = cli_parse_size(TRAIN_CMD, a, v, 1, 1000000, &hp->epochs);
-            } else if (strcmp(a, "--patience") == 0) {
-                rc = cli_parse_size(TRAIN_CMD, a, v, 0, 1000000, &hp->patience);
-            } else if (strcmp(a, "--clip") == 0) {
-                rc = cli_parse_float(TRAIN_CMD, a, v, 0.0, 1e9, &hp->clip);
-            } else if (strcmp(a, "--sequence-length") == 0) {
-                rc = cli_parse_size(TRAIN_CMD, a, v, 1, 100000, &hp->sequence_length);
-            } else if (strcmp(a, "--sampling-rate") == 0) {
-                rc = cli_parse_size(TRAIN_CMD, a, v, 1, 100000, &hp->sampling_rate);
-            } else if (strcmp(a, "--horizon") == 0) {
-                rc = cli_parse_size(TRAIN_CMD, a, v, 1, 1000000, &hp->horizon);
-            } else if (strcmp(a, "--seed") == 0) {
-                rc = cli_parse_u64(TRAIN_CMD, a, v, &hp->seed);
-            } else if (strcmp(a, "--save") == 0) {
-                o->save = v;
-            }
-            if (rc != 0) return -1;
+            if (train_parse_param(hp, k, argc, argv, &i) != 0) return -1;
         } else if (!positional) {
             positional = a;
         } else {

@@ -5,30 +5,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "io/hpkey.h"
+#include "io/journal.h"
+#include "io/results.h"
 #include "model/rng.h"
 
 /* ==== ids ================================================================================== */
 
-static void fnv_text(uint64_t *h, const char *s) {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        *h ^= *p;
-        *h *= UINT64_C(0x100000001b3);
-    }
-}
-
 uint64_t expand_id_hash(const hs_hparams *hp, size_t repeat) {
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
-    char buf[128], val[64];
-    for (int p = 0; p < SWEEPCFG_NPARAMS; p++) {
-        sweepcfg_param_format((sweepcfg_param)p, sweepcfg_param_get(hp, (sweepcfg_param)p), val,
-                              sizeof val);
-        snprintf(buf, sizeof buf, "%s=%s;", sweepcfg_param_name((sweepcfg_param)p), val);
-        fnv_text(&h, buf);
-    }
-    snprintf(buf, sizeof buf, "repeat=%zu;", repeat);
-    fnv_text(&h, buf);
-    return rng_mix64(h);
+    return hpkey_trial_hash(hp, repeat, HPKEY_CURRENT);
 }
 
 void expand_id_string(uint64_t h, char id[17]) {
@@ -156,11 +143,12 @@ int expand_trials(const sweep_def *def, size_t n_train_rows, sweep_trial **out, 
             if (excluded(def, &hp)) continue;
             for (size_t rep = 0; rep < repeats; rep++) {
                 sweep_trial *tr = &t[n];
-                uint64_t h = expand_id_hash(&hp, rep);
+                uint64_t h = hpkey_trial_hash(&hp, rep, def->id_scheme == HPKEY_V1 ? HPKEY_V1 : HPKEY_V2);
                 memset(tr, 0, sizeof *tr);  /* padding too: trials may be sent as bytes */
                 tr->hp = hp;
                 tr->hp.seed = rng_mix64(def->seed ^ h);
                 tr->repeat = rep;
+                tr->id_scheme = def->id_scheme == HPKEY_V1 ? HPKEY_V1 : HPKEY_V2;
                 expand_id_string(h, tr->id);
                 size_t rows = n_train_rows ? n_train_rows : EXPAND_NOMINAL_TRAIN_ROWS;
                 tr->cost = expand_cost(&tr->hp, expand_train_windows(&tr->hp, rows));
@@ -237,4 +225,36 @@ size_t expand_swept(const sweep_trial *t, size_t n, sweepcfg_param *out) {
         }
     }
     return k;
+}
+
+/* ==== id scheme of an existing run directory ================================================ */
+
+int expand_resume_scheme(sweep_def *def, const char *outdir, int restart, hs_error *err) {
+    results_meta_info info;
+    hs_error e;
+    if (results_read_metadata(outdir, &info, &e) != 0) return 0;  /* a new directory */
+    if (info.id_scheme > HPKEY_CURRENT)
+        return hs_error_set(err, HS_ERR_STATE, outdir, 0, 0,
+                            "written by a newer hsweep (id scheme %d, this one knows up to %d); "
+                            "use that version or choose another --output", info.id_scheme,
+                            (int)HPKEY_CURRENT);
+    if (info.id_scheme > 0) return sweepcfg_use_id_scheme(def, info.id_scheme, err);
+    /* no id_scheme: hsweep 0.1. Keep its ids while its journal is resumed. */
+    char path[4200];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/%s", outdir, JOURNAL_FILE);
+    if (stat(path, &sb) != 0) return 0;
+    hs_error why;
+    if (sweepcfg_use_id_scheme(def, HPKEY_V1, &why) != 0) {
+        if (restart) return sweepcfg_use_id_scheme(def, HPKEY_CURRENT, err);
+        return hs_error_set(err, HS_ERR_STATE, outdir, 0, 0,
+                            "written by hsweep 0.1, whose trial ids cannot hold this sweep "
+                            "(%s); rerun with --restart to start over (the old journal is "
+                            "kept) or choose another --output", why.msg);
+    }
+    char hash[17];
+    expand_id_string(def->hash, hash);
+    if (strcmp(hash, info.sweep_hash) != 0 && restart)  /* starting over: today's ids */
+        return sweepcfg_use_id_scheme(def, HPKEY_CURRENT, err);
+    return 0;
 }

@@ -4,8 +4,9 @@
  * axis varying slowest, zip groups as one axis), then the random samples of each grid point,
  * then the repeats (innermost). Excluded combinations are dropped; a configuration that
  * occurs twice (e.g. two identical random choices) is kept once. Each trial's id is 16 hex
- * chars of a 64-bit hash of its canonical resolved configuration (every hs_hparams field
- * except the seed, plus the repeat index), and its seed is rng_mix64(sweep seed ^ id hash),
+ * chars of a 64-bit hash of its canonical resolved configuration (io/hpkey.h: the fields
+ * that differ from the registry default, sorted by name, plus the repeat index; hsweep 0.1
+ * directories keep their V1 ids, def->id_scheme), and its seed is rng_mix64(sweep seed ^ id hash),
  * so a trial's result depends on neither its position nor the rank that runs it. The cost
  * model estimates training FLOPs for longest-first scheduling and the plan. Pure
  * computation: no I/O, no MPI. */
@@ -30,6 +31,7 @@ typedef struct sweep_trial {
     hs_hparams hp;            /* resolved configuration; hp.seed is the trial seed */
     size_t repeat;            /* repeat index in [0, repeats) */
     char id[17];              /* 16 lowercase hex chars + NUL: hash of config + repeat */
+    int id_scheme;            /* hpkey_scheme of id, seed and checkpoint key (def->id_scheme) */
     double cost;              /* estimated training FLOPs (expand_cost) */
 } sweep_trial;
 
@@ -58,9 +60,18 @@ size_t expand_train_windows(const hs_hparams *hp, size_t n_train_rows);
  * early stopping are ignored: an upper bound proportional to the real work. */
 double expand_cost(const hs_hparams *hp, size_t n_train_windows);
 
-/* The 64-bit hash behind a trial id: FNV-1a over "name=value" of every parameter in
- * sweepcfg_param order (sweepcfg_param_format) and "repeat=k", finalised with rng_mix64. */
+/* The 64-bit hash behind a trial id in the current scheme: hpkey_trial_hash(hp, repeat,
+ * HPKEY_CURRENT), FNV-1a over "name=value;" of the non-default parameters (no seed) sorted
+ * by name and "repeat=k;", finalised with rng_mix64. */
 uint64_t expand_id_hash(const hs_hparams *hp, size_t repeat);
+
+/* Choose the id scheme for a sweep written into outdir, before expand_trials: the one
+ * outdir/metadata.json records; HPKEY_V1 when it records none (hsweep 0.1) and a journal
+ * is there to resume, unless --restart (restart != 0) is going to set a different sweep's
+ * journal aside; otherwise (a new directory) the current one. Calls
+ * sweepcfg_use_id_scheme. Returns 0, or HS_ERR_STATE when outdir was written by a newer
+ * hsweep or by 0.1 with a sweep 0.1's ids cannot hold (without restart). */
+int expand_resume_scheme(sweep_def *def, const char *outdir, int restart, hs_error *err);
 
 /* Write h as 16 lowercase hex chars plus NUL into id. */
 void expand_id_string(uint64_t h, char id[17]);

@@ -12,6 +12,7 @@ const cmd_entry cmd_table[] = {
     {"run", cmd_run, "run a sweep under MPI: mpirun -n P hsweep run SWEEP.yaml"},
     {"report", cmd_report, "rebuild and print the result tables of a sweep directory"},
     {"predict", cmd_predict, "predictions and MAE of a saved model (best_model.h5) on a dataset"},
+    {"help-params", cmd_help_params, NULL}, /* hidden: the docs' parameter tables */
     {NULL, NULL, NULL},
 };
 
@@ -20,7 +21,7 @@ static void usage(FILE *f) {
                "Distributed hyperparameter sweeps for recurrent networks on time series.\n\n"
                "commands:\n");
     for (const cmd_entry *c = cmd_table; c->name; c++)
-        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+        if (c->summary) fprintf(f, "  %-10s %s\n", c->name, c->summary);
     fprintf(f, "\n`hsweep COMMAND --help` documents each command's flags.\n"
                "Run sweeps with `mpirun -n P hsweep run sweep.yaml`.\n");
 }

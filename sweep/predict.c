@@ -16,7 +16,8 @@ int predict_buffers_init(predict_buffers *b, const window_plan *wp, hs_error *er
     b->yb = malloc(B * sizeof *b->yb);
     b->pb = malloc(B * sizeof *b->pb);
     b->idx = malloc(B * sizeof *b->idx);
-    if (!b->xb || !b->yb || !b->pb || !b->idx) {
+    b->lb = malloc(B * sizeof *b->lb);
+    if (!b->xb || !b->yb || !b->pb || !b->idx || !b->lb) {
         predict_buffers_deinit(b);
         return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory for batch buffers");
     }
@@ -29,6 +30,7 @@ void predict_buffers_deinit(predict_buffers *b) {
     free(b->yb);
     free(b->pb);
     free(b->idx);
+    free(b->lb);
     memset(b, 0, sizeof *b);
 }
 
@@ -36,6 +38,13 @@ double predict_abs_sum(const float *pred, const float *y, size_t B) {
     double s = 0.0;
     for (size_t i = 0; i < B; i++) s += fabs((double)pred[i] - (double)y[i]);
     return s;
+}
+
+void predict_residual(const net *n, const predict_buffers *b, const hs_dataset *ds,
+                      const window_plan *wp, window_split_id s, size_t nb) {
+    if (!net_hparams(n)->residual) return;
+    window_fill_last(b->lb, ds, wp, s, b->idx, nb);
+    net_residual(n, b->pb, b->lb, nb);
 }
 
 int predict_eval(net *n, const hs_dataset *ds, const window_plan *wp, window_split_id s,
@@ -49,6 +58,7 @@ int predict_eval(net *n, const hs_dataset *ds, const window_plan *wp, window_spl
         for (size_t i = 0; i < nb; i++) b->idx[i] = off + i;
         window_fill(b->xb, b->yb, ds, wp, s, b->idx, nb);
         net_forward(n, b->pb, b->xb, nb, 0, NULL);
+        predict_residual(n, b, ds, wp, s, nb);
         /* loss = (1/N) sum_batches MSE_batch * nb;  mae = (1/N) sum |pred - y|, in double */
         se += (double)net_mse(NULL, b->pb, b->yb, nb) * (double)nb;
         ae += predict_abs_sum(b->pb, b->yb, nb);

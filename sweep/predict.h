@@ -22,7 +22,14 @@ typedef struct predict_buffers {
     float *yb;            /* (B) batch targets */
     float *pb;            /* (B) batch predictions */
     size_t *idx;          /* (B) window numbers of the batch */
+    float *lb;            /* (B) last raw target value of each window (residual models) */
 } predict_buffers;
+
+/* For a residual model (hp.residual), add each window's last raw target value to the
+ * batch predictions b->pb (nb windows b->idx of split s), using b->lb; otherwise nothing.
+ * The training loop and predict_eval both call it after net_forward. */
+void predict_residual(const net *n, const predict_buffers *b, const hs_dataset *ds,
+                      const window_plan *wp, window_split_id s, size_t nb);
 
 /* Allocate buffers for batches of wp->spec.batch windows of wp->spec.seq_len steps and
  * wp->n_features features. Returns 0 or HS_ERR_NOMEM (sizes that overflow included), err

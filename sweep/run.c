@@ -46,6 +46,7 @@
 
 #include "io/ckpt.h"
 #include "io/h5data.h"
+#include "io/hpkey.h"
 #include "io/journal.h"
 #include "io/modelio.h"
 #include "io/results.h"
@@ -276,7 +277,7 @@ static int run_train(journal_record *rec, float **weights, const sweep_trial *t,
     hs_error_clear(&terr);
     char cpath[4400];
     int have_path = outdir && outdir[0] && ckpt_path(cpath, sizeof cpath, outdir, t->id) == 0;
-    run_hook_ctx hctx = {rank, t, verbose, c, have_path ? cpath : NULL, ckpt_key(&t->hp, ds), 0};
+    run_hook_ctx hctx = {rank, t, verbose, c, have_path ? cpath : NULL, hpkey_ckpt_key(&t->hp, ds, (hpkey_scheme)t->id_scheme), 0};
     trial_hooks hooks = {.on_epoch = run_on_epoch, .ctx = &hctx, .on_batch = run_on_batch,
                          .stop = &run_stop_flag,
                          .on_checkpoint = have_path ? run_on_checkpoint : NULL};
@@ -734,6 +735,7 @@ static int coord_open_dir(coord *c, const hs_dataset *meta, const char *data_pat
     m.start_time = (double)time(NULL);
     m.ranks = c->nranks;
     m.n_trials = c->n_trials;
+    m.id_scheme = c->def->id_scheme;
     rc = results_write_metadata(c->outdir, &m, err);
     strbuf_deinit(&text);
     if (rc) return rc;
@@ -972,6 +974,8 @@ int cmd_run(int argc, char **argv) {
     if (rank == 0) {
         rc = sweepcfg_load(&def, opt.sweep_path, &err);
         if (rc == 0) rc = h5data_load_meta(&meta, def.data_path, &err);
+        if (rc == 0) /* a directory of hsweep 0.1 keeps its ids */
+            rc = expand_resume_scheme(&def, opt.output ? opt.output : def.output, opt.restart, &err);
         if (rc == 0) rc = expand_trials(&def, meta.n_train, &trials, &n_trials, &err);
         /* absolute, so metadata.json and ranks started elsewhere find the same file */
         if (rc == 0 && !realpath(def.data_path, data_path))

@@ -60,34 +60,9 @@ void trial_result_deinit(trial_result *res) {
 }
 
 int trial_check_hparams(const hs_hparams *hp, hs_error *err) {
-    if (hp->cell != HS_CELL_LSTM && hp->cell != HS_CELL_GRU && hp->cell != HS_CELL_DENSE)
-        return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0, "cell: unknown cell type %d",
-                            (int)hp->cell);
-    if (hp->optimizer != HS_OPT_RMSPROP && hp->optimizer != HS_OPT_ADAM)
-        return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0, "optimizer: unknown optimizer %d",
-                            (int)hp->optimizer);
-    struct { const char *name; size_t v; } sizes[] = {
-        {"units", hp->units}, {"layers", hp->layers}, {"batch_size", hp->batch_size},
-        {"epochs", hp->epochs}, {"sequence_length", hp->sequence_length},
-        {"sampling_rate", hp->sampling_rate}, {"horizon", hp->horizon}};
-    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
-        if (sizes[i].v == 0)
-            return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0, "%s must be >= 1", sizes[i].name);
-    struct { const char *name; float v; } rates[] = {
-        {"dropout", hp->dropout}, {"recurrent_dropout", hp->recurrent_dropout},
-        {"head_dropout", hp->head_dropout}};
-    for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++)
-        if (!(rates[i].v >= 0.0f && rates[i].v < 1.0f))
-            return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0, "%s must be in [0, 1), got %g",
-                                rates[i].name, (double)rates[i].v);
-    if (!(isfinite(hp->learning_rate) && hp->learning_rate > 0.0f))
-        return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0,
-                            "learning_rate must be a finite number > 0, got %g",
-                            (double)hp->learning_rate);
-    if (!(isfinite(hp->clip) && hp->clip >= 0.0f))
-        return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0,
-                            "clip must be a finite number >= 0 (0 = off), got %g",
-                            (double)hp->clip);
+    char why[256];
+    if (hparams_check(hp, why, sizeof why) != 0)   /* the registry's bounds */
+        return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0, "%s", why);
     /* delay = r * (L + horizon - 1) must not overflow */
     size_t steps = hp->sequence_length + hp->horizon - 1, delay = 0;
     if (steps < hp->sequence_length || trial_mul(hp->sampling_rate, steps, &delay) != 0)
@@ -111,6 +86,7 @@ typedef struct trial_work {
     float *dpred;         /* (B) dloss/dpred */
     float *best;          /* (n_params) weights of the best epoch */
     size_t *idx;          /* (max split count) window numbers: shuffled order or 0..n-1 */
+    float *lb;            /* (B) last raw target of each window (residual models, °C) */
 } trial_work;
 
 /* predict_eval's stop callback: a batch boundary of the trial. */
@@ -122,7 +98,7 @@ static int trial_eval_stop(const void *ctx) { return trial_stop_requested(ctx); 
 static int trial_evaluate(trial_work *w, const hs_dataset *ds, const window_plan *wp,
                           window_split_id s, const trial_hooks *hooks, double *loss,
                           double *mae) {
-    predict_buffers b = {w->xb, w->yb, w->pred, w->idx};
+    predict_buffers b = {w->xb, w->yb, w->pred, w->idx, w->lb};
     return predict_eval(w->n, ds, wp, s, &b, NULL, trial_eval_stop, hooks, loss, mae);
 }
 
@@ -137,228 +113,280 @@ static void trial_work_free(trial_work *w) {
     free(w->dpred);
     free(w->best);
     free(w->idx);
+    free(w->lb);
     memset(w, 0, sizeof *w);
 }
 
-int trial_run(trial_result *res, const hs_hparams *hp, const hs_dataset *ds,
-              const trial_hooks *hooks, hs_error *err) {
-    double t0 = trial_now();
-    trial_work w;
-    memset(&w, 0, sizeof w);
-    memset(res, 0, sizeof *res);
-    res->val_loss = res->val_mae = res->test_mae = NAN;
-    int rc = trial_check_hparams(hp, err);
-    if (rc != 0) return rc;
-    if (!ds || !ds->x || !ds->y)
-        return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0, "dataset has no data loaded");
+/* The state of one trial_run: its inputs, buffers and the loop's counters. */
+typedef struct trial_loop {
+    const hs_hparams *hp;     /* the configuration */
+    const hs_dataset *ds;     /* the dataset */
+    const trial_hooks *hooks; /* may be NULL */
+    trial_result *res;        /* the result being filled */
+    trial_work w;             /* network, optimiser, buffers */
+    window_plan wp;           /* the Keras windows */
+    rng r;                    /* the trial's rng */
+    size_t P;                 /* trainable parameters */
+    size_t n_batches;         /* training batches per epoch */
+    double best_val;          /* lowest val_loss so far */
+    size_t since_best;        /* epochs since the last improvement of val_loss */
+    size_t first;             /* first epoch to train (1, or after a checkpoint) */
+    double wall_before;       /* training seconds of earlier sessions (resume) */
+    double t0;                /* start of this session */
+} trial_loop;
 
+/* Step 1: windows, network, optimiser and every buffer, sized once. 0, HS_ERR_VALUE or
+ * HS_ERR_NOMEM. */
+static int trial_setup(trial_loop *L, hs_error *err) {
+    const hs_hparams *hp = L->hp;
+    const hs_dataset *ds = L->ds;
+    trial_work *w = &L->w;
+    trial_result *res = L->res;
     window_spec spec = {.seq_len = hp->sequence_length, .rate = hp->sampling_rate,
                         .delay = hparams_delay(hp), .batch = hp->batch_size};
-    window_plan wp;
-    rc = window_plan_make(&wp, &spec, ds->n_rows, ds->n_train, ds->n_val, ds->n_features, err);
+    int rc = window_plan_make(&L->wp, &spec, ds->n_rows, ds->n_train, ds->n_val,
+                              ds->n_features, err);
     if (rc != 0) return rc;
-    for (int s = 0; s < 3; s++) res->n_windows[s] = wp.split[s].count;
+    for (int s = 0; s < 3; s++) res->n_windows[s] = L->wp.split[s].count;
 
     size_t B = hp->batch_size, T = hp->sequence_length, F = ds->n_features, xb_len = 0;
     if (trial_mul(B, T, &xb_len) != 0 || trial_mul(xb_len, F, &xb_len) != 0 ||
         xb_len > SIZE_MAX / sizeof(float))
         return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0,
                             "batch_size * sequence_length * features overflows");
-    size_t max_count = wp.split[0].count;
+    size_t max_count = L->wp.split[0].count;
     for (int s = 1; s < 3; s++)
-        if (wp.split[s].count > max_count) max_count = wp.split[s].count;
+        if (L->wp.split[s].count > max_count) max_count = L->wp.split[s].count;
 
-    w.n = net_create(hp, F, B);
-    if (!w.n) {
-        rc = hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0,
-                          "cannot create the %s network (%zu units, %zu layers): out of memory "
-                          "or unsupported configuration",
-                          hparams_cell_name(hp->cell), hp->units, hp->layers);
-        goto fail;
-    }
-    size_t P = net_num_params(w.n);
+    w->n = net_create(hp, F, B);
+    if (!w->n)
+        return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0,
+                            "cannot create the %s network (%zu units, %zu layers): out of memory "
+                            "or unsupported configuration",
+                            hparams_cell_name(hp->cell), hp->units, hp->layers);
+    size_t P = L->P = net_num_params(w->n);
     res->n_params = P;
-    w.opt = optim_create(hp->optimizer, P, hp->learning_rate);
-    w.xb = malloc(xb_len * sizeof(float));
-    w.yb = malloc(B * sizeof(float));
-    w.pred = malloc(B * sizeof(float));
-    w.dpred = malloc(B * sizeof(float));
-    w.best = malloc((P ? P : 1) * sizeof(float));
-    w.idx = malloc(max_count * sizeof(size_t));
+    w->opt = optim_create(hp->optimizer, P, hp->learning_rate);
+    w->xb = malloc(xb_len * sizeof(float));
+    w->yb = malloc(B * sizeof(float));
+    w->pred = malloc(B * sizeof(float));
+    w->dpred = malloc(B * sizeof(float));
+    w->best = malloc((P ? P : 1) * sizeof(float));
+    w->idx = malloc(max_count * sizeof(size_t));
+    w->lb = malloc(B * sizeof(float));
     res->history = malloc(hp->epochs <= SIZE_MAX / sizeof(trial_epoch)
                               ? hp->epochs * sizeof(trial_epoch) : SIZE_MAX);
-    if (!w.opt || !w.xb || !w.yb || !w.pred || !w.dpred || !w.best || !w.idx || !res->history) {
-        rc = hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0,
-                          "out of memory allocating the training buffers");
-        goto fail;
-    }
+    if (!w->opt || !w->xb || !w->yb || !w->pred || !w->dpred || !w->best || !w->idx || !w->lb ||
+        !res->history)
+        return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0,
+                            "out of memory allocating the training buffers");
+    rng_seed(&L->r, hp->seed);
+    net_init(w->n, &L->r);
+    L->n_batches = window_num_batches(&L->wp, WINDOW_TRAIN);
+    L->best_val = INFINITY;
+    L->first = 1;
+    return 0;
+}
 
-    rng r;
-    rng_seed(&r, hp->seed);
-    net_init(w.n, &r);
-    float *params = net_params(w.n), *grads = net_grads(w.n);
+/* Step 2 (resume): replace every piece of loop state with checkpoint ck, including the rng
+ * (whatever net_init drew is overwritten). 0 or HS_ERR_STATE when ck does not fit. */
+static int trial_restore(trial_loop *L, const trial_checkpoint *ck, hs_error *err) {
+    const hs_hparams *hp = L->hp;
+    trial_result *res = L->res;
+    size_t P = L->P, S = optim_state_size(L->w.opt);
+    if (ck->n_params != P || ck->opt_state_len != S || ck->epochs_done == 0 ||
+        ck->epochs_done > hp->epochs || ck->best_epoch == 0 ||
+        ck->best_epoch > ck->epochs_done || ck->since_best >= ck->epochs_done ||
+        !ck->history || !ck->params || !ck->best || !ck->opt_state)
+        return hs_error_set(err, HS_ERR_STATE, NULL, 0, 0,
+                            "checkpoint does not fit this trial (%zu epochs, %zu params, "
+                            "%zu optimiser floats; the trial has %zu epochs, %zu params, "
+                            "%zu optimiser floats)", ck->epochs_done, ck->n_params,
+                            ck->opt_state_len, hp->epochs, P, S);
+    memcpy(res->history, ck->history, ck->epochs_done * sizeof(trial_epoch));
+    memcpy(net_params(L->w.n), ck->params, P * sizeof(float));
+    memcpy(L->w.best, ck->best, P * sizeof(float));
+    memcpy(optim_state(L->w.opt), ck->opt_state, S * sizeof(float));
+    optim_set_iterations(L->w.opt, ck->opt_iterations);
+    L->r = ck->r;
+    L->best_val = ck->best_val;
+    L->since_best = ck->since_best;
+    res->best_epoch = ck->best_epoch;
+    res->epochs_run = ck->epochs_done;
+    L->wall_before = ck->wall_s;
+    L->first = ck->epochs_done + 1;
+    /* early stopping had already ended the trial: go straight to the evaluation */
+    if (hp->patience > 0 && L->since_best >= hp->patience) L->first = hp->epochs + 1;
+    return 0;
+}
 
-    const window_split *tr = &wp.split[WINDOW_TRAIN];
-    size_t n_batches = window_num_batches(&wp, WINDOW_TRAIN);
-    double best_val = INFINITY;
-    size_t since_best = 0; /* epochs since the last improvement of val_loss */
-    size_t first = 1;      /* first epoch to train */
-    double wall_before = 0.0; /* training seconds of earlier sessions (resume) */
-    const trial_checkpoint *ck = hooks ? hooks->resume : NULL;
-    if (ck) {
-        /* continue from a checkpoint: every piece of loop state is replaced, including the
-         * rng (whatever net_init drew is overwritten) */
-        size_t S = optim_state_size(w.opt);
-        if (ck->n_params != P || ck->opt_state_len != S || ck->epochs_done == 0 ||
-            ck->epochs_done > hp->epochs || ck->best_epoch == 0 ||
-            ck->best_epoch > ck->epochs_done || ck->since_best >= ck->epochs_done ||
-            !ck->history || !ck->params || !ck->best || !ck->opt_state) {
-            rc = hs_error_set(err, HS_ERR_STATE, NULL, 0, 0,
-                              "checkpoint does not fit this trial (%zu epochs, %zu params, "
-                              "%zu optimiser floats; the trial has %zu epochs, %zu params, "
-                              "%zu optimiser floats)", ck->epochs_done, ck->n_params,
-                              ck->opt_state_len, hp->epochs, P, S);
-            goto fail;
-        }
-        memcpy(res->history, ck->history, ck->epochs_done * sizeof(trial_epoch));
-        memcpy(params, ck->params, P * sizeof(float));
-        memcpy(w.best, ck->best, P * sizeof(float));
-        memcpy(optim_state(w.opt), ck->opt_state, S * sizeof(float));
-        optim_set_iterations(w.opt, ck->opt_iterations);
-        r = ck->r;
-        best_val = ck->best_val;
-        since_best = ck->since_best;
-        res->best_epoch = ck->best_epoch;
-        res->epochs_run = ck->epochs_done;
-        wall_before = ck->wall_s;
-        first = ck->epochs_done + 1;
-        /* early stopping had already ended the trial: go straight to the evaluation */
-        if (hp->patience > 0 && since_best >= hp->patience) first = hp->epochs + 1;
-    }
-    for (size_t epoch = first; epoch <= hp->epochs; epoch++) {
-        double te = trial_now();
-        /* one full permutation of the training windows per epoch */
-        window_order(w.idx, tr->count, &r);
-        double se = 0.0, ae = 0.0;
-        for (size_t off = 0; off < tr->count; off += B) {
-            if (trial_stop_requested(hooks)) {
-                res->status = TRIAL_STOPPED;
-                snprintf(res->reason, sizeof res->reason, "stopped during epoch %zu", epoch);
-                goto finish;
-            }
-            size_t nb = tr->count - off < B ? tr->count - off : B;
-            window_fill(w.xb, w.yb, ds, &wp, WINDOW_TRAIN, w.idx + off, nb);
-            net_forward(w.n, w.pred, w.xb, nb, 1, &r);
-            float loss = net_mse(w.dpred, w.pred, w.yb, nb);
-            if (!isfinite(loss)) {
-                res->status = TRIAL_DIVERGED;
-                snprintf(res->reason, sizeof res->reason, "diverged at epoch %zu (loss=%g)",
-                         epoch, (double)loss);
-                goto finish;
-            }
-            se += (double)loss * (double)nb;
-            ae += predict_abs_sum(w.pred, w.yb, nb);
-            net_backward(w.n, w.dpred, nb);
-            if (hp->clip > 0.0f) optim_clip_global_norm(grads, P, hp->clip);
-            optim_step(w.opt, params, grads);
-        }
-        trial_epoch *e = &res->history[epoch - 1];
-        e->loss = se / (double)tr->count;
-        e->mae = ae / (double)tr->count;
-        if (trial_evaluate(&w, ds, &wp, WINDOW_VAL, hooks, &e->val_loss, &e->val_mae)) {
+/* Step 3: one epoch: a full permutation of the training windows in batches (forward,
+ * residual, MSE, backward, clip, step), then the validation split. Fills the epoch's
+ * history entry. Returns 0, or 1 when the trial ended (status and reason set: stopped or
+ * diverged). */
+static int trial_epoch_run(trial_loop *L, size_t epoch) {
+    const hs_hparams *hp = L->hp;
+    trial_work *w = &L->w;
+    trial_result *res = L->res;
+    const window_split *tr = &L->wp.split[WINDOW_TRAIN];
+    float *params = net_params(w->n), *grads = net_grads(w->n);
+    size_t B = hp->batch_size;
+    double te = trial_now();
+    window_order(w->idx, tr->count, &L->r);
+    double se = 0.0, ae = 0.0;
+    for (size_t off = 0; off < tr->count; off += B) {
+        if (trial_stop_requested(L->hooks)) {
             res->status = TRIAL_STOPPED;
             snprintf(res->reason, sizeof res->reason, "stopped during epoch %zu", epoch);
-            goto finish;
+            return 1;
         }
-        e->wall_s = trial_now() - te;
-        if (!isfinite(e->val_loss)) {
+        size_t nb = tr->count - off < B ? tr->count - off : B;
+        window_fill(w->xb, w->yb, L->ds, &L->wp, WINDOW_TRAIN, w->idx + off, nb);
+        net_forward(w->n, w->pred, w->xb, nb, 1, &L->r);
+        predict_buffers tb = {w->xb, w->yb, w->pred, w->idx + off, w->lb};
+        predict_residual(w->n, &tb, L->ds, &L->wp, WINDOW_TRAIN, nb);
+        float loss = net_mse(w->dpred, w->pred, w->yb, nb);
+        if (!isfinite(loss)) {
             res->status = TRIAL_DIVERGED;
-            snprintf(res->reason, sizeof res->reason, "diverged at epoch %zu (val_loss=%g)",
-                     epoch, e->val_loss);
-            goto finish;
+            snprintf(res->reason, sizeof res->reason, "diverged at epoch %zu (loss=%g)", epoch,
+                     (double)loss);
+            return 1;
         }
-        res->epochs_run = epoch;
-        /* ModelCheckpoint(save_best_only) / EarlyStopping: improvement is val_loss < best */
-        int is_best = e->val_loss < best_val;
-        if (is_best) {
-            best_val = e->val_loss;
-            res->best_epoch = epoch;
-            memcpy(w.best, params, P * sizeof(float));
-            since_best = 0;
-        } else {
-            since_best++;
-        }
-        if (hooks && hooks->on_checkpoint) {
-            trial_checkpoint c = {.epochs_done = epoch, .n_params = P,
-                                  .opt_state_len = optim_state_size(w.opt),
-                                  .opt_iterations = optim_iterations(w.opt), .r = r,
-                                  .best_epoch = res->best_epoch, .best_val = best_val,
-                                  .since_best = since_best,
-                                  .wall_s = wall_before + (trial_now() - t0),
-                                  .history = res->history, .params = params, .best = w.best,
-                                  .opt_state = optim_state(w.opt)};
-            hooks->on_checkpoint(&c, hooks->ctx);
-        }
-        if (hooks && hooks->on_epoch) {
-            trial_progress p = {.epoch = epoch, .epochs = hp->epochs, .n_batches = n_batches,
-                                .e = e, .res = res, .is_best = is_best, .params = params,
-                                .n_params = P};
-            if (hooks->on_epoch(&p, hooks->ctx) != 0) {
-                res->status = TRIAL_STOPPED;
-                snprintf(res->reason, sizeof res->reason, "stopped by hook after epoch %zu",
-                         epoch);
-                goto finish;
-            }
-        }
-        if (hp->patience > 0 && since_best >= hp->patience) break;
+        se += (double)loss * (double)nb;
+        ae += predict_abs_sum(w->pred, w->yb, nb);
+        net_backward(w->n, w->dpred, nb);
+        if (hp->clip > 0.0f) optim_clip_global_norm(grads, L->P, hp->clip);
+        optim_step(w->opt, params, grads);
     }
+    trial_epoch *e = &res->history[epoch - 1];
+    e->loss = se / (double)tr->count;
+    e->mae = ae / (double)tr->count;
+    if (trial_evaluate(w, L->ds, &L->wp, WINDOW_VAL, L->hooks, &e->val_loss, &e->val_mae)) {
+        res->status = TRIAL_STOPPED;
+        snprintf(res->reason, sizeof res->reason, "stopped during epoch %zu", epoch);
+        return 1;
+    }
+    e->wall_s = trial_now() - te;
+    if (!isfinite(e->val_loss)) {
+        res->status = TRIAL_DIVERGED;
+        snprintf(res->reason, sizeof res->reason, "diverged at epoch %zu (val_loss=%g)", epoch,
+                 e->val_loss);
+        return 1;
+    }
+    res->epochs_run = epoch;
+    return 0;
+}
 
-finish:
-    if (res->best_epoch > 0) {
-        const trial_epoch *b = &res->history[res->best_epoch - 1];
-        res->val_loss = b->val_loss;
-        res->val_mae = b->val_mae;
-        if (res->status != TRIAL_STOPPED) {
-            /* restore the best weights; if they are not the last epoch's, re-measure the
-             * validation split with them (it must reproduce the recorded epoch exactly) */
-            int restored = res->best_epoch != res->epochs_run || res->status != TRIAL_OK;
-            int stopped = 0; /* the stop flag ended an evaluation */
-            if (restored) {
-                memcpy(params, w.best, P * sizeof(float));
-                double vl, vm;
-                stopped = trial_evaluate(&w, ds, &wp, WINDOW_VAL, hooks, &vl, &vm);
-                if (!stopped) {
-                    res->val_loss = vl;
-                    res->val_mae = vm;
-                }
-            }
-            double tl, tm;
-            if (!stopped) stopped = trial_evaluate(&w, ds, &wp, WINDOW_TEST, hooks, &tl, &tm);
-            if (!stopped) {
-                res->test_mae = tm;
-            } else {
-                /* no test figure: the trial is unfinished and reruns (or resumes) */
-                res->status = TRIAL_STOPPED;
-                snprintf(res->reason, sizeof res->reason,
-                         "stopped during the final evaluation");
-            }
+/* Step 4: after a finished epoch: keep the best weights (ModelCheckpoint(save_best_only) /
+ * EarlyStopping: an improvement is val_loss < best), then the checkpoint and epoch hooks.
+ * Returns 0 to go on, 1 when the epoch hook stopped the trial (status set). */
+static int trial_epoch_done(trial_loop *L, size_t epoch) {
+    trial_result *res = L->res;
+    const trial_hooks *hooks = L->hooks;
+    trial_epoch *e = &res->history[epoch - 1];
+    float *params = net_params(L->w.n);
+    int is_best = e->val_loss < L->best_val;
+    if (is_best) {
+        L->best_val = e->val_loss;
+        res->best_epoch = epoch;
+        memcpy(L->w.best, params, L->P * sizeof(float));
+        L->since_best = 0;
+    } else {
+        L->since_best++;
+    }
+    if (hooks && hooks->on_checkpoint) {
+        trial_checkpoint c = {.epochs_done = epoch, .n_params = L->P,
+                              .opt_state_len = optim_state_size(L->w.opt),
+                              .opt_iterations = optim_iterations(L->w.opt), .r = L->r,
+                              .best_epoch = res->best_epoch, .best_val = L->best_val,
+                              .since_best = L->since_best,
+                              .wall_s = L->wall_before + (trial_now() - L->t0),
+                              .history = res->history, .params = params, .best = L->w.best,
+                              .opt_state = optim_state(L->w.opt)};
+        hooks->on_checkpoint(&c, hooks->ctx);
+    }
+    if (hooks && hooks->on_epoch) {
+        trial_progress p = {.epoch = epoch, .epochs = L->hp->epochs, .n_batches = L->n_batches,
+                            .e = e, .res = res, .is_best = is_best, .params = params,
+                            .n_params = L->P};
+        if (hooks->on_epoch(&p, hooks->ctx) != 0) {
+            res->status = TRIAL_STOPPED;
+            snprintf(res->reason, sizeof res->reason, "stopped by hook after epoch %zu", epoch);
+            return 1;
         }
     }
+    return 0;
+}
+
+/* Step 5: metrics at the best weights: restore them (re-measuring validation if they are
+ * not the last epoch's: it must reproduce the recorded epoch exactly) and measure the test
+ * split; a stop during these evaluations leaves the trial stopped. */
+static void trial_finish(trial_loop *L) {
+    trial_result *res = L->res;
+    if (res->best_epoch == 0) return;
+    const trial_epoch *b = &res->history[res->best_epoch - 1];
+    res->val_loss = b->val_loss;
+    res->val_mae = b->val_mae;
+    if (res->status == TRIAL_STOPPED) return;
+    int restored = res->best_epoch != res->epochs_run || res->status != TRIAL_OK;
+    int stopped = 0; /* the stop flag ended an evaluation */
+    if (restored) {
+        memcpy(net_params(L->w.n), L->w.best, L->P * sizeof(float));
+        double vl, vm;
+        stopped = trial_evaluate(&L->w, L->ds, &L->wp, WINDOW_VAL, L->hooks, &vl, &vm);
+        if (!stopped) {
+            res->val_loss = vl;
+            res->val_mae = vm;
+        }
+    }
+    double tl, tm;
+    if (!stopped) stopped = trial_evaluate(&L->w, L->ds, &L->wp, WINDOW_TEST, L->hooks, &tl, &tm);
+    if (!stopped) {
+        res->test_mae = tm;
+    } else {
+        /* no test figure: the trial is unfinished and reruns (or resumes) */
+        res->status = TRIAL_STOPPED;
+        snprintf(res->reason, sizeof res->reason, "stopped during the final evaluation");
+    }
+}
+
+int trial_run(trial_result *res, const hs_hparams *hp, const hs_dataset *ds,
+              const trial_hooks *hooks, hs_error *err) {
+    trial_loop L;
+    memset(&L, 0, sizeof L);
+    L.t0 = trial_now();
+    L.hp = hp;
+    L.ds = ds;
+    L.hooks = hooks;
+    L.res = res;
+    memset(res, 0, sizeof *res);
+    res->val_loss = res->val_mae = res->test_mae = NAN;
+    int rc = trial_check_hparams(hp, err);
+    if (rc != 0) return rc;
+    if (!ds || !ds->x || !ds->y)
+        return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0, "dataset has no data loaded");
+    if ((rc = trial_setup(&L, err)) != 0) goto fail;
+    if (hooks && hooks->resume && (rc = trial_restore(&L, hooks->resume, err)) != 0) goto fail;
+    for (size_t epoch = L.first; epoch <= hp->epochs; epoch++) {
+        if (trial_epoch_run(&L, epoch) || trial_epoch_done(&L, epoch)) break;
+        if (hp->patience > 0 && L.since_best >= hp->patience) break;
+    }
+    trial_finish(&L);
     if (res->epochs_run == 0) {
         free(res->history);
         res->history = NULL;
     }
     if (res->best_epoch > 0) {
         /* hand the best weights over instead of copying them */
-        res->best_params = w.best;
-        w.best = NULL;
+        res->best_params = L.w.best;
+        L.w.best = NULL;
     }
-    trial_work_free(&w);
-    res->wall_s = wall_before + (trial_now() - t0);
+    trial_work_free(&L.w);
+    res->wall_s = L.wall_before + (trial_now() - L.t0);
     return HS_OK;
 
 fail:
-    trial_work_free(&w);
+    trial_work_free(&L.w);
     trial_result_deinit(res);
     return rc;
 }

@@ -31,22 +31,13 @@
 #include "io/hs_error.h"
 #include "model/hparams.h"
 #include "model/rng.h"
+#include "model/trainstate.h"
 
 typedef enum trial_status {
     TRIAL_OK = 0,         /* trained for hp->epochs or until early stopping */
     TRIAL_DIVERGED = 1,   /* a loss became NaN or infinite; reason names the epoch */
     TRIAL_STOPPED = 2     /* the stop flag or the epoch hook ended the trial early */
 } trial_status;
-
-/* Metrics of one epoch, each a mean over the split's windows. */
-typedef struct trial_epoch {
-    double loss;          /* training MSE (°C^2), mean over the epoch's batches weighted by
-                             batch size, measured before each batch's update (as Keras) */
-    double mae;           /* training MAE (°C), weighted the same way */
-    double val_loss;      /* validation MSE (°C^2) after the epoch, training=0 */
-    double val_mae;       /* validation MAE (°C) after the epoch */
-    double wall_s;        /* seconds spent on this epoch (training and validation) */
-} trial_epoch;
 
 typedef struct trial_result {
     trial_status status;  /* how the trial ended */
@@ -76,26 +67,6 @@ typedef struct trial_progress {
     const float *params;      /* (n_params) current weights, for checkpoints */
     size_t n_params;          /* length of params */
 } trial_progress;
-
-/* The complete state of the training loop after a finished epoch: what trial_run needs to
- * continue with the next epoch exactly as if it had never stopped. The arrays are views
- * into trial_run's buffers when handed to on_checkpoint (valid only during the call), or
- * owned by whoever filled them (io/ckpt.h: ckpt_read) when used as trial_hooks.resume. */
-typedef struct trial_checkpoint {
-    size_t epochs_done;       /* complete epochs (>= 1); training continues with the next */
-    size_t n_params;          /* length of params and best */
-    size_t opt_state_len;     /* length of opt_state (optim_state_size) */
-    uint64_t opt_iterations;  /* optimiser steps taken (Adam's t) */
-    rng r;                    /* the trial's rng after the last epoch's draws */
-    size_t best_epoch;        /* 1-based epoch with the lowest val_loss so far */
-    double best_val;          /* that val_loss (MSE) */
-    size_t since_best;        /* epochs since best_epoch (early-stopping counter) */
-    double wall_s;            /* seconds of training so far, summed over every session */
-    trial_epoch *history;     /* (epochs_done) metrics of every finished epoch */
-    float *params;            /* (n_params) current weights */
-    float *best;              /* (n_params) weights of best_epoch */
-    float *opt_state;         /* (opt_state_len) optimiser state (RMSprop ms; Adam m, v) */
-} trial_checkpoint;
 
 typedef struct trial_hooks {
     /* Called after every complete epoch (e.g. to print the Keras table or checkpoint).

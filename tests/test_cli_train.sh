@@ -42,7 +42,7 @@ expect_usage "bidirectional" d.h5 --cell dense --bidirectional
 "$HSWEEP" train --help >"$DIR/help" 2>&1 || fail "--help exit status"
 for f in --cell --units --layers --dropout --recurrent-dropout --head-dropout --bidirectional \
          --optimizer --lr --batch-size --epochs --patience --clip --sequence-length \
-         --sampling-rate --horizon --seed --json --quiet --config --save; do
+         --sampling-rate --horizon --seed --residual --json --quiet --config --save; do
     grep -q -- "$f" "$DIR/help" || fail "--help does not document $f"
 done
 "$HSWEEP" --help | grep -q '^ *train ' || fail "train missing from hsweep --help"
@@ -169,6 +169,20 @@ $PY - "$DIR/s.json" "$DIR/p.json" <<'PYEOF' || fail "saved model does not reprod
 import json, sys
 t, p = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 assert t["test_mae"] == p["mae"], (t["test_mae"], p["mae"])   # both print every digit
+PYEOF
+# --residual: recorded in the model file, applied by predict (same test MAE), and the
+# predictions differ from the plain model's (negative control: the flag has an effect)
+"$HSWEEP" train "$DIR/tiny.h5" "${ARGS[@]}" --residual --json --quiet --save "$DIR/mr.h5" \
+    >"$DIR/sr.json" 2>"$DIR/sr.err" || fail "--residual run: $(cat "$DIR/sr.err")"
+"$HSWEEP" predict "$DIR/mr.h5" "$DIR/tiny.h5" --split test --json >"$DIR/pr.json" 2>"$DIR/pr.err" ||
+    fail "predict on the residual model: $(cat "$DIR/pr.err")"
+$PY - "$DIR/sr.json" "$DIR/pr.json" "$DIR/s.json" "$DIR/mr.h5" <<'PYEOF' || fail "residual model"
+import json, sys, h5py
+t, p, plain = (json.load(open(f)) for f in sys.argv[1:4])
+assert t["hparams"]["residual"] is True and plain["hparams"]["residual"] is False
+assert t["test_mae"] == p["mae"], (t["test_mae"], p["mae"])
+assert t["test_mae"] != plain["test_mae"], "residual changed nothing"
+assert int(h5py.File(sys.argv[4], "r")["hparams"].attrs["residual"]) == 1
 PYEOF
 # an output path that cannot be written is refused before training, not after
 "$HSWEEP" train "$DIR/tiny.h5" "${ARGS[@]}" --save "$DIR/nodir/m.h5" >"$DIR/s.out" 2>"$DIR/s.err"

@@ -9,6 +9,7 @@
 
 #include "io/sweepcfg.h"
 #include "model/rng.h"
+#include "io/hpkey.h"
 #include "sweep/expand.h"
 #include "tests/test_util.h"
 
@@ -237,12 +238,15 @@ static void test_repeats_ids_seeds(void) {
     sweepcfg_deinit(&d);
     sweepcfg_deinit(&d2);
 
-    /* golden: the id of the default configuration never changes across versions/runs */
+    /* golden: the id of the default configuration never changes across versions/runs
+     * (hsweep 0.1's scheme, V1, still gives 0.1's id; the current scheme its own) */
     hs_hparams hp;
     hparams_default(&hp);
     char id[17];
+    expand_id_string(hpkey_trial_hash(&hp, 0, HPKEY_V1), id);
+    CHECK(strcmp(id, "f70e46008229bed3") == 0, "golden V1 id %s", id);
     expand_id_string(expand_id_hash(&hp, 0), id);
-    CHECK(strcmp(id, "f70e46008229bed3") == 0, "golden id %s", id);
+    CHECK(strcmp(id, "e8ae5107c165a0fd") == 0, "golden id %s", id);
     hp.seed = 12345;
     char id2[17];
     expand_id_string(expand_id_hash(&hp, 0), id2);

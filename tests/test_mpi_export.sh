@@ -113,7 +113,8 @@ s = lambda v: v.decode() if isinstance(v, bytes) else v
 assert s(f.attrs["format"]) == "hsweep-model" and int(f.attrs["format_version"]) == 1
 hp = {k: (s(v) if not isinstance(v, np.ndarray) else v) for k, v in f["hparams"].attrs.items()}
 want = {"cell", "units", "layers", "dropout", "recurrent_dropout", "head_dropout",
-        "bidirectional", "optimizer", "learning_rate", "batch_size", "epochs", "patience", "clip",
+        "bidirectional", "residual", "optimizer", "learning_rate", "batch_size", "epochs",
+        "patience", "clip",
         "sequence_length", "sampling_rate", "horizon", "seed"}
 assert set(hp) == want, set(hp) ^ want
 F = int(f.attrs["n_inputs"])

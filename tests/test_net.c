@@ -18,6 +18,7 @@ typedef struct fix {
     float x[B * T * F];   /* (B,T,F) */
     float y[B];           /* targets */
     float pred[B];        /* predictions */
+    float base[B];        /* last raw target of each window (residual models) */
     int training;         /* apply dropout (fixed masks) */
 } fix;
 
@@ -27,6 +28,7 @@ static double loss(void *ctx) {
     rng r;
     rng_seed(&r, 1234);
     net_forward(f->n, f->pred, f->x, B, f->training, &r);
+    net_residual(f->n, f->pred, f->base, B);   /* nothing unless hp->residual */
     double s = 0.0;
     for (size_t b = 0; b < B; b++) {
         double e = (double)f->pred[b] - (double)f->y[b];
@@ -63,6 +65,7 @@ static void gradcheck_model(const char *name, const hs_hparams *hp) {
     for (size_t i = 0; i < np; i++) p[i] += 0.2f * (2.0f * rng_uniformf(&r) - 1.0f);
     fill(f.x, B * T * F, 1.5f, &r);
     fill(f.y, B, 1.0f, &r);
+    fill(f.base, B, 2.0f, &r);
     f.training = hp->dropout > 0 || hp->recurrent_dropout > 0 || hp->head_dropout > 0;
     loss(&f);
     float dpred[B];
@@ -86,6 +89,16 @@ static void gradcheck_model(const char *name, const hs_hparams *hp) {
         gc_result bad = gc_check(loss, &f, p, g, np);
         CHECK(bad.n_bad == 1, "%s: corrupted entry %zu not caught (%zu bad)", name, ks[q], bad.n_bad);
         g[ks[q]] = save;
+    }
+    if (hp->residual) {
+        /* negative control: the gradient of a net that ignores the skip connection (dL/dpred
+         * taken at the prediction without base) must not pass */
+        float raw[B];
+        for (size_t b = 0; b < B; b++) raw[b] = f.pred[b] - f.base[b];
+        net_mse(dpred, raw, f.y, B);
+        net_backward(f.n, dpred, B);
+        gc_result bad = gc_check(loss, &f, p, net_grads(f.n), np);
+        CHECK(bad.n_bad > 0, "%s: a gradient without the skip went unnoticed", name);
     }
     free(g);
     net_free(f.n);
@@ -149,6 +162,17 @@ static void test_gradients(void) {
     hp.bidirectional = 1;
     hp.recurrent_dropout = 0.3f;
     gradcheck_model("gru bidir rdrop, T=1", &hp);
+    /* residual: the output adds each window's last raw target value */
+    hp = tiny(HS_CELL_LSTM, 3, 1);
+    hp.residual = 1;
+    gradcheck_model("lstm residual", &hp);
+    hp = tiny(HS_CELL_GRU, 3, 2);
+    hp.residual = 1;
+    hp.dropout = 0.2f;
+    gradcheck_model("gru x2 residual, dropout", &hp);
+    hp = tiny(HS_CELL_DENSE, 3, 1);
+    hp.residual = 1;
+    gradcheck_model("dense residual", &hp);
 }
 
 /* Bidirectional(LSTM) = forward LSTM on x plus backward LSTM on reversed x, concatenated:
