@@ -329,7 +329,8 @@ int cmd_plan(int argc, char **argv) {
         } else if (strcmp(argv[i], "--from") == 0) {
             if (!(from = cli_value("plan", argc, argv, &i))) return 2;
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            fprintf(stderr, "hsweep plan: unknown flag '%s'\n", argv[i]);
+            static const char *const known[] = {"--help", "--json", "--ranks", "--from"};
+            cli_unknown_flag("plan", argv[i], known, sizeof known / sizeof *known);
             plan_usage(stderr);
             return 2;
         } else if (path) {

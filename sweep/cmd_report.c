@@ -509,7 +509,8 @@ int cmd_report(int argc, char **argv) {
         } else if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) {
             if (!(out = cli_value("report", argc, argv, &i))) rc = 2;
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            fprintf(stderr, "hsweep report: unknown option '%s' (see hsweep report --help)\n", argv[i]);
+            static const char *const known[] = {"--help", "--top", "--html", "--json", "--metric", "--output"};
+            cli_unknown_flag("report", argv[i], known, sizeof known / sizeof *known);
             rc = 2;
         } else {
             dirs[nd++] = argv[i];

@@ -1,7 +1,9 @@
 /* main: the hsweep binary. Dispatches to the subcommands listed in cmd_table. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "sweep/cli.h"
 #include "sweep/cmd.h"
 
 const cmd_entry cmd_table[] = {
@@ -40,8 +42,19 @@ int main(int argc, char **argv) {
         printf("hsweep %s\n", HSWEEP_VERSION);
         return 0;
     }
-    for (const cmd_entry *c = cmd_table; c->name; c++)
-        if (strcmp(argv[1], c->name) == 0) return c->run(argc - 1, argv + 1);
+    for (const cmd_entry *c = cmd_table; c->name; c++) {
+        if (strcmp(argv[1], c->name) != 0) continue;
+        /* --flag=value is --flag value for every command */
+        int n = 0;
+        char **args = cli_split_equals(argc - 1, argv + 1, &n);
+        if (!args) {
+            fprintf(stderr, "hsweep: out of memory\n");
+            return 1;
+        }
+        int rc = c->run(n, args);
+        cli_free_argv(args, n, argv + 1, argc - 1);
+        return rc;
+    }
     fprintf(stderr, "hsweep: unknown command '%s' (see hsweep --help)\n", argv[1]);
     return 2;
 }

@@ -886,7 +886,8 @@ static int run_parse(run_opts *o, int argc, char **argv) {
             const char *v = cli_value("run", argc, argv, &i);
             if (!v || cli_parse_size("run", "--top", v, 0, 1000000000, &o->top)) return -1;
         } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "hsweep run: unknown flag '%s' (see hsweep run --help)\n", a);
+            static const char *const known[] = {"--help", "--restart", "--verbose", "--output", "--top"};
+            cli_unknown_flag("run", a, known, sizeof known / sizeof *known);
             return -1;
         } else if (!o->sweep_path) o->sweep_path = a;
         else {

@@ -19,6 +19,8 @@
 # best_model.h5 / metadata (a note instead of the prediction panel, still data-ok), that the
 # test MAE recomputed from best_model.h5 equals the recorded one, and that the page references
 # nothing external. The Chromium runs go in parallel (about 5 s each on a loaded 2-core VM).
+# `hsweep train --from DIR --trial ID` reproduces two trials bit for bit, and refuses (exit 1)
+# a journal whose test MAE was changed in the last bit (negative control).
 # Fails (does not skip) when /usr/bin/chromium is missing: install the Debian package
 # `chromium`.
 set -u
@@ -253,6 +255,27 @@ grep -q "data-plots=\"$PLOTS\"" "$DIR/cmp.dom" || fail "comparison data-plots is
 grep -q 'id="baseline">Persistence baseline (predict' "$DIR/page.dom" || fail "no persistence line in the page"
 [ "$(grep -c 'stroke="#555555" stroke-width="1.4" stroke-linejoin="round" stroke-dasharray="7 4"' "$DIR/page.dom")" -ge 4 ] ||
     fail "fewer than 4 persistence reference lines"
+
+# ---- hsweep train --from DIR --trial ID reproduces a trial bit for bit ---------------------
+for id in $($PY -c 'import json,sys; rs=[json.loads(l) for l in open(sys.argv[1])]; print(rs[0]["id"], rs[-1]["id"])' "$DIR/out/journal.jsonl"); do
+    "$HSWEEP" train --from "$DIR/out" --trial "${id:0:8}" --quiet >"$DIR/from.out" 2>"$DIR/from.err" ||
+        fail "train --from --trial $id: $(tail -2 "$DIR/from.err") $(tail -1 "$DIR/from.out")"
+    grep -q "^reproduces trial $id of $DIR/out: .*, bit-identical$" "$DIR/from.out" ||
+        fail "train --from $id: $(tail -1 "$DIR/from.out")"
+done
+# negative control: a journal whose test MAE differs in the last digit is not reproduced
+mkdir -p "$DIR/edited" && cp "$DIR/out/metadata.json" "$DIR/edited/" || fail "copy metadata"
+$PY - "$DIR/out/journal.jsonl" "$DIR/edited/journal.jsonl" <<'PYEOF' || fail "edit the journal"
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+rs[0]["test_mae"] = rs[0]["test_mae"] * (1 + 2 ** -50)
+open(sys.argv[2], "w").write("".join(json.dumps(r) + "\n" for r in rs))
+print(rs[0]["id"])
+PYEOF
+id=$($PY -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["id"])' "$DIR/edited/journal.jsonl")
+"$HSWEEP" train --from "$DIR/edited" --trial "$id" --quiet >"$DIR/from.out" 2>"$DIR/from.err"
+[ $? -eq 1 ] || fail "train --from: an edited journal must give exit 1"
+grep -q "^DOES NOT reproduce trial $id" "$DIR/from.out" || fail "train --from mismatch: $(tail -1 "$DIR/from.out")"
 
 # ---- the screenshot ---------------------------------------------------------------
 $PY - "$DIR/report.png" <<'PYEOF' || fail "screenshot check"
