@@ -112,6 +112,7 @@ struct coord {
     size_t finished_now;      /* trials finished in this run */
     double last_tables;       /* when the tables were last rewritten */
     int tty;                  /* stderr is a terminal: one live progress line */
+    double last_progress;     /* when the progress line was last printed (not a terminal) */
     int infra_rc;             /* first infrastructure error (journal write), 0 if none */
     hs_error infra_err;       /* its message */
     sweepcfg_param swept[SWEEPCFG_NPARAMS]; /* parameters that vary, for progress lines */
@@ -420,6 +421,7 @@ static void coord_report(coord *c, size_t idx, const journal_record *rec) {
     if (c->tty) fprintf(stderr, "%s", line);
     else fprintf(stderr, "%s\n", line);
     fflush(stderr);
+    c->last_progress = run_now();
     hs_error e;
     if (results_write_status(c->outdir, &st, &e) != 0) hs_error_print(&e, stderr);
 }
@@ -579,7 +581,23 @@ static void coord_assign(coord *c, int w) {
 }
 
 /* Answer every pending message; never blocks for long (messages are already there). */
+/* Not on a terminal (mpirun, a Slurm log): a progress line every RUN_PROGRESS_S seconds
+ * while no trial finishes, besides the one at each trial end, so a long trial is visible in
+ * the log without flooding it. */
+enum { RUN_PROGRESS_S = 30 };
+static void coord_progress_tick(coord *c) {
+    if (c->tty || run_now() - c->last_progress < RUN_PROGRESS_S) return;
+    results_status st;
+    coord_status(c, "running", &st);
+    char line[512];
+    results_format_progress(&st, line, sizeof line);
+    fprintf(stderr, "%s\n", line);
+    fflush(stderr);
+    c->last_progress = run_now();
+}
+
 static void coord_service(coord *c) {
+    coord_progress_tick(c);
     if (run_signal) coord_halt(c);
     for (;;) {
         int flag = 0;
@@ -997,6 +1015,7 @@ int cmd_run(int argc, char **argv) {
         c.active_workers = nranks - 1;
         c.t0 = t0;
         c.last_tables = run_now();
+        c.last_progress = run_now();
         c.tty = isatty(2);
         c.n_swept = expand_swept(trials, n_trials, c.swept);
         double *costs = malloc(n_trials * sizeof *costs);
