@@ -450,69 +450,20 @@ static void metric_color(double v, double lo, double hi, char *buf, size_t n) {
 
 /* ==== metric against each swept axis =================================================== */
 
-typedef struct axis_val {
-    double key;           /* hpfields_value: numeric order */
-    char text[64];        /* formatted value */
-    size_t t;             /* position in the ranking (c->order index) */
-} axis_val;
-
-static int axis_val_cmp(const void *a, const void *b) {
-    const axis_val *x = a, *y = b;
-    if (x->key != y->key) return x->key < y->key ? -1 : 1;
-    int c = strcmp(x->text, y->text);
-    if (c) return c;
-    return x->t < y->t ? -1 : x->t > y->t;
-}
-
-/* The ranked records' values of hpfields field k, sorted by (value, text, rank), and the
- * distinct values as runs: *pts (nr entries) and *run_of (nr: run index of ranking position
- * t), *runs (start of each run in *pts, *n_runs + 1 entries). O(n log n): one sort, no
- * search per record (a random search has one distinct value per trial). 0 or HS_ERR_NOMEM
- * (nothing allocated). */
-static int axis_runs(const htmlreport_ctx *c, size_t k, axis_val **pts, size_t **run_of, size_t **runs,
-                     size_t *n_runs, hs_error *err) {
-    size_t nr = c->n_ranked;
-    *pts = malloc((nr ? nr : 1) * sizeof **pts);
-    *run_of = malloc((nr ? nr : 1) * sizeof **run_of);
-    *runs = malloc((nr + 1) * sizeof **runs);
-    if (!*pts || !*run_of || !*runs) {
-        free(*pts);
-        free(*run_of);
-        free(*runs);
-        *pts = NULL;
-        *run_of = *runs = NULL;
-        return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory (report axis %s)", hpfields_name(k));
-    }
-    for (size_t t = 0; t < nr; t++) {
-        const journal_record *r = &c->in->recs[c->order[t]];
-        (*pts)[t].key = hpfields_value(&r->hp, k);
-        hpfields_format(&r->hp, k, (*pts)[t].text, sizeof (*pts)[t].text);
-        (*pts)[t].t = t;
-    }
-    qsort(*pts, nr, sizeof **pts, axis_val_cmp);
-    size_t nv = 0;
-    for (size_t i = 0; i < nr; i++) {
-        if (i == 0 || strcmp((*pts)[i].text, (*pts)[i - 1].text) != 0) (*runs)[nv++] = i;
-        (*run_of)[(*pts)[i].t] = nv - 1;
-    }
-    (*runs)[nv] = nr;
-    *n_runs = nv;
-    return 0;
-}
-
 static int put_axis_panel(strbuf *o, htmlreport_ctx *c, size_t k, hs_error *err) {
     const htmlreport_input *in = c->in;
     const char *name = hpfields_name(k);
     hpfields_kind kind = hpfields_kind_of(k);
     size_t nr = c->n_ranked;
-    axis_val *pts = NULL;
-    size_t *run_of = NULL, *runs = NULL, nv = 0;
+    /* the distinct values in value order: one sort (a random search has one per trial) */
+    analysis_bins vb;
     double *mx = NULL, *my = NULL;
-    int rc = axis_runs(c, k, &pts, &run_of, &runs, &nv, err);
+    int rc = analysis_bin_axis(in->recs, c->order, nr, k, nr, &vb, err);
     if (rc != 0) return rc;
+    size_t nv = vb.n_bins;
     int categorical = kind == HPFIELDS_CELL || kind == HPFIELDS_OPTIMIZER || kind == HPFIELDS_BOOL;
     for (size_t j = 0; j < nv && !categorical; j++)
-        if (!isfinite(pts[runs[j]].key)) categorical = 1;
+        if (!isfinite(vb.lo[j])) categorical = 1;
     /* a sampled continuous parameter: a scatter, no mean per value */
     int scale = in->axis_scale ? in->axis_scale[k] : 0;
     int continuous = !categorical && (nv > 12 || scale != 0);
@@ -527,10 +478,10 @@ static int put_axis_panel(strbuf *o, htmlreport_ctx *c, size_t k, hs_error *err)
     metric_range(c, &ylo, &yhi);
     int logx = 0;
     if (categorical) {
-        for (size_t j = 0; j < nv; j++) names[j] = pts[runs[j]].text;
+        for (size_t j = 0; j < nv; j++) names[j] = vb.label[j];
         svgplot_axis_categories(&p.x, names, nv);
     } else {
-        double xlo = pts[0].key, xhi = pts[nr - 1].key;
+        double xlo = vb.lo[0], xhi = vb.hi[nv - 1];
         logx = xlo > 0.0 && xhi >= 10.0 * xlo * (1.0 - 1e-6); /* float 1e-2 / 1e-3 < 10 */
         if (scale == 1) logx = 0;                             /* drawn uniformly: linear */
         if (scale == 2 && xlo > 0.0) logx = 1;                /* drawn log-uniformly: log */
@@ -548,14 +499,14 @@ static int put_axis_panel(strbuf *o, htmlreport_ctx *c, size_t k, hs_error *err)
     for (size_t t = 0; t < nr; t++) {
         const journal_record *r = &in->recs[c->order[t]];
         char tip[200];
-        size_t j = run_of[t];
+        size_t j = vb.bin[t];
         double x = hpfields_value(&r->hp, k);
         if (categorical) {
             if (j >= nv) continue;
             x = (double)j;
         }
         double v = results_metric_value(r, in->metric);
-        snprintf(tip, sizeof tip, "%s (#%zu): %s=%s, %s %.4f", r->id, t + 1, name, pts[runs[j]].text,
+        snprintf(tip, sizeof tip, "%s (#%zu): %s=%s, %s %.4f", r->id, t + 1, name, vb.label[j],
                  results_metric_name(in->metric), v);
         svgplot_point(&p, x, v, continuous ? 0.0 : 7.0 * id_jitter(r->id), 3.5, "#0072B2", 0.55, tip);
     }
@@ -572,17 +523,28 @@ static int put_axis_panel(strbuf *o, htmlreport_ctx *c, size_t k, hs_error *err)
         goto done;
     }
     for (size_t j = 0; j < nv; j++) {
-        double s = 0.0;
-        for (size_t i = runs[j]; i < runs[j + 1]; i++)
-            s += results_metric_value(&in->recs[c->order[pts[i].t]], in->metric);
-        mx[j] = categorical ? (double)j : pts[runs[j]].key;
-        my[j] = s / (double)(runs[j + 1] - runs[j]);
+        mx[j] = categorical ? (double)j : vb.lo[j];
+        my[j] = 0.0;
+    }
+    {
+        size_t *cnt = calloc(nv ? nv : 1, sizeof *cnt);
+        if (!cnt) {
+            rc = hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory (report axis %s)", name);
+            goto done;
+        }
+        for (size_t t = 0; t < nr; t++) {
+            if (vb.bin[t] >= nv) continue; /* a category beyond SVGPLOT_MAX_CATEGORIES */
+            my[vb.bin[t]] += results_metric_value(&in->recs[c->order[t]], in->metric);
+            cnt[vb.bin[t]]++;
+        }
+        for (size_t j = 0; j < nv; j++) my[j] = cnt[j] ? my[j] / (double)cnt[j] : (double)NAN;
+        free(cnt);
     }
     if (!categorical) svgplot_line(&p, mx, my, nv, "#D55E00", "3 3", 1.2);
     for (size_t j = 0; j < nv; j++) {
         char tip[160];
         snprintf(tip, sizeof tip, "mean %s at %s=%s: %.4f", results_metric_name(in->metric), name,
-                 pts[runs[j]].text, my[j]);
+                 vb.label[j], my[j]);
         svgplot_hmark(&p, mx[j], my[j], 11.0, "#D55E00", 3.0, tip);
     }
     svgplot_end(&p);
@@ -590,9 +552,7 @@ static int put_axis_panel(strbuf *o, htmlreport_ctx *c, size_t k, hs_error *err)
 done:
     free(mx);
     free(my);
-    free(pts);
-    free(run_of);
-    free(runs);
+    analysis_bins_free(&vb);
     return rc;
 }
 
@@ -1248,30 +1208,9 @@ int htmlreport_write(const char *dir, const htmlreport_input *in, hs_error *err)
 }
 
 int htmlreport_load_metadata(const char *dir, json_value **out, hs_error *err) {
-    *out = NULL;
     char path[4200];
     snprintf(path, sizeof path, "%s/metadata.json", dir);
-    FILE *f = fopen(path, "rb");
-    if (!f) return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
-    strbuf sb;
-    strbuf_init(&sb);
-    char buf[8192];
-    size_t k;
-    while ((k = fread(buf, 1, sizeof buf, f)) > 0) strbuf_putn(&sb, buf, k);
-    int rd = ferror(f);
-    fclose(f);
-    if (rd || strbuf_failed(&sb)) {
-        strbuf_deinit(&sb);
-        return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot read");
-    }
-    int rc = json_parse(strbuf_str(&sb), sb.len, out, err);
-    strbuf_deinit(&sb);
-    if (rc != 0 && err) {
-        size_t L = strlen(path) < sizeof err->file ? strlen(path) : sizeof err->file - 1;
-        memcpy(err->file, path, L);
-        err->file[L] = '\0';
-    }
-    return rc;
+    return results_read_json(path, out, err);
 }
 
 /* ==== comparison of several sweeps ===================================================== */

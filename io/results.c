@@ -750,9 +750,7 @@ out:
 
 /* ==== metadata.json ==================================================================== */
 
-/* Read and parse the JSON file at path into *root (owned: json_free). HS_ERR_IO when it
- * cannot be opened or read, else json_parse's status with err->file = path. */
-static int results_read_json_file(const char *path, json_value **root, hs_error *err) {
+int results_read_json(const char *path, json_value **root, hs_error *err) {
     *root = NULL;
     FILE *f = fopen(path, "rb");
     if (!f) return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
@@ -795,7 +793,7 @@ static void results_previous_starts(const char *dir, const char *hash, results_s
     char path[4200];
     snprintf(path, sizeof path, "%s/metadata.json", dir);
     json_value *root = NULL;
-    if (results_read_json_file(path, &root, NULL) != 0) return;
+    if (results_read_json(path, &root, NULL) != 0) return;
     const char *h = json_as_string(json_get(json_get(root, "sweep"), "hash"));
     const json_value *arr = json_get(root, "starts");
     if (!h || !hash || strcmp(h, hash) != 0) goto done;
@@ -954,7 +952,7 @@ int results_read_metadata(const char *dir, results_meta_info *out, hs_error *err
     char path[4200];
     snprintf(path, sizeof path, "%s/metadata.json", dir);
     json_value *root = NULL;
-    int rc = results_read_json_file(path, &root, err);
+    int rc = results_read_json(path, &root, err);
     if (rc != 0) return rc;
     const json_value *sweep = json_get(root, "sweep");
     const char *fmt = json_as_string(json_get(root, "format"));

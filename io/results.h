@@ -23,6 +23,7 @@
 #include "io/dataset.h"
 #include "io/hs_error.h"
 #include "io/journal.h"
+#include "io/json.h"
 
 typedef enum results_metric {
     RESULTS_VAL_MAE = 0,  /* validation MAE at the best weights (default) */
@@ -158,6 +159,10 @@ typedef struct results_meta {
 /* Write DIR/metadata.json (atomically) with m, the project git revision, hsweep version,
  * HDF5 (H5get_libversion) and libyaml versions. 0 or a negative hs_status. */
 int results_write_metadata(const char *dir, const results_meta *m, hs_error *err);
+
+/* Read and parse the JSON file at path into *root (owned: json_free). HS_ERR_IO when it
+ * cannot be opened or read, else json_parse's status with err->file = path. */
+int results_read_json(const char *path, json_value **root, hs_error *err);
 
 typedef struct results_meta_info {
     char sweep_hash[129];         /* hash of the resolved sweep, "" if absent */
