@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "io/hpkey.h"
+#include "io/rundir.h"
 #include "io/sha256.h"
 
 static const char ckpt_magic[8] = {'H', 'S', 'W', 'C', 'K', 'P', 'T', '\n'};
@@ -28,13 +29,6 @@ enum {
 
 uint64_t ckpt_key(const hs_hparams *hp, const hs_dataset *ds) {
     return hpkey_ckpt_key(hp, ds, HPKEY_CURRENT);
-}
-
-int ckpt_path(char *buf, size_t n, const char *dir, const char *id) {
-    int k = snprintf(buf, n, "%s/%s/%s%s", dir, CKPT_DIR, id, CKPT_SUFFIX);
-    if (k < 0 || (size_t)k >= n)
-        return hs_error_set(NULL, HS_ERR_VALUE, NULL, 0, 0, "checkpoint path too long");
-    return 0;
 }
 
 /* ---- writing ---------------------------------------------------------------------------- */
@@ -55,21 +49,6 @@ static void ckpt_put(ckpt_out *o, const void *p, size_t n) {
 static void ckpt_put_u64(ckpt_out *o, uint64_t v) { ckpt_put(o, &v, sizeof v); }
 static void ckpt_put_f64(ckpt_out *o, double v) { ckpt_put(o, &v, sizeof v); }
 
-/* fsync the directory holding path so a rename inside it is durable. */
-static int ckpt_sync_dir(const char *path) {
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash == dir) dir[1] = '\0';
-    else if (slash) *slash = '\0';
-    else snprintf(dir, sizeof dir, ".");
-    int fd = open(dir, O_RDONLY);
-    if (fd < 0) return -1;
-    int r = fsync(fd);
-    close(fd);
-    return r;
-}
-
 int ckpt_write(const char *path, const char *id, uint64_t key, const trial_checkpoint *ck,
                hs_error *err) {
     if (!id || strlen(id) != 16)
@@ -78,16 +57,16 @@ int ckpt_write(const char *path, const char *id, uint64_t key, const trial_check
     if (ck->epochs_done == 0 || !ck->history || (ck->n_params && (!ck->params || !ck->best)) ||
         (ck->opt_state_len && !ck->opt_state))
         return hs_error_set(err, HS_ERR_VALUE, path, 0, 0, "checkpoint: incomplete state");
-    char tmp[4200];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
-        return hs_error_set(err, HS_ERR_VALUE, path, 0, 0, "checkpoint: path too long");
+    rundir_atomic a;
+    if (rundir_atomic_open(&a, path, err) != 0) return HS_ERR_IO;
     ckpt_out o;
     memset(&o, 0, sizeof o);
     sha256_init(&o.sum);
-    o.f = fopen(tmp, "wb");
-    if (!o.f)
-        return hs_error_set(err, HS_ERR_IO, tmp, 0, 0, "cannot create checkpoint: %s",
-                            strerror(errno));
+    o.f = rundir_atomic_stream(&a, err);
+    if (!o.f) {
+        rundir_atomic_abort(&a);
+        return HS_ERR_IO;
+    }
     uint32_t ver = CKPT_VERSION, bom = CKPT_BOM;
     ckpt_put(&o, ckpt_magic, sizeof ckpt_magic);
     ckpt_put(&o, &ver, sizeof ver);
@@ -115,28 +94,13 @@ int ckpt_write(const char *path, const char *id, uint64_t key, const trial_check
     unsigned char sum[CKPT_SUM];
     sha256_final(&o.sum, sum);
     if (fwrite(sum, 1, sizeof sum, o.f) != sizeof sum) o.failed = 1;
-    int saved = 0;
-    if (fflush(o.f) != 0 || fsync(fileno(o.f)) != 0) o.failed = 1;
-    if (o.failed) saved = errno;
-    if (fclose(o.f) != 0 && !o.failed) {
-        o.failed = 1;
-        saved = errno;
-    }
     if (o.failed) {
-        remove(tmp);
-        return hs_error_set(err, HS_ERR_IO, tmp, 0, 0, "cannot write checkpoint: %s",
+        int saved = errno;
+        rundir_atomic_abort(&a);
+        return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot write checkpoint: %s",
                             strerror(saved ? saved : EIO));
     }
-    if (rename(tmp, path) != 0) {
-        saved = errno;
-        remove(tmp);
-        return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot rename checkpoint into place: %s",
-                            strerror(saved));
-    }
-    if (ckpt_sync_dir(path) != 0)
-        return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot fsync the checkpoint "
-                            "directory: %s", strerror(errno));
-    return 0;
+    return rundir_atomic_commit(&a, err);
 }
 
 /* ---- reading ---------------------------------------------------------------------------- */

@@ -19,10 +19,10 @@
  *   ...    4xP  float32 params, then 4xP float32 best, then 4xS float32 optimiser state
  *   ...    32   SHA-256 of every byte before it
  *
- * Writes are atomic: a temporary file in the same directory, fsync, rename, fsync of the
- * directory, so a reader sees the old checkpoint or the new one, never a mix. Reading checks
- * the magic, version, byte order, id, key, that the sizes are consistent with each other and
- * with the file's length, and the checksum; any failure is an error the caller reports as a
+ * Writes are atomic (rundir_atomic: a temporary file in the same directory, fsync, rename,
+ * fsync of the directory), so a reader sees the old checkpoint or the new one, never a mix.
+ * Reading checks the magic, version, byte order, id, key, that the sizes are consistent with
+ * each other and with the file's length, and the checksum; any failure is an error the caller reports as a
  * one-line warning before restarting the trial from scratch. No MPI; the struct comes from
  * model/trainstate.h. */
 #ifndef HS_CKPT_H
@@ -37,8 +37,6 @@
 #include "model/trainstate.h"
 
 enum { CKPT_VERSION = 1 };    /* format version written into every file */
-#define CKPT_DIR "ckpt"       /* subdirectory of the output directory */
-#define CKPT_SUFFIX ".ckpt"   /* DIR/ckpt/<id>.ckpt */
 
 /* A 64-bit fingerprint of the trial's configuration (the hs_hparams fields that differ from
  * the registry default, the seed included, by name and canonical value, sorted by name) and
@@ -47,8 +45,8 @@ enum { CKPT_VERSION = 1 };    /* format version written into every file */
  * out). Cannot fail. */
 uint64_t ckpt_key(const hs_hparams *hp, const hs_dataset *ds);
 
-/* Write ck for trial id (16 hex chars) with key to path, atomically (path.tmp.<pid>,
- * fsync, rename, fsync of the directory). ck's arrays are read only.
+/* Write ck for trial id (16 hex chars) with key to path, atomically (rundir_atomic).
+ * ck's arrays are read only.
  * Returns 0, HS_ERR_VALUE for an id that is not 16 characters or inconsistent sizes, or
  * HS_ERR_IO (err names path and the system error; no temporary file is left behind). */
 int ckpt_write(const char *path, const char *id, uint64_t key, const trial_checkpoint *ck,
@@ -66,9 +64,5 @@ int ckpt_read(const char *path, const char *id, uint64_t key, trial_checkpoint *
 
 /* Free the arrays ckpt_read allocated and zero ck. ck may be NULL. */
 void ckpt_state_free(trial_checkpoint *ck);
-
-/* Path of trial id's checkpoint under the output directory dir: "dir/ckpt/<id>.ckpt" into
- * buf (NUL-terminated). Returns 0, or HS_ERR_VALUE if it does not fit in n bytes. */
-int ckpt_path(char *buf, size_t n, const char *dir, const char *id);
 
 #endif

@@ -6,14 +6,11 @@
 #define _POSIX_C_SOURCE 200809L
 #include "io/h5data.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "io/h5util.h"
 
@@ -76,61 +73,28 @@ static int h5data_write_file(hid_t f, const hs_dataset *ds, const char *source_f
     return 0;
 }
 
+/* h5data_write_file's arguments, for h5util_write_atomic. */
+typedef struct h5data_fill_ctx {
+    const hs_dataset *ds;     /* the dataset */
+    const char *source_file;  /* CSV it came from */
+    const char *cleaning_log; /* what prep did */
+} h5data_fill_ctx;
+
+static int h5data_fill(hid_t f, const void *ctx) {
+    const h5data_fill_ctx *c = ctx;
+    return h5data_write_file(f, c->ds, c->source_file, c->cleaning_log);
+}
+
 int h5data_write(const char *path, const hs_dataset *ds, const char *source_file,
                  const char *cleaning_log, hs_error *err) {
-    int rc = HS_OK, created = 0;
-    hid_t f = H5I_INVALID_HID;
-    h5util_quiet q;
-    char *tmp = NULL;
-    h5util_quiet_on(&q);
     if (!ds->x || !ds->y || !ds->time || !ds->feature_names || !ds->target_name || !ds->mean ||
         !ds->std || ds->n_rows == 0 || ds->n_features == 0 ||
-        ds->n_train + ds->n_val + ds->n_test != ds->n_rows) {
-        rc = hs_error_set(err, HS_ERR_VALUE, path, 0, 0, "internal: incomplete dataset to write");
-        goto done;
-    }
-    size_t len = strlen(path) + 32;
-    tmp = malloc(len);
-    if (!tmp) {
-        rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
-        goto done;
-    }
-    snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
-    /* create the file ourselves first so a failure comes with the system's reason */
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
-    if (fd < 0) {
-        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot create output file %s: %s", tmp,
-                          strerror(errno));
-        goto done;
-    }
-    close(fd);
-    created = 1;
-    f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) {
-        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot create HDF5 file %s", tmp);
-        goto done;
-    }
-    if (h5data_write_file(f, ds, source_file ? source_file : "",
-                          cleaning_log ? cleaning_log : "")) {
-        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "writing %s failed (disk full?)", tmp);
-        goto done;
-    }
-    hid_t fc = f;
-    f = H5I_INVALID_HID;
-    if (H5Fclose(fc) < 0) {
-        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "closing %s failed (disk full?)", tmp);
-        goto done;
-    }
-    if (rename(tmp, path) != 0) {
-        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot rename %s to the output: %s", tmp,
-                          strerror(errno));
-        goto done;
-    }
-    created = 0;
-done:
-    h5util_close(f);
-    if (created) remove(tmp);
-    free(tmp);
+        ds->n_train + ds->n_val + ds->n_test != ds->n_rows)
+        return hs_error_set(err, HS_ERR_VALUE, path, 0, 0, "internal: incomplete dataset to write");
+    h5util_quiet q;
+    h5util_quiet_on(&q);
+    h5data_fill_ctx ctx = {ds, source_file ? source_file : "", cleaning_log ? cleaning_log : ""};
+    int rc = h5util_write_atomic(path, h5data_fill, &ctx, err);
     h5util_quiet_off(&q);
     return rc;
 }

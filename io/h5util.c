@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/rundir.h"
+
 /* ---- error stack ------------------------------------------------------------------------ */
 
 void h5util_quiet_on(h5util_quiet *q) {
@@ -213,4 +215,26 @@ done:
         *f = H5I_INVALID_HID;
     }
     return rc;
+}
+
+/* ---- creating files --------------------------------------------------------------------- */
+
+int h5util_write_atomic(const char *path, int (*fill)(hid_t f, const void *ctx), const void *ctx,
+                        hs_error *err) {
+    rundir_atomic a;
+    /* the temporary file is created first so a failure comes with the system's reason */
+    if (rundir_atomic_open(&a, path, err) != 0) return HS_ERR_IO;
+    int rc = 0;
+    hid_t f = H5Fcreate(a.tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0) rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot create HDF5 file %s", a.tmp);
+    else if (fill(f, ctx) != 0)
+        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "writing %s failed (disk full?)", a.tmp);
+    if (f >= 0 && H5Fclose(f) < 0 && rc == 0)
+        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "closing %s failed (disk full?)", a.tmp);
+    if (rc) {
+        rundir_atomic_abort(&a);
+        return rc;
+    }
+    /* the bytes HDF5 wrote through its own descriptor reach the disk with a's fsync */
+    return rundir_atomic_commit(&a, err);
 }

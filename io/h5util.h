@@ -7,8 +7,9 @@
  * `format` string attribute and `format_version`. Every reader fills an hs_error with
  * HS_ERR_FORMAT / HS_ERR_IO / HS_ERR_NOMEM; writers return 0 or -1 and leave the message to
  * the caller (which knows the file and the likely reason). Does not: know any file layout
- * (datasets, which attributes a file has), create or rename files, or switch HDF5's error
- * printing off by itself (callers bracket their public functions with h5util_quiet_on/off). */
+ * (datasets, which attributes a file has), or switch HDF5's error printing off by itself
+ * (callers bracket their public functions with h5util_quiet_on/off). Files are created only
+ * through h5util_write_atomic (io/rundir.h's atomic write). */
 #ifndef HS_H5UTIL_H
 #define HS_H5UTIL_H
 
@@ -102,5 +103,13 @@ typedef struct h5util_format {
  * owned by the caller (h5util_close it), or a negative hs_status with err filled and *f ==
  * H5I_INVALID_HID. */
 int h5util_open(hid_t *f, const char *path, const h5util_format *fmt, hs_error *err);
+
+/* Create the HDF5 file path atomically (rundir_atomic): a temporary file next to it, fill(f,
+ * ctx) writes its contents (returns 0 or -1), then close, fsync, rename, fsync of the
+ * directory. Returns 0, or HS_ERR_IO with err naming path ("cannot create T: reason",
+ * "writing T failed (disk full?)", ...); the target is then untouched and no temporary file
+ * is left. */
+int h5util_write_atomic(const char *path, int (*fill)(hid_t f, const void *ctx), const void *ctx,
+                        hs_error *err);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "io/analysis.h"
 #include "io/hpfields.h"
+#include "io/rundir.h"
 #include "io/svgplot.h"
 
 /* Okabe-Ito colours (distinguishable with colour-vision deficiencies) */
@@ -1199,9 +1200,7 @@ int htmlreport_write(const char *dir, const htmlreport_input *in, hs_error *err)
     strbuf_init(&sb);
     int rc = htmlreport_build(&sb, in, err);
     if (rc == 0) {
-        char path[4200];
-        snprintf(path, sizeof path, "%s/%s", dir, HTMLREPORT_FILE);
-        rc = results_write_atomic(path, strbuf_str(&sb), sb.len, err);
+        rc = rundir_write(dir, RUNDIR_REPORT, strbuf_str(&sb), sb.len, err);
     }
     strbuf_deinit(&sb);
     return rc;
@@ -1209,7 +1208,7 @@ int htmlreport_write(const char *dir, const htmlreport_input *in, hs_error *err)
 
 int htmlreport_load_metadata(const char *dir, json_value **out, hs_error *err) {
     char path[4200];
-    snprintf(path, sizeof path, "%s/metadata.json", dir);
+    snprintf(path, sizeof path, "%s/%s", dir, RUNDIR_METADATA);
     return results_read_json(path, out, err);
 }
 

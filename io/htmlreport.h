@@ -43,7 +43,6 @@
 #include "io/results.h"
 #include "io/strbuf.h"
 
-#define HTMLREPORT_FILE "report.html"
 
 typedef struct htmlreport_pred {
     const char *trial_id;    /* id of the trial the model belongs to, may be NULL */
@@ -80,7 +79,7 @@ typedef struct htmlreport_input {
  * history give a note in place of the plot (and the plot is not listed in data-plots). */
 int htmlreport_build(strbuf *out, const htmlreport_input *in, hs_error *err);
 
-/* Build the page and write it to DIR/report.html atomically (results_write_atomic).
+/* Build the page and write it to DIR/report.html atomically (rundir_write).
  * 0 or a negative hs_status. */
 int htmlreport_write(const char *dir, const htmlreport_input *in, hs_error *err);
 

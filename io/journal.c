@@ -388,7 +388,7 @@ static int journal_repair(journal *j, hs_error *err) {
             j->size = size + 1;
     } else if (!ok) {
         char dropped[4200];
-        snprintf(dropped, sizeof dropped, "%s.dropped", j->path);
+        snprintf(dropped, sizeof dropped, "%s%s", j->path, RUNDIR_DROPPED_SUFFIX);
         int dfd = open(dropped, O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (dfd < 0 || journal_write_all(dfd, line, len) != 0 ||
             (last != '\n' && journal_write_all(dfd, "\n", 1) != 0) || fsync(dfd) != 0) {
@@ -410,7 +410,7 @@ journal *journal_open_append(const char *dir, hs_error *err) {
     journal *j = calloc(1, sizeof *j);
     if (!j) { hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory"); return NULL; }
     j->fd = -1;
-    if ((size_t)snprintf(j->path, sizeof j->path, "%s/%s", dir, JOURNAL_FILE) >= sizeof j->path) {
+    if (rundir_path(j->path, sizeof j->path, dir, RUNDIR_JOURNAL, NULL) != 0) {
         hs_error_set(err, HS_ERR_IO, dir, 0, 0, "path too long");
         goto fail;
     }

@@ -33,11 +33,11 @@
 #include <stddef.h>
 
 #include "io/hs_error.h"
+#include "io/rundir.h"
 #include "io/strbuf.h"
 #include "model/hparams.h"
 
 enum { JOURNAL_VERSION = 1 };   /* value of "v" in every record */
-#define JOURNAL_FILE "journal.jsonl"
 
 typedef enum journal_status {
     JOURNAL_OK = 0,        /* trained to the end or early-stopped normally */

@@ -6,15 +6,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include "io/modelio.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "io/h5util.h"
 #include "io/hpfields.h"
@@ -168,11 +165,23 @@ static int modelio_write_file(hid_t f, const modelio_meta *m, const net *n, cons
     return modelio_put_weights(f, ts, nt, params);
 }
 
+/* modelio_write_file's arguments, for h5util_write_atomic. */
+typedef struct modelio_fill_ctx {
+    const modelio_meta *m;    /* metadata */
+    const net *n;             /* the network (tensor layout) */
+    const net_tensor *ts;     /* (nt) its tensors */
+    size_t nt;                /* tensors */
+    const float *params;      /* (n_params) the weights */
+} modelio_fill_ctx;
+
+static int modelio_fill(hid_t f, const void *ctx) {
+    const modelio_fill_ctx *c = ctx;
+    return modelio_write_file(f, c->m, c->n, c->ts, c->nt, c->params);
+}
+
 int modelio_save(const char *path, const modelio_meta *m, const float *params, size_t n_params,
                  hs_error *err) {
-    int rc = HS_OK, created = 0;
-    hid_t f = H5I_INVALID_HID;
-    char *tmp = NULL;
+    int rc = HS_OK;
     net_tensor *ts = NULL;
     h5util_quiet q;
     h5util_quiet_on(&q);
@@ -197,55 +206,14 @@ int modelio_save(const char *path, const modelio_meta *m, const float *params, s
     }
     size_t nt = net_tensors(n, NULL, 0);
     ts = malloc(nt * sizeof *ts);
-    size_t len = strlen(path) + 32;
-    tmp = malloc(len);
-    if (!ts || !tmp) {
+    if (!ts) {
         rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
         goto done;
     }
     net_tensors(n, ts, nt);
-    snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
-    /* create the file ourselves first so a failure comes with the system's reason */
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) {
-        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot create %s: %s", tmp,
-                          strerror(errno));
-        goto done;
-    }
-    close(fd);
-    created = 1;
-    f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) {
-        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot create HDF5 file %s", tmp);
-        goto done;
-    }
-    if (modelio_write_file(f, m, n, ts, nt, params)) {
-        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "writing %s failed (disk full?)", tmp);
-        goto done;
-    }
-    hid_t fc = f;
-    f = H5I_INVALID_HID;
-    if (H5Fclose(fc) < 0) {
-        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "closing %s failed (disk full?)", tmp);
-        goto done;
-    }
-    /* the bytes reach the disk before the name does */
-    fd = open(tmp, O_RDONLY);
-    if (fd < 0 || fsync(fd) != 0) {
-        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot sync %s: %s", tmp, strerror(errno));
-        if (fd >= 0) close(fd);
-        goto done;
-    }
-    close(fd);
-    if (rename(tmp, path) != 0) {
-        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot rename %s: %s", tmp, strerror(errno));
-        goto done;
-    }
-    created = 0;
+    modelio_fill_ctx ctx = {m, n, ts, nt, params};
+    rc = h5util_write_atomic(path, modelio_fill, &ctx, err);
 done:
-    h5util_close(f);
-    if (created) remove(tmp);
-    free(tmp);
     free(ts);
     net_free(n);
     h5util_quiet_off(&q);

@@ -1,13 +1,12 @@
 /* results: ranking, grouping, marginals and the result files (see results.h).
  *
- * Tables are built in memory (strbuf) and written with results_write_atomic. Grouping sorts
+ * Tables are built in memory (strbuf) and written with rundir_write (atomic). Grouping sorts
  * records by a canonical configuration key (every hparams field but the seed, formatted), so
  * it is O(n log n) even for 10^4 trials. */
 #define _POSIX_C_SOURCE 200809L
 #include "io/results.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 
 #include "io/hpfields.h"
 #include "io/json.h"
+#include "io/rundir.h"
 #include "io/strbuf.h"
 
 /* ==== metrics ========================================================================== */
@@ -322,51 +322,12 @@ done:
     return rc;
 }
 
-/* ==== atomic files ===================================================================== */
-
-int results_write_atomic(const char *path, const char *data, size_t len, hs_error *err) {
-    char tmp[4200];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
-        return hs_error_set(err, HS_ERR_IO, path, 0, 0, "path too long");
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) return hs_error_set(err, HS_ERR_IO, tmp, 0, 0, "cannot create: %s", strerror(errno));
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, data + off, len - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) break;
-        off += (size_t)w;
-    }
-    int e = 0;
-    if (off < len || fsync(fd) != 0) e = errno ? errno : EIO;
-    if (close(fd) != 0 && !e) e = errno;
-    if (!e && rename(tmp, path) != 0) e = errno;
-    if (e) {
-        unlink(tmp);
-        return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot write: %s", strerror(e));
-    }
-    /* make the rename durable */
-    char dir[4200];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash == dir) slash[1] = '\0';
-    else if (slash) *slash = '\0';
-    else snprintf(dir, sizeof dir, ".");
-    int dfd = open(dir, O_RDONLY);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    return 0;
-}
+/* ==== files ========================================================================== */
 
 /* build DIR/name, write sb atomically */
 static int results_emit(const char *dir, const char *name, const strbuf *sb, hs_error *err) {
     if (strbuf_failed(sb)) return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory building %s", name);
-    char path[4200];
-    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
-        return hs_error_set(err, HS_ERR_IO, dir, 0, 0, "path too long");
-    return results_write_atomic(path, strbuf_str(sb), sb->len, err);
+    return rundir_write(dir, name, strbuf_str(sb), sb->len, err);
 }
 
 /* ==== text helpers ===================================================================== */
@@ -701,16 +662,16 @@ int results_write_tables(const char *dir, const journal_record *recs, size_t n, 
     strbuf sb;
     strbuf_init(&sb);
     results_build_csv(&sb, recs, n, order, ranked);
-    rc = results_emit(dir, "results.csv", &sb, err);
+    rc = results_emit(dir, RUNDIR_RESULTS_CSV, &sb, err);
     strbuf_deinit(&sb);
     if (rc == 0) {
         results_build_md(&sb, recs, n, order, ranked, opt, axes, n_axes);
-        rc = results_emit(dir, "results.md", &sb, err);
+        rc = results_emit(dir, RUNDIR_RESULTS_MD, &sb, err);
         strbuf_deinit(&sb);
     }
     if (rc == 0) {
         rc = results_build_summary(&sb, recs, n, opt, axes, n_axes, err);
-        if (rc == 0) rc = results_emit(dir, "summary.md", &sb, err);
+        if (rc == 0) rc = results_emit(dir, RUNDIR_SUMMARY, &sb, err);
         strbuf_deinit(&sb);
     }
     free(order);
@@ -791,7 +752,7 @@ static void results_previous_starts(const char *dir, const char *hash, results_s
     *out = NULL;
     *n = 0;
     char path[4200];
-    snprintf(path, sizeof path, "%s/metadata.json", dir);
+    snprintf(path, sizeof path, "%s/%s", dir, RUNDIR_METADATA);
     json_value *root = NULL;
     if (results_read_json(path, &root, NULL) != 0) return;
     const char *h = json_as_string(json_get(json_get(root, "sweep"), "hash"));
@@ -941,7 +902,7 @@ int results_write_metadata(const char *dir, const results_meta *m, hs_error *err
     json_end_object(&w);
     free(starts);
     strbuf_putc(&sb, '\n');
-    int rc = results_emit(dir, "metadata.json", &sb, err);
+    int rc = results_emit(dir, RUNDIR_METADATA, &sb, err);
     strbuf_deinit(&sb);
     return rc;
 }
@@ -950,7 +911,7 @@ int results_read_metadata(const char *dir, results_meta_info *out, hs_error *err
     memset(out, 0, sizeof *out);
     out->metric = RESULTS_VAL_MAE;
     char path[4200];
-    snprintf(path, sizeof path, "%s/metadata.json", dir);
+    snprintf(path, sizeof path, "%s/%s", dir, RUNDIR_METADATA);
     json_value *root = NULL;
     int rc = results_read_json(path, &root, err);
     if (rc != 0) return rc;
@@ -1015,7 +976,7 @@ int results_write_status(const char *dir, const results_status *st, hs_error *er
     json_i64(&w, (long long)time(NULL));
     json_end_object(&w);
     strbuf_putc(&sb, '\n');
-    int rc = results_emit(dir, "status.json", &sb, err);
+    int rc = results_emit(dir, RUNDIR_STATUS, &sb, err);
     strbuf_deinit(&sb);
     return rc;
 }

@@ -126,10 +126,6 @@ int results_marginals(const journal_record *recs, size_t n, size_t axis, results
 
 /* ---- files ----------------------------------------------------------------------------- */
 
-/* Write data[0..len) to path atomically: path.tmp, fsync, rename, fsync the directory. On
- * failure path is untouched and the .tmp removed. 0 or HS_ERR_IO. */
-int results_write_atomic(const char *path, const char *data, size_t len, hs_error *err);
-
 /* Write DIR/results.csv, DIR/results.md and DIR/summary.md from n records (any order).
  * opt may be NULL (val_mae, computed axes). 0 or a negative hs_status. */
 int results_write_tables(const char *dir, const journal_record *recs, size_t n, const results_options *opt,

@@ -31,6 +31,11 @@ int cmd_train(int argc, char **argv);
 int cmd_help_params(int argc, char **argv);
 /* `mpirun -n P hsweep run SWEEP.yaml`: run a sweep (run.c). */
 int cmd_run(int argc, char **argv);
+/* cmd_run with a coordinator policy (sweep/coord.h; NULL: the default, longest first, full
+ * budget) used on rank 0; other ranks ignore it. Calls MPI_Init/MPI_Finalize only if MPI is
+ * not initialised yet, so a test can run several sweeps in one MPI session. */
+struct coord_policy;
+int cmd_run_policy(int argc, char **argv, const struct coord_policy *policy);
 /* `hsweep predict MODEL.h5 DATA.h5`: run a saved model on a split (cmd_predict.c). */
 int cmd_predict(int argc, char **argv);
 

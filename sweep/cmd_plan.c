@@ -13,6 +13,7 @@
 
 #include "io/htmlreport.h"
 #include "io/journal.h"
+#include "io/rundir.h"
 #include "io/sweepcfg.h"
 #include "io/window.h"
 #include "sweep/cli.h"
@@ -98,7 +99,7 @@ static int plan_calibrate(const char *dir, double *flops_per_s, size_t *used) {
     }
     json_free(meta);
     char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, JOURNAL_FILE);
+    snprintf(path, sizeof path, "%s/%s", dir, RUNDIR_JOURNAL);
     journal_record *recs = NULL;
     size_t n = 0;
     if (journal_read(path, &recs, &n, NULL, &err) != 0) {

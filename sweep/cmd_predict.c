@@ -18,6 +18,7 @@
 #include "io/h5data.h"
 #include "io/json.h"
 #include "io/modelio.h"
+#include "io/rundir.h"
 #include "io/strbuf.h"
 #include "io/window.h"
 #include "sweep/cli.h"
@@ -145,18 +146,15 @@ static int predict_match(hs_dataset *ds, const modelio_meta *m, const char *data
     return 0;
 }
 
-/* time,prediction,target per window of split s into path (temporary file + rename). */
+/* time,prediction,target per window of split s into path (atomically: rundir_atomic). */
 static int predict_write_csv(const char *path, const hs_dataset *ds, const window_plan *wp,
                              window_split_id s, const float *pred, hs_error *err) {
-    size_t len = strlen(path) + 32;
-    char *tmp = malloc(len);
-    if (!tmp) return hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
-    snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
+    rundir_atomic a;
+    if (rundir_atomic_open(&a, path, err) != 0) return HS_ERR_IO;
+    FILE *f = rundir_atomic_stream(&a, err);
     if (!f) {
-        int rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot create %s", tmp);
-        free(tmp);
-        return rc;
+        rundir_atomic_abort(&a);
+        return HS_ERR_IO;
     }
     fprintf(f, "time,prediction,target\n");
     for (size_t p = 0; p < wp->split[s].count; p++) {
@@ -165,13 +163,10 @@ static int predict_write_csv(const char *path, const hs_dataset *ds, const windo
         csv_format_time(ds->time ? ds->time[row] : 0, when);
         fprintf(f, "%s,%.9g,%.9g\n", when, (double)pred[p], (double)ds->y[row]);
     }
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-        remove(tmp);
-        free(tmp);
-        return hs_error_set(err, HS_ERR_IO, path, 0, 0, "writing the predictions failed");
-    }
-    free(tmp);
+    hs_error e;
+    if (rundir_atomic_commit(&a, &e) != 0)
+        return hs_error_set(err, HS_ERR_IO, path, 0, 0, "writing the predictions failed: %s",
+                            e.msg);
     return 0;
 }
 

@@ -24,6 +24,7 @@
 #include "io/journal.h"
 #include "io/modelio.h"
 #include "io/results.h"
+#include "io/rundir.h"
 #include "io/window.h"
 #include "model/net.h"
 #include "sweep/baseline.h"
@@ -87,7 +88,7 @@ static void report_pred_compute(report_pred *rp, const char *dir, const journal_
     const journal_record *best = n_ranked ? &recs[order[0]] : NULL;
     free(order);
     char model_path[4200];
-    snprintf(model_path, sizeof model_path, "%s/best_model.h5", dir);
+    snprintf(model_path, sizeof model_path, "%s/%s", dir, RUNDIR_BEST_MODEL);
     struct stat st;
     if (!best) {
         snprintf(rp->note, sizeof rp->note, "No trial finished with a finite %s yet.", results_metric_name(metric));
@@ -232,7 +233,7 @@ static int report_sweep_load(report_sweep *rs, const char *dir) {
     hs_error_clear(&err);
     if (htmlreport_load_metadata(dir, &rs->meta, &err) != 0) rs->meta = NULL;
     char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, JOURNAL_FILE);
+    snprintf(path, sizeof path, "%s/%s", dir, RUNDIR_JOURNAL);
     if (journal_read(path, &rs->recs, &rs->n, &rs->jinfo, &err) != 0) {
         hs_error_print(&err, stderr);
         return 1;
@@ -285,7 +286,7 @@ static int report_html(const report_sweep *rs, results_metric metric, const char
     strbuf sb;
     strbuf_init(&sb);
     int rc = htmlreport_build(&sb, &in, &err);
-    if (rc == 0) rc = results_write_atomic(path, strbuf_str(&sb), sb.len, &err);
+    if (rc == 0) rc = rundir_write_atomic(path, strbuf_str(&sb), sb.len, &err);
     strbuf_deinit(&sb);
     if (rc != 0) {
         hs_error_print(&err, stderr);
@@ -474,7 +475,7 @@ static int report_compare(char **dirs, size_t nd, const char *metric_s, int html
         strbuf sb;
         strbuf_init(&sb);
         rc = htmlreport_compare_build(&sb, hs, nd, metric, &err);
-        if (rc == 0) rc = results_write_atomic(out, strbuf_str(&sb), sb.len, &err);
+        if (rc == 0) rc = rundir_write_atomic(out, strbuf_str(&sb), sb.len, &err);
         strbuf_deinit(&sb);
         if (rc != 0) hs_error_print(&err, stderr);
         else printf("\nHTML comparison: %s\n", out);
@@ -561,7 +562,7 @@ int cmd_report(int argc, char **argv) {
     opt.n_baselines = rs.n_base;
     char html_path[4200];
     if (out) snprintf(html_path, sizeof html_path, "%s", out);
-    else if (own_view) snprintf(html_path, sizeof html_path, "%s/%s", dir, HTMLREPORT_FILE);
+    else if (own_view) snprintf(html_path, sizeof html_path, "%s/%s", dir, RUNDIR_REPORT);
     else snprintf(html_path, sizeof html_path, "%s/report-%s.html", dir, results_metric_name(opt.metric));
     /* outputs checked before any work */
     char tpath[4200];

@@ -21,6 +21,7 @@
 #include "model/hparams.h"
 #include "io/htmlreport.h"
 #include "io/journal.h"
+#include "io/rundir.h"
 #include "sweep/cli.h"
 #include "sweep/cmd.h"
 #include "sweep/trial.h"
@@ -251,7 +252,7 @@ static int train_from(train_opts *o, const char *config) {
         return -1;
     }
     char path[4200];
-    snprintf(path, sizeof path, "%s/%s", o->from, JOURNAL_FILE);
+    snprintf(path, sizeof path, "%s/%s", o->from, RUNDIR_JOURNAL);
     journal_record *recs = NULL;
     size_t n = 0, found = 0, L = strlen(o->trial);
     hs_error err;

@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "io/hpkey.h"
 #include "io/journal.h"
 #include "io/results.h"
+#include "io/rundir.h"
 #include "model/rng.h"
 
 /* ==== ids ================================================================================== */
@@ -241,9 +241,8 @@ int expand_resume_scheme(sweep_def *def, const char *outdir, int restart, hs_err
     if (info.id_scheme > 0) return sweepcfg_use_id_scheme(def, info.id_scheme, err);
     /* no id_scheme: hsweep 0.1. Keep its ids while its journal is resumed. */
     char path[4200];
-    struct stat sb;
-    snprintf(path, sizeof path, "%s/%s", outdir, JOURNAL_FILE);
-    if (stat(path, &sb) != 0) return 0;
+    if (rundir_path(path, sizeof path, outdir, RUNDIR_JOURNAL, NULL) != 0 || !rundir_exists(path))
+        return 0;
     hs_error why;
     if (sweepcfg_use_id_scheme(def, HPKEY_V1, &why) != 0) {
         if (restart) return sweepcfg_use_id_scheme(def, HPKEY_CURRENT, err);

@@ -90,12 +90,21 @@ int sched_mark_done(sched *s, size_t i, int ok) {
     return 0;
 }
 
-size_t sched_next(sched *s, int worker) {
+size_t sched_peek(sched *s) {
     while (s->cursor < s->n && s->state[s->order[s->cursor]] != SCHED_PENDING) s->cursor++;
-    if (s->cursor >= s->n) return SCHED_NONE;
-    size_t i = s->order[s->cursor++];
+    return s->cursor < s->n ? s->order[s->cursor] : SCHED_NONE;
+}
+
+int sched_take(sched *s, size_t i, int worker) {
+    if (i >= s->n || s->state[i] != SCHED_PENDING) return HS_ERR_VALUE;
     sched_set(s, i, SCHED_RUNNING);
     s->worker[i] = worker;
+    return 0;
+}
+
+size_t sched_next(sched *s, int worker) {
+    size_t i = sched_peek(s);
+    if (i != SCHED_NONE) sched_take(s, i, worker);
     return i;
 }
 

@@ -40,6 +40,15 @@ int sched_mark_done(sched *s, size_t i, int ok);
  * SCHED_NONE when no trial is pending (some may still be running). */
 size_t sched_next(sched *s, int worker);
 
+/* The trial sched_next would hand out now (longest pending first), without taking it; or
+ * SCHED_NONE when none is pending. For policies that choose, then take (sched_take). */
+size_t sched_peek(sched *s);
+
+/* Hand pending trial i to `worker` (now RUNNING), whatever its place in the order: a policy
+ * may pick any pending trial. Returns 0, or HS_ERR_VALUE if i is out of range or not
+ * pending. */
+int sched_take(sched *s, size_t i, int worker);
+
 /* Record the result of running trial i: ok = 1 DONE, 0 FAILED. Returns 0, or HS_ERR_VALUE if
  * i is out of range or not running. */
 int sched_record(sched *s, size_t i, int ok);

@@ -22,6 +22,7 @@
 
 #include "io/ckpt.h"
 #include "io/dataset.h"
+#include "io/rundir.h"
 #include "model/hparams.h"
 #include "model/rng.h"
 #include "sweep/trial.h"
@@ -197,9 +198,9 @@ static void test_file(const char *dir) {
     ckpt_state_free(&ck);
 
     char p[64];
-    CHECK(ckpt_path(p, sizeof p, "runs/x", test_id) == 0 &&
+    CHECK(rundir_ckpt_path(p, sizeof p, "runs/x", test_id) == 0 &&
           strcmp(p, "runs/x/ckpt/0123456789abcdef.ckpt") == 0, "ckpt_path: %s", p);
-    CHECK(ckpt_path(p, 10, "runs/x", test_id) == HS_ERR_VALUE, "ckpt_path too long");
+    CHECK(rundir_ckpt_path(p, 10, "runs/x", test_id) == HS_ERR_VALUE, "ckpt_path too long");
 }
 
 static void test_key(void) {

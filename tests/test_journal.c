@@ -145,7 +145,7 @@ static char *read_all(const char *path) {
 static void test_append_and_read(void) {
     char dir[512], path[600];
     snprintf(dir, sizeof dir, "%s/run", tmpdir); /* created by journal_open_append */
-    snprintf(path, sizeof path, "%s/%s", dir, JOURNAL_FILE);
+    snprintf(path, sizeof path, "%s/%s", dir, RUNDIR_JOURNAL);
     hs_error err;
     journal *j = journal_open_append(dir, &err);
     CHECK(j != NULL, "open: %s", err.msg);
@@ -254,7 +254,7 @@ static void test_append_and_read(void) {
 static void test_duplicates_and_edges(void) {
     char dir[512], path[600];
     snprintf(dir, sizeof dir, "%s/dups", tmpdir);
-    snprintf(path, sizeof path, "%s/%s", dir, JOURNAL_FILE);
+    snprintf(path, sizeof path, "%s/%s", dir, RUNDIR_JOURNAL);
     hs_error err;
     journal *j = journal_open_append(dir, &err);
     CHECK(j != NULL, "open: %s", err.msg);
@@ -297,7 +297,7 @@ static void test_duplicates_and_edges(void) {
     rc = journal_read(path, &got, &n, &info, &err);
     CHECK(rc == 0 && n == 0 && got == NULL, "empty journal");
     char missing[600];
-    snprintf(missing, sizeof missing, "%s/nope/%s", tmpdir, JOURNAL_FILE);
+    snprintf(missing, sizeof missing, "%s/nope/%s", tmpdir, RUNDIR_JOURNAL);
     rc = journal_read(missing, &got, &n, &info, &err);
     CHECK(rc == HS_ERR_IO && strcmp(err.file, missing) == 0, "missing journal: %d", rc);
     /* open in a directory that cannot be created */

@@ -8,6 +8,7 @@
  * missing tensor, an extra tensor, a NaN weight, a bad cell name; and save errors (wrong
  * weight count, unwritable directory). Each failure must be one line naming the problem. */
 #define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdint.h>
@@ -85,6 +86,16 @@ static net *write_model(const char *path, const hs_hparams *hp) {
     return n;
 }
 
+/* 1 if a temporary file (name containing ".tmp.") is left in dir. */
+static int has_tmp(const char *dir) {
+    DIR *d = opendir(dir);
+    int found = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        if (strstr(e->d_name, ".tmp.")) found = 1;
+    if (d) closedir(d);
+    return found;
+}
+
 static void round_trip(const char *dir, hs_cell cell, size_t layers, int bidir) {
     char path[512];
     snprintf(path, sizeof path, "%s/m_%s_%zu_%d.h5", dir, hparams_cell_name(cell), layers, bidir);
@@ -92,9 +103,7 @@ static void round_trip(const char *dir, hs_cell cell, size_t layers, int bidir) 
     net *n = write_model(path, &hp);
     CHECK(n != NULL, "net");
     if (!n) return;
-    char tmp[600];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    CHECK(access(tmp, F_OK) != 0, "temporary file removed");
+    CHECK(!has_tmp(dir), "temporary file removed");
     modelio_meta m;
     net *back = NULL;
     hs_error err;

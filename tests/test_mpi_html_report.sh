@@ -92,7 +92,8 @@ chrome() {
     local out=$1 url=$2 prof
     shift 2
     prof=$(mktemp -d "$DIR/profile.XXXXXX")
-    timeout 300 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    # A hang guard, not a timed assertion: generous for a loaded machine.
+    timeout "${HSWEEP_CHROME_TIMEOUT:-600}" "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
         --disable-background-networking --disable-component-update --disable-sync \
         --user-data-dir="$prof" --enable-logging=stderr --v=0 "$@" "$url" >"$out.dom" 2>"$out.log"
     local rc=$?

@@ -13,6 +13,7 @@
 #include "io/hpfields.h"
 #include "io/json.h"
 #include "io/results.h"
+#include "io/rundir.h"
 #include "tests/test_util.h"
 
 static char tmpdir[256];
@@ -202,11 +203,11 @@ static void test_files(void) {
     FILE *f = fopen(inner, "w");
     fputs("x", f);
     fclose(f);
-    CHECK(results_write_atomic(sub, "data", 4, &err) == HS_ERR_IO, "rename over a non-empty dir fails");
+    CHECK(rundir_write_atomic(sub, "data", 4, &err) == HS_ERR_IO, "rename over a non-empty dir fails");
     CHECK(count_tmp_files(tmpdir) == 0, "no .tmp left after failure");
     char missing[300];
     snprintf(missing, sizeof missing, "%s/no/such/file", tmpdir);
-    CHECK(results_write_atomic(missing, "x", 1, &err) == HS_ERR_IO, "missing dir");
+    CHECK(rundir_write_atomic(missing, "x", 1, &err) == HS_ERR_IO, "missing dir");
 
     /* no records: the tables still make sense */
     CHECK(results_write_tables(tmpdir, NULL, 0, NULL, &err) == 0, "empty tables");
@@ -250,10 +251,10 @@ static void test_metadata_and_status(void) {
     snprintf(bad, sizeof bad, "%s/badmeta", tmpdir);
     mkdir(bad, 0755);
     snprintf(bad_file, sizeof bad_file, "%s/metadata.json", bad);
-    CHECK(results_write_atomic(bad_file, "{\"sweep\": {", 11, &err) == 0, "write bad metadata");
+    CHECK(rundir_write_atomic(bad_file, "{\"sweep\": {", 11, &err) == 0, "write bad metadata");
     CHECK(results_read_metadata(bad, &mi, &err) == HS_ERR_FORMAT && strcmp(err.file, bad_file) == 0 &&
           err.line == 1, "truncated metadata: %s", err.msg);
-    CHECK(results_write_atomic(bad_file, "{\"sweep\": {}}", 13, &err) == 0, "write foreign metadata");
+    CHECK(rundir_write_atomic(bad_file, "{\"sweep\": {}}", 13, &err) == 0, "write foreign metadata");
     CHECK(results_read_metadata(bad, &mi, &err) == HS_ERR_FORMAT && strstr(err.msg, "not an hsweep"),
           "foreign metadata: %s", err.msg);
 

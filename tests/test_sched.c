@@ -152,8 +152,25 @@ static void test_simulation(void) {
     sched_free(s);
 }
 
+/* A policy may peek at the longest pending trial, or take any pending one out of order. */
+static void test_peek_take(void) {
+    const double costs[] = {1, 4, 2, 3};
+    sched *s = sched_create(4, costs);
+    CHECK(sched_peek(s) == 1 && sched_peek(s) == 1 && sched_pending(s) == 4, "peek takes nothing");
+    CHECK(sched_take(s, 2, 5) == 0 && sched_state_of(s, 2) == SCHED_RUNNING &&
+          sched_worker_of(s, 2) == 5, "take out of order");
+    CHECK(sched_take(s, 2, 5) == HS_ERR_VALUE && sched_take(s, 9, 0) == HS_ERR_VALUE,
+          "take of a running or unknown trial refused");
+    CHECK(sched_take(s, 1, 0) == 0 && sched_peek(s) == 3, "peek skips taken trials");
+    CHECK(sched_next(s, 0) == 3 && sched_next(s, 0) == 0 && sched_next(s, 0) == SCHED_NONE,
+          "next continues longest first without the taken ones");
+    CHECK(sched_release(s, 1) == 0 && sched_peek(s) == 1, "released: first again");
+    sched_free(s);
+}
+
 int main(void) {
     test_order();
+    test_peek_take();
     test_exactly_once_and_resume();
     test_counters_costs_release();
     test_simulation();

@@ -1,0 +1,652 @@
+/* coord: the sweep coordinator's decisions (see coord.h).
+ *
+ * Trial states live in a sched (pending/running/done/failed, costs for the ETA); records of
+ * journaled trials in c->recs, in journal order; per-rank state in three arrays of nranks.
+ * Every path that changes a rank's state goes through coord_rank_set so the two counters
+ * (stopped, waiting) stay exact. */
+#define _XOPEN_SOURCE 700
+
+#include "sweep/coord.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "io/modelio.h"
+#include "io/rundir.h"
+#include "io/strbuf.h"
+#include "sweep/baseline.h"
+
+/* ==== the default policy ================================================================ */
+
+static coord_task coord_default_next(void *state, const coord *c, int rank) {
+    (void)state;
+    (void)rank;
+    size_t i = sched_peek(c->s);
+    coord_task t = {COORD_STOP, SCHED_NONE, 0};
+    if (i != SCHED_NONE) t = (coord_task){COORD_RUN, i, 0};
+    return t;
+}
+
+coord_policy coord_policy_default(void) {
+    coord_policy p = {coord_default_next, NULL, NULL, NULL};
+    return p;
+}
+
+/* ==== set-up ============================================================================ */
+
+static double coord_monotonic(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double coord_now(const coord *c) { return c->cfg.clock(); }
+
+/* qsort has no context: compare through a file-scope pointer would be a global; sort
+ * (id, index) pairs instead and keep the indices. */
+typedef struct coord_id_key {
+    char id[17];              /* trial id */
+    size_t index;             /* its index */
+} coord_id_key;
+
+static int coord_cmp_key(const void *a, const void *b) {
+    return strcmp(((const coord_id_key *)a)->id, ((const coord_id_key *)b)->id);
+}
+
+int coord_init(coord *c, const coord_config *cfg, hs_error *err) {
+    memset(c, 0, sizeof *c);
+    c->cfg = *cfg;
+    if (!c->cfg.clock) c->cfg.clock = coord_monotonic;
+    if (!c->cfg.log) c->cfg.log = stderr;
+    if (!(c->cfg.tables_every_s > 0.0)) c->cfg.tables_every_s = 10.0;
+    c->policy = cfg->policy ? *cfg->policy : coord_policy_default();
+    if (cfg->nranks < 1 || !c->policy.next)
+        return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0, "coordinator: %s",
+                            cfg->nranks < 1 ? "no ranks" : "policy without next");
+    size_t n = cfg->n_trials, R = (size_t)cfg->nranks;
+    double *costs = malloc((n ? n : 1) * sizeof *costs);
+    coord_id_key *keys = malloc((n ? n : 1) * sizeof *keys);
+    c->by_id = malloc((n ? n : 1) * sizeof *c->by_id);
+    c->rank_state = calloc(R, 1);
+    c->current = malloc(R * sizeof *c->current);
+    c->epoch = calloc(R, sizeof *c->epoch);
+    int rc = 0;
+    if (!costs || !keys || !c->by_id || !c->rank_state || !c->current || !c->epoch) {
+        rc = hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        costs[i] = cfg->trials[i].cost;
+        memcpy(keys[i].id, cfg->trials[i].id, sizeof keys[i].id);
+        keys[i].index = i;
+    }
+    qsort(keys, n, sizeof *keys, coord_cmp_key);
+    for (size_t i = 0; i < n; i++) c->by_id[i] = keys[i].index;
+    for (size_t r = 0; r < R; r++) c->current[r] = SCHED_NONE;
+    c->s = sched_create(n, costs);
+    if (!c->s) {
+        rc = hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        goto done;
+    }
+    c->n_swept = expand_swept(cfg->trials, n, c->swept);
+    c->t0 = coord_now(c);
+    c->last_tables = c->t0;
+    c->last_progress = c->t0;
+done:
+    free(costs);
+    free(keys);
+    return rc;
+}
+
+void coord_deinit(coord *c) {
+    if (!c) return;
+    journal_close(c->j);
+    sched_free(c->s);
+    for (size_t i = 0; i < c->n_recs; i++) journal_record_deinit(&c->recs[i]);
+    free(c->recs);
+    free(c->by_id);
+    free(c->rank_state);
+    free(c->current);
+    free(c->epoch);
+    free(c->base);
+    memset(c, 0, sizeof *c);
+}
+
+void coord_set_dataset(coord *c, const hs_dataset *ds) {
+    c->cfg.ds = ds;
+    free(c->base);
+    c->base = NULL;
+    c->n_base = 0;
+    for (size_t i = 0; ds && ds->y && i < c->cfg.n_trials; i++) {
+        hs_error e;
+        if (baseline_add(&c->base, &c->n_base, ds, &c->cfg.trials[i].hp, &e) != 0) break;
+    }
+}
+
+size_t coord_find(const coord *c, const char *id) {
+    size_t lo = 0, hi = c->cfg.n_trials;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int d = strcmp(c->cfg.trials[c->by_id[mid]].id, id);
+        if (d == 0) return c->by_id[mid];
+        if (d < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return SIZE_MAX;
+}
+
+/* Take ownership of *rec (rec is re-initialised). 0 or HS_ERR_NOMEM. */
+static int coord_keep(coord *c, journal_record *rec) {
+    if (c->n_recs == c->cap_recs) {
+        size_t cap = c->cap_recs ? 2 * c->cap_recs : 64;
+        journal_record *r = realloc(c->recs, cap * sizeof *r);
+        if (!r) return HS_ERR_NOMEM;
+        c->recs = r;
+        c->cap_recs = cap;
+    }
+    c->recs[c->n_recs++] = *rec;
+    memset(rec, 0, sizeof *rec);
+    journal_record_init(rec);
+    return 0;
+}
+
+static results_metric coord_metric(const coord *c) {
+    return c->cfg.def->metric == SWEEPCFG_METRIC_VAL_LOSS ? RESULTS_VAL_LOSS : RESULTS_VAL_MAE;
+}
+
+static results_options coord_results_options(const coord *c) {
+    results_options o = {0};
+    o.metric = coord_metric(c);
+    o.title = c->cfg.def->name;
+    o.baselines = c->base;
+    o.n_baselines = c->n_base;
+    return o;
+}
+
+/* Remove trial id's epoch checkpoint (it is journaled now); a missing file is fine. */
+static void coord_drop_ckpt(const coord *c, const char *id) {
+    char p[4400];
+    if (rundir_ckpt_path(p, sizeof p, c->cfg.outdir, id) == 0 && remove(p) != 0 &&
+        errno != ENOENT)
+        fprintf(c->cfg.log, "hsweep run: warning: cannot remove %s: %s\n", p, strerror(errno));
+}
+
+/* ==== the run directory ================================================================= */
+
+/* Mark the journal's trials of this sweep finished and keep their records. */
+static int coord_resume(coord *c, const char *path, hs_error *err) {
+    journal_record *recs = NULL;
+    size_t n = 0;
+    journal_read_info ri;
+    int rc = journal_read(path, &recs, &n, &ri, err);
+    if (rc) return rc;
+    if (ri.warning[0]) fprintf(c->cfg.log, "hsweep run: %s: %s\n", path, ri.warning);
+    for (size_t i = 0; i < n; i++) {
+        size_t idx = coord_find(c, recs[i].id);
+        if (idx == SIZE_MAX || sched_state_of(c->s, idx) != SCHED_PENDING) continue;
+        sched_mark_done(c->s, idx, recs[i].status != JOURNAL_FAILED);
+        coord_drop_ckpt(c, recs[i].id); /* left over if a crash came between the two */
+        if (recs[i].status != JOURNAL_OK) c->failures++;
+        if (coord_keep(c, &recs[i]) != 0) {
+            rc = hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
+            break;
+        }
+        c->resumed++;
+    }
+    journal_records_free(recs, n);
+    if (rc == 0 && c->resumed)
+        fprintf(c->cfg.log, "hsweep run: resuming %s: %zu of %zu trials already finished\n",
+                c->cfg.outdir, c->resumed, c->cfg.n_trials);
+    return rc;
+}
+
+/* metadata.json: the sweep file's text, its hash, versions and the dataset fingerprint. */
+static int coord_write_metadata(coord *c, const coord_open_args *a, const char *hash,
+                                hs_error *err) {
+    strbuf text;
+    strbuf_init(&text);
+    FILE *f = fopen(a->sweep_path, "rb");
+    if (f) {
+        char buf[4096];
+        size_t k;
+        while ((k = fread(buf, 1, sizeof buf, f)) > 0) strbuf_putn(&text, buf, k);
+        fclose(f);
+    }
+    results_meta m = {0};
+    m.sweep_name = c->cfg.def->name;
+    m.sweep_path = a->sweep_path;
+    m.sweep_text = strbuf_str(&text);
+    m.sweep_hash = hash;
+    m.metric = coord_metric(c);
+    m.mpi_version = a->mpi_version;
+    m.dataset_path = a->data_path;
+    m.dataset = a->meta;
+    m.start_time = (double)time(NULL);
+    m.ranks = c->cfg.nranks;
+    m.n_trials = c->cfg.n_trials;
+    m.id_scheme = c->cfg.def->id_scheme;
+    int rc = results_write_metadata(c->cfg.outdir, &m, err);
+    strbuf_deinit(&text);
+    return rc;
+}
+
+int coord_open(coord *c, const coord_open_args *a, hs_error *err) {
+    const char *dir = c->cfg.outdir;
+    int rc = rundir_mkdirs(dir, err);
+    char sub[4200];
+    if (rc == 0) rc = rundir_path(sub, sizeof sub, dir, RUNDIR_CKPT, err);
+    if (rc == 0) rc = rundir_mkdirs(sub, err);
+    if (rc) return rc;
+    char hash[17], path[4200];
+    expand_id_string(c->cfg.def->hash, hash);
+    rc = rundir_path(path, sizeof path, dir, RUNDIR_JOURNAL, err);
+    if (rc) return rc;
+    results_meta_info info;
+    hs_error e;
+    int have_meta = results_read_metadata(dir, &info, &e) == 0;
+    int have_journal = rundir_exists(path);
+    if (have_journal && have_meta && strcmp(info.sweep_hash, hash) != 0) {
+        if (!a->restart)
+            return hs_error_set(err, HS_ERR_STATE, dir, 0, 0,
+                                "holds results of a different sweep (hash %s, %s is %s); "
+                                "rerun with --restart to start over (the old journal is "
+                                "kept) or choose another --output", info.sweep_hash,
+                                a->sweep_path, hash);
+        char old[4300];
+        rc = rundir_set_aside(dir, RUNDIR_JOURNAL, old, sizeof old, err);
+        if (rc) return rc;
+        fprintf(c->cfg.log, "hsweep run: --restart: previous journal kept as %s\n", old);
+        have_journal = 0;
+    }
+    if (have_journal && (rc = coord_resume(c, path, err)) != 0) return rc;
+    rc = coord_write_metadata(c, a, hash, err);
+    if (rc) return rc;
+    c->j = journal_open_append(dir, err);
+    return c->j ? 0 : err->code;
+}
+
+void coord_check_best(coord *c) {
+    results_metric metric = coord_metric(c);
+    const journal_record *best = NULL;
+    double bv = INFINITY;
+    for (size_t i = 0; i < c->n_recs; i++) {
+        double v = results_metric_value(&c->recs[i], metric);
+        if (c->recs[i].status == JOURNAL_OK && isfinite(v) && v < bv) {
+            bv = v;
+            best = &c->recs[i];
+        }
+    }
+    char path[4200];
+    if (rundir_path(path, sizeof path, c->cfg.outdir, RUNDIR_BEST_MODEL, NULL) != 0) return;
+    modelio_meta m;
+    hs_error e;
+    int rc = modelio_load(path, &m, NULL, 0, &e);
+    FILE *log = c->cfg.log;
+    if (!best) {
+        if (rc == 0)
+            fprintf(log, "hsweep run: %s holds trial %s of an earlier sweep; this sweep's "
+                    "first best trial replaces it\n", path, m.trial_id);
+    } else if (rc == HS_ERR_IO) {
+        fprintf(log, "hsweep run: %s is missing: the best model of a previous run (trial "
+                "%s) cannot be recovered without retraining; it is written again when a trial "
+                "beats it\n", path, best->id);
+    } else if (rc != 0) {
+        fprintf(log, "hsweep run: %s is unreadable (%s); the best model (trial %s) cannot "
+                "be recovered without retraining\n", path, e.msg, best->id);
+    } else if (strcmp(m.trial_id, best->id) != 0) {
+        fprintf(log, "hsweep run: %s holds trial %s but the journal's best is %s, which "
+                "cannot be recovered without retraining\n", path, m.trial_id, best->id);
+    }
+    modelio_meta_deinit(&m);
+}
+
+/* ==== ranks ============================================================================= */
+
+static void coord_rank_set(coord *c, int rank, coord_rank_state st) {
+    coord_rank_state old = (coord_rank_state)c->rank_state[rank];
+    if (old == st) return;
+    if (old == COORD_RANK_STOPPED) c->n_stopped--;
+    if (old == COORD_RANK_WAITING) c->n_waiting--;
+    if (st == COORD_RANK_STOPPED) c->n_stopped++;
+    if (st == COORD_RANK_WAITING) c->n_waiting++;
+    c->rank_state[rank] = (unsigned char)st;
+    if (st != COORD_RANK_BUSY) {
+        c->current[rank] = SCHED_NONE;
+        c->epoch[rank] = 0;
+    }
+}
+
+static int coord_rank_ok(const coord *c, int rank) {
+    return rank >= 0 && rank < c->cfg.nranks;
+}
+
+coord_task coord_next(coord *c, int rank) {
+    coord_task stop = {COORD_STOP, SCHED_NONE, 0};
+    if (!coord_rank_ok(c, rank)) return stop;
+    if (c->rank_state[rank] == COORD_RANK_STOPPED) return stop;
+    coord_task t = c->stopping ? stop : c->policy.next(c->policy.state, c, rank);
+    if (t.kind == COORD_RUN && sched_take(c->s, t.trial, rank) != 0) {
+        fprintf(c->cfg.log, "hsweep run: policy chose trial %zu, which is not pending; "
+                "stopping rank %d\n", t.trial, rank);
+        t = stop;
+    }
+    if (t.kind == COORD_RUN) {
+        size_t epochs = c->cfg.trials[t.trial].hp.epochs;
+        if (t.until == 0 || t.until > epochs) t.until = epochs;
+        coord_rank_set(c, rank, COORD_RANK_BUSY);
+        c->current[rank] = t.trial;
+        c->epoch[rank] = 0;
+    } else if (t.kind == COORD_WAIT) {
+        coord_rank_set(c, rank, COORD_RANK_WAITING);
+    } else {
+        t = stop;
+        coord_rank_set(c, rank, COORD_RANK_STOPPED);
+    }
+    return t;
+}
+
+int coord_epoch_sync(const coord *c) { return c->policy.on_epoch != NULL; }
+
+coord_verdict coord_epoch(coord *c, int rank, size_t trial, size_t epoch,
+                          const journal_epoch *m) {
+    if (!coord_rank_ok(c, rank) || c->current[rank] != trial) return COORD_CONTINUE;
+    c->epoch[rank] = epoch;
+    if (!c->policy.on_epoch) return COORD_CONTINUE;
+    coord_verdict v = c->policy.on_epoch(c->policy.state, c, rank, trial, epoch, m);
+    return v == COORD_PAUSE || v == COORD_PRUNE ? v : COORD_CONTINUE;
+}
+
+/* ==== results =========================================================================== */
+
+const char *coord_state(const coord *c) {
+    return c->infra_rc ? "failed" : sched_finished(c->s) ? "finished" : "stopped";
+}
+
+void coord_status(const coord *c, const char *state, results_status *st) {
+    memset(st, 0, sizeof *st);
+    st->total = c->cfg.n_trials;
+    st->done = sched_done(c->s);
+    st->failed = sched_failed(c->s);
+    st->running = sched_running(c->s);
+    st->elapsed_s = coord_now(c) - c->t0;
+    st->eta_s = sched_eta(c->s, st->elapsed_s);
+    st->metric = coord_metric(c);
+    st->best = NAN;
+    for (size_t i = 0; i < c->n_recs; i++) {
+        double v = results_metric_value(&c->recs[i], st->metric);
+        if (c->recs[i].status == JOURNAL_OK && isfinite(v) && !(v >= st->best)) {
+            st->best = v;
+            st->best_id = c->recs[i].id;
+        }
+    }
+    st->ranks = c->cfg.nranks;
+    st->state = state;
+}
+
+void coord_write_tables(coord *c) {
+    results_options o = coord_results_options(c);
+    hs_error e;
+    if (results_write_tables(c->cfg.outdir, c->recs, c->n_recs, &o, &e) != 0)
+        hs_error_print(&e, c->cfg.log);
+    c->last_tables = coord_now(c);
+}
+
+/* Print one line about a finished trial, refresh the live progress line and status.json. */
+static void coord_report(coord *c, size_t idx, const journal_record *rec) {
+    char params[512] = "", v[64];
+    size_t off = 0;
+    for (size_t k = 0; k < c->n_swept && off < sizeof params; k++) {
+        sweepcfg_param p = c->swept[k];
+        sweepcfg_param_format(p, sweepcfg_param_get(&c->cfg.trials[idx].hp, p), v, sizeof v);
+        off += (size_t)snprintf(params + off, sizeof params - off, " %s=%s",
+                                sweepcfg_param_name(p), v);
+    }
+    results_status st;
+    coord_status(c, "running", &st);
+    char line[512];
+    results_format_progress(&st, line, sizeof line);
+    FILE *log = c->cfg.log;
+    if (c->cfg.tty) fprintf(log, "\r\033[K");
+    if (rec->status == JOURNAL_FAILED)
+        fprintf(log, "[rank %d] trial %s (%zu/%zu)%s: failed: %s\n", rec->rank, rec->id,
+                idx + 1, c->cfg.n_trials, params, rec->reason);
+    else
+        fprintf(log, "[rank %d] trial %s (%zu/%zu)%s: %s val_mae %.4f test_mae %.4f, "
+                "best epoch %zu/%zu, %.1f s%s%s\n", rec->rank, rec->id, idx + 1,
+                c->cfg.n_trials, params, journal_status_name(rec->status), rec->val_mae,
+                rec->test_mae, rec->best_epoch, rec->epochs_run, rec->wall_s,
+                rec->reason[0] ? ": " : "", rec->reason);
+    if (c->cfg.tty) fprintf(log, "%s", line);
+    else fprintf(log, "%s\n", line);
+    fflush(log);
+    c->last_progress = coord_now(c);
+    hs_error e;
+    if (results_write_status(c->cfg.outdir, &st, &e) != 0) hs_error_print(&e, log);
+}
+
+/* Write DIR/best_model.h5 when trial idx (record rec, weights w of n floats, may be NULL)
+ * is the best so far by the sweep metric: status ok, finite metric, strictly lower than
+ * every trial recorded (resumed ones included; ties keep the earlier). Called before the
+ * trial is journaled. A failure to write is reported in one line; the sweep goes on. */
+static void coord_save_best(coord *c, size_t idx, const journal_record *rec, const float *w,
+                            size_t n) {
+    results_metric metric = coord_metric(c);
+    double v = results_metric_value(rec, metric);
+    if (!c->cfg.ds || !w || n == 0 || n != rec->n_params || rec->status != JOURNAL_OK ||
+        !isfinite(v))
+        return;
+    for (size_t i = 0; i < c->n_recs; i++) {
+        double b = results_metric_value(&c->recs[i], metric);
+        if (c->recs[i].status == JOURNAL_OK && isfinite(b) && b <= v) return;
+    }
+    char path[4200];
+    hs_error e;
+    if (rundir_path(path, sizeof path, c->cfg.outdir, RUNDIR_BEST_MODEL, &e) != 0) {
+        hs_error_print(&e, c->cfg.log);
+        return;
+    }
+    modelio_meta m;
+    modelio_meta_borrow(&m, &c->cfg.trials[idx].hp, c->cfg.ds, rec->id);
+    m.val_mae = rec->val_mae;
+    m.val_loss = rec->val_loss;
+    m.test_mae = rec->test_mae;
+    m.best_epoch = rec->best_epoch;
+    if (modelio_save(path, &m, w, n, &e) != 0) hs_error_print(&e, c->cfg.log);
+}
+
+/* An infrastructure failure: remember the first, hand out nothing more. */
+void coord_fail(coord *c, const hs_error *e) {
+    if (c->infra_rc == 0) {
+        c->infra_rc = e->code;
+        c->infra_err = *e;
+    }
+    c->stopping = 1;
+}
+
+/* A finished trial: best model, journal (fsync), books, progress, failure policy, tables. */
+static void coord_finish_trial(coord *c, size_t idx, journal_record *rec, const float *w,
+                               size_t n) {
+    coord_save_best(c, idx, rec, w, n);
+    hs_error e;
+    if (c->infra_rc == 0 && journal_append(c->j, rec, &e) != 0) {
+        /* the journal is the source of truth: without it, stop cleanly */
+        coord_fail(c, &e);
+    } else if (c->infra_rc == 0) {
+        coord_drop_ckpt(c, rec->id);
+    }
+    sched_record(c->s, idx, rec->status != JOURNAL_FAILED);
+    if (rec->status != JOURNAL_OK) c->failures++;
+    c->busy_s += rec->wall_s;
+    c->finished_now++;
+    const journal_record *kept = rec;
+    if (coord_keep(c, rec) != 0) {
+        hs_error_set(&e, HS_ERR_NOMEM, NULL, 0, 0, "out of memory keeping results");
+        coord_fail(c, &e);
+    } else {
+        kept = &c->recs[c->n_recs - 1];
+    }
+    coord_report(c, idx, kept);
+    if (c->policy.on_result) c->policy.on_result(c->policy.state, c, idx, COORD_FINISHED, kept);
+    size_t maxf = c->cfg.def->max_failures;
+    if (maxf && c->failures >= maxf && !c->stopping) {
+        c->stopping = 1;
+        c->max_failures_hit = 1;
+        fprintf(c->cfg.log, "hsweep run: %zu trials failed or diverged (max_failures %zu): "
+                "stopping after the running trials\n", c->failures, maxf);
+    }
+    /* tables cost O(trials): rewrite them at most every tables_every_s during the sweep */
+    if (coord_now(c) - c->last_tables > c->cfg.tables_every_s) coord_write_tables(c);
+}
+
+int coord_result(coord *c, int rank, size_t trial, coord_outcome how, journal_record *rec,
+                 const float *w, size_t n) {
+    int rc = 0;
+    if (!coord_rank_ok(c, rank) || c->current[rank] != trial || trial >= c->cfg.n_trials ||
+        how == COORD_RELEASED) {
+        rc = HS_ERR_VALUE;
+    } else if (how == COORD_FINISHED) {
+        coord_rank_set(c, rank, COORD_RANK_IDLE);
+        coord_finish_trial(c, trial, rec, w, n);
+    } else {
+        coord_rank_set(c, rank, COORD_RANK_IDLE);
+        if (how == COORD_PAUSED) sched_release(c->s, trial);
+        else sched_record(c->s, trial, 1);
+        if (c->policy.on_result) c->policy.on_result(c->policy.state, c, trial, how, rec);
+    }
+    journal_record_deinit(rec);
+    return rc;
+}
+
+/* Rank's running trial, if any, goes back to pending; the policy hears of it. */
+static void coord_release(coord *c, int rank) {
+    size_t idx = c->current[rank];
+    if (idx == SCHED_NONE) return;
+    sched_release(c->s, idx);
+    c->current[rank] = SCHED_NONE;
+    if (c->policy.on_result) c->policy.on_result(c->policy.state, c, idx, COORD_RELEASED, NULL);
+}
+
+int coord_halt(coord *c) {
+    c->stopping = 1;
+    if (c->halted) return 0;
+    c->halted = 1;
+    return 1;
+}
+
+int coord_stopped(coord *c, int rank) {
+    if (coord_rank_ok(c, rank)) {
+        coord_release(c, rank);
+        if (c->rank_state[rank] != COORD_RANK_STOPPED) coord_rank_set(c, rank, COORD_RANK_IDLE);
+    }
+    return coord_halt(c);
+}
+
+void coord_gone(coord *c, int rank) {
+    if (!coord_rank_ok(c, rank)) return;
+    coord_release(c, rank);
+    coord_rank_set(c, rank, COORD_RANK_STOPPED);
+}
+
+int coord_finished(const coord *c) { return c->n_stopped == (size_t)c->cfg.nranks; }
+
+/* ==== the end =========================================================================== */
+
+void coord_summary(coord *c, FILE *out, size_t top) {
+    if (c->cfg.tty) fprintf(c->cfg.log, "\n");
+    coord_write_tables(c);
+    results_status st;
+    coord_status(c, coord_state(c), &st);
+    hs_error e;
+    if (results_write_status(c->cfg.outdir, &st, &e) != 0) hs_error_print(&e, c->cfg.log);
+    results_options o = coord_results_options(c);
+    fprintf(out, "\n");
+    results_print_ranked(out, c->recs, c->n_recs, &o, top, &e);
+    double elapsed = coord_now(c) - c->t0;
+    int R = c->cfg.nranks;
+    fprintf(out, "\n%zu trials finished in this run in %.1f s on %d rank%s: %.0f trials/hour, "
+            "utilisation %.0f%% (trial time / (ranks x wall time))\n", c->finished_now,
+            elapsed, R, R == 1 ? "" : "s",
+            elapsed > 0 ? 3600.0 * (double)c->finished_now / elapsed : 0.0,
+            elapsed > 0 ? 100.0 * c->busy_s / ((double)R * elapsed) : 0.0);
+}
+
+int coord_conclude(coord *c, FILE *out, int sig) {
+    const char *dir = c->cfg.outdir;
+    fprintf(out, "results: %s/%s, %s/%s\n", dir, RUNDIR_RESULTS_MD, dir, RUNDIR_SUMMARY);
+    if (c->infra_rc) {
+        hs_error_print(&c->infra_err, c->cfg.log);
+        return 1;
+    }
+    if (sig || c->halted) {
+        char what[64] = "a signal on another rank";
+        if (sig) snprintf(what, sizeof what, "signal %d", sig);
+        fprintf(c->cfg.log, "hsweep run: interrupted by %s; %zu of %zu trials finished "
+                "and journaled, unfinished trials continue from their last epoch "
+                "checkpoint in %s/%s. Run the same command again to resume.\n", what,
+                sched_done(c->s) + sched_failed(c->s), c->cfg.n_trials, dir, RUNDIR_CKPT);
+        return 0;
+    }
+    if (!sched_finished(c->s)) {
+        fprintf(c->cfg.log, "hsweep run: stopped after %zu failed or diverged trials "
+                "(max_failures %zu); the journal is intact\n", c->failures,
+                c->cfg.def->max_failures);
+        return 1;
+    }
+    return 0;
+}
+
+/* ==== records =========================================================================== */
+
+int coord_make_record(journal_record *rec, const sweep_trial *t, int rc, const trial_result *res,
+                      const hs_error *terr, int rank, double wall_s) {
+    journal_record_init(rec);
+    memcpy(rec->id, t->id, sizeof rec->id);
+    rec->repeat = t->repeat;
+    rec->hp = t->hp;
+    rec->rank = rank;
+    rec->wall_s = wall_s;
+    if (rc != 0) {
+        rec->status = JOURNAL_FAILED;
+        /* reason is shorter than the message: cut it, it stays one line */
+        size_t k = strnlen(terr->msg, sizeof rec->reason - 1);
+        memcpy(rec->reason, terr->msg, k);
+        rec->reason[k] = '\0';
+        return 0;
+    }
+    rec->status = res->status == TRIAL_DIVERGED ? JOURNAL_DIVERGED : JOURNAL_OK;
+    memcpy(rec->reason, res->reason, sizeof rec->reason < sizeof res->reason
+                                         ? sizeof rec->reason : sizeof res->reason);
+    rec->reason[sizeof rec->reason - 1] = '\0';
+    rec->val_mae = res->val_mae;
+    rec->val_loss = res->val_loss;
+    rec->test_mae = res->test_mae;
+    rec->best_epoch = res->best_epoch;
+    rec->epochs_run = res->epochs_run;
+    rec->n_params = res->n_params;
+    if (res->epochs_run == 0) return 0;
+    journal_epoch *h = malloc(res->epochs_run * sizeof *h);
+    if (!h) return HS_ERR_NOMEM;
+    for (size_t e = 0; e < res->epochs_run; e++) {
+        h[e].loss = res->history[e].loss;
+        h[e].mae = res->history[e].mae;
+        h[e].val_loss = res->history[e].val_loss;
+        h[e].val_mae = res->history[e].val_mae;
+    }
+    int r = journal_record_set_history(rec, h, res->epochs_run, NULL);
+    free(h);
+    return r;
+}
+
+void coord_tick(coord *c) {
+    if (c->cfg.tty || coord_now(c) - c->last_progress < 30.0) return;
+    results_status st;
+    coord_status(c, "running", &st);
+    char line[512];
+    results_format_progress(&st, line, sizeof line);
+    fprintf(c->cfg.log, "%s\n", line);
+    fflush(c->cfg.log);
+    c->last_progress = coord_now(c);
+}
