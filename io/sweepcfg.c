@@ -245,10 +245,11 @@ static int parse_value(const pctx *c, sweepcfg_param p, const yaml_node_t *n, do
     case SWEEPCFG_T_CELL: {
         hs_cell cell;
         if (hparams_parse_cell(s, &cell) != 0) {
-            static const char *const names[] = {"lstm", "gru", "dense"};
-            const char *g = suggest(s, names, 3);
+            static const char *const names[] = {"lstm", "gru", "dense", "synthetic"};
+            const char *g = suggest(s, names, 4);
             return fail(c, n, HS_ERR_VALUE, "cell: unknown value '%s' (%s%s%s)", s,
-                        g ? "did you mean '" : "expected lstm, gru or dense", g ? g : "",
+                        g ? "did you mean '" : "expected lstm, gru, dense or synthetic",
+                        g ? g : "",
                         g ? "'?" : "");
         }
         *out = (double)cell;
@@ -733,12 +734,13 @@ static int parse_random(const pctx *c, sweep_def *d, const yaml_node_t *n) {
         else if (strcmp(scalar(k), "params") == 0) params = v;
         else return fail_unknown_key(c, k, "random", keys, 2);
     }
-    if (!samples) return fail(c, n, HS_ERR_VALUE, "random: missing 'samples'");
     if (!params) return fail(c, n, HS_ERR_VALUE, "random: missing 'params'");
-    uint64_t s;
-    if ((rc = parse_uint(c, samples, "random.samples", 1000000, &s)) != 0) return rc;
-    if (s == 0) return fail(c, samples, HS_ERR_VALUE, "random.samples must be >= 1");
-    d->random.samples = (size_t)s;
+    if (samples) { /* else sampler.n_trials says how many (check_search) */
+        uint64_t s;
+        if ((rc = parse_uint(c, samples, "random.samples", 1000000, &s)) != 0) return rc;
+        if (s == 0) return fail(c, samples, HS_ERR_VALUE, "random.samples must be >= 1");
+        d->random.samples = (size_t)s;
+    }
     if ((rc = check_map(c, params, "random.params")) != 0) return rc;
     if (params->data.mapping.pairs.start == params->data.mapping.pairs.top)
         return fail(c, params, HS_ERR_VALUE, "random.params: no parameter to draw");
@@ -793,6 +795,190 @@ static int parse_random(const pctx *c, sweep_def *d, const yaml_node_t *n) {
         }
         d->random.n_dists++;
     }
+    return 0;
+}
+
+/* ---- scheduler and sampler ------------------------------------------------------------------ */
+
+/* The value of key `name` in map n, or NULL. */
+static const yaml_node_t *map_value(const pctx *c, const yaml_node_t *n, const char *name) {
+    MAP_FOREACH(c, n, pr)
+        if (strcmp(scalar(node_get(c, pr->key)), name) == 0) return node_get(c, pr->value);
+    return NULL;
+}
+
+/* A size_t setting in [lo, hi] from scalar node v. */
+static int parse_size(const pctx *c, const yaml_node_t *v, const char *what, size_t lo,
+                      size_t hi, size_t *out) {
+    uint64_t u = 0;
+    int rc = parse_uint(c, v, what, hi, &u);
+    if (rc) return rc;
+    if (u < lo) return fail(c, v, HS_ERR_VALUE, "%s must be >= %zu, got %llu", what, lo,
+                            (unsigned long long)u);
+    *out = (size_t)u;
+    return 0;
+}
+
+/* `type:` of a scheduler or sampler: one of names (values[i] for names[i]). */
+static int parse_type(const pctx *c, const yaml_node_t *n, const char *what,
+                      const char *const *names, size_t k, int *out) {
+    const yaml_node_t *v = map_value(c, n, "type");
+    if (!v) return fail(c, n, HS_ERR_VALUE, "%s: missing 'type'", what);
+    const char *s = scalar(v);
+    for (size_t i = 0; s && i < k; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = (int)i;
+            return 0;
+        }
+    const char *g = s ? suggest(s, names, k) : NULL;
+    char list[128] = "";
+    for (size_t i = 0, used = 0; i < k; i++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", names[i]);
+    if (g) return fail(c, v, HS_ERR_VALUE, "%s: unknown type '%s' (did you mean '%s'?)", what, s, g);
+    return fail(c, v, HS_ERR_VALUE, "%s: unknown type %s%s%s (expected one of: %s)", what,
+                s ? "'" : "", s ? s : type_word(v), s ? "'" : "", list);
+}
+
+static int parse_scheduler(const pctx *c, sweep_def *d, const yaml_node_t *kn,
+                           const yaml_node_t *n) {
+    int rc = check_map(c, n, "scheduler");
+    if (rc) return rc;
+    static const char *const keys[] = {"type", "min_epochs", "max_epochs", "reduction",
+                                       "brackets", "min_samples"};
+    static const char *const types[] = {"asha", "hyperband", "median"};
+    sweepcfg_scheduler *sc = &d->scheduler;
+    int t = 0;
+    if ((rc = parse_type(c, n, "scheduler", types, 3, &t)) != 0) return rc;
+    sc->type = (sweepcfg_sched)(t + 1);
+    sc->min_epochs = 1;
+    sc->reduction = 3;
+    sc->min_samples = 3;
+    sc->line = node_line(kn);
+    sc->col = node_col(kn);
+    MAP_FOREACH(c, n, pr) {
+        yaml_node_t *k = node_get(c, pr->key), *v = node_get(c, pr->value);
+        const char *key = scalar(k);
+        if (strcmp(key, "type") == 0) continue;
+        if (strcmp(key, "min_epochs") == 0)
+            rc = parse_size(c, v, "scheduler.min_epochs", 1, 1000000, &sc->min_epochs);
+        else if (strcmp(key, "max_epochs") == 0)
+            rc = parse_size(c, v, "scheduler.max_epochs", 1, 1000000, &sc->max_epochs);
+        else if (strcmp(key, "reduction") == 0 && sc->type != SWEEPCFG_SCHED_MEDIAN)
+            rc = parse_size(c, v, "scheduler.reduction", 2, 1000, &sc->reduction);
+        else if (strcmp(key, "brackets") == 0 && sc->type == SWEEPCFG_SCHED_HYPERBAND)
+            rc = parse_size(c, v, "scheduler.brackets", 1, 64, &sc->brackets);
+        else if (strcmp(key, "min_samples") == 0 && sc->type == SWEEPCFG_SCHED_MEDIAN)
+            rc = parse_size(c, v, "scheduler.min_samples", 1, 1000000, &sc->min_samples);
+        else if (strcmp(key, "reduction") == 0 || strcmp(key, "brackets") == 0 ||
+                 strcmp(key, "min_samples") == 0)
+            rc = fail(c, k, HS_ERR_VALUE, "scheduler: '%s' does not apply to type %s", key,
+                      types[t]);
+        else
+            rc = fail_unknown_key(c, k, "scheduler", keys, sizeof keys / sizeof keys[0]);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static int parse_sampler(const pctx *c, sweep_def *d, const yaml_node_t *kn,
+                         const yaml_node_t *n) {
+    int rc = check_map(c, n, "sampler");
+    if (rc) return rc;
+    static const char *const keys[] = {"type", "n_trials", "n_startup", "candidates",
+                                       "constant_liar"};
+    static const char *const types[] = {"random", "tpe"};
+    sweepcfg_sampler *sm = &d->sampler;
+    int t = 0;
+    if ((rc = parse_type(c, n, "sampler", types, 2, &t)) != 0) return rc;
+    sm->type = (sweepcfg_sampler_type)t;
+    sm->line = node_line(kn);
+    sm->col = node_col(kn);
+    MAP_FOREACH(c, n, pr) {
+        yaml_node_t *k = node_get(c, pr->key), *v = node_get(c, pr->value);
+        const char *key = scalar(k);
+        if (strcmp(key, "type") == 0) continue;
+        if (strcmp(key, "n_trials") == 0) {
+            rc = parse_size(c, v, "sampler.n_trials", 1, 10000000, &sm->n_trials);
+        } else if (strcmp(key, "n_startup") == 0 || strcmp(key, "candidates") == 0 ||
+                   strcmp(key, "constant_liar") == 0) {
+            if (sm->type != SWEEPCFG_SAMPLER_TPE)
+                rc = fail(c, k, HS_ERR_VALUE, "sampler: '%s' applies to type tpe only", key);
+            else if (strcmp(key, "n_startup") == 0)
+                rc = parse_size(c, v, "sampler.n_startup", 0, 1000000, &sm->n_startup);
+            else if (strcmp(key, "candidates") == 0)
+                rc = parse_size(c, v, "sampler.candidates", 1, 100000, &sm->candidates);
+            else if (scalar(v) && strcmp(scalar(v), "true") == 0)
+                sm->constant_liar = 1;
+            else if (scalar(v) && strcmp(scalar(v), "false") == 0)
+                sm->constant_liar = 0;
+            else
+                rc = fail(c, v, HS_ERR_VALUE, "sampler.constant_liar: expected true or false");
+        } else {
+            rc = fail_unknown_key(c, k, "sampler", keys, sizeof keys / sizeof keys[0]);
+        }
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* Checks that need the whole file: the scheduler's epoch budget against `epochs`, the
+ * sampler's trial count against the grid, TPE's sampled parameters. */
+static int check_search(const pctx *c, sweep_def *d, const yaml_node_t *sched_node,
+                        const yaml_node_t *sampler_node, const yaml_node_t *random_node) {
+    sweepcfg_scheduler *sc = &d->scheduler;
+    if (sc->type != SWEEPCFG_SCHED_NONE) {
+        static const char *const names[] = {"", "asha", "hyperband", "median"};
+        sweepcfg_source src = d->source[SWEEPCFG_EPOCHS];
+        if (src == SWEEPCFG_SRC_GRID || src == SWEEPCFG_SRC_ZIP || src == SWEEPCFG_SRC_RANDOM)
+            return hs_error_set(c->err, HS_ERR_VALUE, c->file, d->src_line[SWEEPCFG_EPOCHS],
+                                d->src_col[SWEEPCFG_EPOCHS],
+                                "epochs is swept, but scheduler %s (at %ld:%ld) gives every "
+                                "trial one budget: set scheduler.max_epochs instead",
+                                names[sc->type], sc->line, sc->col);
+        const yaml_node_t *mx = map_value(c, sched_node, "max_epochs");
+        const yaml_node_t *mn = map_value(c, sched_node, "min_epochs");
+        if (!mx) {
+            sc->max_epochs = d->base.epochs;
+        } else if (src == SWEEPCFG_SRC_FIXED && d->base.epochs != sc->max_epochs) {
+            return fail(c, mx, HS_ERR_VALUE, "scheduler.max_epochs (%zu) differs from epochs "
+                        "(%zu, fixed at %ld:%ld): give the budget once", sc->max_epochs,
+                        d->base.epochs, d->src_line[SWEEPCFG_EPOCHS], d->src_col[SWEEPCFG_EPOCHS]);
+        } else {
+            d->base.epochs = sc->max_epochs;
+        }
+        if (sc->min_epochs > sc->max_epochs)
+            return fail(c, mn ? mn : sched_node, HS_ERR_VALUE,
+                        "scheduler: min_epochs (%zu) must not exceed max_epochs (%zu%s)",
+                        sc->min_epochs, sc->max_epochs, mx ? "" : ", the sweep's epochs");
+    }
+    sweepcfg_sampler *sm = &d->sampler;
+    if (sampler_node && sm->type == SWEEPCFG_SAMPLER_TPE && d->random.n_dists == 0)
+        return fail(c, map_value(c, sampler_node, "type"), HS_ERR_VALUE,
+                    "sampler: tpe needs at least one sampled parameter (a distribution under "
+                    "random.params)");
+    if (sm->type == SWEEPCFG_SAMPLER_TPE) {
+        if (!map_value(c, sampler_node, "n_startup")) sm->n_startup = 10;
+        if (!map_value(c, sampler_node, "candidates")) sm->candidates = 24;
+        if (!map_value(c, sampler_node, "constant_liar")) sm->constant_liar = 1;
+    }
+    if (sm->n_trials) {
+        const yaml_node_t *nt = map_value(c, sampler_node, "n_trials");
+        if (d->random.n_dists == 0)
+            return fail(c, nt, HS_ERR_VALUE, "sampler.n_trials: nothing is sampled (no random.params)");
+        if (d->random.samples)
+            return fail(c, nt, HS_ERR_VALUE, "sampler.n_trials and random.samples both say how "
+                        "many configurations to draw: keep one");
+        size_t points = 1;
+        for (size_t a = 0; a < d->n_axes; a++) points *= d->axes[a].n_values;
+        if (sm->n_trials % points != 0)
+            return fail(c, nt, HS_ERR_VALUE, "sampler.n_trials (%zu) must be a multiple of the "
+                        "%zu grid points (each point gets n_trials / %zu draws)", sm->n_trials,
+                        points, points);
+        d->random.samples = sm->n_trials / points;
+    }
+    if (d->random.n_dists > 0 && d->random.samples == 0)
+        return fail(c, random_node, HS_ERR_VALUE, "random: missing 'samples' (or give "
+                    "sampler.n_trials)");
     return 0;
 }
 
@@ -903,6 +1089,15 @@ uint64_t sweepcfg_hash(const sweep_def *d) {
         for (size_t j = 0; j < ds->n_choices; j++) hash_text(&hs, " %.17g", ds->choices[j]);
         hash_text(&hs, "\n");
     }
+    /* only when present, so the hash of a sweep without them is unchanged */
+    const sweepcfg_scheduler *sc = &d->scheduler;
+    if (sc->type != SWEEPCFG_SCHED_NONE)
+        hash_text(&hs, "scheduler %d %zu %zu %zu %zu %zu\n", (int)sc->type, sc->min_epochs,
+                  sc->max_epochs, sc->reduction, sc->brackets, sc->min_samples);
+    const sweepcfg_sampler *sm = &d->sampler;
+    if (sm->type != SWEEPCFG_SAMPLER_RANDOM || sm->n_trials)
+        hash_text(&hs, "sampler %d %zu %zu %zu %d\n", (int)sm->type, sm->n_trials, sm->n_startup,
+                  sm->candidates, sm->constant_liar);
     return rng_mix64(hs.h);
 }
 
@@ -937,9 +1132,10 @@ static int parse_sweep(const pctx *c, sweep_def *d, const yaml_node_t *root) {
     if (rc) return rc;
     static const char *const keys[] = {"name",    "seed",   "data",    "fixed",
                                        "grid",    "zip",    "exclude", "random",
-                                       "repeats", "metric", "max_failures", "output"};
+                                       "repeats", "metric", "max_failures", "output",
+                                       "scheduler", "sampler"};
     const size_t nkeys = sizeof keys / sizeof keys[0];
-    const yaml_node_t *data = NULL;
+    const yaml_node_t *data = NULL, *sched = NULL, *sampler = NULL, *rnd = NULL;
     int have_output = 0;
     MAP_FOREACH(c, root, pr) {
         yaml_node_t *k = node_get(c, pr->key), *v = node_get(c, pr->value);
@@ -968,7 +1164,14 @@ static int parse_sweep(const pctx *c, sweep_def *d, const yaml_node_t *root) {
         } else if (strcmp(key, "exclude") == 0) {
             if ((rc = parse_exclude(c, d, v)) != 0) return rc;
         } else if (strcmp(key, "random") == 0) {
+            rnd = v;
             if ((rc = parse_random(c, d, v)) != 0) return rc;
+        } else if (strcmp(key, "scheduler") == 0) {
+            sched = v;
+            if ((rc = parse_scheduler(c, d, k, v)) != 0) return rc;
+        } else if (strcmp(key, "sampler") == 0) {
+            sampler = v;
+            if ((rc = parse_sampler(c, d, k, v)) != 0) return rc;
         } else if (strcmp(key, "repeats") == 0) {
             if ((rc = parse_uint(c, v, "repeats", 1000000, &u)) != 0) return rc;
             if (u == 0) return fail(c, v, HS_ERR_VALUE, "repeats must be >= 1");
@@ -1000,6 +1203,7 @@ static int parse_sweep(const pctx *c, sweep_def *d, const yaml_node_t *root) {
     }
     if (!data)
         return fail(c, root, HS_ERR_VALUE, "missing 'data' (the dataset: data: {path: x.h5})");
+    if ((rc = check_search(c, d, sched, sampler, rnd)) != 0) return rc;
     if (!d->name[0]) default_name(c->file, d->name, sizeof d->name);
     if (!have_output) snprintf(d->output, sizeof d->output, "runs/%s", d->name);
     /* the trial count before exclusion must stay sane */

@@ -98,6 +98,41 @@ typedef struct sweepcfg_random {
     sweepcfg_dist dists[SWEEPCFG_NPARAMS]; /* (n_dists) in file order */
 } sweepcfg_random;
 
+/* `scheduler:` early stopping across trials (sweep/asha.h). */
+typedef enum sweepcfg_sched {
+    SWEEPCFG_SCHED_NONE = 0,               /* no section: every trial to its full budget */
+    SWEEPCFG_SCHED_ASHA,                   /* asha */
+    SWEEPCFG_SCHED_HYPERBAND,              /* hyperband */
+    SWEEPCFG_SCHED_MEDIAN                  /* median */
+} sweepcfg_sched;
+
+typedef struct sweepcfg_scheduler {
+    sweepcfg_sched type;                   /* the rule, NONE when absent */
+    size_t min_epochs;                     /* first rung / grace period, default 1 */
+    size_t max_epochs;                     /* full budget: every trial's `epochs` */
+    size_t reduction;                      /* eta, default 3 */
+    size_t brackets;                       /* hyperband: brackets, 0 = all */
+    size_t min_samples;                    /* median: trials needed at an epoch, default 3 */
+    long line, col;                        /* location of the `scheduler` key, 0 if absent */
+} sweepcfg_scheduler;
+
+/* `sampler:` how sampled configurations are drawn (over the `random:` distributions). */
+typedef enum sweepcfg_sampler_type {
+    SWEEPCFG_SAMPLER_RANDOM = 0,           /* independent draws (the default) */
+    SWEEPCFG_SAMPLER_TPE                   /* Tree-structured Parzen Estimator (sweep/tpe.h) */
+} sweepcfg_sampler_type;
+
+typedef struct sweepcfg_sampler {
+    sweepcfg_sampler_type type;            /* random or tpe */
+    size_t n_trials;                       /* configurations drawn in total (0: as
+                                              random.samples says); with G grid points,
+                                              n_trials / G per point */
+    size_t n_startup;                      /* tpe: random draws before the model, 10 */
+    size_t candidates;                     /* tpe: expected-improvement candidates, 24 */
+    int constant_liar;                     /* tpe: running trials count as bad, default 1 */
+    long line, col;                        /* location of the `sampler` key, 0 if absent */
+} sweepcfg_sampler;
+
 /* A parsed, validated sweep. Fill with sweepcfg_load, release with sweepcfg_deinit. */
 typedef struct sweep_def {
     char file[4096];                       /* the YAML file as given (for messages) */
@@ -120,6 +155,8 @@ typedef struct sweep_def {
     size_t max_failures;                   /* stop after this many failed trials; 0 = never */
     char output[4096];                     /* output directory (as given; default runs/<name>,
                                               relative paths are relative to the cwd) */
+    sweepcfg_scheduler scheduler;          /* early stopping across trials */
+    sweepcfg_sampler sampler;              /* how sampled configurations are drawn */
     int id_scheme;                         /* hpkey_scheme of trial ids, the hash and
                                               checkpoint keys: HPKEY_CURRENT unless
                                               sweepcfg_use_id_scheme chose another */

@@ -153,7 +153,7 @@ void hparams_range_text(size_t k, char *buf, size_t n) {
     const hs_hparam_info *pi = hparams_info(k);
     if (!pi) { buf[0] = '\0'; return; }
     switch (pi->type) {
-    case HS_HPT_CELL: snprintf(buf, n, "lstm, gru, dense"); return;
+    case HS_HPT_CELL: snprintf(buf, n, "lstm, gru, dense, synthetic"); return;
     case HS_HPT_OPTIMIZER: snprintf(buf, n, "rmsprop, adam"); return;
     case HS_HPT_BOOL: snprintf(buf, n, "true, false"); return;
     case HS_HPT_U64: snprintf(buf, n, "0 .. 2^64-1"); return;
@@ -174,6 +174,7 @@ const char *hparams_cell_name(hs_cell c) {
     case HS_CELL_LSTM: return "lstm";
     case HS_CELL_GRU: return "gru";
     case HS_CELL_DENSE: return "dense";
+    case HS_CELL_SYNTHETIC: return "synthetic";
     }
     return "?";
 }
@@ -187,7 +188,7 @@ const char *hparams_optimizer_name(hs_optimizer o) {
 }
 
 int hparams_parse_cell(const char *s, hs_cell *out) {
-    static const hs_cell all[] = {HS_CELL_LSTM, HS_CELL_GRU, HS_CELL_DENSE};
+    static const hs_cell all[] = {HS_CELL_LSTM, HS_CELL_GRU, HS_CELL_DENSE, HS_CELL_SYNTHETIC};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (strcmp(s, hparams_cell_name(all[i])) == 0) { *out = all[i]; return 0; }
     return -1;

@@ -25,7 +25,9 @@
 typedef enum hs_cell {
     HS_CELL_LSTM = 0,     /* Keras LSTM, gate order i, f, c, o */
     HS_CELL_GRU = 1,      /* Keras GRU, reset_after=True, gate order z, r, h */
-    HS_CELL_DENSE = 2     /* Flatten -> Dense(units, relu) x layers -> Dense(1) */
+    HS_CELL_DENSE = 2,    /* Flatten -> Dense(units, relu) x layers -> Dense(1) */
+    HS_CELL_SYNTHETIC = 3 /* no network: a learning-curve model (model/synth.h) for testing
+                             and benchmarking search logic */
 } hs_cell;
 
 typedef enum hs_optimizer {
@@ -72,9 +74,10 @@ typedef enum hs_hparam_group {
  * realistic model; lower bounds are the mathematical ones. The order here is the order of
  * struct fields, result-file columns and --help lines; it is not part of any id or hash. */
 #define HS_HPARAMS(X)                                                                          \
-    X(cell, CELL, hs_cell, HS_HPT_CELL, HS_CELL_LSTM, 0, 2, HS_HPB_CLOSED,                     \
-      "--cell", "lstm|gru|dense", HS_HPG_MODEL, HS_HPR_PARAM,                                  \
-      "layer type (GRU is Keras' reset_after=True)")                                           \
+    X(cell, CELL, hs_cell, HS_HPT_CELL, HS_CELL_LSTM, 0, 3, HS_HPB_CLOSED,                     \
+      "--cell", "lstm|gru|dense|synthetic", HS_HPG_MODEL, HS_HPR_PARAM,                        \
+      "layer type (GRU is Keras' reset_after=True; synthetic: no network, a learning-curve "   \
+      "model for testing search logic)")                                                       \
     X(units, UNITS, size_t, HS_HPT_SIZE, 32, 1, 65536, HS_HPB_CLOSED,                          \
       "--units", "N", HS_HPG_MODEL, HS_HPR_PARAM,                                              \
       "hidden units per recurrent (or dense) layer")                                           \
@@ -193,7 +196,7 @@ void hparams_format_value(size_t k, double v, char *buf, size_t n);
 int hparams_is_default(const hs_hparams *hp, size_t k);
 
 /* The valid values of parameter k for humans and docs into buf (n bytes): "1 .. 65536",
- * "[0, 1)", "(0, 10]", "lstm, gru, dense", "true, false", "0 .. 2^64-1". */
+ * "[0, 1)", "(0, 10]", "lstm, gru, dense, synthetic", "true, false", "0 .. 2^64-1". */
 void hparams_range_text(size_t k, char *buf, size_t n);
 
 /* Rows between a window's first row and its target row: r * (L + horizon - 1)

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "model/rng.h"
+#include "sweep/asha.h"
 #include "sweep/sched.h"
 
 typedef struct bench_event {
@@ -110,6 +111,97 @@ static double bench_draw(rng *r, bench_dist d, double param) {
     return pow(1.0 - rng_uniform(r), -1.0 / param);
 }
 
+/* ---- ASHA: the real policy (sweep/asha.c) on P workers ------------------------------------- */
+
+/* Value trial t reports after epoch e: a learning curve level_t + amp_t / sqrt(e), with
+ * per-trial level and amplitude (so curves cross) and a little per-epoch noise. */
+static double bench_curve(uint64_t seed, size_t t, size_t e) {
+    rng r;
+    rng_seed(&r, rng_mix64(seed ^ (t * 0x9e3779b97f4a7c15u)));
+    double level = 1.0 + rng_uniform(&r), amp = 2.0 * rng_uniform(&r);
+    rng_seed(&r, rng_mix64(seed ^ (t * 0x9e3779b97f4a7c15u) ^ (e * 0xbf58476d1ce4e5b9u)));
+    return level + amp / sqrt((double)e) + 0.01 * rng_normal(&r);
+}
+
+/* Seconds per epoch of trial t: lognormal(0, sigma), fixed per trial (configurations differ
+ * in cost; every epoch of one trial costs the same). */
+static double bench_epoch_s(uint64_t seed, size_t t, double sigma) {
+    rng r;
+    rng_seed(&r, rng_mix64(~seed ^ (t * 0x94d049bb133111ebu)));
+    return exp(sigma * rng_normal(&r));
+}
+
+/* Simulate the policy cfg on P workers; epoch durations from bench_epoch_s.
+ * Event-driven at epoch granularity: a heap of (end of the worker's current epoch).
+ * Prints one line: makespan, total work / P, busy fraction, the time a rank first found
+ * nothing to do (before it every rank was busy: ASHA never waits for a rung; after it only
+ * trials promoted late run), epochs against the full budget (N x max), promotions, policy
+ * CPU time per call. Returns the busy fraction. */
+static double bench_asha(const asha_config *cfg, int P, uint64_t seed, double sigma) {
+    asha *a = asha_create(cfg);
+    if (!a) { fprintf(stderr, "bench_sched: bad ASHA configuration\n"); exit(1); }
+    bench_heap h = {malloc((size_t)P * sizeof(bench_event)), 0};
+    asha_job *job = malloc((size_t)P * sizeof *job);
+    size_t *ep = malloc((size_t)P * sizeof *ep);
+    int *idle = malloc((size_t)P * sizeof *idle);
+    size_t n_idle = 0, calls = 0;
+    double work = 0.0, now = 0.0, in_policy = 0.0, first_idle = -1.0;
+    for (int w = P - 1; w >= 0; w--) idle[n_idle++] = w;
+    for (;;) {
+        /* hand work to idle workers, lowest number first */
+        while (n_idle > 0) {
+            int w = idle[n_idle - 1];
+            double t0 = bench_now();
+            asha_next(a, &job[w]);
+            in_policy += bench_now() - t0;
+            calls++;
+            if (job[w].action != ASHA_NEW && job[w].action != ASHA_CONTINUE) {
+                if (first_idle < 0.0) first_idle = now;
+                break;
+            }
+            n_idle--;
+            ep[w] = job[w].from_epoch;
+            double d = bench_epoch_s(seed, job[w].trial, sigma);
+            work += d;
+            bench_push(&h, (bench_event){now + d, w, job[w].trial});
+        }
+        if (h.n == 0) break;
+        bench_event e = bench_pop(&h);
+        now = e.t;
+        int w = e.worker;
+        asha_decision dec;
+        double t0 = bench_now();
+        ep[w]++;
+        asha_on_epoch(a, e.trial, ep[w], bench_curve(seed, e.trial, ep[w]), &dec);
+        in_policy += bench_now() - t0;
+        calls++;
+        if (dec == ASHA_GO_ON) {
+            double d = bench_epoch_s(seed, e.trial, sigma);
+            work += d;
+            bench_push(&h, (bench_event){now + d, w, e.trial});
+        } else {
+            /* keep the idle stack sorted so the lowest free worker asks first */
+            size_t k = n_idle++;
+            while (k > 0 && idle[k - 1] < w) { idle[k] = idle[k - 1]; k--; }
+            idle[k] = w;
+        }
+    }
+    asha_stats st;
+    asha_get_stats(a, &st);
+    double busy = work / ((double)P * now);
+    printf("%-10s %5d %6zu %4zu %3zu %3zu | %9.2f %9.2f %7.2f%% %9.2f | %8zu %6.1f%% %6zu | %7.3f\n",
+           asha_type_name(cfg->type), P, cfg->n_configs, cfg->min_epochs, cfg->max_epochs,
+           cfg->reduction, now, work / P, 100.0 * busy, first_idle, st.epochs,
+           100.0 * (double)st.epochs / ((double)cfg->n_configs * (double)cfg->max_epochs),
+           st.promotions, 1e6 * in_policy / (double)calls);
+    asha_free(a);
+    free(h.a);
+    free(job);
+    free(ep);
+    free(idle);
+    return busy;
+}
+
 int main(int argc, char **argv) {
     int P = 1024;
     size_t N = 10000;
@@ -168,5 +260,27 @@ int main(int argc, char **argv) {
     printf("worst hsweep makespan / lower bound: %.4f (goal <= 1.05)\n", worst);
     free(dur);
     free(cost);
+
+    /* early stopping across trials: the ASHA policy keeps every rank busy */
+    printf("\nadaptive schedulers (sweep/asha.c): P ranks, N configurations, epochs min..max, "
+           "reduction eta;\nepoch time per trial lognormal(0, %.2f); busy = work / (P x makespan)\n",
+           noise);
+    printf("%-10s %5s %6s %4s %3s %3s | %9s %9s %8s %9s | %8s %7s %6s | %7s\n", "scheduler",
+           "P", "N", "min", "max", "eta", "makespan", "work/P", "busy", "1st idle", "epochs",
+           "of full", "promo", "us/call");
+    double worst_busy = 1.0;
+    for (int seed = 1; seed <= seeds; seed++) {
+        asha_config c = {.type = ASHA_TYPE_ASHA, .min_epochs = 1, .max_epochs = 27,
+                         .reduction = 3, .n_configs = N};
+        double b = bench_asha(&c, P, (uint64_t)seed, noise);
+        if (b < worst_busy) worst_busy = b;
+    }
+    asha_config hb = {.type = ASHA_TYPE_HYPERBAND, .min_epochs = 1, .max_epochs = 27,
+                      .reduction = 3, .n_configs = N};
+    bench_asha(&hb, P, 1, noise);
+    asha_config md = {.type = ASHA_TYPE_MEDIAN, .min_epochs = 3, .max_epochs = 27,
+                      .reduction = 3, .n_configs = N};
+    bench_asha(&md, P, 1, noise);
+    printf("worst ASHA busy fraction: %.2f%% (goal >= 95%%)\n", 100.0 * worst_busy);
     return 0;
 }

@@ -16,6 +16,7 @@
 #include "io/rundir.h"
 #include "io/sweepcfg.h"
 #include "io/window.h"
+#include "sweep/asha.h"
 #include "sweep/cli.h"
 #include "sweep/cmd.h"
 #include "sweep/expand.h"
@@ -218,6 +219,38 @@ static void fmt_flops(double x, char *buf, size_t n) {
     snprintf(buf, n, "%.3g %sFLOP", x, unit[u]);
 }
 
+/* The scheduler and sampler lines of the plan (nothing when the sweep has neither). */
+static void print_search(const sweep_def *def) {
+    const sweepcfg_scheduler *sc = &def->scheduler;
+    static const asha_type types[] = {ASHA_TYPE_ASHA, ASHA_TYPE_ASHA, ASHA_TYPE_HYPERBAND,
+                                      ASHA_TYPE_MEDIAN};
+    if (sc->type != SWEEPCFG_SCHED_NONE) {
+        asha_config c = {.type = types[sc->type], .min_epochs = sc->min_epochs,
+                         .max_epochs = sc->max_epochs, .reduction = sc->reduction,
+                         .brackets = sc->brackets, .min_samples = sc->min_samples,
+                         .n_configs = 1};
+        asha *a = asha_create(&c);
+        size_t r[64], n = a ? asha_rungs(a, 0, r, 64) : 0;
+        printf("scheduler %s:", asha_type_name(c.type));
+        if (c.type == ASHA_TYPE_MEDIAN)
+            printf(" grace %zu epochs, %zu other trials needed, budget %zu epochs",
+                   sc->min_epochs, sc->min_samples, sc->max_epochs);
+        else {
+            printf(" rungs at");
+            for (size_t k = 0; k < n && k < 64; k++) printf("%s %zu", k ? "," : "", r[k]);
+            printf(" epochs, reduction %zu", sc->reduction);
+            if (c.type == ASHA_TYPE_HYPERBAND) printf(", %zu brackets", asha_brackets(a));
+        }
+        printf(" (the costs below are full-budget upper bounds)\n");
+        asha_free(a);
+    }
+    if (def->sampler.type == SWEEPCFG_SAMPLER_TPE)
+        printf("sampler tpe: %zu random draws first, %zu candidates, constant liar %s; the "
+               "sampled values below are placeholders: TPE draws them while the sweep runs\n",
+               def->sampler.n_startup, def->sampler.candidates,
+               def->sampler.constant_liar ? "on" : "off");
+}
+
 static void print_table(const sweep_def *def, const sweep_trial *t, size_t n,
                         const sweepcfg_param *sw, size_t nsw, double min_cost, double total,
                         size_t train_rows, int rows_known, const plan_estimate *est) {
@@ -234,6 +267,7 @@ static void print_table(const sweep_def *def, const sweep_trial *t, size_t n,
            sweepcfg_metric_name(def->metric), def->repeats);
     if (def->max_failures) printf("%zu\n", def->max_failures);
     else printf("unlimited\n");
+    print_search(def);
     printf("swept:");
     for (size_t k = 0; k < nsw; k++) printf(" %s", sweepcfg_param_name(sw[k]));
     printf("%s\n\n", nsw ? "" : " (nothing: one configuration)");
@@ -289,9 +323,14 @@ static void print_json(const sweep_def *def, const sweep_trial *t, size_t n,
     printf(",\"data\":");
     json_str(stdout, def->data_path);
     printf(",\"train_rows\":%zu,\"train_rows_estimated\":%s,\"metric\":\"%s\",\"repeats\":%zu,"
-           "\"max_failures\":%zu,\"seed\":%llu,\"swept\":[",
+           "\"max_failures\":%zu,\"seed\":%llu,\"scheduler\":\"%s\",\"sampler\":\"%s\","
+           "\"swept\":[",
            train_rows, rows_known ? "false" : "true", sweepcfg_metric_name(def->metric),
-           def->repeats, def->max_failures, (unsigned long long)def->seed);
+           def->repeats, def->max_failures, (unsigned long long)def->seed,
+           def->scheduler.type == SWEEPCFG_SCHED_NONE ? "none"
+           : def->scheduler.type == SWEEPCFG_SCHED_ASHA ? "asha"
+           : def->scheduler.type == SWEEPCFG_SCHED_HYPERBAND ? "hyperband" : "median",
+           def->sampler.type == SWEEPCFG_SAMPLER_TPE ? "tpe" : "random");
     for (size_t k = 0; k < nsw; k++) printf("%s\"%s\"", k ? "," : "", sweepcfg_param_name(sw[k]));
     printf("],\"n_trials\":%zu,\"total_cost_flops\":%.6g,", n, total);
     if (est)

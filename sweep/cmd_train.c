@@ -203,7 +203,7 @@ static int train_parse_param(hs_hparams *hp, size_t k, int argc, char **argv, in
     switch (pi->type) {
     case HS_HPT_CELL:
         if (hparams_parse_cell(v, p) == 0) return 0;
-        fprintf(stderr, "hsweep " TRAIN_CMD ": %s: '%s' is not lstm, gru or dense\n", a, v);
+        fprintf(stderr, "hsweep " TRAIN_CMD ": %s: '%s' is not lstm, gru, dense or synthetic\n", a, v);
         return -1;
     case HS_HPT_OPTIMIZER:
         if (hparams_parse_optimizer(v, p) == 0) return 0;

@@ -36,6 +36,10 @@ double expand_cost(const hs_hparams *hp, size_t n_train_windows) {
     double H = (double)hp->units, T = (double)hp->sequence_length;
     double F = EXPAND_COST_FEATURES, fwd = 0.0;
     double layers = (double)(hp->layers ? hp->layers : 1);
+    if (hp->cell == HS_CELL_SYNTHETIC) {
+        /* no network: one unit of work per epoch (relative costs only) */
+        return (double)hp->epochs;
+    }
     if (hp->cell == HS_CELL_DENSE) {
         /* Flatten(L*F) -> Dense(H) -> (layers-1) x Dense(H) -> Dense(1) */
         fwd = 2.0 * H * T * F + (layers - 1.0) * 2.0 * H * H + 2.0 * H;

@@ -57,7 +57,8 @@ size_t expand_train_windows(const hs_hparams *hp, size_t n_train_rows);
  * and direction (G = 4 gates for LSTM, 3 for GRU; x2 when bidirectional, whose output of 2H
  * feeds the next layer), dense flattens L*F inputs into H units then H->H per extra layer;
  * plus the Dense(1) head. Backward is taken as twice the forward. Validation passes and
- * early stopping are ignored: an upper bound proportional to the real work. */
+ * early stopping are ignored: an upper bound proportional to the real work. The synthetic
+ * cell costs its number of epochs. */
 double expand_cost(const hs_hparams *hp, size_t n_train_windows);
 
 /* The 64-bit hash behind a trial id in the current scheme: hpkey_trial_hash(hp, repeat,

@@ -19,6 +19,7 @@
 #include "model/net.h"
 #include "model/optim.h"
 #include "model/rng.h"
+#include "model/synth.h"
 #include "sweep/predict.h"
 
 /* ---- small helpers ----------------------------------------------------------------------- */
@@ -133,7 +134,29 @@ typedef struct trial_loop {
     size_t first;             /* first epoch to train (1, or after a checkpoint) */
     double wall_before;       /* training seconds of earlier sessions (resume) */
     double t0;                /* start of this session */
+    int synthetic;            /* cell synthetic: no dataset, network or optimiser */
+    float synth;              /* synthetic: its one "weight", the last epoch's val_mae */
 } trial_loop;
+
+/* The trainable parameters (the network's, or the synthetic cell's one float). */
+static float *trial_params(trial_loop *L) { return L->synthetic ? &L->synth : net_params(L->w.n); }
+
+/* Step 1 for the synthetic cell (model/synth.h): the history and one float of best weights;
+ * the rng draws one normal per epoch. 0 or HS_ERR_NOMEM. */
+static int trial_setup_synthetic(trial_loop *L, hs_error *err) {
+    const hs_hparams *hp = L->hp;
+    L->P = L->res->n_params = 1;
+    L->w.best = malloc(sizeof(float));
+    L->res->history = malloc(hp->epochs <= SIZE_MAX / sizeof(trial_epoch)
+                                 ? hp->epochs * sizeof(trial_epoch) : SIZE_MAX);
+    if (!L->w.best || !L->res->history)
+        return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    rng_seed(&L->r, hp->seed);
+    L->n_batches = 1;
+    L->best_val = INFINITY;
+    L->first = 1;
+    return 0;
+}
 
 /* Step 1: windows, network, optimiser and every buffer, sized once. 0, HS_ERR_VALUE or
  * HS_ERR_NOMEM. */
@@ -193,21 +216,23 @@ static int trial_setup(trial_loop *L, hs_error *err) {
 static int trial_restore(trial_loop *L, const trial_checkpoint *ck, hs_error *err) {
     const hs_hparams *hp = L->hp;
     trial_result *res = L->res;
-    size_t P = L->P, S = optim_state_size(L->w.opt);
+    size_t P = L->P, S = L->w.opt ? optim_state_size(L->w.opt) : 0;
     if (ck->n_params != P || ck->opt_state_len != S || ck->epochs_done == 0 ||
         ck->epochs_done > hp->epochs || ck->best_epoch == 0 ||
         ck->best_epoch > ck->epochs_done || ck->since_best >= ck->epochs_done ||
-        !ck->history || !ck->params || !ck->best || !ck->opt_state)
+        !ck->history || !ck->params || !ck->best || (S && !ck->opt_state))
         return hs_error_set(err, HS_ERR_STATE, NULL, 0, 0,
                             "checkpoint does not fit this trial (%zu epochs, %zu params, "
                             "%zu optimiser floats; the trial has %zu epochs, %zu params, "
                             "%zu optimiser floats)", ck->epochs_done, ck->n_params,
                             ck->opt_state_len, hp->epochs, P, S);
     memcpy(res->history, ck->history, ck->epochs_done * sizeof(trial_epoch));
-    memcpy(net_params(L->w.n), ck->params, P * sizeof(float));
+    memcpy(trial_params(L), ck->params, P * sizeof(float));
     memcpy(L->w.best, ck->best, P * sizeof(float));
-    memcpy(optim_state(L->w.opt), ck->opt_state, S * sizeof(float));
-    optim_set_iterations(L->w.opt, ck->opt_iterations);
+    if (L->w.opt) {
+        memcpy(optim_state(L->w.opt), ck->opt_state, S * sizeof(float));
+        optim_set_iterations(L->w.opt, ck->opt_iterations);
+    }
     L->r = ck->r;
     L->best_val = ck->best_val;
     L->since_best = ck->since_best;
@@ -224,7 +249,10 @@ static int trial_restore(trial_loop *L, const trial_checkpoint *ck, hs_error *er
  * residual, MSE, backward, clip, step), then the validation split. Fills the epoch's
  * history entry. Returns 0, or 1 when the trial ended (status and reason set: stopped or
  * diverged). */
+static int trial_epoch_run_synthetic(trial_loop *L, size_t epoch);
+
 static int trial_epoch_run(trial_loop *L, size_t epoch) {
+    if (L->synthetic) return trial_epoch_run_synthetic(L, epoch);
     const hs_hparams *hp = L->hp;
     trial_work *w = &L->w;
     trial_result *res = L->res;
@@ -277,6 +305,28 @@ static int trial_epoch_run(trial_loop *L, size_t epoch) {
     return 0;
 }
 
+/* Step 3 for the synthetic cell: the stop flag (one "batch" per epoch), one synth_epoch. */
+static int trial_epoch_run_synthetic(trial_loop *L, size_t epoch) {
+    trial_result *res = L->res;
+    double te = trial_now();
+    if (trial_stop_requested(L->hooks)) {
+        res->status = TRIAL_STOPPED;
+        snprintf(res->reason, sizeof res->reason, "stopped during epoch %zu", epoch);
+        return 1;
+    }
+    synth_metrics m;
+    synth_epoch(L->hp, epoch, &L->r, &m);
+    if (!isfinite(m.loss)) {
+        res->status = TRIAL_DIVERGED;
+        snprintf(res->reason, sizeof res->reason, "diverged at epoch %zu (loss=%g)", epoch, m.loss);
+        return 1;
+    }
+    res->history[epoch - 1] = (trial_epoch){m.loss, m.mae, m.val_loss, m.val_mae, trial_now() - te};
+    L->synth = (float)m.val_mae;
+    res->epochs_run = epoch;
+    return 0;
+}
+
 /* Step 4: after a finished epoch: keep the best weights (ModelCheckpoint(save_best_only) /
  * EarlyStopping: an improvement is val_loss < best), then the checkpoint and epoch hooks.
  * Returns 0 to go on, 1 when the epoch hook stopped the trial (status set). */
@@ -284,7 +334,7 @@ static int trial_epoch_done(trial_loop *L, size_t epoch) {
     trial_result *res = L->res;
     const trial_hooks *hooks = L->hooks;
     trial_epoch *e = &res->history[epoch - 1];
-    float *params = net_params(L->w.n);
+    float *params = trial_params(L);
     int is_best = e->val_loss < L->best_val;
     if (is_best) {
         L->best_val = e->val_loss;
@@ -295,14 +345,15 @@ static int trial_epoch_done(trial_loop *L, size_t epoch) {
         L->since_best++;
     }
     if (hooks && hooks->on_checkpoint) {
+        optim *o = L->w.opt;
         trial_checkpoint c = {.epochs_done = epoch, .n_params = L->P,
-                              .opt_state_len = optim_state_size(L->w.opt),
-                              .opt_iterations = optim_iterations(L->w.opt), .r = L->r,
+                              .opt_state_len = o ? optim_state_size(o) : 0,
+                              .opt_iterations = o ? optim_iterations(o) : 0, .r = L->r,
                               .best_epoch = res->best_epoch, .best_val = L->best_val,
                               .since_best = L->since_best,
                               .wall_s = L->wall_before + (trial_now() - L->t0),
                               .history = res->history, .params = params, .best = L->w.best,
-                              .opt_state = optim_state(L->w.opt)};
+                              .opt_state = o ? optim_state(o) : NULL};
         hooks->on_checkpoint(&c, hooks->ctx);
     }
     if (hooks && hooks->on_epoch) {
@@ -328,6 +379,10 @@ static void trial_finish(trial_loop *L) {
     res->val_loss = b->val_loss;
     res->val_mae = b->val_mae;
     if (res->status == TRIAL_STOPPED) return;
+    if (L->synthetic) {
+        res->test_mae = synth_test_mae(b->val_mae);
+        return;
+    }
     int restored = res->best_epoch != res->epochs_run || res->status != TRIAL_OK;
     int stopped = 0; /* the stop flag ended an evaluation */
     if (restored) {
@@ -363,9 +418,10 @@ int trial_run(trial_result *res, const hs_hparams *hp, const hs_dataset *ds,
     res->val_loss = res->val_mae = res->test_mae = NAN;
     int rc = trial_check_hparams(hp, err);
     if (rc != 0) return rc;
-    if (!ds || !ds->x || !ds->y)
+    L.synthetic = hp->cell == HS_CELL_SYNTHETIC;
+    if (!L.synthetic && (!ds || !ds->x || !ds->y))
         return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0, "dataset has no data loaded");
-    if ((rc = trial_setup(&L, err)) != 0) goto fail;
+    if ((rc = L.synthetic ? trial_setup_synthetic(&L, err) : trial_setup(&L, err)) != 0) goto fail;
     if (hooks && hooks->resume && (rc = trial_restore(&L, hooks->resume, err)) != 0) goto fail;
     for (size_t epoch = L.first; epoch <= hp->epochs; epoch++) {
         if (trial_epoch_run(&L, epoch) || trial_epoch_done(&L, epoch)) break;

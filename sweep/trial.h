@@ -18,6 +18,9 @@
  * resumed from its epoch-k checkpoint gives a result bit-identical to an uninterrupted run
  * (the loop draws nothing from the rng between epochs beyond what the state records).
  *
+ * The `synthetic` cell (model/synth.h) runs the same loop around a learning-curve model
+ * instead of a network: no dataset, one "weight", microseconds per epoch.
+ *
  * It does not print (progress goes through trial_hooks), read or write files (io/ckpt.h
  * stores checkpoints), or use MPI. It keeps no global state: one process may run many
  * trials in sequence. */
@@ -96,7 +99,8 @@ typedef struct trial_hooks {
  * overflows). Returns 0 or HS_ERR_VALUE with a message naming the field. */
 int trial_check_hparams(const hs_hparams *hp, hs_error *err);
 
-/* Train hp on ds (features (N,F) normalised, targets raw) and fill res.
+/* Train hp on ds (features (N,F) normalised, targets raw; unused, may be NULL, for the
+ * synthetic cell) and fill res.
  * res: output, overwritten (its previous contents are not freed); release it with
  *      trial_result_deinit. ds: read only, not retained. hooks: may be NULL; with
  *      hooks->resume the trial continues from that checkpoint (res->history then holds

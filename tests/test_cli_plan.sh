@@ -53,6 +53,18 @@ for y in "$SRC"/configs/*.yaml; do
     "$HSWEEP" plan "configs/$f.yaml" > "plan_$f.txt" 2> "plan_$f.err" ||
         fail "configs/$f.yaml: $(cat "plan_$f.err")"
 done
+for f in asha hyperband median tpe search_grid; do
+    "$HSWEEP" plan "configs/$f.yaml" > "plan_$f.txt" 2> "plan_$f.err" ||
+        fail "configs/$f.yaml: $(cat "plan_$f.err")"
+done
+grep -q "^scheduler asha: rungs at 1, 3, 9, 27 epochs, reduction 3" plan_asha.txt ||
+    fail "asha plan line: $(grep scheduler plan_asha.txt)"
+grep -q "^scheduler hyperband: .*4 brackets" plan_hyperband.txt || fail "hyperband plan line"
+grep -q "^scheduler median: grace 3 epochs" plan_median.txt || fail "median plan line"
+grep -q "^sampler tpe: 10 random draws first" plan_tpe.txt || fail "tpe plan line"
+grep -q "^60 trials" plan_tpe.txt || fail "tpe.yaml must draw 60 configurations"
+grep -q "^81 trials" plan_search_grid.txt || fail "search_grid.yaml must have 81 trials"
+grep -q "^scheduler" plan_search_grid.txt && fail "no scheduler line without a scheduler"
 grep -q "^16 trials" plan_default.txt || fail "default.yaml must have 16 trials"
 grep -q "^4 trials" plan_tiny.txt || fail "tiny.yaml must have 4 trials"
 grep -q "^output runs/tiny" plan_tiny.txt || fail "output directory"

@@ -23,7 +23,7 @@ expect_usage() {
 }
 expect_usage "missing DATA.h5"
 expect_usage "unknown flag '--bogus'" d.h5 --bogus
-expect_usage "not lstm, gru or dense" d.h5 --cell rnn
+expect_usage "not lstm, gru, dense or synthetic" d.h5 --cell rnn
 expect_usage "not rmsprop or adam" d.h5 --optimizer sgd
 expect_usage "--units" d.h5 --units abc
 expect_usage "--units" d.h5 --units 0

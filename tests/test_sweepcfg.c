@@ -1,5 +1,6 @@
 /* test_sweepcfg: every YAML construct parsed right, every error class at its exact
- * line:col, the definition hash, and one-trial files. Fixtures are written to a mkdtemp
+ * line:col (the scheduler and sampler sections included), the definition hash, and
+ * one-trial files. Fixtures are written to a mkdtemp
  * directory holding an (empty) dataset file; sweepcfg only checks that it exists. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -335,6 +336,93 @@ static void test_errors(void) {
 #undef Y
 }
 
+/* ==== scheduler and sampler ================================================================ */
+
+static void test_search(void) {
+    sweep_def d, e;
+    hs_error err;
+    int rc = load("s1.yaml",
+                  "data: {path: d.h5}\n"
+                  "grid:\n  cell: [gru, lstm]\n"
+                  "random:\n  params:\n    learning_rate: {log_uniform: [1e-4, 1e-2]}\n"
+                  "scheduler: {type: asha, min_epochs: 1, max_epochs: 27, reduction: 3}\n"
+                  "sampler: {type: tpe, n_trials: 40, n_startup: 5}\n", &d, &err);
+    CHECK(rc == 0, "load: %s", err.msg);
+    CHECK(d.scheduler.type == SWEEPCFG_SCHED_ASHA && d.scheduler.min_epochs == 1 &&
+          d.scheduler.max_epochs == 27 && d.scheduler.reduction == 3 && d.scheduler.line == 7 &&
+          d.scheduler.col == 1, "scheduler parsed");
+    CHECK(d.base.epochs == 27, "max_epochs is every trial's epochs");
+    CHECK(d.sampler.type == SWEEPCFG_SAMPLER_TPE && d.sampler.n_trials == 40 &&
+          d.sampler.n_startup == 5 && d.sampler.candidates == 24 && d.sampler.constant_liar == 1,
+          "sampler parsed with defaults");
+    CHECK(d.random.samples == 20, "40 draws over 2 grid points: %zu each", d.random.samples);
+    /* defaults: max_epochs from fixed epochs; hyperband; median */
+    rc = load("s2.yaml", "data: {path: d.h5}\nfixed: {epochs: 9}\nscheduler: {type: hyperband}\n",
+              &e, &err);
+    CHECK(rc == 0 && e.scheduler.type == SWEEPCFG_SCHED_HYPERBAND && e.scheduler.max_epochs == 9 &&
+          e.scheduler.min_epochs == 1 && e.scheduler.reduction == 3 && e.scheduler.brackets == 0,
+          "hyperband defaults: %s", err.msg);
+    /* the sections change which trials run: part of the hash; without them it is unchanged */
+    sweep_def f;
+    rc = load("s3.yaml", "data: {path: d.h5}\nfixed: {epochs: 9}\nscheduler: {type: median}\n",
+              &f, &err);
+    CHECK(rc == 0 && f.scheduler.min_samples == 3 && f.hash != e.hash, "median, other hash");
+    sweepcfg_deinit(&f);
+    rc = load("s4.yaml", "data: {path: d.h5}\nfixed: {epochs: 9}\n", &f, &err);
+    CHECK(rc == 0 && f.scheduler.type == SWEEPCFG_SCHED_NONE && f.hash != e.hash, "none");
+    uint64_t h = f.hash;
+    f.scheduler.type = SWEEPCFG_SCHED_NONE;
+    CHECK(sweepcfg_hash(&f) == h, "a sweep without the sections keeps its hash");
+    sweepcfg_deinit(&d);
+    sweepcfg_deinit(&e);
+    sweepcfg_deinit(&f);
+
+    const char *D = "data: {path: d.h5}\n";
+    const char *R = "random:\n  samples: 4\n  params:\n    dropout: {uniform: [0, 0.5]}\n";
+    char y[1024];
+#define Y(body) (snprintf(y, sizeof y, "%s%s", D, body), y)
+#define YR(body) (snprintf(y, sizeof y, "%s%s%s", D, R, body), y)
+    /* the bad inputs, each at its node */
+    expect_error(Y("scheduler: {type: ahsa}\n"), HS_ERR_VALUE, 2, 19,
+                 "scheduler: unknown type 'ahsa' (did you mean 'asha'?)");
+    expect_error(Y("scheduler: {type: bohb}\n"), HS_ERR_VALUE, 2, 19,
+                 "unknown type 'bohb' (expected one of: asha, hyperband, median)");
+    expect_error(YR("sampler: {type: tpf}\n"), HS_ERR_VALUE, 6, 17,
+                 "sampler: unknown type 'tpf' (did you mean 'tpe'?)");
+    expect_error(Y("scheduler:\n  type: asha\n  min_epochs: 30\n  max_epochs: 27\n"),
+                 HS_ERR_VALUE, 4, 15, "min_epochs (30) must not exceed max_epochs (27)");
+    expect_error(Y("fixed: {epochs: 5}\nscheduler: {type: asha, min_epochs: 9}\n"),
+                 HS_ERR_VALUE, 3, 37, "min_epochs (9) must not exceed max_epochs (5, the sweep's");
+    expect_error(Y("scheduler: {type: asha, reduction: 1}\n"), HS_ERR_VALUE, 2, 36,
+                 "scheduler.reduction must be >= 2, got 1");
+    expect_error(Y("grid:\n  units: [8, 16]\nsampler: {type: tpe}\n"), HS_ERR_VALUE, 4, 17,
+                 "sampler: tpe needs at least one sampled parameter");
+    expect_error(Y("grid:\n  epochs: [3, 9]\nscheduler: {type: asha}\n"), HS_ERR_VALUE, 3, 3,
+                 "epochs is swept, but scheduler asha (at 4:1) gives every trial one budget");
+    expect_error(Y("random:\n  samples: 2\n  params:\n    epochs: {int: [3, 9]}\n"
+                   "scheduler: {type: median}\n"), HS_ERR_VALUE, 5, 5, "epochs is swept");
+    /* and the rest */
+    expect_error(Y("scheduler: {type: asha, min_epoch: 2}\n"), HS_ERR_FORMAT, 2, 25,
+                 "unknown key 'min_epoch' (did you mean 'min_epochs'?)");
+    expect_error(Y("scheduler: {min_epochs: 2}\n"), HS_ERR_VALUE, 2, 12, "scheduler: missing 'type'");
+    expect_error(Y("scheduler: asha\n"), HS_ERR_VALUE, 2, 12, "scheduler must be a map");
+    expect_error(Y("scheduler: {type: median, reduction: 3}\n"), HS_ERR_VALUE, 2, 27,
+                 "'reduction' does not apply to type median");
+    expect_error(Y("fixed: {epochs: 9}\nscheduler: {type: asha, max_epochs: 27}\n"),
+                 HS_ERR_VALUE, 3, 37, "max_epochs (27) differs from epochs (9, fixed at 2:9)");
+    expect_error(YR("sampler: {type: random, n_startup: 3}\n"), HS_ERR_VALUE, 6, 25,
+                 "'n_startup' applies to type tpe only");
+    expect_error(YR("sampler: {type: tpe, n_trials: 8}\n"), HS_ERR_VALUE, 6, 32,
+                 "sampler.n_trials and random.samples both");
+    expect_error(Y("grid: {cell: [gru, lstm]}\nrandom:\n  params:\n    dropout: {uniform: [0, 1]}\n"
+                   "sampler: {type: tpe, n_trials: 5}\n"), HS_ERR_VALUE, 6, 32,
+                 "sampler.n_trials (5) must be a multiple of the 2 grid points");
+    expect_error(Y("random:\n  params:\n    dropout: {uniform: [0, 1]}\n"), HS_ERR_VALUE, 3, 3,
+                 "random: missing 'samples' (or give sampler.n_trials)");
+#undef Y
+#undef YR
+}
+
 static void test_helpers(void) {
     CHECK(sweepcfg_edit_distance("dropuot", "dropout") == 2, "transposition = 2");
     CHECK(sweepcfg_edit_distance("", "abc") == 3 && sweepcfg_edit_distance("abc", "abc") == 0,
@@ -368,6 +456,7 @@ int main(void) {
     test_hash();
     test_trialcfg();
     test_errors();
+    test_search();
     test_helpers();
     char cmd[512];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
