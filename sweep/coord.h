@@ -157,6 +157,7 @@ struct coord {
     size_t *epoch;            /* (nranks) last epoch reported by a busy rank, 0: none */
     size_t n_stopped;         /* ranks in COORD_RANK_STOPPED */
     size_t n_waiting;         /* ranks in COORD_RANK_WAITING */
+    size_t n_busy;            /* ranks >= 1 in COORD_RANK_BUSY (those that can stall) */
     size_t *by_id;            /* (n_trials) trial indices sorted by id, for lookups */
     study *st;                /* the shared study (claims, journal, heartbeat; docs/study.md),
                                  opened by coord_open; NULL before */
