@@ -709,6 +709,9 @@ static int run_load_sweep(run_ctx *x) {
     int rc = 0;
     if (x->rank == 0) {
         rc = sweepcfg_load(&x->def, x->opt.sweep_path, &x->err);
+        size_t max_epochs = 0;   /* HSWEEP_MAX_EPOCHS: a smaller sweep, its own hash and ids */
+        if (rc == 0) rc = cli_max_epochs("run", 0, &max_epochs, &x->err);
+        if (rc == 0) sweepcfg_cap_epochs(&x->def, max_epochs);
         if (rc == 0 && !x->policy) rc = run_check_search(&x->def, &x->err);
         if (rc == 0) rc = h5data_load_meta(&x->meta, x->def.data_path, &x->err);
         if (rc == 0) /* a directory of hsweep 0.1 keeps its ids */
