@@ -47,9 +47,11 @@ double results_metric_value(const journal_record *r, results_metric m) {
     return NAN;
 }
 
-/* a record that takes part in ranking and statistics */
+/* a record that takes part in ranking and statistics: a finished trial, or one an adaptive
+ * search paused or pruned (ranked by its best metric so far; its epochs show how far it got) */
 static int results_ranked(const journal_record *r, results_metric m) {
-    return r->status == JOURNAL_OK && isfinite(results_metric_value(r, m));
+    return (r->status == JOURNAL_OK || r->status == JOURNAL_PAUSED || r->status == JOURNAL_PRUNED) &&
+           isfinite(results_metric_value(r, m));
 }
 
 /* mean, sample std (n - 1) and min of v[0..n); NaN where undefined */

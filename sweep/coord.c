@@ -69,11 +69,12 @@ int coord_init(coord *c, const coord_config *cfg, hs_error *err) {
     double *costs = malloc((n ? n : 1) * sizeof *costs);
     coord_id_key *keys = malloc((n ? n : 1) * sizeof *keys);
     c->by_id = malloc((n ? n : 1) * sizeof *c->by_id);
+    c->rec_of = malloc((n ? n : 1) * sizeof *c->rec_of);
     c->rank_state = calloc(R, 1);
     c->current = malloc(R * sizeof *c->current);
     c->epoch = calloc(R, sizeof *c->epoch);
     int rc = 0;
-    if (!costs || !keys || !c->by_id || !c->rank_state || !c->current || !c->epoch) {
+    if (!costs || !keys || !c->by_id || !c->rec_of || !c->rank_state || !c->current || !c->epoch) {
         rc = hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
         goto done;
     }
@@ -84,6 +85,7 @@ int coord_init(coord *c, const coord_config *cfg, hs_error *err) {
     }
     qsort(keys, n, sizeof *keys, coord_cmp_key);
     for (size_t i = 0; i < n; i++) c->by_id[i] = keys[i].index;
+    for (size_t i = 0; i < n; i++) c->rec_of[i] = SIZE_MAX;
     for (size_t r = 0; r < R; r++) c->current[r] = SCHED_NONE;
     c->s = sched_create(n, costs);
     if (!c->s) {
@@ -106,6 +108,7 @@ void coord_deinit(coord *c) {
     for (size_t i = 0; i < c->n_recs; i++) journal_record_deinit(&c->recs[i]);
     free(c->recs);
     free(c->by_id);
+    free(c->rec_of);
     free(c->rank_state);
     free(c->current);
     free(c->epoch);
@@ -126,8 +129,17 @@ size_t coord_find(const coord *c, const char *id) {
     return SIZE_MAX;
 }
 
-/* Take ownership of *rec (rec is re-initialised). 0 or HS_ERR_NOMEM. */
-static int coord_keep(coord *c, journal_record *rec) {
+/* Take ownership of *rec, trial idx's record (rec is re-initialised); it replaces the
+ * trial's earlier record (a paused one) if there is one. 0 or HS_ERR_NOMEM. */
+static int coord_keep(coord *c, size_t idx, journal_record *rec) {
+    if (c->rec_of[idx] != SIZE_MAX) {
+        journal_record *old = &c->recs[c->rec_of[idx]];
+        journal_record_deinit(old);
+        *old = *rec;
+        memset(rec, 0, sizeof *rec);
+        journal_record_init(rec);
+        return 0;
+    }
     if (c->n_recs == c->cap_recs) {
         size_t cap = c->cap_recs ? 2 * c->cap_recs : 64;
         journal_record *r = realloc(c->recs, cap * sizeof *r);
@@ -135,6 +147,7 @@ static int coord_keep(coord *c, journal_record *rec) {
         c->recs = r;
         c->cap_recs = cap;
     }
+    c->rec_of[idx] = c->n_recs;
     c->recs[c->n_recs++] = *rec;
     memset(rec, 0, sizeof *rec);
     journal_record_init(rec);
@@ -173,14 +186,18 @@ static int coord_resume(coord *c, const char *path, hs_error *err) {
     for (size_t i = 0; i < n; i++) {
         size_t idx = coord_find(c, recs[i].id);
         if (idx == SIZE_MAX || sched_state_of(c->s, idx) != SCHED_PENDING) continue;
-        sched_mark_done(c->s, idx, recs[i].status != JOURNAL_FAILED);
-        coord_drop_ckpt(c, recs[i].id); /* left over if a crash came between the two */
-        if (recs[i].status != JOURNAL_OK) c->failures++;
-        if (coord_keep(c, &recs[i]) != 0) {
+        journal_status st = recs[i].status;
+        /* a paused trial stays pending (the policy may continue it from its checkpoint) */
+        if (st != JOURNAL_PAUSED) {
+            sched_mark_done(c->s, idx, st != JOURNAL_FAILED);
+            coord_drop_ckpt(c, recs[i].id); /* left over if a crash came between the two */
+        }
+        if (st == JOURNAL_DIVERGED || st == JOURNAL_FAILED) c->failures++;
+        if (coord_keep(c, idx, &recs[i]) != 0) {
             rc = hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
             break;
         }
-        c->resumed++;
+        if (st != JOURNAL_PAUSED) c->resumed++;
     }
     journal_records_free(recs, n);
     if (rc == 0 && c->resumed)
@@ -314,6 +331,7 @@ coord_task coord_next(coord *c, int rank) {
     if (!coord_rank_ok(c, rank)) return stop;
     if (c->rank_state[rank] == COORD_RANK_STOPPED) return stop;
     coord_task t = c->stopping ? stop : c->policy.next(c->policy.state, c, rank);
+    if (!c->stopping && t.kind == COORD_STOP) c->policy_done = 1;
     if (t.kind == COORD_RUN && sched_take(c->s, t.trial, rank) != 0) {
         fprintf(c->cfg.log, "hsweep run: policy chose trial %zu, which is not pending; "
                 "stopping rank %d\n", t.trial, rank);
@@ -347,8 +365,15 @@ coord_verdict coord_epoch(coord *c, int rank, size_t trial, size_t epoch,
 
 /* ==== results =========================================================================== */
 
+/* Every trial done, or the policy ended the search with nothing running and no signal or
+ * max_failures (trials it paused for good stay pending). */
+static int coord_complete(const coord *c) {
+    if (sched_finished(c->s)) return 1;
+    return c->policy_done && !c->halted && !c->max_failures_hit && sched_running(c->s) == 0;
+}
+
 const char *coord_state(const coord *c) {
-    return c->infra_rc ? "failed" : sched_finished(c->s) ? "finished" : "stopped";
+    return c->infra_rc ? "failed" : coord_complete(c) ? "finished" : "stopped";
 }
 
 void coord_status(const coord *c, const char *state, results_status *st) {
@@ -467,7 +492,7 @@ static void coord_finish_trial(coord *c, size_t idx, journal_record *rec, const 
     c->busy_s += rec->wall_s;
     c->finished_now++;
     const journal_record *kept = rec;
-    if (coord_keep(c, rec) != 0) {
+    if (coord_keep(c, idx, rec) != 0) {
         hs_error_set(&e, HS_ERR_NOMEM, NULL, 0, 0, "out of memory keeping results");
         coord_fail(c, &e);
     } else {
@@ -486,6 +511,29 @@ static void coord_finish_trial(coord *c, size_t idx, journal_record *rec, const 
     if (coord_now(c) - c->last_tables > c->cfg.tables_every_s) coord_write_tables(c);
 }
 
+/* A paused or pruned trial: journaled under that status (a paused trial's checkpoint is
+ * kept, a pruned one's removed), kept for the tables, reported, told to the policy. */
+static void coord_pause_trial(coord *c, size_t idx, coord_outcome how, journal_record *rec) {
+    rec->status = how == COORD_PAUSED ? JOURNAL_PAUSED : JOURNAL_PRUNED;
+    snprintf(rec->reason, sizeof rec->reason, "%s by the scheduler after epoch %zu",
+             how == COORD_PAUSED ? "paused" : "pruned", rec->epochs_run);
+    hs_error e;
+    if (c->infra_rc == 0 && journal_append(c->j, rec, &e) != 0) coord_fail(c, &e);
+    else if (c->infra_rc == 0 && how == COORD_PRUNED) coord_drop_ckpt(c, rec->id);
+    if (how == COORD_PAUSED) sched_release(c->s, idx);
+    else sched_record(c->s, idx, 1);
+    const journal_record *kept = rec;
+    if (coord_keep(c, idx, rec) != 0) {
+        hs_error_set(&e, HS_ERR_NOMEM, NULL, 0, 0, "out of memory keeping results");
+        coord_fail(c, &e);
+    } else {
+        kept = &c->recs[c->rec_of[idx]];
+    }
+    coord_report(c, idx, kept);
+    if (c->policy.on_result) c->policy.on_result(c->policy.state, c, idx, how, kept);
+    if (coord_now(c) - c->last_tables > c->cfg.tables_every_s) coord_write_tables(c);
+}
+
 int coord_result(coord *c, int rank, size_t trial, coord_outcome how, journal_record *rec,
                  const float *w, size_t n) {
     int rc = 0;
@@ -497,9 +545,7 @@ int coord_result(coord *c, int rank, size_t trial, coord_outcome how, journal_re
         coord_finish_trial(c, trial, rec, w, n);
     } else {
         coord_rank_set(c, rank, COORD_RANK_IDLE);
-        if (how == COORD_PAUSED) sched_release(c->s, trial);
-        else sched_record(c->s, trial, 1);
-        if (c->policy.on_result) c->policy.on_result(c->policy.state, c, trial, how, rec);
+        coord_pause_trial(c, trial, how, rec);
     }
     journal_record_deinit(rec);
     return rc;
@@ -574,7 +620,7 @@ int coord_conclude(coord *c, FILE *out, int sig) {
                 sched_done(c->s) + sched_failed(c->s), c->cfg.n_trials, dir, RUNDIR_CKPT);
         return 0;
     }
-    if (!sched_finished(c->s)) {
+    if (!coord_complete(c)) {
         fprintf(c->cfg.log, "hsweep run: stopped after %zu failed or diverged trials "
                 "(max_failures %zu); the journal is intact\n", c->failures,
                 c->cfg.def->max_failures);
