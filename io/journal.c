@@ -413,7 +413,10 @@ static int journal_repair(journal *j, hs_error *err) {
     for (size_t i = 0; i < body; i++)
         if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r') blank = 0;
     journal_record r;
-    int ok = blank || journal_record_parse(line, body, &r, NULL) == 0;
+    journal_record_init(&r);
+    journal_event ev;
+    int ok = blank || (journal_line_is_event(line, body) ? journal_event_parse(line, body, &ev, NULL) == 0
+                                                           : journal_record_parse(line, body, &r, NULL) == 0);
     if (!blank) journal_record_deinit(&r);
     int rc = 0;
     if (ok && last != '\n') {

@@ -449,6 +449,22 @@ static void results_build_md(strbuf *sb, const journal_record *recs, size_t n, c
 
 /* ==== summary.md ======================================================================= */
 
+/* Adaptive search (a journal with paused or pruned trials): one line with those counts and
+ * the epochs trained against what the same trials cost at their full budget. */
+static void results_search_line(strbuf *sb, const journal_record *recs, size_t n) {
+    size_t paused = 0, pruned = 0, used = 0, full = 0;
+    for (size_t i = 0; i < n; i++) {
+        paused += recs[i].status == JOURNAL_PAUSED;
+        pruned += recs[i].status == JOURNAL_PRUNED;
+        used += recs[i].epochs_run;
+        full += recs[i].hp.epochs;
+    }
+    if (paused + pruned == 0) return;
+    strbuf_printf(sb, "Adaptive search: %zu trials paused, %zu pruned (ranked by their best %s so far). "
+                      "Epochs trained: %zu of %zu at full budget (%.1f%%).\n\n",
+                  paused, pruned, "metric", used, full, full ? 100.0 * (double)used / (double)full : 0.0);
+}
+
 static int results_build_summary(strbuf *sb, const journal_record *recs, size_t n, const results_options *opt,
                                  const size_t *axes, size_t n_axes, hs_error *err) {
     results_metric m = opt->metric;
@@ -469,6 +485,7 @@ static int results_build_summary(strbuf *sb, const journal_record *recs, size_t 
     strbuf_printf(sb, "\n\n%zu trials in %zu configurations: %zu ok, %zu diverged, %zu failed. Metric: %s "
                       "(lower is better). Std is the sample std over repeats (n - 1).\n\n",
                   n, n_groups, count[JOURNAL_OK], count[JOURNAL_DIVERGED], count[JOURNAL_FAILED], mn);
+    results_search_line(sb, recs, n);
 
     strbuf_puts(sb, "## Best configuration\n\n");
     if (n_groups == 0 || isnan(groups[0].mean)) {
@@ -592,9 +609,11 @@ int results_print_ranked(FILE *f, const journal_record *recs, size_t n, const re
     results_md_ranked(&sb, recs, order, ranked, top, opt->metric, axes, n_axes);
     size_t count[3];
     results_count_status(recs, n, count);
-    size_t shown = top && top < ranked ? top : ranked;
+    size_t shown = top && top < ranked ? top : ranked, no_metric = 0;
+    for (size_t i = 0; i < n; i++)
+        no_metric += recs[i].status == JOURNAL_OK && !isfinite(results_metric_value(&recs[i], opt->metric));
     strbuf_printf(&sb, "%zu of %zu ranked trials shown; %zu diverged, %zu failed, %zu without a %s.\n", shown, ranked,
-                  count[JOURNAL_DIVERGED], count[JOURNAL_FAILED], count[JOURNAL_OK] - ranked, results_metric_name(opt->metric));
+                  count[JOURNAL_DIVERGED], count[JOURNAL_FAILED], no_metric, results_metric_name(opt->metric));
     if (strbuf_failed(&sb)) rc = hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
     else if (fwrite(sb.data, 1, sb.len, f) != sb.len) rc = hs_error_set(err, HS_ERR_IO, NULL, 0, 0, "cannot write output");
     strbuf_deinit(&sb);

@@ -17,6 +17,10 @@ struct policy_search {
     size_t epochs;            /* epochs counted (first report of each epoch of each trial) */
     size_t replayed;          /* events replayed by policy_search_resume */
     int failed;               /* 1 once an event could not be journaled: stop the search */
+    size_t *owed;             /* (n) trials the scheduler handed out that were still running
+                                 for the coordinator (paused by a verdict, its result not in
+                                 yet): given to the next free rank once pending */
+    size_t n_owed;            /* entries in owed */
 };
 
 policy_search *policy_search_create(const sweep_def *def, size_t n_trials, hs_error *err) {
@@ -39,7 +43,10 @@ policy_search *policy_search_create(const sweep_def *def, size_t n_trials, hs_er
     }
     policy_search *p = calloc(1, sizeof *p);
     if (p) p->s = n_trials ? search_create(&sp, n_trials) : NULL;
-    if (!p || (n_trials && !p->s)) {
+    if (p) p->owed = malloc((n_trials ? n_trials : 1) * sizeof *p->owed);
+    if (!p || (n_trials && !p->s) || !p->owed) {
+        if (p) search_free(p->s);
+        if (p) free(p->owed);
         free(p);
         hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
         return NULL;
@@ -52,6 +59,7 @@ policy_search *policy_search_create(const sweep_def *def, size_t n_trials, hs_er
 void policy_search_free(policy_search *p) {
     if (!p) return;
     search_free(p->s);
+    free(p->owed);
     free(p);
 }
 
@@ -70,13 +78,24 @@ static coord_task ps_next(void *state, const coord *c, int rank) {
     (void)rank;
     policy_search *p = state;
     coord_task t = {COORD_STOP, SCHED_NONE, 0};
+    coord_task wait = {COORD_WAIT, SCHED_NONE, 0};
     if (p->failed || !p->s) return t;
+    /* a trial promoted before its paused result came in: its turn once it is pending */
+    for (size_t k = 0; k < p->n_owed; k++) {
+        size_t i = p->owed[k];
+        if (sched_state_of(c->s, i) != SCHED_PENDING) continue;
+        p->owed[k] = p->owed[--p->n_owed];
+        return (coord_task){COORD_RUN, i, 0};
+    }
     search_task st;
-    if (search_next(p->s, &st) != 0) return (coord_task){COORD_WAIT, SCHED_NONE, 0};
-    if (st.kind == SEARCH_WAIT) return (coord_task){COORD_WAIT, SCHED_NONE, 0};
-    if (st.kind == SEARCH_DONE) return t;
+    if (search_next(p->s, &st) != 0 || st.kind == SEARCH_WAIT) return wait;
+    if (st.kind == SEARCH_DONE) return p->n_owed ? wait : t;
     journal_event ev = {.kind = JOURNAL_EV_START, .epoch = st.from, .until = st.until};
     ps_journal(p, c, &ev, st.trial);
+    if (sched_state_of(c->s, st.trial) != SCHED_PENDING) {
+        p->owed[p->n_owed++] = st.trial;
+        return wait;
+    }
     /* the full budget: the verdicts at the rungs decide where the trial pauses */
     return (coord_task){COORD_RUN, st.trial, 0};
 }
