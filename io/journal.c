@@ -103,6 +103,9 @@ static const char *const journal_hist_names[4] = {"loss", "mae", "val_loss", "va
 int journal_record_format(const journal_record *r, strbuf *out, hs_error *err) {
     if (!journal_valid_id(r->id))
         return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0, "trial id '%.16s' is not 16 hex chars", r->id);
+    if (r->dataset[0] && !journal_valid_id(r->dataset))
+        return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0, "dataset fingerprint '%.16s' is not 16 hex chars",
+                            r->dataset);
     json_writer w;
     json_writer_init(&w, out);
     json_begin_object(&w);
@@ -134,6 +137,10 @@ int journal_record_format(const journal_record *r, strbuf *out, hs_error *err) {
     json_i64(&w, r->rank);
     json_key(&w, "n_params");
     json_u64(&w, r->n_params);
+    if (r->dataset[0]) {
+        json_key(&w, "dataset");
+        json_string(&w, r->dataset);
+    }
     json_key(&w, "history");
     json_begin_object(&w);
     for (int c = 0; c < 4; c++) {
@@ -247,6 +254,12 @@ int journal_record_parse(const char *line, size_t len, journal_record *r, hs_err
     for (int i = 0; i < 3; i++)
         if (json_as_size(json_get(root, skeys[i]), svals[i]) != 0) { journal_bad(err, skeys[i]); goto done; }
     if (json_as_int(json_get(root, "rank"), &r->rank) != 0) { journal_bad(err, "rank"); goto done; }
+    const json_value *dsv = json_get(root, "dataset");   /* optional: absent in 0.1 records */
+    if (dsv) {
+        const char *d = json_as_string(dsv);
+        if (!d || strlen(d) != 16 || !journal_valid_id(d)) { journal_bad(err, "dataset"); goto done; }
+        memcpy(r->dataset, d, 17);
+    }
     rc = journal_parse_history(json_get(root, "history"), r, err);
 done:
     json_free(root);
@@ -444,7 +457,8 @@ static int journal_repair(journal *j, hs_error *err) {
     return rc;
 }
 
-journal *journal_open_append(const char *dir, hs_error *err) {
+/* journal_open_append (lock = 1) and journal_open_append_shared (lock = 0). */
+static journal *journal_open(const char *dir, int lock, hs_error *err) {
     journal *j = calloc(1, sizeof *j);
     if (!j) { hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory"); return NULL; }
     j->fd = -1;
@@ -456,6 +470,8 @@ journal *journal_open_append(const char *dir, hs_error *err) {
         hs_error_set(err, HS_ERR_IO, dir, 0, 0, "cannot create directory: %s", strerror(errno));
         goto fail;
     }
+    struct stat before;
+    int existed = stat(j->path, &before) == 0;
     j->fd = open(j->path, O_RDWR | O_CREAT | O_APPEND, 0644);
     if (j->fd < 0) {
         hs_error_set(err, HS_ERR_IO, j->path, 0, 0, "cannot open for appending: %s", strerror(errno));
@@ -465,18 +481,22 @@ journal *journal_open_append(const char *dir, hs_error *err) {
     memset(&lk, 0, sizeof lk);
     lk.l_type = F_WRLCK;
     lk.l_whence = SEEK_SET;
-    if (fcntl(j->fd, F_SETLK, &lk) != 0) {
+    if (lock && fcntl(j->fd, F_SETLK, &lk) != 0) {
         hs_error_set(err, HS_ERR_STATE, j->path, 0, 0,
                      "journal is locked by another process (is another sweep writing to this directory?)");
         goto fail;
     }
     if (journal_repair(j, err) != 0) goto fail;
-    journal_sync_dir(dir);
+    if (!existed) journal_sync_dir(dir);   /* a new entry: make it durable */
     return j;
 fail:
     journal_close(j);
     return NULL;
 }
+
+journal *journal_open_append(const char *dir, hs_error *err) { return journal_open(dir, 1, err); }
+
+journal *journal_open_append_shared(const char *dir, hs_error *err) { return journal_open(dir, 0, err); }
 
 size_t journal_repaired_bytes(const journal *j) { return j ? j->repaired : 0; }
 

@@ -6,7 +6,7 @@
  *   {"v":1,"id":"0123456789abcdef","repeat":0,"status":"ok","reason":"",
  *    "hparams":{"cell":"lstm","units":32,...every hs_hparams field by name...,"seed":7},
  *    "val_mae":2.41,"val_loss":9.8,"test_mae":2.55,"best_epoch":7,"epochs_run":10,
- *    "wall_s":12.5,"rank":3,"n_params":9057,
+ *    "wall_s":12.5,"rank":3,"n_params":9057,"dataset":"9e1f2a3b4c5d6e7f",
  *    "history":{"loss":[...],"mae":[...],"val_loss":[...],"val_mae":[...]}}
  *
  * Non-finite numbers (a diverged loss) are written as null and read back as NaN. Unknown
@@ -85,6 +85,8 @@ typedef struct journal_record {
     double wall_s;         /* wall-clock seconds of the trial */
     int rank;              /* MPI rank that trained it */
     size_t n_params;       /* trainable parameters of the model */
+    char dataset[17];      /* fingerprint id of the dataset it was trained on (dsfp.h), 16
+                              hex + NUL; "" in records of hsweep 0.1 (key "dataset" absent) */
     journal_epoch *history;/* (n_history) per-epoch metrics, owned (malloc), may be NULL */
     size_t n_history;      /* entries in history */
 } journal_record;
@@ -143,6 +145,11 @@ int journal_line_is_event(const char *line, size_t len);
  * (HS_ERR_IO, or HS_ERR_STATE if another process holds the journal lock). Close with
  * journal_close. */
 journal *journal_open_append(const char *dir, hs_error *err);
+
+/* Like journal_open_append, without the fcntl lock: for a study shared by several jobs,
+ * whose callers append only while holding the study lock (io/studylock.h) and close the
+ * journal before releasing it. */
+journal *journal_open_append_shared(const char *dir, hs_error *err);
 
 /* Bytes removed from the end of the file by the repair at open (0 if none). */
 size_t journal_repaired_bytes(const journal *j);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <yaml.h>
 
+#include "io/dsfp.h"
 #include "io/hpfields.h"
 #include "io/json.h"
 #include "io/rundir.h"
@@ -681,19 +682,9 @@ int results_write_metadata(const char *dir, const results_meta *m, hs_error *err
     json_key(&w, "path");
     json_string(&w, m->dataset_path);
     if (m->dataset) {
-        const hs_dataset *ds = m->dataset;
-        json_key(&w, "source_sha256");
-        json_string(&w, ds->source_sha256);
-        json_key(&w, "n_rows");
-        json_u64(&w, ds->n_rows);
-        json_key(&w, "n_features");
-        json_u64(&w, ds->n_features);
-        json_key(&w, "n_train");
-        json_u64(&w, ds->n_train);
-        json_key(&w, "n_val");
-        json_u64(&w, ds->n_val);
-        json_key(&w, "n_test");
-        json_u64(&w, ds->n_test);
+        dsfp fp;
+        dsfp_compute(&fp, m->dataset);
+        dsfp_write_members(&w, &fp);
     }
     json_end_object(&w);
     json_key(&w, "start_time");
@@ -744,6 +735,11 @@ int results_read_metadata(const char *dir, results_meta_info *out, hs_error *err
     const char *ms = json_as_string(json_get(sweep, "metric"));
     snprintf(out->sweep_hash, sizeof out->sweep_hash, "%s", h ? h : "");
     snprintf(out->sweep_name, sizeof out->sweep_name, "%s", name ? name : "");
+    const json_value *ds = json_get(root, "dataset");
+    if (ds && json_get(ds, "source_sha256")) {
+        if (dsfp_read_members(ds, &out->dataset) != 0) rc = -1;
+        else out->have_dataset = 1;
+    }
     if (json_get(sweep, "n_trials") && json_as_size(json_get(sweep, "n_trials"), &out->n_trials) != 0) rc = -1;
     if (ms && results_parse_metric(ms, &out->metric) != 0) rc = -1;
     size_t scheme = 0;
@@ -753,11 +749,42 @@ int results_read_metadata(const char *dir, results_meta_info *out, hs_error *err
     out->id_scheme = (int)scheme;
     json_free(root);
     if (rc != 0)
-        return hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "bad metric, n_trials or id_scheme in sweep");
+        return hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
+                            "bad metric, n_trials or id_scheme in sweep, or bad dataset fields");
     return 0;
 }
 
 /* ==== status.json ====================================================================== */
+
+void results_status_members(json_writer *w, const results_status *st, long long updated_unix) {
+    json_key(w, "state");
+    json_string(w, st->state ? st->state : "running");
+    json_key(w, "total");
+    json_u64(w, st->total);
+    json_key(w, "done");
+    json_u64(w, st->done);
+    json_key(w, "failed");
+    json_u64(w, st->failed);
+    json_key(w, "running");
+    json_u64(w, st->running);
+    size_t fin = st->done + st->failed + st->running;
+    json_key(w, "pending");
+    json_u64(w, st->total > fin ? st->total - fin : 0);
+    json_key(w, "elapsed_s");
+    json_double(w, st->elapsed_s);
+    json_key(w, "eta_s");
+    json_double(w, st->eta_s >= 0.0 ? st->eta_s : (double)NAN);
+    json_key(w, "metric");
+    json_string(w, results_metric_name(st->metric));
+    json_key(w, "best");
+    json_double(w, st->best);
+    json_key(w, "best_id");
+    json_string(w, st->best_id);
+    json_key(w, "ranks");
+    json_i64(w, st->ranks);
+    json_key(w, "updated_unix");
+    json_i64(w, updated_unix);
+}
 
 int results_write_status(const char *dir, const results_status *st, hs_error *err) {
     strbuf sb;
@@ -765,33 +792,7 @@ int results_write_status(const char *dir, const results_status *st, hs_error *er
     json_writer w;
     json_writer_init(&w, &sb);
     json_begin_object(&w);
-    json_key(&w, "state");
-    json_string(&w, st->state ? st->state : "running");
-    json_key(&w, "total");
-    json_u64(&w, st->total);
-    json_key(&w, "done");
-    json_u64(&w, st->done);
-    json_key(&w, "failed");
-    json_u64(&w, st->failed);
-    json_key(&w, "running");
-    json_u64(&w, st->running);
-    size_t fin = st->done + st->failed + st->running;
-    json_key(&w, "pending");
-    json_u64(&w, st->total > fin ? st->total - fin : 0);
-    json_key(&w, "elapsed_s");
-    json_double(&w, st->elapsed_s);
-    json_key(&w, "eta_s");
-    json_double(&w, st->eta_s >= 0.0 ? st->eta_s : (double)NAN);
-    json_key(&w, "metric");
-    json_string(&w, results_metric_name(st->metric));
-    json_key(&w, "best");
-    json_double(&w, st->best);
-    json_key(&w, "best_id");
-    json_string(&w, st->best_id);
-    json_key(&w, "ranks");
-    json_i64(&w, st->ranks);
-    json_key(&w, "updated_unix");
-    json_i64(&w, (long long)time(NULL));
+    results_status_members(&w, st, (long long)time(NULL));
     json_end_object(&w);
     strbuf_putc(&sb, '\n');
     int rc = results_emit(dir, RUNDIR_STATUS, &sb, err);
@@ -799,8 +800,7 @@ int results_write_status(const char *dir, const results_status *st, hs_error *er
     return rc;
 }
 
-/* "1h02m", "3m07s", "42s" */
-static void results_duration(double s, char *buf, size_t n) {
+void results_duration(double s, char *buf, size_t n) {
     if (!(s >= 0.0) || !isfinite(s)) { snprintf(buf, n, "?"); return; }
     unsigned long long t = (unsigned long long)(s + 0.5);
     if (t >= 3600) snprintf(buf, n, "%lluh%02llum", t / 3600, t % 3600 / 60);

@@ -6,7 +6,7 @@
  *   status and the swept parameters; failures in a second table with their reasons.
  * - summary.md: the best configuration (all parameters), mean ± std over repeats per
  *   configuration, one marginal table per swept axis, failure counts by status.
- * - metadata.json: the resolved sweep, its hash, software versions, dataset fingerprint,
+ * - metadata.json: the resolved sweep, its hash, software versions, dataset fingerprint (dsfp.h),
  *   start time and ranks (written once at sweep start).
  * - status.json: live progress (rewritten by rank 0 as trials finish).
  * Every file is written to NAME.tmp, fsynced and renamed over NAME, so readers never see a
@@ -21,8 +21,10 @@
 #include <stdio.h>
 
 #include "io/dataset.h"
+#include "io/dsfp.h"
 #include "io/hs_error.h"
 #include "io/journal.h"
+#include "io/json.h"
 
 typedef enum results_metric {
     RESULTS_VAL_MAE = 0,  /* validation MAE at the best weights (default) */
@@ -130,6 +132,8 @@ typedef struct results_meta_info {
     char sweep_name[256];         /* sweep name, "" if absent */
     results_metric metric;        /* the sweep's metric (val_mae if absent) */
     size_t n_trials;              /* trials in the expanded sweep, 0 if absent */
+    dsfp dataset;                 /* the dataset's fingerprint (norm/id "" if written by 0.1) */
+    int have_dataset;             /* 1 if metadata.json has a dataset source_sha256 */
     int id_scheme;                /* sweep.id_scheme; 0 if absent (hsweep 0.1 wrote none:
                                      its ids are HPKEY_V1) */
 } results_meta_info;
@@ -152,8 +156,15 @@ typedef struct results_status {
     const char *state;    /* "running", "finished" or "stopped" */
 } results_status;
 
+/* The members of status.json (state ... updated_unix, see docs) into the JSON object w is
+ * inside; `hsweep status --json` writes the same keys and adds its own. */
+void results_status_members(json_writer *w, const results_status *st, long long updated_unix);
+
 /* Rewrite DIR/status.json atomically. 0 or HS_ERR_IO. */
 int results_write_status(const char *dir, const results_status *st, hs_error *err);
+
+/* A duration for people into buf: "1h02m", "3m07s", "42s"; "?" when negative or not finite. */
+void results_duration(double s, char *buf, size_t n);
 
 /* One progress line (no newline) into buf: "finished 12/40  running 3  failed 1  elapsed 1m02s
  * eta 3m10s  best val_mae 2.4135 (ab12cd34)"; finished = done + failed. */

@@ -10,6 +10,9 @@
  *   report.html            `hsweep report` (io/htmlreport.h)
  *   best_model.h5          the best trial's weights (io/modelio.h)
  *   ckpt/<id>.ckpt         epoch checkpoints of unfinished trials (io/ckpt.h)
+ *   claims.jsonl           who claimed or gave back which trial (io/claimlog.h)
+ *   jobs/<host>.<pid>.json one heartbeat file per job sharing the directory (io/jobfile.h)
+ *   study.lock             the study lock, held for milliseconds (io/studylock.h)
  * Every name is spelled here and only here; modules build paths with rundir_path.
  *
  * Atomic writes: rundir_atomic_open creates a unique temporary file next to the target
@@ -39,6 +42,9 @@
 #define RUNDIR_BEST_MODEL "best_model.h5"
 #define RUNDIR_CKPT "ckpt"             /* subdirectory of epoch checkpoints */
 #define RUNDIR_CKPT_SUFFIX ".ckpt"     /* ckpt/<trial id>.ckpt */
+#define RUNDIR_CLAIMS "claims.jsonl"   /* the claim journal of a shared study (io/claimlog.h) */
+#define RUNDIR_JOBS "jobs"             /* subdirectory: one heartbeat file per job (io/jobfile.h) */
+#define RUNDIR_LOCK "study.lock"       /* the study lock file (io/studylock.h) */
 
 /* "dir/name" into buf (n bytes, NUL-terminated). 0, or HS_ERR_VALUE if it does not fit
  * (err may be NULL). */

@@ -24,6 +24,9 @@ int cmd_baseline(int argc, char **argv);
 /* `hsweep report DIR`: rebuild the result tables from the journal (sweep/cmd_report.c). */
 int cmd_report(int argc, char **argv);
 
+/* `hsweep status DIR [--json]`: live state of a run directory's jobs (cmd_status.c). */
+int cmd_status(int argc, char **argv);
+
 /* hsweep train DATA.h5 [flags]: train one configuration (cmd_train.c). */
 int cmd_train(int argc, char **argv);
 /* `hsweep help-params --markdown train|sweep-file`: the parameter tables of docs/train.md and

@@ -14,6 +14,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "io/claimlog.h"
+#include "io/dsfp.h"
+#include "io/jobfile.h"
 #include "io/modelio.h"
 #include "io/rundir.h"
 #include "io/strbuf.h"
@@ -73,8 +76,13 @@ int coord_init(coord *c, const coord_config *cfg, hs_error *err) {
     c->rank_state = calloc(R, 1);
     c->current = malloc(R * sizeof *c->current);
     c->epoch = calloc(R, sizeof *c->epoch);
+    c->last = calloc(R, sizeof *c->last);
+    c->trial_start = calloc(R, sizeof *c->trial_start);
+    c->stalled = calloc(R, 1);
+    c->timeout_s = STUDY_TIMEOUT_S;
     int rc = 0;
-    if (!costs || !keys || !c->by_id || !c->rec_of || !c->rank_state || !c->current || !c->epoch) {
+    if (!costs || !keys || !c->by_id || !c->rec_of || !c->rank_state || !c->current || !c->epoch || !c->last ||
+        !c->trial_start || !c->stalled) {
         rc = hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
         goto done;
     }
@@ -101,8 +109,17 @@ done:
     return rc;
 }
 
+static void coord_jobfile(coord *c, const char *state, jobfile *jf_out, results_status *st_out);
+
 void coord_deinit(coord *c) {
     if (!c) return;
+    if (c->st) {
+        jobfile jf;
+        results_status st;
+        coord_jobfile(c, coord_state(c), &jf, &st);
+        study_close_with(c->st, &jf);
+        free(jf.workers);
+    }
     journal_close(c->j);
     sched_free(c->s);
     for (size_t i = 0; i < c->n_recs; i++) journal_record_deinit(&c->recs[i]);
@@ -112,6 +129,9 @@ void coord_deinit(coord *c) {
     free(c->rank_state);
     free(c->current);
     free(c->epoch);
+    free(c->last);
+    free(c->trial_start);
+    free(c->stalled);
     memset(c, 0, sizeof *c);
 }
 
@@ -175,35 +195,28 @@ static void coord_drop_ckpt(const coord *c, const char *id) {
 
 /* ==== the run directory ================================================================= */
 
-/* Mark the journal's trials of this sweep finished and keep their records. */
-static int coord_resume(coord *c, const char *path, hs_error *err) {
-    journal_record *recs = NULL;
-    size_t n = 0;
-    journal_read_info ri;
-    int rc = journal_read(path, &recs, &n, &ri, err);
-    if (rc) return rc;
-    if (ri.warning[0]) fprintf(c->cfg.log, "hsweep run: %s: %s\n", path, ri.warning);
-    for (size_t i = 0; i < n; i++) {
-        size_t idx = coord_find(c, recs[i].id);
-        if (idx == SIZE_MAX || sched_state_of(c->s, idx) != SCHED_PENDING) continue;
-        journal_status st = recs[i].status;
-        /* a paused trial stays pending (the policy may continue it from its checkpoint) */
-        if (st != JOURNAL_PAUSED) {
-            sched_mark_done(c->s, idx, st != JOURNAL_FAILED);
-            coord_drop_ckpt(c, recs[i].id); /* left over if a crash came between the two */
+/* study_record_fn: every journal record as the study reads it (at open, then what any job
+ * appends). A record of this sweep (idx) is kept for the tables and the best model and
+ * marks its trial finished unless this job's rank is training it (that result will be
+ * late); failures are counted for max_failures. Records of other sweeps are left out. */
+static void coord_on_record(const journal_record *rec, size_t idx, void *ctx) {
+    coord *c = ctx;
+    if (idx == STUDY_NOT_OURS || idx >= c->cfg.n_trials) return;
+    /* a paused trial stays pending (the policy may continue it from its checkpoint) */
+    if (rec->status != JOURNAL_PAUSED && sched_state_of(c->s, idx) == SCHED_PENDING) {
+        sched_mark_done(c->s, idx, rec->status != JOURNAL_FAILED);
+        if (!c->st) {   /* at open: resumed */
+            c->resumed++;
+            coord_drop_ckpt(c, rec->id); /* left over if a crash came between the two */
         }
-        if (st == JOURNAL_DIVERGED || st == JOURNAL_FAILED) c->failures++;
-        if (coord_keep(c, idx, &recs[i]) != 0) {
-            rc = hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
-            break;
-        }
-        if (st != JOURNAL_PAUSED) c->resumed++;
     }
-    journal_records_free(recs, n);
-    if (rc == 0 && c->resumed)
-        fprintf(c->cfg.log, "hsweep run: resuming %s: %zu of %zu trials already finished\n",
-                c->cfg.outdir, c->resumed, c->cfg.n_trials);
-    return rc;
+    if (rec->status == JOURNAL_DIVERGED || rec->status == JOURNAL_FAILED) c->failures++;
+    journal_record copy;
+    hs_error e;
+    if (journal_record_copy(&copy, rec, &e) != 0 || coord_keep(c, idx, &copy) != 0) {
+        hs_error_set(&e, HS_ERR_NOMEM, NULL, 0, 0, "out of memory keeping results");
+        coord_fail(c, &e);
+    }
 }
 
 /* metadata.json: the sweep file's text, its hash, versions and the dataset fingerprint. */
@@ -236,6 +249,26 @@ static int coord_write_metadata(coord *c, const coord_open_args *a, const char *
     return rc;
 }
 
+/* A job of another sweep that is still running in dir (its heartbeat younger than its
+ * timeout), its key into who; 1 if there is one. Our own files do not exist yet. */
+static int coord_live_job(const char *dir, char *who, size_t n) {
+    jobfile *jobs = NULL;
+    size_t nj = 0;
+    int live = 0;
+    if (jobfile_list(dir, &jobs, &nj, NULL) != 0) return 0;
+    for (size_t k = 0; k < nj; k++) {
+        double age = (double)time(NULL) - jobs[k].mtime;
+        double timeout = jobs[k].timeout_s > 0 ? jobs[k].timeout_s : STUDY_TIMEOUT_S;
+        if (!live && strcmp(jobs[k].state, "running") == 0 && age <= timeout) {
+            live = 1;
+            snprintf(who, n, "%s", jobs[k].job);
+        }
+        jobfile_deinit(&jobs[k]);
+    }
+    free(jobs);
+    return live;
+}
+
 int coord_open(coord *c, const coord_open_args *a, hs_error *err) {
     const char *dir = c->cfg.outdir;
     int rc = rundir_mkdirs(dir, err);
@@ -247,28 +280,74 @@ int coord_open(coord *c, const coord_open_args *a, hs_error *err) {
     expand_id_string(c->cfg.def->hash, hash);
     rc = rundir_path(path, sizeof path, dir, RUNDIR_JOURNAL, err);
     if (rc) return rc;
+    if (a->timeout_s > 0) c->timeout_s = a->timeout_s;
+    dsfp fp;
+    memset(&fp, 0, sizeof fp);
+    if (a->meta) {
+        dsfp_compute(&fp, a->meta);
+        snprintf(c->dataset_id, sizeof c->dataset_id, "%s", fp.id);
+    }
     results_meta_info info;
     hs_error e;
     int have_meta = results_read_metadata(dir, &info, &e) == 0;
     int have_journal = rundir_exists(path);
-    if (have_journal && have_meta && strcmp(info.sweep_hash, hash) != 0) {
-        if (!a->restart)
-            return hs_error_set(err, HS_ERR_STATE, dir, 0, 0,
-                                "holds results of a different sweep (hash %s, %s is %s); "
-                                "rerun with --restart to start over (the old journal is "
-                                "kept) or choose another --output", info.sweep_hash,
-                                a->sweep_path, hash);
+    char who[160] = "";
+    if (have_meta && (a->restart || strcmp(info.sweep_hash, hash) != 0) &&
+        coord_live_job(dir, who, sizeof who))
+        return hs_error_set(err, HS_ERR_STATE, dir, 0, 0,
+                            "job %s is still running %s here (sweep hash %s); wait for it to "
+                            "end, or stop it, before %s", who,
+                            strcmp(info.sweep_hash, hash) ? "another sweep" : "this sweep",
+                            info.sweep_hash, a->restart ? "--restart" : "running another sweep");
+    if (have_journal && have_meta && info.have_dataset && a->meta && !a->restart &&
+        (rc = dsfp_check(&info.dataset, &fp, dir, a->data_path, err)) != 0)
+        return rc;
+    if (have_journal && a->restart) {
         char old[4300];
         rc = rundir_set_aside(dir, RUNDIR_JOURNAL, old, sizeof old, err);
         if (rc) return rc;
         fprintf(c->cfg.log, "hsweep run: --restart: previous journal kept as %s\n", old);
+        char cl[4200];
+        if (rundir_path(cl, sizeof cl, dir, RUNDIR_CLAIMS, NULL) == 0 && rundir_exists(cl))
+            rc = rundir_set_aside(dir, RUNDIR_CLAIMS, old, sizeof old, err);
+        if (rc) return rc;
         have_journal = 0;
     }
-    if (have_journal && (rc = coord_resume(c, path, err)) != 0) return rc;
+    /* the study: every reusable record marks its trial finished (coord_on_record) */
+    size_t n = c->cfg.n_trials, *order = malloc((n ? n : 1) * sizeof *order);
+    if (!order) return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    sched_order(c->s, order);
+    study_opts so;
+    memset(&so, 0, sizeof so);
+    so.timeout_s = c->timeout_s;
+    so.lock_wait_s = -1;
+    so.no_lock = a->no_lock;
+    so.retry_failed = a->retry_failed;
+    so.dataset_id = c->dataset_id[0] ? c->dataset_id : NULL;
+    so.on_record = coord_on_record;
+    so.ctx = c;
+    study *st = study_open(dir, c->cfg.trials, n, order, &so, &c->reuse, err);
+    free(order);
+    if (!st) return err->code;
+    c->st = st;
+    if (c->infra_rc) {
+        *err = c->infra_err;
+        return err->code;
+    }
+    if (have_journal || c->reuse.gone) {
+        char line[256];
+        reuse_format(&c->reuse, line, sizeof line);
+        if (c->reuse.reused)
+            fprintf(c->cfg.log, "hsweep run: resuming %s: %zu of %zu trials already finished; %s\n",
+                    dir, c->reuse.reused, c->cfg.n_trials, line);
+        else
+            fprintf(c->cfg.log, "hsweep run: %s: %s\n", dir, line);
+    }
     rc = coord_write_metadata(c, a, hash, err);
     if (rc) return rc;
-    c->j = journal_open_append(dir, err);
-    return c->j ? 0 : err->code;
+    c->last_publish = -1e30;
+    coord_tick(c);   /* status.json and the heartbeat at start */
+    return 0;
 }
 
 void coord_check_best(coord *c) {
@@ -326,11 +405,48 @@ static int coord_rank_ok(const coord *c, int rank) {
     return rank >= 0 && rank < c->cfg.nranks;
 }
 
+/* The default policy on a shared study: the study picks (a stale claim of a job that
+ * stopped heartbeating first, then the longest pending trial) and logs the claim. Nothing
+ * to claim: stop, unless another job holding trials has missed heartbeats (it may be
+ * dead: wait for its timeout, asking again at most every tenth of it). */
+static coord_task coord_study_next(coord *c, int rank) {
+    coord_task stop = {COORD_STOP, SCHED_NONE, 0}, wait = {COORD_WAIT, SCHED_NONE, 0};
+    double now = coord_now(c);
+    if (c->rank_state[rank] == COORD_RANK_WAITING && now < c->next_ask) return wait;
+    size_t i;
+    int stale;
+    hs_error e;
+    if (study_claim(c->st, rank, &i, &stale, &e) != 0) {
+        coord_fail(c, &e);
+        return stop;
+    }
+    if (i != CLAIM_NONE) {
+        /* a trial this job's stalled rank held comes back through the study */
+        if (sched_state_of(c->s, i) == SCHED_RUNNING) sched_release(c->s, i);
+        return (coord_task){COORD_RUN, i, 0};
+    }
+    if (study_remaining(c->st) > 0 && study_suspect(c->st)) {
+        c->next_ask = now + coord_beat_interval(c);
+        return wait;
+    }
+    return stop;
+}
+
 coord_task coord_next(coord *c, int rank) {
     coord_task stop = {COORD_STOP, SCHED_NONE, 0};
     if (!coord_rank_ok(c, rank)) return stop;
     if (c->rank_state[rank] == COORD_RANK_STOPPED) return stop;
-    coord_task t = c->stopping ? stop : c->policy.next(c->policy.state, c, rank);
+    coord_task t = c->stopping                 ? stop
+                   : c->st && c->policy.next == coord_default_next ? coord_study_next(c, rank)
+                                                                   : c->policy.next(c->policy.state, c, rank);
+    if (t.kind == COORD_RUN && c->st && c->policy.next != coord_default_next) {
+        int ok = 0;
+        hs_error e;
+        if (study_claim_trial(c->st, t.trial, rank, &ok, &e) != 0) {
+            coord_fail(c, &e);
+            t = stop;
+        }
+    }
     if (!c->stopping && t.kind == COORD_STOP) c->policy_done = 1;
     if (t.kind == COORD_RUN && sched_take(c->s, t.trial, rank) != 0) {
         fprintf(c->cfg.log, "hsweep run: policy chose trial %zu, which is not pending; "
@@ -343,6 +459,10 @@ coord_task coord_next(coord *c, int rank) {
         coord_rank_set(c, rank, COORD_RANK_BUSY);
         c->current[rank] = t.trial;
         c->epoch[rank] = 0;
+        c->last[rank] = coord_now(c);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        c->trial_start[rank] = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
     } else if (t.kind == COORD_WAIT) {
         coord_rank_set(c, rank, COORD_RANK_WAITING);
     } else {
@@ -358,6 +478,12 @@ coord_verdict coord_epoch(coord *c, int rank, size_t trial, size_t epoch,
                           const journal_epoch *m) {
     if (!coord_rank_ok(c, rank) || c->current[rank] != trial) return COORD_CONTINUE;
     c->epoch[rank] = epoch;
+    c->last[rank] = coord_now(c);
+    /* status.json and the heartbeat file at every epoch, at most once a second */
+    if (coord_now(c) - c->last_publish >= 1.0) {
+        c->last_publish = -1e30;
+        coord_tick(c);
+    }
     if (!c->policy.on_epoch) return COORD_CONTINUE;
     coord_verdict v = c->policy.on_epoch(c->policy.state, c, rank, trial, epoch, m);
     return v == COORD_PAUSE || v == COORD_PRUNE ? v : COORD_CONTINUE;
@@ -365,15 +491,8 @@ coord_verdict coord_epoch(coord *c, int rank, size_t trial, size_t epoch,
 
 /* ==== results =========================================================================== */
 
-/* Every trial done, or the policy ended the search with nothing running and no signal or
- * max_failures (trials it paused for good stay pending). */
-static int coord_complete(const coord *c) {
-    if (sched_finished(c->s)) return 1;
-    return c->policy_done && !c->halted && !c->max_failures_hit && sched_running(c->s) == 0;
-}
-
 const char *coord_state(const coord *c) {
-    return c->infra_rc ? "failed" : coord_complete(c) ? "finished" : "stopped";
+    return c->infra_rc || c->max_failures_hit ? "failed" : c->halted ? "stopped" : "finished";
 }
 
 void coord_status(const coord *c, const char *state, results_status *st) {
@@ -381,7 +500,7 @@ void coord_status(const coord *c, const char *state, results_status *st) {
     st->total = c->cfg.n_trials;
     st->done = sched_done(c->s);
     st->failed = sched_failed(c->s);
-    st->running = sched_running(c->s);
+    st->running = c->st ? study_claimed(c->st) : sched_running(c->s);
     st->elapsed_s = coord_now(c) - c->t0;
     st->eta_s = sched_eta(c->s, st->elapsed_s);
     st->metric = coord_metric(c);
@@ -476,28 +595,43 @@ void coord_fail(coord *c, const hs_error *e) {
     c->stopping = 1;
 }
 
-/* A finished trial: best model, journal (fsync), books, progress, failure policy, tables. */
-static void coord_finish_trial(coord *c, size_t idx, journal_record *rec, const float *w,
-                               size_t n) {
-    coord_save_best(c, idx, rec, w, n);
+/* The last kept record of trial idx (the one just journaled), or NULL. */
+static const journal_record *coord_kept(const coord *c, size_t idx) {
+    for (size_t k = c->n_recs; k-- > 0;)
+        if (strcmp(c->recs[k].id, c->cfg.trials[idx].id) == 0) return &c->recs[k];
+    return NULL;
+}
+
+/* A finished trial: under the study lock, unless another rank or job journaled it first
+ * (then it is discarded and logged), best model (compared with every job's results) and
+ * journal (fsync; the record comes back through coord_on_record); then books, progress,
+ * failure policy, tables. rank is the rank that trained it. */
+static void coord_finish_trial(coord *c, int rank, size_t idx, journal_record *rec,
+                               const float *w, size_t n) {
     hs_error e;
-    if (c->infra_rc == 0 && journal_append(c->j, rec, &e) != 0) {
-        /* the journal is the source of truth: without it, stop cleanly */
-        coord_fail(c, &e);
-    } else if (c->infra_rc == 0) {
-        coord_drop_ckpt(c, rec->id);
+    int late = 0, rc = c->infra_rc ? c->infra_rc : study_begin(c->st, &e);
+    if (rc == 0) {
+        late = study_is_done(c->st, idx);
+        if (!late) {
+            coord_save_best(c, idx, rec, w, n);
+            rc = study_append(c->st, rec, &e);
+        }
+        study_end(c->st);
     }
-    sched_record(c->s, idx, rec->status != JOURNAL_FAILED);
-    if (rec->status != JOURNAL_OK) c->failures++;
+    if (rc != 0 && c->infra_rc == 0) coord_fail(c, &e);   /* the journal is the truth */
+    if (rc == 0 && !late) coord_drop_ckpt(c, rec->id);
+    if (sched_state_of(c->s, idx) == SCHED_RUNNING) sched_record(c->s, idx, rec->status != JOURNAL_FAILED);
     c->busy_s += rec->wall_s;
-    c->finished_now++;
-    const journal_record *kept = rec;
-    if (coord_keep(c, idx, rec) != 0) {
-        hs_error_set(&e, HS_ERR_NOMEM, NULL, 0, 0, "out of memory keeping results");
-        coord_fail(c, &e);
-    } else {
-        kept = &c->recs[c->n_recs - 1];
+    if (late) {
+        c->late++;
+        fprintf(c->cfg.log, "[rank %d] trial %s: another rank or job journaled it first; this "
+                "result is discarded\n", rank, rec->id);
+        return;
     }
+    if (rc != 0) return;
+    c->finished_now++;
+    const journal_record *kept = coord_kept(c, idx);
+    if (!kept) kept = rec;
     coord_report(c, idx, kept);
     if (c->policy.on_result) c->policy.on_result(c->policy.state, c, idx, COORD_FINISHED, kept);
     size_t maxf = c->cfg.def->max_failures;
@@ -512,23 +646,24 @@ static void coord_finish_trial(coord *c, size_t idx, journal_record *rec, const 
 }
 
 /* A paused or pruned trial: journaled under that status (a paused trial's checkpoint is
- * kept, a pruned one's removed), kept for the tables, reported, told to the policy. */
+ * kept, a pruned one's removed; the record comes back through coord_on_record and is kept
+ * for the tables), reported, told to the policy. */
 static void coord_pause_trial(coord *c, size_t idx, coord_outcome how, journal_record *rec) {
     rec->status = how == COORD_PAUSED ? JOURNAL_PAUSED : JOURNAL_PRUNED;
     snprintf(rec->reason, sizeof rec->reason, "%s by the scheduler after epoch %zu",
              how == COORD_PAUSED ? "paused" : "pruned", rec->epochs_run);
     hs_error e;
-    if (c->infra_rc == 0 && journal_append(c->j, rec, &e) != 0) coord_fail(c, &e);
-    else if (c->infra_rc == 0 && how == COORD_PRUNED) coord_drop_ckpt(c, rec->id);
+    int rc = c->infra_rc ? c->infra_rc : study_begin(c->st, &e);
+    if (rc == 0) {
+        rc = study_append(c->st, rec, &e);
+        study_end(c->st);
+    }
+    if (rc != 0 && c->infra_rc == 0) coord_fail(c, &e);
+    if (rc == 0 && how == COORD_PRUNED) coord_drop_ckpt(c, rec->id);
     if (how == COORD_PAUSED) sched_release(c->s, idx);
     else sched_record(c->s, idx, 1);
-    const journal_record *kept = rec;
-    if (coord_keep(c, idx, rec) != 0) {
-        hs_error_set(&e, HS_ERR_NOMEM, NULL, 0, 0, "out of memory keeping results");
-        coord_fail(c, &e);
-    } else {
-        kept = &c->recs[c->rec_of[idx]];
-    }
+    const journal_record *kept = coord_kept(c, idx);
+    if (!kept) kept = rec;
     coord_report(c, idx, kept);
     if (c->policy.on_result) c->policy.on_result(c->policy.state, c, idx, how, kept);
     if (coord_now(c) - c->last_tables > c->cfg.tables_every_s) coord_write_tables(c);
@@ -542,19 +677,24 @@ int coord_result(coord *c, int rank, size_t trial, coord_outcome how, journal_re
         rc = HS_ERR_VALUE;
     } else if (how == COORD_FINISHED) {
         coord_rank_set(c, rank, COORD_RANK_IDLE);
-        coord_finish_trial(c, trial, rec, w, n);
+        coord_finish_trial(c, rank, trial, rec, w, n);
     } else {
         coord_rank_set(c, rank, COORD_RANK_IDLE);
+        hs_error e;
+        if (how == COORD_PAUSED && c->st && study_release(c->st, trial, rank, &e) != 0) coord_fail(c, &e);
         coord_pause_trial(c, trial, how, rec);
     }
     journal_record_deinit(rec);
     return rc;
 }
 
-/* Rank's running trial, if any, goes back to pending; the policy hears of it. */
+/* Rank's running trial, if any, goes back to pending (in the study too: any job may
+ * continue it from its checkpoint); the policy hears of it. */
 static void coord_release(coord *c, int rank) {
     size_t idx = c->current[rank];
     if (idx == SCHED_NONE) return;
+    hs_error e;
+    if (c->st && study_release(c->st, idx, rank, &e) != 0) hs_error_print(&e, c->cfg.log);
     sched_release(c->s, idx);
     c->current[rank] = SCHED_NONE;
     if (c->policy.on_result) c->policy.on_result(c->policy.state, c, idx, COORD_RELEASED, NULL);
@@ -582,6 +722,120 @@ void coord_gone(coord *c, int rank) {
 }
 
 int coord_finished(const coord *c) { return c->n_stopped == (size_t)c->cfg.nranks; }
+
+/* ==== heartbeats and stalls ============================================================== */
+
+double coord_beat_interval(const coord *c) {
+    double b = c->timeout_s / 10.0;
+    return b < 0.2 ? 0.2 : b > 30.0 ? 30.0 : b;
+}
+
+void coord_beat(coord *c, int rank) {
+    if (coord_rank_ok(c, rank) && c->rank_state[rank] == COORD_RANK_BUSY) c->last[rank] = coord_now(c);
+}
+
+/* The job's heartbeat file content for state (workers malloc'ed into jf->workers: free
+ * it); st receives the status it was built from. */
+static void coord_jobfile(coord *c, const char *state, jobfile *jf_out, results_status *st_out) {
+    results_status st;
+    coord_status(c, state, &st);
+    *st_out = st;
+    jobfile jf;
+    memset(&jf, 0, sizeof jf);
+    snprintf(jf.state, sizeof jf.state, "%s", state);
+    if (c->infra_rc) snprintf(jf.reason, sizeof jf.reason, "%.250s", c->infra_err.msg);
+    else if (c->max_failures_hit)
+        snprintf(jf.reason, sizeof jf.reason, "max_failures (%zu) reached", c->cfg.def->max_failures);
+    else if (c->halted) snprintf(jf.reason, sizeof jf.reason, "stopped by a signal");
+    size_t R = (size_t)c->cfg.nranks;
+    jobfile_worker *w = calloc(R, sizeof *w);
+    if (w) {
+        double now = coord_now(c);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        double wall = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+        for (size_t r = 0; r < R; r++) {
+            w[r].rank = (int)r;
+            w[r].stalled = c->stalled[r];
+            if (c->last[r] > 0) w[r].last = wall - (now - c->last[r]);
+            size_t i = c->current[r];
+            if (i == SCHED_NONE || i >= c->cfg.n_trials) continue;
+            memcpy(w[r].trial, c->cfg.trials[i].id, 17);
+            w[r].epoch = c->epoch[r];
+            w[r].epochs = c->cfg.trials[i].hp.epochs;
+            w[r].trial_start = c->trial_start[r];
+        }
+        jf.workers = w;
+        jf.n_workers = R;
+    }
+    jf.ranks = c->cfg.nranks;
+    jf.eta_s = st.eta_s;
+    jf.best = st.best;
+    if (st.best_id) snprintf(jf.best_id, sizeof jf.best_id, "%s", st.best_id);
+    snprintf(jf.metric, sizeof jf.metric, "%s", results_metric_name(st.metric));
+    jf.journaled = c->finished_now;
+    *jf_out = jf;
+}
+
+/* Rewrite the job's heartbeat file (what each rank does) and status.json. */
+static void coord_publish(coord *c) {
+    c->last_publish = coord_now(c);
+    if (!c->st) return;
+    jobfile jf;
+    results_status st;
+    coord_jobfile(c, "running", &jf, &st);
+    hs_error e;
+    if (results_write_status(c->cfg.outdir, &st, &e) != 0) hs_error_print(&e, c->cfg.log);
+    if (study_heartbeat(c->st, &jf, &e) != 0) hs_error_print(&e, c->cfg.log);
+    free(jf.workers);
+}
+
+size_t coord_tick(coord *c) {
+    double now = coord_now(c);
+    size_t newly = 0;
+    for (int r = 1; r < c->cfg.nranks; r++) {
+        if (c->rank_state[r] != COORD_RANK_BUSY || now - c->last[r] <= c->timeout_s) continue;
+        size_t i = c->current[r];
+        fprintf(c->cfg.log, "[rank %d] trial %s: no report for %.0f s (heartbeat timeout %.0f s): "
+                "rank %d is stalled; its trial is handed to another rank\n", r,
+                i < c->cfg.n_trials ? c->cfg.trials[i].id : "?", now - c->last[r], c->timeout_s, r);
+        c->stalled[r] = 1;
+        c->n_stalled++;
+        newly++;
+        coord_gone(c, r);   /* releases the trial in the study and the sched */
+    }
+    if (newly || now - c->last_publish >= coord_beat_interval(c)) coord_publish(c);
+    return newly;
+}
+
+void coord_stray_result(coord *c, int rank, size_t trial, journal_record *rec, const float *w,
+                        size_t n) {
+    if (trial < c->cfg.n_trials && c->st) {
+        fprintf(c->cfg.log, "[rank %d] trial %s: a result from a rank declared stalled\n", rank,
+                c->cfg.trials[trial].id);
+        hs_error e;
+        int late = 0, rc = c->infra_rc ? c->infra_rc : study_begin(c->st, &e);
+        if (rc == 0) {
+            late = study_is_done(c->st, trial);
+            if (!late) {
+                coord_save_best(c, trial, rec, w, n);
+                rc = study_append(c->st, rec, &e);
+            }
+            study_end(c->st);
+        }
+        if (rc != 0 && c->infra_rc == 0) coord_fail(c, &e);
+        if (late) {
+            c->late++;
+            fprintf(c->cfg.log, "[rank %d] trial %s: another rank or job journaled it first; "
+                    "this result is discarded\n", rank, rec->id);
+        } else if (rc == 0) {
+            c->finished_now++;
+            coord_drop_ckpt(c, rec->id);
+            /* the rank holding it now will find its own result late */
+        }
+    }
+    journal_record_deinit(rec);
+}
 
 /* ==== the end =========================================================================== */
 
@@ -620,12 +874,24 @@ int coord_conclude(coord *c, FILE *out, int sig) {
                 sched_done(c->s) + sched_failed(c->s), c->cfg.n_trials, dir, RUNDIR_CKPT);
         return 0;
     }
-    if (!coord_complete(c)) {
+    if (c->max_failures_hit) {
         fprintf(c->cfg.log, "hsweep run: stopped after %zu failed or diverged trials "
                 "(max_failures %zu); the journal is intact\n", c->failures,
                 c->cfg.def->max_failures);
         return 1;
     }
+    if (c->n_stalled)
+        fprintf(c->cfg.log, "hsweep run: %zu rank%s stalled (no report for %.0f s); %s trials "
+                "went to other ranks, and the run ends without waiting for %s\n", c->n_stalled,
+                c->n_stalled == 1 ? "" : "s", c->timeout_s, c->n_stalled == 1 ? "its" : "their",
+                c->n_stalled == 1 ? "it" : "them");
+    if (c->st && study_remaining(c->st) > 0)
+        fprintf(c->cfg.log, "hsweep run: nothing left for this job: %zu trials are held by other "
+                "jobs still running on %s (`hsweep status %s` shows them)\n",
+                study_remaining(c->st), dir, dir);
+    if (c->late)
+        fprintf(c->cfg.log, "hsweep run: %zu result%s discarded: another rank or job journaled "
+                "the same trial first\n", c->late, c->late == 1 ? "" : "s");
     return 0;
 }
 

@@ -47,6 +47,7 @@
 #include "io/sweepcfg.h"
 #include "sweep/expand.h"
 #include "sweep/sched.h"
+#include "sweep/study.h"
 #include "sweep/trial.h"
 
 /* ==== the policy interface ============================================================= */
@@ -162,6 +163,19 @@ struct coord {
                                  none (a paused trial's record is replaced by its next) */
     int policy_done;          /* 1 once the policy told a rank to stop while not stopping:
                                  what is still pending (paused trials) stays as it is */
+    study *st;                /* the shared study (claims, journal, heartbeat; docs/study.md),
+                                 opened by coord_open; NULL before */
+    reuse_counts reuse;       /* the start line's figures (coord_open) */
+    char dataset_id[17];      /* the dataset's fingerprint id, "" unknown */
+    double timeout_s;         /* heartbeat timeout: a silent rank or job is stalled/stale, s */
+    double *last;             /* (nranks) clock of a busy rank's last report (task, epoch,
+                                 heartbeat), s */
+    double *trial_start;      /* (nranks) wall clock (s since 1970) its trial started */
+    unsigned char *stalled;   /* (nranks) 1: silent for timeout_s, its trial handed out again */
+    size_t n_stalled;         /* ranks in stalled */
+    size_t late;              /* results discarded because another came first */
+    double last_publish;      /* clock of the last heartbeat file / status.json write, s */
+    double next_ask;          /* clock before which a waiting rank is not asked again, s */
     sweepcfg_param swept[SWEEPCFG_NPARAMS]; /* parameters that vary, for progress lines */
     size_t n_swept;           /* entries in swept */
 };
@@ -184,13 +198,20 @@ typedef struct coord_open_args {
     const char *mpi_version;  /* for metadata.json, may be NULL */
     const char *data_path;    /* the dataset's absolute path, for metadata.json */
     const hs_dataset *meta;   /* the dataset's fingerprint, for metadata.json */
+    int retry_failed;         /* rerun failed and diverged trials of the journal */
+    int no_lock;              /* no study lock: a single job only (--no-lock) */
+    double timeout_s;         /* heartbeat timeout, s; <= 0: STUDY_TIMEOUT_S */
 } coord_open_args;
 
-/* Prepare the run directory cfg.outdir: create it and its ckpt/; refuse the results of
- * another sweep (HS_ERR_STATE naming both hashes) unless a->restart, which renames the old
- * journal aside; read this sweep's journal and mark its trials finished (their records
- * kept, stray checkpoints removed); write metadata.json; open the journal for appending.
- * Returns 0 or a negative hs_status with err set. */
+/* Prepare the run directory cfg.outdir, a study other jobs may share (docs/study.md):
+ * create it and its ckpt/; refuse another dataset (HS_ERR_STATE naming both fingerprints)
+ * unless a->restart, which sets the old journal and claim journal aside (also when the
+ * sweep is the same); refuse a --restart, or another sweep, while a job of a different
+ * sweep still runs there; open the study: every journal record that is reusable (same id,
+ * configuration, seed and dataset) marks its trial finished and is kept, the others stay
+ * in the journal untouched; print the start line ("12 reused, 4 new, 2 no longer in the
+ * sweep"); write metadata.json and a first status.json. Returns 0 or a negative hs_status
+ * with err set. */
 int coord_open(coord *c, const coord_open_args *a, hs_error *err);
 
 /* Say in one line on the log when DIR/best_model.h5 does not hold the journal's best trial
@@ -226,6 +247,26 @@ int coord_epoch_sync(const coord *c);
 int coord_result(coord *c, int rank, size_t trial, coord_outcome how, journal_record *rec,
                  const float *w, size_t n);
 
+/* Rank sent a heartbeat during a long epoch: it is alive. */
+void coord_beat(coord *c, int rank);
+
+/* Called by the transport between messages (at least every second or so): a busy rank that
+ * has not reported for timeout_s is declared stalled (its trial given back to the study and
+ * handed to another rank or job; the rank is never asked again; a result it sends later is
+ * discarded if another came first), and the heartbeat file and status.json are rewritten
+ * every tenth of the timeout. Returns the number of ranks declared stalled now. */
+size_t coord_tick(coord *c);
+
+/* A result from rank `rank` that coord no longer expects (the rank was declared stalled):
+ * journaled if no result for the trial is there yet (the first result wins), else
+ * discarded with a line on the log. Takes ownership of rec. */
+void coord_stray_result(coord *c, int rank, size_t trial, journal_record *rec, const float *w,
+                        size_t n);
+
+/* Interval between heartbeats (s): a tenth of the timeout. Workers send one to rank 0 this
+ * often during an epoch. */
+double coord_beat_interval(const coord *c);
+
 /* A signal arrived (on rank 0, or a rank reported one): hand out nothing more. Returns 1
  * the first time (the transport must then stop every rank's trial: coord_rank_state !=
  * COORD_RANK_STOPPED), 0 after. */
@@ -246,9 +287,10 @@ void coord_gone(coord *c, int rank);
 /* 1 when every rank has been told to stop: the run is over. */
 int coord_finished(const coord *c);
 
-/* The run's state word for status.json: "failed" (infrastructure error), "finished" (every
- * trial done, or the policy ended the search: paused trials stay paused), or "stopped" (a
- * signal or max_failures). */
+/* The run's state word for status.json and the job's heartbeat file: "failed"
+ * (infrastructure error or max_failures), "stopped" (a signal), else "finished" (nothing
+ * left for this job: every trial done, or held by other live jobs, or the policy ended the
+ * search: paused trials stay paused). */
 const char *coord_state(const coord *c);
 
 /* Fill st with the counts, elapsed time, ETA and best trial for state. */

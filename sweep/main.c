@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "sweep/cmd.h"
+#include "sweep/version.h"
 
 const cmd_entry cmd_table[] = {
     {"prep", cmd_prep, "CSV (plain or .xz) -> normalised HDF5 dataset with Keras split"},
@@ -10,6 +11,7 @@ const cmd_entry cmd_table[] = {
     {"train", cmd_train, "train one configuration on a prepared HDF5 dataset"},
     {"plan", cmd_plan, "validate a sweep file and print its trials, costs and output directory"},
     {"run", cmd_run, "run a sweep under MPI: mpirun -n P hsweep run SWEEP.yaml"},
+    {"status", cmd_status, "what the jobs of a run directory are doing now (trial, epoch, heartbeat)"},
     {"report", cmd_report, "rebuild and print the result tables of a sweep directory"},
     {"predict", cmd_predict, "predictions and MAE of a saved model (best_model.h5) on a dataset"},
     {"help-params", cmd_help_params, NULL}, /* hidden: the docs' parameter tables */
@@ -37,8 +39,8 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("hsweep %s\n", HSWEEP_VERSION);
-        return 0;
+        version_print(stdout);
+        return fflush(stdout) == 0 ? 0 : 1;
     }
     for (const cmd_entry *c = cmd_table; c->name; c++)
         if (strcmp(argv[1], c->name) == 0) return c->run(argc - 1, argv + 1);

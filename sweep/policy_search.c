@@ -9,6 +9,7 @@
 
 #include "io/journal.h"
 #include "io/rundir.h"
+#include "sweep/study.h"
 
 struct policy_search {
     search *s;                /* the scheduler over the trial list */
@@ -68,7 +69,7 @@ void policy_search_free(policy_search *p) {
 static void ps_journal(policy_search *p, const coord *c, journal_event *ev, size_t idx) {
     memcpy(ev->id, c->cfg.trials[idx].id, sizeof ev->id);
     hs_error e;
-    if (p->failed || !c->j || journal_append_event(c->j, ev, &e) == 0) return;
+    if (p->failed || !c->st || study_append_event(c->st, ev, &e) == 0) return;
     p->failed = 1;
     hs_error_print(&e, c->cfg.log);
     fprintf(c->cfg.log, "hsweep run: the scheduler's journal failed: stopping the search\n");
@@ -199,7 +200,7 @@ int policy_search_resume(policy_search *p, coord *c, hs_error *err) {
     if (rc) return rc;
     journal_event *ev = NULL;
     size_t n = 0;
-    rc = journal_read_events(path, &ev, &n, err);
+    if (rundir_exists(path)) rc = journal_read_events(path, &ev, &n, err);   /* none yet */
     for (size_t k = 0; rc == 0 && k < n; k++) rc = ps_replay(p, c, &ev[k], k, path, err);
     free(ev);
     if (rc) return rc;

@@ -21,6 +21,8 @@
  *   0 -> worker   RUN_TAG_HALT     (empty)              a signal: stop the trial at the next
  *                                                       batch
  *   worker -> 0   RUN_TAG_STOPPED  (empty)              my trial was stopped: stop the run
+ *   worker -> 0   RUN_TAG_BEAT     (empty)              a heartbeat every beat_s seconds
+ *                                                       during an epoch: "still training"
  * A coord_next answer COORD_WAIT sends nothing: the rank is asked again after the next
  * message. Rank 0 trains too: it answers messages at every batch boundary of its own trial
  * (the trial_hooks on_batch callback) and, when it has nothing to train, sleeps between
@@ -65,13 +67,14 @@
 
 enum run_tag { RUN_TAG_READY = 1, RUN_TAG_RESULT = 2, RUN_TAG_TASK = 3, RUN_TAG_STOP = 4,
                RUN_TAG_WEIGHTS = 5, RUN_TAG_HALT = 6, RUN_TAG_STOPPED = 7, RUN_TAG_EPOCH = 8,
-               RUN_TAG_VERDICT = 9 };
+               RUN_TAG_VERDICT = 9, RUN_TAG_BEAT = 10 };
 
 /* RUN_TAG_TASK payload (sent as bytes: every rank runs the same binary). */
 typedef struct run_task_msg {
     uint64_t index;           /* trial index in rank 0's list (echoed in EPOCH and RESULT) */
     uint64_t until;           /* last epoch to train, 1-based (coord_task.until, resolved) */
     uint64_t sync;            /* 1: wait for a RUN_TAG_VERDICT after every EPOCH report */
+    double beat_s;            /* send a RUN_TAG_BEAT this often (s) between epoch reports */
     sweep_trial trial;        /* the configuration, id, repeat */
 } run_task_msg;
 
@@ -95,7 +98,11 @@ static void run_on_signal(int sig) {
 typedef struct run_opts {
     const char *sweep_path;   /* the YAML file */
     const char *output;       /* --output override, NULL: the sweep's `output` */
-    int restart;              /* --restart: start over in a directory of another sweep */
+    int restart;              /* --restart: start over (the old journal is kept) */
+    int retry_failed;         /* --retry-failed: rerun failed and diverged trials */
+    int no_lock;              /* --no-lock: no study lock (a single job only) */
+    double timeout_s;         /* --heartbeat-timeout: a rank or job silent this long is
+                                 stalled, its trial handed out again; 0: the default */
     int verbose;              /* --verbose: per-epoch lines */
     size_t top;               /* rows of the final table */
 } run_opts;
@@ -179,6 +186,8 @@ typedef struct run_hook_ctx {
     uint64_t key;             /* ckpt_key of the trial */
     int ckpt_failed;          /* a checkpoint write failed (warned once) */
     coord_outcome outcome;    /* COORD_PAUSED/COORD_PRUNED once on_epoch ended the trial */
+    double beat_s;            /* worker: heartbeat interval (s) */
+    double last_beat;         /* worker: when it last reported (epoch or heartbeat) */
 } run_hook_ctx;
 
 /* The coordinator's verdict on this epoch: asked directly on rank 0; on a worker, the epoch
@@ -191,6 +200,7 @@ static coord_verdict run_report_epoch(const run_hook_ctx *h, const trial_progres
     em.m = (journal_epoch){p->e->loss, p->e->mae, p->e->val_loss, p->e->val_mae};
     if (h->c) return coord_epoch(h->c, 0, h->index, p->epoch, &em.m);
     run_send(&em, (int)sizeof em, MPI_BYTE, 0, RUN_TAG_EPOCH);
+    ((run_hook_ctx *)h)->last_beat = run_now();
     if (!h->sync) return COORD_CONTINUE;
     MPI_Status st;
     run_probe(0, RUN_TAG_VERDICT, &st);
@@ -229,7 +239,12 @@ static void run_on_batch(void *ctx) {
         run_service(h->c);
         return;
     }
-    /* a worker: has rank 0 halted the run? */
+    /* a worker: a heartbeat during long epochs, so rank 0 can tell slow from stalled */
+    if (h->beat_s > 0 && run_now() - h->last_beat >= h->beat_s) {
+        run_send(NULL, 0, MPI_BYTE, 0, RUN_TAG_BEAT);
+        h->last_beat = run_now();
+    }
+    /* has rank 0 halted the run? */
     int flag = 0;
     MPI_Iprobe(0, RUN_TAG_HALT, MPI_COMM_WORLD, &flag, MPI_STATUS_IGNORE);
     if (flag) {
@@ -295,7 +310,7 @@ static int run_train(journal_record *rec, coord_outcome *how, float **weights,
     run_hook_ctx hctx = {rank, t, (size_t)task->index, (size_t)task->until, (int)task->sync,
                          verbose, c, have_path ? cpath : NULL, defer ? npath : NULL,
                          hpkey_ckpt_key(&t->hp, ds, (hpkey_scheme)t->id_scheme), 0,
-                         COORD_FINISHED};
+                         COORD_FINISHED, task->beat_s, run_now()};
     trial_hooks hooks = {.on_epoch = run_on_epoch, .ctx = &hctx, .on_batch = run_on_batch,
                          .stop = &run_stop_flag,
                          .on_checkpoint = have_path ? run_on_checkpoint : NULL};
@@ -354,6 +369,7 @@ static void run_assign(coord *c, int w) {
     m.index = t.trial;
     m.until = t.until;
     m.sync = (uint64_t)coord_epoch_sync(c);
+    m.beat_s = coord_beat_interval(c);
     m.trial = c->cfg.trials[t.trial];
     MPI_Send(&m, (int)sizeof m, MPI_BYTE, w, RUN_TAG_TASK, MPI_COMM_WORLD);
 }
@@ -397,7 +413,12 @@ static void run_recv_result(coord *c, int w, const MPI_Status *st) {
               journal_record_parse(json + 1, strlen(json + 1), &rec, &e) != 0;
     if (!bad) {
         run_recv_weights(w, &weights, &n_weights);
-        bad = coord_result(c, w, (size_t)idx, (coord_outcome)how, &rec, weights, n_weights);
+        if (c->stalled[w] && how == COORD_FINISHED)   /* late, from a rank given up on */
+            coord_stray_result(c, w, (size_t)idx, &rec, weights, n_weights);
+        else if (c->stalled[w])
+            journal_record_deinit(&rec);
+        else
+            bad = coord_result(c, w, (size_t)idx, (coord_outcome)how, &rec, weights, n_weights);
     }
     if (bad) {
         fprintf(stderr, "hsweep run: bad result message from rank %d\n", w);
@@ -428,6 +449,11 @@ static void run_service(coord *c) {
             run_recv_epoch(c, w);
             continue;
         }
+        if (st.MPI_TAG == RUN_TAG_BEAT) {
+            MPI_Recv(NULL, 0, MPI_BYTE, w, RUN_TAG_BEAT, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            coord_beat(c, w);
+            continue;
+        }
         if (st.MPI_TAG == RUN_TAG_READY) {
             MPI_Recv(NULL, 0, MPI_BYTE, w, RUN_TAG_READY, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
         } else if (st.MPI_TAG == RUN_TAG_STOPPED) {
@@ -445,6 +471,8 @@ static void run_service(coord *c) {
     /* ranks told to wait are asked again: something may have changed */
     for (int w = 1; c->n_waiting > 0 && w < c->cfg.nranks; w++)
         if (c->rank_state[w] == COORD_RANK_WAITING) run_assign(c, w);
+    /* stalled ranks, heartbeat file, status.json */
+    coord_tick(c);
 }
 
 /* Coordinator (rank 0): serve the workers and train whenever coord gives rank 0 work. */
@@ -457,7 +485,7 @@ static void run_coordinator(coord *c, const hs_dataset *ds, int verbose) {
             if (!coord_finished(c)) run_sleep(2e-3);
             continue;
         }
-        run_task_msg task = {t.trial, t.until, 0, c->cfg.trials[t.trial]};
+        run_task_msg task = {t.trial, t.until, 0, 0.0, c->cfg.trials[t.trial]};
         journal_record rec;
         coord_outcome how;
         float *weights = NULL;
@@ -558,22 +586,29 @@ static void run_memory(long kb[3]) {
 
 static void run_usage(FILE *f) {
     fprintf(f,
-            "usage: mpirun -n P hsweep run SWEEP.yaml [--output DIR] [--restart] [--verbose]\n"
-            "                                         [--top N]\n\n"
+            "usage: mpirun -n P hsweep run SWEEP.yaml [--output DIR] [--restart] [--retry-failed]\n"
+            "                 [--heartbeat-timeout S] [--no-lock] [--verbose] [--top N]\n\n"
             "Run every trial of a sweep on P MPI ranks (P = 1 works too). Rank 0 expands the\n"
             "sweep and hands trials out longest first; every rank, rank 0 included, trains.\n"
             "Each node holds one copy of the dataset in shared memory. Finished trials are\n"
             "appended to DIR/journal.jsonl (fsynced); rerunning the same command resumes.\n\n"
             "  --output DIR  output directory (default: the sweep's `output`, runs/<name>)\n"
-            "  --restart     the directory holds another sweep's results: set its journal\n"
-            "                aside (renamed, never deleted) and start over\n"
+            "  --restart     start over: set the journal aside (renamed, never deleted)\n"
+            "  --retry-failed  rerun the failed and diverged trials of the journal\n"
+            "  --heartbeat-timeout S  a rank or job that has not reported for S seconds\n"
+            "                is stalled: its trial goes to another rank or job (default %.0f)\n"
+            "  --no-lock     no study lock, for a file system without links or exclusive\n"
+            "                create; only one job may then use the directory\n"
             "  --verbose     print every epoch of every trial (Keras-style lines)\n"
             "  --top N       rows of the final ranked table (default 20, 0 = all)\n"
             "  -h, --help    this text\n\n"
             "SIGINT, SIGTERM or SIGUSR1 stop every rank at the next batch; finished trials are\n"
             "kept, each unfinished trial keeps its last epoch checkpoint (DIR/ckpt/<id>.ckpt)\n"
-            "and the same command resumes, bit-identically. Exit status: 0 finished (or\n"
-            "interrupted and resumable), 1 error or max_failures reached, 2 bad usage.\n");
+            "and the same command resumes, bit-identically. Several runs (mpiruns, Slurm jobs)\n"
+            "may share DIR at the same time: trials are claimed through DIR/claims.jsonl and\n"
+            "each is journaled once (docs/study.md); a changed sweep reuses every unchanged\n"
+            "trial. Exit status: 0 finished (or interrupted and resumable), 1 error or\n"
+            "max_failures reached, 2 bad usage.\n", STUDY_TIMEOUT_S);
 }
 
 static int run_parse(run_opts *o, int argc, char **argv) {
@@ -583,6 +618,14 @@ static int run_parse(run_opts *o, int argc, char **argv) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) return 1;
         if (strcmp(a, "--restart") == 0) o->restart = 1;
+        else if (strcmp(a, "--retry-failed") == 0) o->retry_failed = 1;
+        else if (strcmp(a, "--no-lock") == 0) o->no_lock = 1;
+        else if (strcmp(a, "--heartbeat-timeout") == 0) {
+            const char *v = cli_value("run", argc, argv, &i);
+            float f;
+            if (!v || cli_parse_float("run", "--heartbeat-timeout", v, 0.5, 1e7, &f)) return -1;
+            o->timeout_s = (double)f;
+        }
         else if (strcmp(a, "--verbose") == 0) o->verbose = 1;
         else if (strcmp(a, "--output") == 0) {
             if (!(o->output = cli_value("run", argc, argv, &i))) return -1;
@@ -699,7 +742,7 @@ static int run_open_coord(run_ctx *x) {
         char *nl = strchr(mpi_version, '\n');
         if (nl) *nl = '\0';
         coord_open_args a = {x->opt.sweep_path, x->opt.restart, mpi_version, x->data_path,
-                             &x->meta};
+                             &x->meta, x->opt.retry_failed, x->opt.no_lock, x->opt.timeout_s};
         if (rc == 0) rc = coord_open(&x->c, &a, &x->err);
         /* the scheduler's state: replayed from the journal's events */
         if (rc == 0 && x->ps) rc = policy_search_resume(x->ps, &x->c, &x->err);
@@ -728,6 +771,19 @@ static void run_roles(run_ctx *x) {
 /* Gather memory figures, then rank 0 writes the final files and prints the summary.
  * Returns the exit code (rank 0's; workers 0). */
 static int run_finish(run_ctx *x) {
+    if (x->rank == 0 && x->c.n_stalled) {
+        /* a stalled rank would hang every collective: conclude alone, then end the job */
+        coord_summary(&x->c, stdout, x->opt.top);
+        int code = coord_conclude(&x->c, stdout, (int)run_signal);
+        fflush(stdout);
+        size_t stalled = x->c.n_stalled;
+        coord_deinit(&x->c);   /* the heartbeat file's final state, claims given back */
+        x->have_coord = 0;
+        fprintf(stderr, "hsweep run: ending the MPI job without the stalled rank%s (MPI_Abort "
+                "with exit status %d)\n", stalled == 1 ? "" : "s", code);
+        fflush(stderr);
+        MPI_Abort(MPI_COMM_WORLD, code);
+    }
     long kb[3], all[3 * 4096];
     run_memory(kb);
     long *gathered = x->nranks <= 4096 ? all : NULL;

@@ -68,6 +68,10 @@ sched *sched_create(size_t n, const double *costs) {
     return s;
 }
 
+void sched_order(const sched *s, size_t *order) {
+    for (size_t k = 0; k < s->n; k++) order[k] = s->order[k];
+}
+
 void sched_free(sched *s) {
     if (!s) return;
     free(s->cost);

@@ -29,6 +29,9 @@ typedef struct sched sched;   /* opaque */
  * Returns NULL if out of memory. Free with sched_free. costs is copied. */
 sched *sched_create(size_t n_trials, const double *costs);
 
+/* The hand-out order: every trial index, longest first (ties by index), into order (n). */
+void sched_order(const sched *s, size_t *order);
+
 /* Free s. s may be NULL. */
 void sched_free(sched *s);
 

@@ -39,3 +39,22 @@ tiny_dataset() {
         "$HSWEEP" prep "$DIR/tiny.csv" -o "$DIR/tiny.h5" \
             --features "p (mbar),T (degC),rh (%)" --quiet
 }
+
+# same_results REF.jsonl OUT.jsonl N: OUT journals every trial of REF once (N trials) with the
+# same val_mae, test_mae, val_loss, history, best_epoch, epochs_run and status, bit for bit.
+# Prints the first difference and returns 1 on a mismatch.
+same_results() {
+    /usr/bin/python3 - "$1" "$2" "$3" <<'PYEOF'
+import json, sys
+a = {r["id"]: r for r in map(json.loads, open(sys.argv[1]))}
+lines = [json.loads(l) for l in open(sys.argv[2])]
+b = {r["id"]: r for r in lines}
+n = int(sys.argv[3])
+assert len(a) == n, f"reference: {len(a)} trials, want {n}"
+assert len(lines) == len(b) == n, f"{len(lines)} records, {len(b)} trials, want {n}"
+assert a.keys() == b.keys(), "different trials"
+for k in a:
+    for f in ("val_mae", "test_mae", "val_loss", "history", "best_epoch", "epochs_run", "status"):
+        assert a[k][f] == b[k][f], f"trial {k}: {f}: {a[k][f]} vs {b[k][f]}"
+PYEOF
+}

@@ -7,7 +7,8 @@
  * exit code); best_model.h5 follows the best trial; max_failures stops handing out work
  * and exits 1; a signal halts once, releases the trial and exits 0; a rank that went away
  * gives its trial back; resume from a journal hands out only the unfinished trials and
- * removes stray checkpoints; a changed sweep is refused, --restart sets the journal aside;
+ * removes stray checkpoints; a changed sweep reuses its unchanged trials, another sweep is
+ * refused while a job of the first still runs, --restart sets the journal aside;
  * the tables are rewritten on the fake clock's cadence; and a toy adaptive policy (pause at
  * a rung, continue later from the budget, prune by an epoch verdict, wait when nothing is
  * free) goes through the policy interface. */
@@ -73,7 +74,7 @@ static void fixture_init(fixture *f, const char *name, size_t n, const double *c
 
 static int fixture_open(fixture *f, int restart) {
     hs_error err;
-    coord_open_args a = {"sweep.yaml", restart, "fake MPI", "/data.h5", NULL};
+    coord_open_args a = {"sweep.yaml", restart, "fake MPI", "/data.h5", NULL, 0, 0, 0.0};
     int rc = coord_open(&f->c, &a, &err);
     if (rc) fprintf(f->log, "open: %s\n", err.msg);
     return rc;
@@ -245,7 +246,7 @@ static void test_max_failures(void) {
     CHECK(coord_next(&f.c, 1).kind == COORD_STOP, "no more work after max_failures");
     finish(&f, 0, 2, 1.0);
     CHECK(coord_next(&f.c, 0).kind == COORD_STOP && coord_finished(&f.c), "the run ends");
-    CHECK(strcmp(coord_state(&f.c), "stopped") == 0, "state stopped");
+    CHECK(strcmp(coord_state(&f.c), "failed") == 0, "state failed (a signal says stopped)");
     FILE *out = tmpfile();
     CHECK(coord_conclude(&f.c, out, 0) == 1, "exit 1 after max_failures");
     fclose(out);
@@ -330,17 +331,23 @@ static void test_changed_sweep(void) {
     CHECK(fixture_open(&f, 0) == 0, "open");
     finish(&f, 0, coord_next(&f.c, 0).trial, 1.0);
     fixture_free(&f);
+    /* another sweep hash over the same trials: the finished one is reused, not refused */
     fixture g;
     fixture_init(&g, "changed", 2, NULL, 0, 1, NULL);
     g.def.hash = 0x9999;
-    hs_error err;
-    coord_open_args a = {"sweep.yaml", 0, NULL, "/d.h5", NULL};
-    int rc = coord_open(&g.c, &a, &err);
-    CHECK(rc == HS_ERR_STATE && strstr(err.msg, "different sweep") &&
-          strstr(err.msg, "0000000000001234") && strstr(err.msg, "0000000000009999"),
-          "refused naming both hashes: %s", err.msg);
-    fixture_free(&g);
+    CHECK(fixture_open(&g, 0) == 0 && g.c.resumed == 1 && g.c.reuse.reused == 1 && g.c.reuse.fresh == 1,
+          "a changed sweep reuses its unchanged trials");
+    /* while g runs, neither another sweep nor a --restart may take the directory */
     fixture h;
+    fixture_init(&h, "changed", 2, NULL, 0, 1, NULL);
+    h.def.hash = 0x5555;
+    hs_error err;
+    coord_open_args a = {"sweep.yaml", 0, NULL, "/d.h5", NULL, 0, 0, 0.0};
+    int rc = coord_open(&h.c, &a, &err);
+    CHECK(rc == HS_ERR_STATE && strstr(err.msg, "still running another sweep") &&
+          strstr(err.msg, "0000000000009999"), "refused while a job of another sweep runs: %s", err.msg);
+    fixture_free(&h);
+    fixture_free(&g);
     fixture_init(&h, "changed", 2, NULL, 0, 1, NULL);
     h.def.hash = 0x9999;
     CHECK(fixture_open(&h, 1) == 0 && h.c.resumed == 0, "--restart starts over");

@@ -49,6 +49,7 @@ static void make_record(journal_record *r, int k) {
     r->wall_s = 12.25;
     r->rank = 1023;
     r->n_params = 9057;
+    if (k % 2) snprintf(r->dataset, sizeof r->dataset, "00ff00ff00ff%04x", (unsigned)k);
     journal_epoch h[3] = {{1.0, 0.5, 2.0, 0.75}, {0.9, 0.45, INFINITY, 0.7}, {0.1, 0.2, 0.3, NAN}};
     journal_record_set_history(r, h, 3, NULL);
 }
@@ -72,6 +73,7 @@ static void check_same(const journal_record *a, const journal_record *b, const c
           same_double(a->test_mae, b->test_mae) && same_double(a->wall_s, b->wall_s), "%s: metrics", what);
     CHECK(a->best_epoch == b->best_epoch && a->epochs_run == b->epochs_run && a->rank == b->rank &&
           a->n_params == b->n_params, "%s: counters", what);
+    CHECK(strcmp(a->dataset, b->dataset) == 0, "%s: dataset '%s' vs '%s'", what, a->dataset, b->dataset);
     CHECK(a->n_history == b->n_history, "%s: history length", what);
     for (size_t e = 0; e < a->n_history && e < b->n_history; e++) {
         const journal_epoch *x = &a->history[e], *y = &b->history[e];
@@ -117,6 +119,12 @@ static void test_round_trip(void) {
     memcpy(strstr(bad_cell, "\"gru\""), "\"grx\"", 5);
     CHECK(journal_record_parse(bad_cell, sb.len, &b, &err) == HS_ERR_FORMAT && strstr(err.msg, "hparams.cell"),
           "bad cell named: %s", err.msg);
+    journal_record_deinit(&b);
+    /* the dataset fingerprint is optional (0.1 records) but must be 16 hex when present */
+    memcpy(strstr(bad_cell, "\"grx\""), "\"gru\"", 5);
+    memcpy(strstr(bad_cell, "\"dataset\":\"00ff") + 11, "0Xff", 4);
+    CHECK(journal_record_parse(bad_cell, sb.len, &b, &err) == HS_ERR_FORMAT && strstr(err.msg, "dataset"),
+          "bad dataset fingerprint named: %s", err.msg);
     journal_record_deinit(&b);
     free(bad_cell);
     strbuf_deinit(&sb);

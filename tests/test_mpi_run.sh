@@ -3,7 +3,7 @@
 # usage: test_mpi_run.sh HSWEEP_BINARY SCRATCH_DIR
 # Covers: a 3-rank sweep with a failing trial among good ones; results bit-identical to a
 # 1-rank run of the same sweep (whichever rank trains a trial); resume (nothing reruns);
-# a changed sweep refused without --restart and accepted with it (old journal kept);
+# a changed sweep reusing its unchanged trials, --restart starting over (old journal kept);
 # max_failures stopping cleanly; resume after
 # kill -9 of the whole mpirun process group (no finished trial reruns, the table is complete).
 set -u
@@ -95,20 +95,22 @@ PYEOF
 # ---- 3. resume: nothing reruns ----------------------------------------------------------
 "${MPIRUN[@]}" -n 3 "$HSWEEP" run "$DIR/s.yaml" >"$DIR/again.out" 2>"$DIR/again.err" ||
     fail "resume run: $(tail -3 "$DIR/again.err")"
-grep -q "5 of 5 trials already finished" "$DIR/again.err" || fail "resume not reported"
+grep -q "5 of 5 trials already finished; 5 reused, 0 new, 0 no longer in the sweep" "$DIR/again.err" ||
+    fail "resume not reported: $(cat "$DIR/again.err")"
 grep -q "^0 trials finished in this run" "$DIR/again.out" || fail "resume reran trials"
 journal_check "$DIR/out3" 5 >/dev/null || fail "journal changed on resume"
 
-# ---- 4. a changed sweep is refused, --restart accepts it and keeps the old journal -------
+# ---- 4. a changed sweep reuses its unchanged trials; --restart starts over (journal kept)
 write_sweep "$DIR/s2.yaml" grid "$DIR/out3" "repeats: 2"
-"${MPIRUN[@]}" -n 2 "$HSWEEP" run "$DIR/s2.yaml" >/dev/null 2>"$DIR/changed.err"
-rc=$?
-[ "$rc" -ne 0 ] || fail "changed sweep accepted"
-grep -q "different sweep.*--restart" "$DIR/changed.err" || fail "changed sweep message: $(cat "$DIR/changed.err")"
+"${MPIRUN[@]}" -n 2 "$HSWEEP" run "$DIR/s2.yaml" >/dev/null 2>"$DIR/changed.err" ||
+    fail "changed sweep: $(tail -3 "$DIR/changed.err")"
+grep -q "5 reused, 5 new, 0 no longer in the sweep" "$DIR/changed.err" || fail "changed sweep start line: $(cat "$DIR/changed.err")"
+journal_check "$DIR/out3" 10 >/dev/null || fail "changed sweep journal"
 "${MPIRUN[@]}" -n 2 "$HSWEEP" run "$DIR/s2.yaml" --restart >/dev/null 2>"$DIR/restart.err" ||
     fail "--restart: $(tail -3 "$DIR/restart.err")"
 journal_check "$DIR/out3" 10 >/dev/null || fail "--restart journal"
 ls "$DIR"/out3/journal.jsonl.2* >/dev/null 2>&1 || fail "old journal not kept"
+grep -q "previous journal kept" "$DIR/restart.err" || fail "--restart message"
 
 # ---- 5. max_failures stops cleanly ------------------------------------------------------
 write_sweep "$DIR/mf.yaml" mf "$DIR/outmf" "max_failures: 1"

@@ -140,17 +140,7 @@ PYEOF
         [ "$resumed" -eq "$n_ckpt" ] || fail "$name: $resumed of $n_ckpt checkpoints used"
     fi
     [ -z "$(ls "$out/ckpt")" ] || fail "$name: checkpoints left after the resumed sweep"
-    $PY - "$DIR/ref/journal.jsonl" "$out/journal.jsonl" <<'PYEOF' || fail "$name: resumed results differ"
-import json, sys
-a = {r["id"]: r for r in map(json.loads, open(sys.argv[1]))}
-lines = [json.loads(l) for l in open(sys.argv[2])]
-b = {r["id"]: r for r in lines}
-assert len(lines) == len(b) == 6, f"{len(lines)} records, {len(b)} trials"
-assert a.keys() == b.keys(), "different trials"
-for k in a:
-    for f in ("val_mae", "test_mae", "val_loss", "history", "best_epoch", "epochs_run", "status"):
-        assert a[k][f] == b[k][f], f"trial {k}: {f}: {a[k][f]} vs {b[k][f]}"
-PYEOF
+    same_results "$DIR/ref/journal.jsonl" "$out/journal.jsonl" 6 || fail "$name: resumed results differ"
     echo "$name: done ($resumed trials resumed from checkpoints, $warned warnings)"
 }
 
