@@ -22,6 +22,8 @@ struct policy_search {
                                  for the coordinator (paused by a verdict, its result not in
                                  yet): given to the next free rank once pending */
     size_t n_owed;            /* entries in owed */
+    unsigned char *stopped;   /* (n) 1: the scheduler stopped the trial for good (an epoch
+                                 decision "stop"); after a resume it is pruned again at once */
 };
 
 policy_search *policy_search_create(const sweep_def *def, size_t n_trials, hs_error *err) {
@@ -45,9 +47,11 @@ policy_search *policy_search_create(const sweep_def *def, size_t n_trials, hs_er
     policy_search *p = calloc(1, sizeof *p);
     if (p) p->s = n_trials ? search_create(&sp, n_trials) : NULL;
     if (p) p->owed = malloc((n_trials ? n_trials : 1) * sizeof *p->owed);
-    if (!p || (n_trials && !p->s) || !p->owed) {
+    if (p) p->stopped = calloc(n_trials ? n_trials : 1, 1);
+    if (!p || (n_trials && !p->s) || !p->owed || !p->stopped) {
         if (p) search_free(p->s);
         if (p) free(p->owed);
+        if (p) free(p->stopped);
         free(p);
         hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
         return NULL;
@@ -61,6 +65,7 @@ void policy_search_free(policy_search *p) {
     if (!p) return;
     search_free(p->s);
     free(p->owed);
+    free(p->stopped);
     free(p);
 }
 
@@ -109,6 +114,8 @@ static coord_verdict ps_on_epoch(void *state, const coord *c, int rank, size_t t
                                  size_t epoch, const journal_epoch *m) {
     (void)rank;
     policy_search *p = state;
+    /* a trial stopped before the run died, its pruned record not yet journaled */
+    if (p->s && p->stopped[trial] && search_state(p->s, trial) == ASHA_ENDED) return COORD_PRUNE;
     if (!p->s || search_state(p->s, trial) != ASHA_RUNNING ||
         epoch <= search_epochs(p->s, trial))
         return COORD_CONTINUE;   /* an epoch the scheduler already has (bit-identical) */
@@ -120,6 +127,7 @@ static coord_verdict ps_on_epoch(void *state, const coord *c, int rank, size_t t
         return COORD_CONTINUE;
     }
     p->epochs++;
+    if (d == ASHA_STOP) p->stopped[trial] = 1;
     journal_event ev = {.kind = JOURNAL_EV_EPOCH, .epoch = epoch, .val_loss = m->val_loss,
                         .val_mae = m->val_mae};
     snprintf(ev.decision, sizeof ev.decision, "%s", asha_decision_name(d));
@@ -180,6 +188,7 @@ static int ps_replay(policy_search *p, const coord *c, const journal_event *ev, 
             got = asha_decision_name(d);
             want = ev->decision;
         }
+        if (!got && d == ASHA_STOP) p->stopped[idx] = 1;
         p->epochs++;
     } else if (ev->kind == JOURNAL_EV_END) {
         search_end(p->s, idx);
@@ -208,6 +217,13 @@ int policy_search_resume(policy_search *p, coord *c, hs_error *err) {
     /* trials running when the run died: ended if journaled, else handed out again first */
     size_t released = 0;
     for (size_t i = 0; i < p->n; i++) {
+        /* ended for the scheduler (max_epochs reached, or stopped) but its record was not
+         * journaled before the run died: run it again from its checkpoint to that end */
+        if (search_state(p->s, i) == ASHA_ENDED && search_epochs(p->s, i) > 0 &&
+            sched_state_of(c->s, i) == SCHED_PENDING) {
+            p->owed[p->n_owed++] = i;
+            continue;
+        }
         if (search_state(p->s, i) != ASHA_RUNNING) continue;
         /* journaled too, so that the next resume replays this one's decisions */
         journal_event e = {.kind = JOURNAL_EV_END};
