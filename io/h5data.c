@@ -36,6 +36,10 @@ static int h5data_put_array(hid_t file, const char *name, hid_t ftype, hid_t mty
         goto done;
     d = H5Dcreate2(file, name, ftype, sp, H5P_DEFAULT, pl, H5P_DEFAULT);
     if (d < 0 || H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) goto done;
+    /* closing flushes the chunk cache: a write that fails here (disk full) fails the file */
+    hid_t dc = d;
+    d = H5I_INVALID_HID;
+    if (H5Dclose(dc) < 0) goto done;
     rc = 0;
 done:
     h5util_close(d);
@@ -102,6 +106,7 @@ int h5data_write(const char *path, const hs_dataset *ds, const char *source_file
 /* ---- reading --------------------------------------------------------------------------- */
 
 /* What h5util_open checks of a dataset file, and its messages. */
+static int h5data_probe_read(hid_t f, const char *path);
 static const h5util_format h5data_fmt = {
     .name = H5DATA_FORMAT,
     .version = H5DATA_FORMAT_VERSION,
@@ -109,6 +114,7 @@ static const h5util_format h5data_fmt = {
     .not_hdf5 = "not an HDF5 file (make one with hsweep prep)",
     .no_format = "not an hsweep dataset: no 'format' attribute (make one with hsweep prep)",
     .version_prefix = "",
+    .read = h5data_probe_read,
 };
 
 /* Check that dataset `name` exists with the given rank and dims (dims[1] ignored for rank 1)
@@ -132,7 +138,9 @@ static int h5data_open_array(hid_t f, const char *path, const char *name, int ra
         goto done;
     }
     H5Sget_simple_extent_dims(sp, dims, NULL);
-    if (dims[0] != want[0] || (rank == 2 && dims[1] != want[1])) {
+    if (dims[0] == want[0] && (rank == 1 || dims[1] == want[1])) {
+        rc = h5util_check_storage(*d, path, name, rank == 2 ? dims[0] * dims[1] : dims[0], err);
+    } else {
         if (rank == 2)
             rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
                               "dataset '/%s' has shape (%llu, %llu), expected (%llu, %llu)", name,
@@ -178,11 +186,27 @@ static int h5data_meta(hid_t f, hs_dataset *ds, const char *path, hs_error *err)
         goto done;
     }
     H5Sget_simple_extent_dims(sp, dims, NULL);
-    ds->n_rows = (size_t)dims[0];
-    if (ds->n_rows == 0) {
+    if (dims[0] == 0) {
         rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0, "dataset '/features' has no rows");
         goto done;
     }
+    if (dims[1] != (hsize_t)nf) {
+        rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
+                          "dataset '/features' has %llu columns but %lld feature names",
+                          (unsigned long long)dims[1], (long long)nf);
+        goto done;
+    }
+    /* rows x columns must fit in size_t and in the bytes the file stores: every reader
+     * allocates (or maps shared memory) for this shape */
+    if (dims[0] > SIZE_MAX / sizeof(float) / dims[1] ||
+        (rc = h5util_check_storage(d, path, "features", dims[0] * dims[1], err))) {
+        if (!rc)
+            rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
+                              "dataset '/features' declares (%llu, %llu): too large",
+                              (unsigned long long)dims[0], (unsigned long long)dims[1]);
+        goto done;
+    }
+    ds->n_rows = (size_t)dims[0];
     ds->feature_names = calloc(ds->n_features, sizeof *ds->feature_names);
     ds->mean = malloc(ds->n_features * sizeof *ds->mean);
     ds->std = malloc(ds->n_features * sizeof *ds->std);
@@ -205,7 +229,11 @@ static int h5data_meta(hid_t f, hs_dataset *ds, const char *path, hs_error *err)
     for (int s = 0; s < 3; s++)
         if ((rc = h5util_get_numbers(f, path, "", split_names[s], H5T_NATIVE_INT64, &split[s], 1, err)))
             goto done;
-    if (split[0] < 1 || split[1] < 1 || split[2] < 1 ||
+    /* each size in [1, rows] before adding, so the sum cannot wrap around */
+    int split_ok = 1;
+    for (int s = 0; s < 3; s++)
+        if (split[s] < 1 || (uint64_t)split[s] > (uint64_t)ds->n_rows) split_ok = 0;
+    if (!split_ok ||
         (uint64_t)split[0] + (uint64_t)split[1] + (uint64_t)split[2] != (uint64_t)ds->n_rows) {
         rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
                           "split sizes %lld + %lld + %lld do not add up to the %zu rows",
@@ -258,6 +286,23 @@ done:
     h5util_close(dx);
     h5util_close(dy);
     h5util_close(dt);
+    return rc;
+}
+
+/* h5util_open's probe: the metadata reads and the array checks in the probing child (the
+ * arrays themselves are not read twice; results dropped: the child exits). */
+static int h5data_probe_read(hid_t f, const char *path) {
+    hs_dataset ds;
+    memset(&ds, 0, sizeof ds);
+    hs_error e;
+    int rc = h5data_meta(f, &ds, path, &e);
+    hsize_t want[2] = {ds.n_rows, ds.n_features};
+    static const char *names[3] = {"features", "target", "time"};
+    for (int k = 0; k < 3 && rc == HS_OK; k++) {
+        hid_t d = H5I_INVALID_HID;
+        rc = h5data_open_array(f, path, names[k], k ? 1 : 2, want, &d, &e);
+        h5util_close(d);
+    }
     return rc;
 }
 

@@ -9,10 +9,20 @@
  *     losses span more than 5x);
  *   - svg#plot-axis-NAME, one per swept axis: the metric of every ok trial against the
  *     value (categories for cell/optimizer/bool, log x for numeric axes spanning >= 10x),
- *     repeats spread horizontally, the mean per value marked;
+ *     repeats spread horizontally, the mean per value marked; a sampled continuous parameter
+ *     (more than 12 distinct values) as a plain scatter on the axis its distribution implies
+ *     (axis_scale: log for log_uniform, linear for uniform and int);
  *   - svg#plot-pred (time series of the first days of the split) and svg#plot-pred-scatter
  *     (predicted against actual): the best trial's predictions, when the caller computed
  *     them; otherwise p#note-pred says why they are missing;
+ *   - a sentence under the header when no trial beats the persistence baseline, and the
+ *     baseline as a dashed reference line in every plot of the metric;
+ *   - svg#plot-importance (share of the metric's variance per swept parameter, io/analysis.h),
+ *     svg#plot-heatmap (mean metric over the strongest pair's bins), svg#plot-parcoords
+ *     (every trial across the swept parameters, coloured by the metric);
+ *   - svg#plot-size and svg#plot-wall: the metric against parameters and wall time;
+ *   - svg#plot-timeline: which rank ran which trial when, with the utilisation (needs the
+ *     records' start/end times; a note for journals without them);
  *   - table#ranked: every trial (ranked ones first, then diverged and failed with reasons),
  *     sortable by clicking a header (numeric-aware, missing values last).
  * The body carries data-plots="id id ..." (the plots the page must contain). On load the
@@ -57,6 +67,11 @@ typedef struct htmlreport_input {
                                    page), may be NULL */
     size_t top_curves;          /* trials in the learning-curve plot (0 = 5) */
     double pred_days;           /* days of the split in the time-series panel (<= 0: 14) */
+    const results_baseline *baselines; /* (n_baselines) persistence per window setting, may be NULL */
+    size_t n_baselines;         /* entries in baselines (0: unknown, see baseline_note) */
+    const char *baseline_note;  /* why the baseline is unknown, may be NULL */
+    const int *axis_scale;      /* (hpfields_count()) how a sampled parameter was drawn: 0 unknown,
+                                   1 linear (uniform, int), 2 log (log_uniform); may be NULL */
 } htmlreport_input;
 
 /* Append the whole page to out. Returns 0, or HS_ERR_NOMEM (out failed) / HS_ERR_VALUE (bad
@@ -67,6 +82,25 @@ int htmlreport_build(strbuf *out, const htmlreport_input *in, hs_error *err);
 /* Build the page and write it to DIR/report.html atomically (rundir_write).
  * 0 or a negative hs_status. */
 int htmlreport_write(const char *dir, const htmlreport_input *in, hs_error *err);
+
+/* One sweep of a comparison page (everything borrowed). */
+typedef struct htmlreport_sweep {
+    const char *dir;            /* the run directory as given */
+    const char *name;           /* sweep name ("" unknown) */
+    const journal_record *recs; /* (n) its journal records */
+    size_t n;                   /* records */
+    const results_baseline *baselines; /* (n_baselines) its persistence baselines, may be NULL */
+    size_t n_baselines;         /* entries in baselines */
+    const json_value *meta;     /* its metadata.json, may be NULL */
+} htmlreport_sweep;
+
+/* Append a comparison page of sweeps s[0..n) to out: the best trial of each (table#ranked,
+ * with the persistence baseline and the relative difference), svg#plot-cmp-best (each
+ * sweep's ranked metric values, sorted, one line per sweep) and, for every parameter swept
+ * in at least two of them, svg#plot-cmp-NAME: the mean metric per value (quantile bins for a
+ * sampled continuous parameter) of each sweep, one colour per sweep. Same self-check
+ * (data-plots, data-ok) and escaping as htmlreport_build. 0 or HS_ERR_NOMEM. */
+int htmlreport_compare_build(strbuf *out, const htmlreport_sweep *s, size_t n, results_metric metric, hs_error *err);
 
 /* Read and parse DIR/metadata.json into *out (owned: json_free). HS_ERR_IO if the file is
  * missing or unreadable (*out NULL), HS_ERR_FORMAT if it is not JSON. */

@@ -37,6 +37,9 @@ void journal_record_init(journal_record *r) {
     r->val_loss = NAN;
     r->test_mae = NAN;
     r->wall_s = 0.0;
+    r->start_unix = NAN;
+    r->end_unix = NAN;
+    r->wall_total_s = NAN;
 }
 
 void journal_record_deinit(journal_record *r) {
@@ -91,6 +94,23 @@ static int journal_valid_id(const char *id) {
         if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return 0;
     }
     return id[16] == '\0';
+}
+
+void journal_record_set_provenance(journal_record *r, double start_unix, double end_unix, double wall_total_s) {
+    char h[256];
+    if (gethostname(h, sizeof h) == 0) {
+        size_t k = strnlen(h, sizeof r->host - 1);
+        memcpy(r->host, h, k);
+        r->host[k] = '\0';
+    }
+    const char *job = getenv("SLURM_ARRAY_JOB_ID");
+    if (!job || !job[0]) job = getenv("SLURM_JOB_ID");
+    const char *task = getenv("SLURM_ARRAY_TASK_ID");
+    snprintf(r->slurm_job_id, sizeof r->slurm_job_id, "%s", job ? job : "");
+    snprintf(r->slurm_array_task_id, sizeof r->slurm_array_task_id, "%s", task ? task : "");
+    r->start_unix = start_unix;
+    r->end_unix = end_unix;
+    r->wall_total_s = wall_total_s;
 }
 
 /* history column c of epoch e */
@@ -150,6 +170,21 @@ int journal_record_format(const journal_record *r, strbuf *out, hs_error *err) {
         json_end_array(&w);
     }
     json_end_object(&w);
+    /* provenance: only what is known */
+    static const char *const pkeys[3] = {"host", "slurm_job_id", "slurm_array_task_id"};
+    const char *pvals[3] = {r->host, r->slurm_job_id, r->slurm_array_task_id};
+    for (int i = 0; i < 3; i++)
+        if (pvals[i][0]) {
+            json_key(&w, pkeys[i]);
+            json_string(&w, pvals[i]);
+        }
+    static const char *const tkeys[3] = {"start_unix", "end_unix", "wall_total_s"};
+    const double tvals[3] = {r->start_unix, r->end_unix, r->wall_total_s};
+    for (int i = 0; i < 3; i++)
+        if (isfinite(tvals[i])) {
+            json_key(&w, tkeys[i]);
+            json_double(&w, tvals[i]);
+        }
     json_end_object(&w);
     if (strbuf_failed(out)) return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
     return 0;
@@ -261,6 +296,26 @@ int journal_record_parse(const char *line, size_t len, journal_record *r, hs_err
         memcpy(r->dataset, d, 17);
     }
     rc = journal_parse_history(json_get(root, "history"), r, err);
+    if (rc != 0) goto done;
+    rc = HS_ERR_FORMAT;
+    /* provenance: optional (older journals), but typed when present */
+    static const char *const pkeys[3] = {"host", "slurm_job_id", "slurm_array_task_id"};
+    char *pdst[3] = {r->host, r->slurm_job_id, r->slurm_array_task_id};
+    size_t pcap[3] = {sizeof r->host, sizeof r->slurm_job_id, sizeof r->slurm_array_task_id};
+    for (int i = 0; i < 3; i++) {
+        const json_value *pv = json_get(root, pkeys[i]);
+        if (!pv) continue;
+        const char *ps = json_as_string(pv);
+        if (!ps) { journal_bad(err, pkeys[i]); goto done; }
+        snprintf(pdst[i], pcap[i], "%s", ps);
+    }
+    static const char *const tkeys[3] = {"start_unix", "end_unix", "wall_total_s"};
+    double *tdst[3] = {&r->start_unix, &r->end_unix, &r->wall_total_s};
+    for (int i = 0; i < 3; i++) {
+        const json_value *tv = json_get(root, tkeys[i]);
+        if (tv && json_as_double(tv, tdst[i]) != 0) { journal_bad(err, tkeys[i]); goto done; }
+    }
+    rc = 0;
 done:
     json_free(root);
     return rc;

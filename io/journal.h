@@ -7,7 +7,15 @@
  *    "hparams":{"cell":"lstm","units":32,...every hs_hparams field by name...,"seed":7},
  *    "val_mae":2.41,"val_loss":9.8,"test_mae":2.55,"best_epoch":7,"epochs_run":10,
  *    "wall_s":12.5,"rank":3,"n_params":9057,"dataset":"9e1f2a3b4c5d6e7f",
- *    "history":{"loss":[...],"mae":[...],"val_loss":[...],"val_mae":[...]}}
+ *    "history":{"loss":[...],"mae":[...],"val_loss":[...],"val_mae":[...]},
+ *    "host":"node07","slurm_job_id":"4711","slurm_array_task_id":"3",
+ *    "start_unix":1764600000.25,"end_unix":1764600012.75,"wall_total_s":30.5}
+ *
+ * Provenance (host .. wall_total_s) is optional: records written before hsweep 0.2 lack it
+ * and read back as unknown ("" and NaN); each key is written only when known (the Slurm
+ * keys only inside a Slurm job). start_unix/end_unix are the UTC Unix times of the segment
+ * that finished the trial on `rank`; wall_total_s sums every segment of a trial resumed from
+ * its epoch checkpoint (wall_s is the last segment only).
  *
  * Non-finite numbers (a diverged loss) are written as null and read back as NaN. Unknown
  * keys are ignored on read (forward compatibility); missing or mistyped known keys are
@@ -89,6 +97,12 @@ typedef struct journal_record {
                               hex + NUL; "" in records of hsweep 0.1 (key "dataset" absent) */
     journal_epoch *history;/* (n_history) per-epoch metrics, owned (malloc), may be NULL */
     size_t n_history;      /* entries in history */
+    char host[64];         /* host name of the rank that trained it, "" unknown */
+    char slurm_job_id[32]; /* SLURM_ARRAY_JOB_ID or SLURM_JOB_ID of that rank, "" none/unknown */
+    char slurm_array_task_id[16]; /* SLURM_ARRAY_TASK_ID, "" none/unknown */
+    double start_unix;     /* UTC Unix seconds the finishing segment started, NaN unknown */
+    double end_unix;       /* UTC Unix seconds it ended, NaN unknown */
+    double wall_total_s;   /* wall seconds over every segment (resume included), NaN unknown */
 } journal_record;
 
 typedef struct journal_read_info {
@@ -114,6 +128,11 @@ int journal_record_set_history(journal_record *r, const journal_epoch *h, size_t
 
 /* Deep copy src into dst (dst must not own a history; it is overwritten). 0 or HS_ERR_NOMEM. */
 int journal_record_copy(journal_record *dst, const journal_record *src, hs_error *err);
+
+/* Fill r's provenance: host (gethostname), the Slurm job/array ids from the environment
+ * (SLURM_ARRAY_JOB_ID else SLURM_JOB_ID, SLURM_ARRAY_TASK_ID), start_unix, end_unix and
+ * wall_total_s as given. Cannot fail (an unknown host stays ""). */
+void journal_record_set_provenance(journal_record *r, double start_unix, double end_unix, double wall_total_s);
 
 /* Append r as one JSON object (no newline) to out. Returns 0, HS_ERR_VALUE if r->id is not
  * 16 hex chars, HS_ERR_NOMEM. */

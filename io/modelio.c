@@ -6,12 +6,15 @@
 #define _POSIX_C_SOURCE 200809L
 #include "io/modelio.h"
 
+#include <errno.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "io/h5util.h"
 #include "io/hpfields.h"
@@ -127,7 +130,8 @@ static int modelio_put_weights(hid_t f, const net_tensor *ts, size_t nt, const f
         int ok = d >= 0 &&
                  H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT,
                           params + ts[k].offset) >= 0;
-        h5util_close(d);
+        /* closing may flush buffered data: its failure (disk full) fails the file */
+        if (d >= 0 && H5Dclose(d) < 0) ok = 0;
         h5util_close(sp);
         if (!ok) goto done;
     }
@@ -223,6 +227,7 @@ done:
 /* ---- reading ------------------------------------------------------------------------------- */
 
 /* What h5util_open checks of a model file, and its messages. */
+static int modelio_probe_read(hid_t f, const char *path);
 static const h5util_format modelio_fmt = {
     .name = MODELIO_FORMAT,
     .version = MODELIO_FORMAT_VERSION,
@@ -230,6 +235,7 @@ static const h5util_format modelio_fmt = {
     .not_hdf5 = "not an HDF5 file (not an hsweep model)",
     .no_format = "not an hsweep model: no 'format' attribute",
     .version_prefix = "model ",
+    .read = modelio_probe_read,
 };
 
 /* Every hs_hparams field from the /hparams group. */
@@ -363,6 +369,11 @@ static int modelio_get_tensor(hid_t g, const char *path, const net_tensor *t, fl
                           t->name, got, want);
         goto done;
     }
+    /* the dims match the network's; the stored bytes and element size must match them too */
+    char full[300];
+    snprintf(full, sizeof full, "weights/%s", t->name);
+    if ((rc = h5util_check_storage(d, path, full, dims[0] * (rank == 2 ? dims[1] : 1), err)))
+        goto done;
     float *dst = params + t->offset;
     if (H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, dst) < 0) {
         rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
@@ -423,6 +434,53 @@ done:
     return rc;
 }
 
+/* The weights are stored uncompressed, so a file holds at least 4 bytes per parameter:
+ * refuse a parameter count (from a damaged or crafted file) the file cannot hold before a
+ * network is allocated for it. */
+static int modelio_check_size(const char *path, const modelio_meta *m, hs_error *err) {
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot stat: %s", strerror(errno));
+    if (m->n_params == 0 || m->n_params > (uint64_t)sb.st_size / sizeof(float))
+        return hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
+                            "attribute 'n_params' is %zu but the file has %lld bytes (corrupt "
+                            "file?)", m->n_params, (long long)sb.st_size);
+    return HS_OK;
+}
+
+/* Everything modelio_load reads from the open file f: metadata into m (zeroed by the
+ * caller), then the network with its weights into *n (NULL on failure; the caller frees). */
+static int modelio_read(hid_t f, const char *path, modelio_meta *m, net **n, size_t max_batch,
+                        hs_error *err) {
+    *n = NULL;
+    int rc = modelio_get_meta(f, path, m, err);
+    if (rc == HS_OK) rc = modelio_check_size(path, m, err);
+    if (rc == HS_OK) {
+        *n = net_create(&m->hp, m->n_inputs, max_batch ? max_batch : m->hp.batch_size);
+        if (!*n)
+            rc = hs_error_set(err, HS_ERR_VALUE, path, 0, 0,
+                              "its hparams (%s, %zu units, %zu layers, %zu inputs, batch %zu) "
+                              "make no network", hparams_cell_name(m->hp.cell), m->hp.units,
+                              m->hp.layers, m->n_inputs, m->hp.batch_size);
+        else if (net_num_params(*n) != m->n_params)
+            rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
+                              "attribute 'n_params' is %zu, the model's hparams make %zu",
+                              m->n_params, net_num_params(*n));
+    }
+    if (rc == HS_OK) rc = modelio_get_weights(f, path, *n, err);
+    return rc;
+}
+
+/* h5util_open's probe: the same reads in the probing child (a batch of 1, results dropped:
+ * the child exits). */
+static int modelio_probe_read(hid_t f, const char *path) {
+    modelio_meta m;
+    memset(&m, 0, sizeof m);
+    net *n = NULL;
+    hs_error e;
+    return modelio_read(f, path, &m, &n, 1, &e);
+}
+
 int modelio_load(const char *path, modelio_meta *m, net **out, size_t max_batch, hs_error *err) {
     hid_t f = H5I_INVALID_HID;
     net *n = NULL;
@@ -431,20 +489,7 @@ int modelio_load(const char *path, modelio_meta *m, net **out, size_t max_batch,
     memset(m, 0, sizeof *m);
     if (out) *out = NULL;
     int rc = h5util_open(&f, path, &modelio_fmt, err);
-    if (rc == HS_OK) rc = modelio_get_meta(f, path, m, err);
-    if (rc == HS_OK) {
-        n = net_create(&m->hp, m->n_inputs, max_batch ? max_batch : m->hp.batch_size);
-        if (!n)
-            rc = hs_error_set(err, HS_ERR_VALUE, path, 0, 0,
-                              "its hparams (%s, %zu units, %zu layers, %zu inputs, batch %zu) "
-                              "make no network", hparams_cell_name(m->hp.cell), m->hp.units,
-                              m->hp.layers, m->n_inputs, m->hp.batch_size);
-        else if (net_num_params(n) != m->n_params)
-            rc = hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
-                              "attribute 'n_params' is %zu, the model's hparams make %zu",
-                              m->n_params, net_num_params(n));
-    }
-    if (rc == HS_OK) rc = modelio_get_weights(f, path, n, err);
+    if (rc == HS_OK) rc = modelio_read(f, path, m, &n, max_batch, err);
     h5util_close(f);
     if (rc == HS_OK && out) {
         *out = n;

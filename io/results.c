@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "io/dsfp.h"
@@ -70,6 +71,33 @@ static void results_stats(const double *v, size_t n, double *mean, double *std, 
     double ss = 0.0;
     for (size_t i = 0; i < n; i++) ss += (v[i] - *mean) * (v[i] - *mean);
     *std = sqrt(ss / (double)(n - 1));
+}
+
+/* ==== persistence baseline ============================================================= */
+
+const results_baseline *results_baseline_find(const results_baseline *b, size_t n, const hs_hparams *hp) {
+    size_t delay = hparams_delay(hp);
+    for (size_t i = 0; b && i < n; i++)
+        if (b[i].seq_len == hp->sequence_length && b[i].rate == hp->sampling_rate && b[i].delay == delay)
+            return &b[i];
+    return NULL;
+}
+
+double results_baseline_value(const results_baseline *b, results_metric m) {
+    if (!b) return NAN;
+    switch (m) {
+    case RESULTS_VAL_MAE: return b->val_mae;
+    case RESULTS_VAL_LOSS: return b->val_loss;
+    case RESULTS_TEST_MAE: return b->test_mae;
+    }
+    return NAN;
+}
+
+double results_vs_baseline(const journal_record *r, results_metric m, const results_baseline *b, size_t n) {
+    double base = results_baseline_value(results_baseline_find(b, n, &r->hp), m);
+    double v = results_metric_value(r, m);
+    if (!isfinite(base) || !isfinite(v) || base == 0.0) return NAN;
+    return (v - base) / base;
 }
 
 /* ==== axes ============================================================================= */
@@ -369,15 +397,61 @@ static void results_build_csv(strbuf *sb, const journal_record *recs, size_t n, 
 
 /* ==== results.md / ranked table ======================================================== */
 
+/* "+4.9%" / "-3.1%" / "-" */
+static void results_rel(char *buf, size_t n, double x) {
+    if (isfinite(x)) snprintf(buf, n, "%+.1f%%", 100.0 * x);
+    else snprintf(buf, n, "-");
+}
+
+void results_baseline_lines(strbuf *sb, const journal_record *recs, const size_t *order, size_t ranked,
+                            results_metric m, const results_baseline *b, size_t n) {
+    char a[32], c[32], d[32];
+    for (size_t i = 0; i < n; i++) {
+        results_num(a, sizeof a, b[i].val_mae);
+        results_num(c, sizeof c, b[i].test_mae);
+        strbuf_puts(sb, "Persistence baseline (predict the target's value at the window's last input step)");
+        if (n > 1)
+            strbuf_printf(sb, " for sequence_length %zu, sampling_rate %zu, delay %zu rows", b[i].seq_len, b[i].rate,
+                          b[i].delay);
+        strbuf_printf(sb, ": val MAE %s / test MAE %s", a, c);
+        if (m == RESULTS_VAL_LOSS) {
+            results_num(d, sizeof d, b[i].val_loss);
+            strbuf_printf(sb, " / val loss %s", d);
+        }
+        strbuf_puts(sb, ".\n");
+    }
+    if (n == 0 || ranked == 0) return;
+    /* does any ranked trial beat the baseline of its own window setting? */
+    size_t beat = 0, known = 0;
+    for (size_t p = 0; p < ranked; p++) {
+        double rel = results_vs_baseline(&recs[order[p]], m, b, n);
+        if (!isfinite(rel)) continue;
+        known++;
+        if (rel < 0.0) beat++;
+    }
+    double best = results_vs_baseline(&recs[order[0]], m, b, n);
+    results_rel(a, sizeof a, best);
+    if (known == 0)
+        return;
+    if (beat == 0)
+        strbuf_printf(sb, "**No trial beats persistence** on %s: the best is %s against it.\n", results_metric_name(m), a);
+    else
+        strbuf_printf(sb, "%zu of %zu ranked trials beat persistence on %s; the best by %s.\n", beat, known,
+                      results_metric_name(m), a);
+}
+
 static void results_md_ranked(strbuf *sb, const journal_record *recs, const size_t *order, size_t ranked,
-                              size_t top, results_metric m, const size_t *axes, size_t n_axes) {
+                              size_t top, const results_options *opt, const size_t *axes, size_t n_axes) {
+    results_metric m = opt->metric;
+    int show_base = opt->n_baselines > 0;
     size_t rows = top && top < ranked ? top : ranked;
     /* the metric, then val MAE and test MAE unless the metric is one of them */
     int show_val = m != RESULTS_VAL_MAE, show_test = m != RESULTS_TEST_MAE;
-    strbuf_printf(sb, "| # | id | rep | %s |%s%s best/run epoch | status |", results_metric_name(m),
-                  show_val ? " val_mae |" : "", show_test ? " test MAE |" : "");
+    strbuf_printf(sb, "| # | id | rep | %s |%s%s%s best/run epoch | status |", results_metric_name(m),
+                  show_base ? " vs persistence |" : "", show_val ? " val_mae |" : "", show_test ? " test MAE |" : "");
     for (size_t a = 0; a < n_axes; a++) strbuf_printf(sb, " %s |", hpfields_name(axes[a]));
     strbuf_puts(sb, "\n|--:|----|--:|--:|");
+    if (show_base) strbuf_puts(sb, "--:|");
     if (show_val) strbuf_puts(sb, "--:|");
     if (show_test) strbuf_puts(sb, "--:|");
     strbuf_puts(sb, "--:|---|");
@@ -390,6 +464,11 @@ static void results_md_ranked(strbuf *sb, const journal_record *recs, const size
         results_num(y, sizeof y, r->test_mae);
         results_num(z, sizeof z, r->val_mae);
         strbuf_printf(sb, "| %zu | %s | %zu | %s |", p + 1, r->id, r->repeat, x);
+        if (show_base) {
+            char rel[32];
+            results_rel(rel, sizeof rel, results_vs_baseline(r, m, opt->baselines, opt->n_baselines));
+            strbuf_printf(sb, " %s |", rel);
+        }
         if (show_val) strbuf_printf(sb, " %s |", z);
         if (show_test) strbuf_printf(sb, " %s |", y);
         strbuf_printf(sb, " %zu/%zu | %s |", r->best_epoch, r->epochs_run, journal_status_name(r->status));
@@ -441,7 +520,16 @@ static void results_build_md(strbuf *sb, const journal_record *recs, size_t n, c
     strbuf_printf(sb, "\n\n%zu trials: %zu ok, %zu diverged, %zu failed. Ranked by %s (lower is better); "
                       "test MAE at the best-validation weights.\n\n",
                   n, count[JOURNAL_OK], count[JOURNAL_DIVERGED], count[JOURNAL_FAILED], results_metric_name(opt->metric));
-    results_md_ranked(sb, recs, order, ranked, 0, opt->metric, axes, n_axes);
+    results_baseline_lines(sb, recs, order, ranked, opt->metric, opt->baselines, opt->n_baselines);
+    if (opt->n_baselines) strbuf_putc(sb, '\n');
+    if (n == 0)
+        strbuf_puts(sb, "No trial has finished yet: the journal is empty (a run that was interrupted before its "
+                        "first trial ended resumes with the same command).\n");
+    else if (ranked == 0)
+        strbuf_printf(sb, "No trial finished with a finite %s: every trial diverged or failed (below).\n",
+                      results_metric_name(opt->metric));
+    else
+        results_md_ranked(sb, recs, order, ranked, 0, opt, axes, n_axes);
     if (ranked < n) {
         strbuf_puts(sb, "\n## Diverged and failed trials\n\n");
         results_md_failures(sb, recs, order, ranked, n, axes, n_axes);
@@ -487,6 +575,17 @@ static int results_build_summary(strbuf *sb, const journal_record *recs, size_t 
                       "(lower is better). Std is the sample std over repeats (n - 1).\n\n",
                   n, n_groups, count[JOURNAL_OK], count[JOURNAL_DIVERGED], count[JOURNAL_FAILED], mn);
     results_search_line(sb, recs, n);
+    if (opt->n_baselines) {
+        size_t *order = malloc((n ? n : 1) * sizeof *order);
+        if (!order) {
+            free(groups);
+            return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        }
+        size_t ranked = results_rank(recs, n, m, order);
+        results_baseline_lines(sb, recs, order, ranked, m, opt->baselines, opt->n_baselines);
+        strbuf_putc(sb, '\n');
+        free(order);
+    }
 
     strbuf_puts(sb, "## Best configuration\n\n");
     if (n_groups == 0 || isnan(groups[0].mean)) {
@@ -558,7 +657,7 @@ static int results_build_summary(strbuf *sb, const journal_record *recs, size_t 
 
 /* ==== tables =========================================================================== */
 
-static const results_options results_default_options = {RESULTS_VAL_MAE, NULL, 0, NULL};
+static const results_options results_default_options = {RESULTS_VAL_MAE, NULL, 0, NULL, NULL, 0};
 
 /* What every table starts from: the swept axes (axes must hold 64 entries) and the ranking
  * (*order malloc'ed, n entries, caller frees; *ranked ranked records first). 0 or a
@@ -607,14 +706,24 @@ int results_print_ranked(FILE *f, const journal_record *recs, size_t n, const re
     if (rc != 0) return rc;
     strbuf sb;
     strbuf_init(&sb);
-    results_md_ranked(&sb, recs, order, ranked, top, opt->metric, axes, n_axes);
     size_t count[3];
     results_count_status(recs, n, count);
     size_t shown = top && top < ranked ? top : ranked, no_metric = 0;
     for (size_t i = 0; i < n; i++)
         no_metric += recs[i].status == JOURNAL_OK && !isfinite(results_metric_value(&recs[i], opt->metric));
+    if (n == 0) {
+        strbuf_puts(&sb, "No trial has finished yet: the journal is empty, so there is nothing to rank (a run "
+                         "interrupted before its first trial ended resumes with the same command).\n");
+        goto out;
+    }
+    if (ranked > 0) results_md_ranked(&sb, recs, order, ranked, top, opt, axes, n_axes);
+    else
+        strbuf_printf(&sb, "No trial finished with a finite %s: all %zu diverged or failed (see results.md for "
+                           "the reasons).\n", results_metric_name(opt->metric), n);
+    results_baseline_lines(&sb, recs, order, ranked, opt->metric, opt->baselines, opt->n_baselines);
     strbuf_printf(&sb, "%zu of %zu ranked trials shown; %zu diverged, %zu failed, %zu without a %s.\n", shown, ranked,
                   count[JOURNAL_DIVERGED], count[JOURNAL_FAILED], no_metric, results_metric_name(opt->metric));
+out:
     if (strbuf_failed(&sb)) rc = hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
     else if (fwrite(sb.data, 1, sb.len, f) != sb.len) rc = hs_error_set(err, HS_ERR_IO, NULL, 0, 0, "cannot write output");
     strbuf_deinit(&sb);
@@ -623,6 +732,82 @@ int results_print_ranked(FILE *f, const journal_record *recs, size_t n, const re
 }
 
 /* ==== metadata.json ==================================================================== */
+
+int results_read_json(const char *path, json_value **root, hs_error *err) {
+    *root = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+    strbuf sb;
+    strbuf_init(&sb);
+    char buf[8192];
+    size_t k;
+    while ((k = fread(buf, 1, sizeof buf, f)) > 0) strbuf_putn(&sb, buf, k);
+    int bad = ferror(f) || strbuf_failed(&sb);
+    fclose(f);
+    if (bad) {
+        strbuf_deinit(&sb);
+        return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot read");
+    }
+    int rc = json_parse(strbuf_str(&sb), sb.len, root, err);
+    strbuf_deinit(&sb);
+    if (rc != 0 && err) { /* the parser does not know the file name */
+        size_t L = strlen(path) < sizeof err->file ? strlen(path) : sizeof err->file - 1;
+        memcpy(err->file, path, L);
+        err->file[L] = '\0';
+    }
+    return rc;
+}
+
+/* One start of `hsweep run` on a directory (metadata.json "starts"). */
+typedef struct results_start {
+    double unix_s;        /* UTC Unix seconds */
+    long long ranks;      /* MPI world size, -1 unknown */
+    char host[64];        /* rank 0's host, "" unknown */
+    char slurm_job_id[32];/* Slurm job id, "" none */
+} results_start;
+
+/* The earlier starts recorded in DIR/metadata.json of the same sweep (hash), oldest first:
+ * its "starts" array, or for a file written before it existed, its start_time_unix and
+ * ranks. *out malloc'ed (caller frees), *n entries; none for another sweep, a missing or an
+ * unreadable file. Cannot fail (out of memory gives none). */
+static void results_previous_starts(const char *dir, const char *hash, results_start **out, size_t *n) {
+    *out = NULL;
+    *n = 0;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, RUNDIR_METADATA);
+    json_value *root = NULL;
+    if (results_read_json(path, &root, NULL) != 0) return;
+    const char *h = json_as_string(json_get(json_get(root, "sweep"), "hash"));
+    const json_value *arr = json_get(root, "starts");
+    if (!h || !hash || strcmp(h, hash) != 0) goto done;
+    size_t cnt = arr && arr->type == JSON_ARRAY ? arr->n : 1;
+    results_start *v = calloc(cnt ? cnt : 1, sizeof *v);
+    if (!v) goto done;
+    if (arr && arr->type == JSON_ARRAY) {
+        for (size_t i = 0; i < arr->n; i++) {
+            const json_value *e = arr->items[i];
+            results_start *st = &v[*n];
+            const char *hs = json_as_string(json_get(e, "host")), *js = json_as_string(json_get(e, "slurm_job_id"));
+            int rk = -1;
+            if (json_as_double(json_get(e, "unix"), &st->unix_s) != 0 || !isfinite(st->unix_s)) continue;
+            if (json_as_int(json_get(e, "ranks"), &rk) != 0) rk = -1;
+            st->ranks = rk;
+            snprintf(st->host, sizeof st->host, "%.63s", hs ? hs : "");
+            snprintf(st->slurm_job_id, sizeof st->slurm_job_id, "%.31s", js ? js : "");
+            (*n)++;
+        }
+    } else {
+        int rk = -1;
+        if (json_as_double(json_get(root, "start_time_unix"), &v[0].unix_s) == 0 && isfinite(v[0].unix_s)) {
+            if (json_as_int(json_get(root, "ranks"), &rk) != 0) rk = -1;
+            v[0].ranks = rk;
+            *n = 1;
+        }
+    }
+    *out = v;
+done:
+    json_free(root);
+}
 
 static void results_iso_time(double t, char *buf, size_t n) {
     time_t tt = (time_t)t;
@@ -639,7 +824,16 @@ int results_write_metadata(const char *dir, const results_meta *m, hs_error *err
     H5get_libversion(&maj, &min, &rel);
     char h5v[64], when[64];
     snprintf(h5v, sizeof h5v, "%u.%u.%u", maj, min, rel);
-    results_iso_time(m->start_time, when, sizeof when);
+    /* the history of starts of this sweep: earlier ones from the file, then this one */
+    results_start *starts = NULL;
+    size_t n_starts = 0;
+    results_previous_starts(dir, m->sweep_hash, &starts, &n_starts);
+    results_start now = {m->start_time, m->ranks, "", ""};
+    char hn[256];
+    if (gethostname(hn, sizeof hn) == 0) snprintf(now.host, sizeof now.host, "%.63s", hn);
+    const char *job = getenv("SLURM_JOB_ID");
+    snprintf(now.slurm_job_id, sizeof now.slurm_job_id, "%.31s", job ? job : "");
+    results_iso_time(n_starts ? starts[0].unix_s : m->start_time, when, sizeof when);
     json_begin_object(&w);
     json_key(&w, "format");
     json_string(&w, "hsweep-metadata");
@@ -690,10 +884,35 @@ int results_write_metadata(const char *dir, const results_meta *m, hs_error *err
     json_key(&w, "start_time");
     json_string(&w, when);
     json_key(&w, "start_time_unix");
-    json_double(&w, m->start_time);
+    json_double(&w, n_starts ? starts[0].unix_s : m->start_time);
     json_key(&w, "ranks");
     json_i64(&w, m->ranks);
+    json_key(&w, "starts");
+    json_begin_array(&w);
+    for (size_t i = 0; i <= n_starts; i++) {
+        const results_start *st = i < n_starts ? &starts[i] : &now;
+        char t[64];
+        results_iso_time(st->unix_s, t, sizeof t);
+        json_begin_object(&w);
+        json_key(&w, "time");
+        json_string(&w, t);
+        json_key(&w, "unix");
+        json_double(&w, st->unix_s);
+        json_key(&w, "ranks");
+        json_i64(&w, st->ranks);
+        if (st->host[0]) {
+            json_key(&w, "host");
+            json_string(&w, st->host);
+        }
+        if (st->slurm_job_id[0]) {
+            json_key(&w, "slurm_job_id");
+            json_string(&w, st->slurm_job_id);
+        }
+        json_end_object(&w);
+    }
+    json_end_array(&w);
     json_end_object(&w);
+    free(starts);
     strbuf_putc(&sb, '\n');
     int rc = results_emit(dir, RUNDIR_METADATA, &sb, err);
     strbuf_deinit(&sb);
@@ -705,25 +924,9 @@ int results_read_metadata(const char *dir, results_meta_info *out, hs_error *err
     out->metric = RESULTS_VAL_MAE;
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", dir, RUNDIR_METADATA);
-    FILE *f = fopen(path, "rb");
-    if (!f) return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
-    strbuf sb;
-    strbuf_init(&sb);
-    char buf[8192];
-    size_t k;
-    while ((k = fread(buf, 1, sizeof buf, f)) > 0) strbuf_putn(&sb, buf, k);
-    fclose(f);
     json_value *root = NULL;
-    int rc = json_parse(strbuf_str(&sb), sb.len, &root, err);
-    strbuf_deinit(&sb);
-    if (rc != 0) {
-        if (err) { /* the parser does not know the file name */
-            size_t L = strlen(path) < sizeof err->file ? strlen(path) : sizeof err->file - 1;
-            memcpy(err->file, path, L);
-            err->file[L] = '\0';
-        }
-        return rc;
-    }
+    int rc = results_read_json(path, &root, err);
+    if (rc != 0) return rc;
     const json_value *sweep = json_get(root, "sweep");
     const char *fmt = json_as_string(json_get(root, "format"));
     if (!sweep || !fmt || strcmp(fmt, "hsweep-metadata") != 0) {

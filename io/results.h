@@ -41,12 +41,42 @@ int results_parse_metric(const char *s, results_metric *out);
 /* The metric of record r (NaN if it has none). */
 double results_metric_value(const journal_record *r, results_metric m);
 
+/* The persistence baseline of one window setting: predict the target's value at the last
+ * input step of the window (sweep/baseline.h), on the same windows the trials use. */
+typedef struct results_baseline {
+    size_t seq_len;               /* sequence_length of the windows */
+    size_t rate;                  /* sampling_rate */
+    size_t delay;                 /* hparams_delay: rows from a window's first row to its target */
+    double val_mae;               /* persistence MAE on the val windows (target units), NaN none */
+    double val_loss;              /* persistence MSE on the val windows (units^2), NaN none */
+    double test_mae;              /* persistence MAE on the test windows, NaN none */
+} results_baseline;
+
 typedef struct results_options {
     results_metric metric;        /* ranking metric, lower is better */
     const char *const *axes;      /* (n_axes) swept parameter names, or NULL: computed */
     size_t n_axes;                /* entries in axes */
     const char *title;            /* sweep name for headings, may be NULL */
+    const results_baseline *baselines; /* (n_baselines) one per window setting, may be NULL */
+    size_t n_baselines;           /* entries in baselines (0: no baseline shown) */
 } results_options;
+
+/* The baseline of hp's window setting (sequence_length, sampling_rate, delay) in
+ * b[0..n), or NULL when there is none. */
+const results_baseline *results_baseline_find(const results_baseline *b, size_t n, const hs_hparams *hp);
+
+/* The baseline's value of metric m (val_mae, val_loss or test_mae); NaN for b NULL. */
+double results_baseline_value(const results_baseline *b, results_metric m);
+
+/* Relative difference of a trial's metric to its baseline, (v - base) / base: -0.05 is 5 %
+ * better than persistence. NaN when either is unknown or base is 0. */
+double results_vs_baseline(const journal_record *r, results_metric m, const results_baseline *b, size_t n);
+
+/* Append to sb one line per window setting, e.g. "Persistence baseline (...): val MAE
+ * 2.8200 / test MAE 2.1500" (the setting is named when there are several), then whether the
+ * best ranked trial beats it. Nothing for n == 0. order/ranked as from results_rank. */
+void results_baseline_lines(strbuf *sb, const journal_record *recs, const size_t *order, size_t ranked,
+                            results_metric m, const results_baseline *b, size_t n);
 
 /* ---- computation ----------------------------------------------------------------------- */
 
@@ -126,6 +156,10 @@ typedef struct results_meta {
 /* Write DIR/metadata.json (atomically) with m, the project git revision, hsweep version,
  * HDF5 (H5get_libversion) and libyaml versions. 0 or a negative hs_status. */
 int results_write_metadata(const char *dir, const results_meta *m, hs_error *err);
+
+/* Read and parse the JSON file at path into *root (owned: json_free). HS_ERR_IO when it
+ * cannot be opened or read, else json_parse's status with err->file = path. */
+int results_read_json(const char *path, json_value **root, hs_error *err);
 
 typedef struct results_meta_info {
     char sweep_hash[129];         /* hash of the resolved sweep, "" if absent */

@@ -356,6 +356,24 @@ void svgplot_point(svgplot *p, double x, double y, double dx, double r, const ch
     }
 }
 
+void svgplot_rect(svgplot *p, double x0, double y0, double x1, double y1, const char *color, double opacity,
+                  const char *tooltip) {
+    if (!svgplot_ok(p, x0, y0) || !svgplot_ok(p, x1, y1)) return;
+    strbuf *o = p->out;
+    double a = svgplot_px(p, x0), b = svgplot_px(p, x1), c = svgplot_py(p, y0), d = svgplot_py(p, y1);
+    strbuf_printf(o, "<rect class=\"data\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"",
+                  a < b ? a : b, c < d ? c : d, fabs(b - a), fabs(d - c));
+    svgplot_escape(o, color);
+    strbuf_printf(o, "\" fill-opacity=\"%.2f\"", opacity);
+    if (tooltip) {
+        strbuf_puts(o, "><title>");
+        svgplot_escape(o, tooltip);
+        strbuf_puts(o, "</title></rect>\n");
+    } else {
+        strbuf_puts(o, "/>\n");
+    }
+}
+
 void svgplot_hmark(svgplot *p, double x, double y, double hw, const char *color, double width,
                    const char *tooltip) {
     if (!svgplot_ok(p, x, y)) return;

@@ -8,7 +8,7 @@
  * XML-escaped, so the output is valid inside HTML5 and as standalone SVG. Sizes are in CSS
  * pixels. Pure text generation: no I/O, no allocation beyond the strbuf (whose sticky failure
  * flag the caller checks once). Not a general plotting library: no auto-layout of long tick
- * labels, no stacked or bar charts. */
+ * labels; bars and heatmap cells are plain rectangles (svgplot_rect), nothing stacked. */
 #ifndef HS_SVGPLOT_H
 #define HS_SVGPLOT_H
 
@@ -107,6 +107,11 @@ void svgplot_point(svgplot *p, double x, double y, double dx, double r, const ch
 /* A horizontal mark of half-width hw px centred at data (x, y) (e.g. a mean). */
 void svgplot_hmark(svgplot *p, double x, double y, double hw, const char *color, double width,
                    const char *tooltip);
+
+/* A filled rectangle between data corners (x0, y0) and (x1, y1) (any order; log axes need
+ * positive values), with a tooltip (escaped, may be NULL). Non-finite corners draw nothing. */
+void svgplot_rect(svgplot *p, double x0, double y0, double x1, double y1, const char *color, double opacity,
+                  const char *tooltip);
 
 /* One legend entry, stacked downwards from the top-right corner of the plot area on a
  * translucent white box (or, with p->legend_outside, left-aligned in the right margin): a

@@ -983,7 +983,8 @@ static int check_search(const pctx *c, sweep_def *d, const yaml_node_t *sched_no
 }
 
 static int valid_name(const char *s) {
-    if (!*s) return 0;
+    /* the name is a directory under runs/: "." and ".." would be runs/ itself or its parent */
+    if (!*s || strcmp(s, ".") == 0 || strcmp(s, "..") == 0) return 0;
     for (; *s; s++)
         if (!isalnum((unsigned char)*s) && *s != '.' && *s != '_' && *s != '-') return 0;
     return 1;
@@ -1000,31 +1001,118 @@ static void default_name(const char *path, char *out, size_t n) {
     if (j == 0) snprintf(out, n, "sweep");
 }
 
-/* Load path into doc; syntax errors are reported with the parser's mark. */
-static int load_doc(yaml_document_t *doc, const char *path, hs_error *err) {
+/* Caps checked before libyaml's document loader sees a file (docs/sweep-file.md): a sweep
+ * file is a page of YAML; these are orders of magnitude above any real one. */
+#define SWEEPCFG_MAX_BYTES (1024 * 1024) /* bytes of the file */
+#define SWEEPCFG_MAX_DEPTH 64            /* nested maps and lists */
+#define SWEEPCFG_MAX_NODES 100000        /* scalars, aliases, maps and lists */
+
+/* A parser's syntax error as "path:line:col: YAML syntax error: problem[ context at l:c]". */
+static int yaml_syntax_error(const yaml_parser_t *parser, const char *path, hs_error *err) {
+    long line = (long)parser->problem_mark.line + 1, col = (long)parser->problem_mark.column + 1;
+    char ctx[256] = "";
+    if (parser->context)
+        snprintf(ctx, sizeof ctx, " %s started at %ld:%ld", parser->context,
+                 (long)parser->context_mark.line + 1, (long)parser->context_mark.column + 1);
+    return hs_error_set(err, HS_ERR_FORMAT, path, line, col, "YAML syntax error: %s%s",
+                        parser->problem ? parser->problem : "unknown problem", ctx);
+}
+
+/* Read all of path (at most SWEEPCFG_MAX_BYTES) into a malloc'ed *buf of *len bytes. */
+static int slurp_yaml(const char *path, unsigned char **buf, size_t *len, hs_error *err) {
+    *buf = NULL;
+    *len = 0;
     FILE *f = fopen(path, "rb");
     if (!f) return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+    /* room for the file's size (at most the cap + 1, to see that it is over) */
+    long end = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    size_t room = end < 0 || end > SWEEPCFG_MAX_BYTES ? SWEEPCFG_MAX_BYTES + 1 : (size_t)end + 1;
+    rewind(f);
+    unsigned char *b = malloc(room);
+    size_t n = b ? fread(b, 1, room, f) : 0;
+    int bad = b && ferror(f);
+    fclose(f);
+    if (!b) return hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
+    if (bad || n > SWEEPCFG_MAX_BYTES) {
+        free(b);
+        if (bad) return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot read: %s", strerror(errno));
+        return hs_error_set(err, HS_ERR_FORMAT, path, 0, 0,
+                            "file larger than %d KiB: not a sweep file (limit of hsweep)",
+                            SWEEPCFG_MAX_BYTES / 1024);
+    }
+    *buf = b;
+    *len = n;
+    return 0;
+}
+
+/* Scan the events of buf[0..len) with libyaml's event parser, before its document loader
+ * builds anything: nesting deeper than SWEEPCFG_MAX_DEPTH or more than SWEEPCFG_MAX_NODES
+ * nodes is refused at the node that crosses the limit (the loader's cost grows with both:
+ * 10^5 nested brackets took minutes). Syntax errors are reported as by the loader. */
+static int prescan_yaml(const unsigned char *buf, size_t len, const char *path, hs_error *err) {
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser))
+        return hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "cannot initialise the YAML parser");
+    yaml_parser_set_input_string(&parser, buf, len);
+    int rc = 0, depth = 0;
+    size_t nodes = 0;
+    for (int done = 0; !done && rc == 0;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev)) {
+            rc = yaml_syntax_error(&parser, path, err);
+            break;
+        }
+        long line = (long)ev.start_mark.line + 1, col = (long)ev.start_mark.column + 1;
+        switch (ev.type) {
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT:
+            if (++depth > SWEEPCFG_MAX_DEPTH)
+                rc = hs_error_set(err, HS_ERR_FORMAT, path, line, col,
+                                  "nested deeper than %d levels (limit of hsweep)",
+                                  SWEEPCFG_MAX_DEPTH);
+            nodes++; /* a collection is a node too */
+            break;
+        case YAML_SCALAR_EVENT:
+        case YAML_ALIAS_EVENT: nodes++; break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT: depth--; break;
+        case YAML_STREAM_END_EVENT: done = 1; break;
+        default: break;
+        }
+        if (rc == 0 && nodes > SWEEPCFG_MAX_NODES)
+            rc = hs_error_set(err, HS_ERR_FORMAT, path, line, col,
+                              "more than %d values (limit of hsweep)", SWEEPCFG_MAX_NODES);
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
+/* Load path into doc, after the size and nesting caps (prescan_yaml); syntax errors are
+ * reported with the parser's mark. */
+static int load_doc(yaml_document_t *doc, const char *path, hs_error *err) {
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    int rc = slurp_yaml(path, &buf, &len, err);
+    if (rc == 0) rc = prescan_yaml(buf, len, path, err);
+    if (rc) {
+        free(buf);
+        return rc;
+    }
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser)) {
-        fclose(f);
+        free(buf);
         return hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "cannot initialise the YAML parser");
     }
-    yaml_parser_set_input_file(&parser, f);
-    int rc = 0;
+    yaml_parser_set_input_string(&parser, buf, len);
     if (!yaml_parser_load(&parser, doc)) {
-        long line = (long)parser.problem_mark.line + 1, col = (long)parser.problem_mark.column + 1;
-        char ctx[256] = "";
-        if (parser.context)
-            snprintf(ctx, sizeof ctx, " %s started at %ld:%ld", parser.context,
-                     (long)parser.context_mark.line + 1, (long)parser.context_mark.column + 1);
-        rc = hs_error_set(err, HS_ERR_FORMAT, path, line, col, "YAML syntax error: %s%s",
-                          parser.problem ? parser.problem : "unknown problem", ctx);
+        rc = yaml_syntax_error(&parser, path, err);
     } else if (!yaml_document_get_root_node(doc)) {
         yaml_document_delete(doc);
         rc = hs_error_set(err, HS_ERR_FORMAT, path, 1, 1, "empty file: expected a map");
     }
     yaml_parser_delete(&parser);
-    fclose(f);
+    free(buf);
     return rc;
 }
 
@@ -1145,7 +1233,8 @@ static int parse_sweep(const pctx *c, sweep_def *d, const yaml_node_t *root) {
             if ((rc = parse_string(c, v, "name", d->name, sizeof d->name)) != 0) return rc;
             if (!valid_name(d->name))
                 return fail(c, v, HS_ERR_VALUE,
-                            "name: '%s' may only contain letters, digits, '.', '_' and '-'",
+                            "name: '%s' may only contain letters, digits, '.', '_' and '-' "
+                            "and may not be '.' or '..'",
                             d->name);
         } else if (strcmp(key, "seed") == 0) {
             if ((rc = parse_uint(c, v, "seed", UINT64_MAX, &u)) != 0) return rc;

@@ -9,8 +9,11 @@
  * (PyTorch nn.GRU is the same reset-after form with gates ordered [r, z, n].)
  * Recurrent dropout (Keras): gate k's recurrent product uses (h_{t-1} * m_k); the carry
  * z*h_{t-1} uses the unmasked state.
- * Layout is time-major (T,B,X); one input GEMM over all rows, one recurrent GEMM per step
- * (three with recurrent dropout), weight gradients as GEMMs after the sweep.
+ * Layout is time-major (T,B,X). Each forward step is one kern()->gru_step: x_t W and
+ * h_{t-1} U fused with the gate math (with recurrent dropout: three masked GEMMs first);
+ * backward does, per step, the gate math, bias sums and the GEMMs for dW, dU, dx and
+ * dh_{t-1} while the step's gate gradients are in cache. Every loop runs in the kernels
+ * of the active instruction set (model/kern.h).
  * Cannot fail; never allocates. */
 #ifndef HS_GRU_H
 #define HS_GRU_H
@@ -22,7 +25,7 @@
  * gates (T,B,3H) out: activated [z, r, hh] per step
  * rh    (T,B,H)  out: r_h = h_{t-1} U_h + b_rec_h (masked with dropout), pre-reset
  * rec   (B,3H)   scratch
- * hm    (B,H)    scratch (zero state at t = 0, masked h_{t-1} under recurrent dropout)
+ * hm    (B,H)    scratch (masked h_{t-1} under recurrent dropout)
  * x     (T,B,I)  input
  * rmask (3,B,H)  recurrent dropout masks or NULL
  * W (I,3H), U (H,3H), b (2,3H) = [b_in; b_rec]. */
@@ -32,16 +35,18 @@ void gru_forward(float *h, float *gates, float *rh, float *rec, float *hm, const
 
 /* Backward over T steps after gru_forward on the same input.
  * dx (T,B,I) out or NULL; dW (I,3H), dU (H,3H), db (2,3H) out (overwritten)
- * dxg  (T,B,3H) scratch: gradients w.r.t. x W + b_in
- * drg  (T,B,3H) scratch: gradients w.r.t. h_{t-1} U + b_rec
- * hm   (2,B,H) scratch
+ * dbacc (2,3H) scratch: the bias gradients accumulated in double over all T*B rows
+ * dxg  (B,3H) scratch: one step's gradients w.r.t. x W + b_in
+ * drg  (B,3H) scratch: one step's gradients w.r.t. h_{t-1} U + b_rec
+ * hm   (B,H) scratch
  * ut   (3H,H) scratch (U transposed)
  * dh   (T,B,H) in: dL/dh_t from above; destroyed
+ * dh_top 1: only dh(T-1) is given, steps t < T-1 are zero and need not be cleared (the
+ *        recurrent gradient runs through two (B,H) slots at the start of dh); 0: all read
  * x, h, gates, rh, rmask: as for gru_forward; W, U parameters. */
-void gru_backward(float *dx, float *dW, float *dU, float *db, float *dxg, float *drg, float *hm,
-                  float *ut, float *dh, const float *x, const float *h, const float *gates,
-                  const float *rh,
-                  const float *rmask, const float *W, const float *U, size_t T, size_t B,
-                  size_t I, size_t H);
+void gru_backward(float *dx, float *dW, float *dU, float *db, double *dbacc, float *dxg,
+                  float *drg, float *hm, float *ut, float *dh, int dh_top, const float *x,
+                  const float *h, const float *gates, const float *rh, const float *rmask,
+                  const float *W, const float *U, size_t T, size_t B, size_t I, size_t H);
 
 #endif

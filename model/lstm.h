@@ -6,9 +6,11 @@
  * Recurrent dropout (Keras): gate k sees (h_{t-1} * m_k) U_k with one mask m_k (B,H) per
  * gate, fixed over time; the cell state path is not masked.
  * Layout is time-major: tensor (T,B,X) holds step t of sample b at [(t*B + b)*X].
- * The input projection x W + b is one GEMM over all T*B rows; each step does one recurrent
- * GEMM (four with recurrent dropout); backward does one GEMM per step for dh_{t-1} and the
- * weight gradients as GEMMs over all steps after the sweep.
+ * Each forward step is one call of kern()->lstm_step: the input projection x_t W and the
+ * recurrent product h_{t-1} U fused with the gate math (with recurrent dropout: four
+ * masked GEMMs first, then the fused step); backward does, per step, the gate math,
+ * the bias sums and the GEMMs for dW, dU, dx and dh_{t-1} while the step's gate gradients
+ * are in cache. Every loop runs in the kernels of the active instruction set (model/kern.h).
  * Input dropout, direction reversal and stacking are the caller's (net.c). Cannot fail;
  * never allocates: every buffer is the caller's. */
 #ifndef HS_LSTM_H
@@ -21,7 +23,7 @@
  * c     (T,B,H)  out: cell states c_t
  * tc    (T,B,H)  out: tanh(c_t)
  * gates (T,B,4H) out: activated gates [i, f, g, o] per step
- * hm    (B,H)    scratch (zero state at t = 0, masked h_{t-1} under recurrent dropout)
+ * hm    (B,H)    scratch (masked h_{t-1} under recurrent dropout)
  * x     (T,B,I)  input
  * rmask (4,B,H)  recurrent dropout masks, or NULL for none
  * W (I,4H), U (H,4H), b (4H) parameters. */
@@ -32,17 +34,22 @@ void lstm_forward(float *h, float *c, float *tc, float *gates, float *hm, const 
 /* Backward over T steps, after lstm_forward on the same inputs.
  * dx    (T,B,I)  out: dL/dx, or NULL to skip
  * dW (I,4H), dU (H,4H), db (4H) out: parameter gradients (overwritten)
- * dgates (T,B,4H) scratch: gradients w.r.t. the gate pre-activations
+ * dbacc (4H)    scratch: the bias gradient accumulated in double over all T*B rows
+ * dgates (B,4H)  scratch: one step's gradients w.r.t. the gate pre-activations
  * dc    (B,H)    scratch
  * hm    (B,H)    scratch
  * ut    (4H,H)   scratch (U transposed)
  * dh    (T,B,H)  in: dL/dh_t from above (loss or next layer); destroyed (accumulates the
  *                recurrent gradient)
+ * dh_top         1: only dh(T-1) is given, steps t < T-1 are zero and need not be cleared
+ *                (the top layer: the loss sees only the last state), and the recurrent gradient
+ *                runs through two (B,H) slots at the start of dh; 0: all of dh is read
  * x, h, c, tc, gates, rmask: as given to / produced by lstm_forward
  * W, U parameters. */
-void lstm_backward(float *dx, float *dW, float *dU, float *db, float *dgates, float *dc,
-                   float *hm, float *ut, float *dh, const float *x, const float *h, const float *c,
-                   const float *tc, const float *gates, const float *rmask, const float *W,
-                   const float *U, size_t T, size_t B, size_t I, size_t H);
+void lstm_backward(float *dx, float *dW, float *dU, float *db, double *dbacc, float *dgates,
+                   float *dc, float *hm, float *ut, float *dh, int dh_top, const float *x,
+                   const float *h, const float *c, const float *tc, const float *gates,
+                   const float *rmask, const float *W, const float *U, size_t T, size_t B,
+                   size_t I, size_t H);
 
 #endif

@@ -9,7 +9,6 @@
 
 #include "model/dense.h"
 #include "model/dropout.h"
-#include "model/gemm.h"
 #include "model/gru.h"
 #include "model/init.h"
 #include "model/lstm.h"
@@ -28,8 +27,8 @@ typedef struct net_rnn {
     float *aux;        /* LSTM: (T,B,H) tanh(c); GRU: (T,B,H) r_h */
     float *h;          /* (T,B,H) hidden states */
     float *dh;         /* (T,B,H) dL/dh_t, in this direction's time order */
-    float *dg1;        /* (T,B,G*H) LSTM dgates / GRU dxg */
-    float *dg2;        /* GRU: (T,B,3H) drg; LSTM: NULL */
+    float *dg1;        /* (B,G*H) one step's LSTM dgates / GRU dxg */
+    float *dg2;        /* GRU: (B,3H) one step's drg; LSTM: NULL */
     float *dx;         /* (T,B,I) dL/d(x); NULL for layer 0 (not needed) */
     float *imask;      /* (B,I) input dropout mask */
     float *rmask;      /* (G,B,H) recurrent dropout masks, gate-major */
@@ -60,16 +59,19 @@ struct net {
     size_t ndir;       /* 1, or 2 for bidirectional */
     size_t D;          /* width of the head's input: H, or 2H for bidirectional */
     size_t n_params;   /* floats in params / grads */
-    float *params;     /* (n_params) owned */
-    float *grads;      /* (n_params) owned */
-    float *arena;      /* every activation buffer below points into this allocation */
+    float *params;     /* (n_params) owned, 64-byte aligned */
+    float *grads;      /* (n_params) owned, 64-byte aligned */
+    float *arena;      /* every activation buffer below points into this 64-byte aligned
+                        * allocation (each buffer starts on a cache line) */
     net_rnn *rnn;      /* (L*ndir) recurrent layers, index l*ndir + d; NULL for dense */
     net_dense *dense;  /* (L) dense hidden layers; NULL for recurrent */
-    float *xt;         /* (T,B,F) time-major input (recurrent); dense: (B,T*F) copy of x */
+    float *xt;         /* (T,B,F) time-major input (recurrent); NULL for dense */
+    const float *xin;  /* dense: the caller's x (B,T*F) of the last forward, read by backward */
     float *rec;        /* (B,G*H) scratch */
     float *hm;         /* (2,B,H) scratch */
     float *dc;         /* (B,H) scratch */
     float *ut;         /* (G*H, H) scratch: U transposed */
+    double *dbacc;     /* (2*G*H) scratch: bias gradients accumulated in double */
     double *ortho;     /* (G*H, H) scratch for the orthogonal initialiser */
     size_t off_hw;     /* offset of the head weight (D) */
     size_t off_hb;     /* offset of the head bias (1) */
@@ -114,7 +116,6 @@ static float *take(bump *bp, size_t n) {
 static void layout(net *n, bump *bp) {
     size_t T = n->T, B = n->maxB, H = n->H, G = n->G, D = n->D;
     if (n->hp.cell == HS_CELL_DENSE) {
-        n->xt = take(bp, mul(mul(B, n->T), n->F));
         for (size_t l = 0; l < n->L; l++) {
             net_dense *d = &n->dense[l];
             d->a = take(bp, mul(B, H));
@@ -137,8 +138,8 @@ static void layout(net *n, bump *bp) {
             r->aux = take(bp, mul(TB, H));
             r->h = take(bp, mul(TB, H));
             r->dh = take(bp, mul(TB, H));
-            r->dg1 = take(bp, mul(TB, G * H));
-            r->dg2 = n->hp.cell == HS_CELL_GRU ? take(bp, mul(TB, G * H)) : NULL;
+            r->dg1 = take(bp, mul(B, G * H));
+            r->dg2 = n->hp.cell == HS_CELL_GRU ? take(bp, mul(B, G * H)) : NULL;
             r->dx = k >= n->ndir ? take(bp, mul(TB, r->I)) : NULL;
             r->imask = take(bp, mul(B, r->I));
             r->rmask = take(bp, mul(mul(G, B), H));
@@ -150,13 +151,22 @@ static void layout(net *n, bump *bp) {
     n->dlast = take(bp, mul(B, D));
 }
 
+/* n zeroed elements of size sz, 64-byte aligned (a cache line, one AVX-512 vector); NULL on
+ * overflow or out of memory; release with free() */
+static void *zalloc64(size_t n, size_t sz) {
+    if (sz && n > (SIZE_MAX - 63) / sz) return NULL;
+    size_t bytes = (n * sz + 63) / 64 * 64;
+    void *p = aligned_alloc(64, bytes ? bytes : 64);
+    if (p) memset(p, 0, bytes);
+    return p;
+}
+
 net *net_create(const hs_hparams *hp, size_t n_inputs, size_t max_batch) {
     /* the registry's bounds (units, layers, T, rates, cell) keep size arithmetic far from
      * overflow; the inputs and the batch get generous caps of their own */
     if (!hp || hparams_check(hp, NULL, 0) != 0 || n_inputs == 0 || max_batch == 0 ||
         n_inputs > (1u << 24) || max_batch > (1u << 24))
         return NULL;
-    gemm_single_thread();
     net *n = calloc(1, sizeof *n);
     if (!n) return NULL;
     n->hp = *hp;
@@ -200,7 +210,8 @@ net *net_create(const hs_hparams *hp, size_t n_inputs, size_t max_batch) {
                 np = add(np, hp->cell == HS_CELL_GRU ? 2 * GH : GH);
             }
         n->ortho = malloc(GH * H * sizeof *n->ortho);
-        if (!n->ortho) goto fail;
+        n->dbacc = zalloc64(2 * GH, sizeof *n->dbacc);
+        if (!n->ortho || !n->dbacc) goto fail;
     }
     n->off_hw = np;
     np = add(np, n->D);
@@ -208,13 +219,13 @@ net *net_create(const hs_hparams *hp, size_t n_inputs, size_t max_batch) {
     np = add(np, 1);
     if (np == SIZE_MAX || np > SIZE_MAX / (2 * sizeof(float))) goto fail;
     n->n_params = np;
-    n->params = calloc(np, sizeof *n->params);
-    n->grads = calloc(np, sizeof *n->grads);
+    n->params = zalloc64(np, sizeof *n->params);
+    n->grads = zalloc64(np, sizeof *n->grads);
     if (!n->params || !n->grads) goto fail;
     bump bp = {NULL, 0};
     layout(n, &bp);
     if (bp.used == SIZE_MAX || bp.used > SIZE_MAX / sizeof(float)) goto fail;
-    n->arena = calloc(bp.used, sizeof *n->arena);
+    n->arena = zalloc64(bp.used, sizeof *n->arena);
     if (!n->arena) goto fail;
     bp.base = n->arena;
     bp.used = 0;
@@ -233,6 +244,7 @@ void net_free(net *n) {
     free(n->rnn);
     free(n->dense);
     free(n->ortho);
+    free(n->dbacc);
     free(n);
 }
 
@@ -332,9 +344,9 @@ static void rnn_forward(net *n, const float *x, size_t B, int training, rng *r) 
 
 static void dense_net_forward(net *n, const float *x, size_t B, int training, rng *r) {
     size_t H = n->H;
-    /* Flatten of (B,T,F) to (B,T*F) is the same memory; keep a copy for backward */
-    memcpy(n->xt, x, B * n->T * n->F * sizeof *x);
-    const float *in = n->xt;
+    /* Flatten of (B,T,F) to (B,T*F) is the same memory; backward reads the caller's x */
+    n->xin = x;
+    const float *in = x;
     for (size_t l = 0; l < n->L; l++) {
         net_dense *d = &n->dense[l];
         dense_forward(d->a, in, n->params + d->off_W, n->params + d->off_b, B, d->I, H, 1);
@@ -359,10 +371,10 @@ void net_forward(net *n, float *pred, const float *x, size_t B, int training, rn
 
 static void rnn_backward(net *n, size_t B) {
     size_t T = n->T, H = n->H, ndir = n->ndir, D = n->D, L = n->L;
-    /* top layer: dh_d = 0 except dh_d(T-1) = dlast[:, d*H:(d+1)*H] */
+    /* top layer: dh_d = 0 except dh_d(T-1) = dlast[:, d*H:(d+1)*H]; the zero steps are
+     * not written here: the layer's backward clears each step when it reaches it (dh_top) */
     for (size_t d = 0; d < ndir; d++) {
         net_rnn *c = &n->rnn[(L - 1) * ndir + d];
-        memset(c->dh, 0, T * B * H * sizeof *c->dh);
         for (size_t b = 0; b < B; b++)
             memcpy(c->dh + ((T - 1) * B + b) * H, n->dlast + b * D + d * H, H * sizeof *c->dh);
     }
@@ -374,13 +386,13 @@ static void rnn_backward(net *n, size_t B) {
             float *dW = n->grads + c->off_W, *dU = n->grads + c->off_U, *db = n->grads + c->off_b;
             const float *rm = c->use_rmask ? c->rmask : NULL;
             float *dx = l ? c->dx : NULL;
+            int top = l == L - 1;
             if (n->hp.cell == HS_CELL_LSTM)
-                lstm_backward(dx, dW, dU, db, c->dg1, n->dc, n->hm, n->ut, c->dh, c->x, c->h, c->c,
-                              c->aux, c->gates, rm, W, U, T, B, I, H);
+                lstm_backward(dx, dW, dU, db, n->dbacc, c->dg1, n->dc, n->hm, n->ut, c->dh, top,
+                              c->x, c->h, c->c, c->aux, c->gates, rm, W, U, T, B, I, H);
             else
-                gru_backward(dx, dW, dU, db, c->dg1, c->dg2, n->hm, n->ut, c->dh, c->x, c->h,
-                             c->gates,
-                             c->aux, rm, W, U, T, B, I, H);
+                gru_backward(dx, dW, dU, db, n->dbacc, c->dg1, c->dg2, n->hm, n->ut, c->dh, top,
+                             c->x, c->h, c->gates, c->aux, rm, W, U, T, B, I, H);
         }
         if (l == 0) break;
         /* route dx of this layer to the dh of the layer below: this layer's direction d saw
@@ -421,7 +433,7 @@ static void dense_net_backward(net *n, size_t B) {
         net_dense *d = &n->dense[l];
         /* da = dam * mask */
         for (size_t i = 0; i < B * H; i++) d->da[i] = d->use_mask ? dam[i] * d->mask[i] : dam[i];
-        const float *in = l ? n->dense[l - 1].am : n->xt;
+        const float *in = l ? n->dense[l - 1].am : n->xin;
         /* the layer below's am buffer is not needed after this point: reuse its da as dx */
         float *dx = l ? n->dense[l - 1].da : NULL;
         dense_backward(dx, n->grads + d->off_W, n->grads + d->off_b, d->da, d->a, in,

@@ -31,7 +31,7 @@ typedef struct net net;
  * with n_inputs (F) features and batches of at most max_batch windows. Returns NULL when hp
  * is outside the registry's bounds (hparams_check), F or max_batch is zero or above 2^24,
  * or memory runs out. Parameters start at zero: call net_init.
- * The caller owns the result (net_free). Sets OpenBLAS to one thread. */
+ * The caller owns the result (net_free). */
 net *net_create(const hs_hparams *hp, size_t n_inputs, size_t max_batch);
 
 /* Free n and everything it owns; NULL is fine. */
@@ -57,7 +57,8 @@ void net_init(net *n, rng *r);
 /* Forward pass. pred (B) out: predictions; x (B,T,F) row-major as window_fill makes it;
  * 1 <= B <= max_batch. training = 1 draws dropout masks from r and applies them;
  * training = 0 applies no dropout and does not touch r (may be NULL). Keeps the caches
- * net_backward needs. */
+ * net_backward needs; the dense model reads x again in net_backward, so x must stay
+ * unchanged until then. */
 void net_forward(net *n, float *pred, const float *x, size_t B, int training, rng *r);
 
 /* The residual output (hp->residual, a skip connection to the persistence forecast):

@@ -3,6 +3,9 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "model/kern.h"
 
 struct optim {
     hs_optimizer kind;  /* update rule */
@@ -22,7 +25,12 @@ optim *optim_create(hs_optimizer kind, size_t n_params, float lr) {
     o->kind = kind;
     o->n = n_params;
     o->lr = lr;
-    o->state = calloc(kind == HS_OPT_ADAM ? 2 * n_params : n_params, sizeof *o->state);
+    /* 64-byte aligned (a cache line, a whole AVX-512 vector), size rounded up as
+     * aligned_alloc requires */
+    size_t bytes = (kind == HS_OPT_ADAM ? 2 * n_params : n_params) * sizeof *o->state;
+    bytes = (bytes + 63) / 64 * 64;
+    o->state = aligned_alloc(64, bytes);
+    if (o->state) memset(o->state, 0, bytes);
     if (!o->state) {
         free(o);
         return NULL;
@@ -36,18 +44,12 @@ void optim_free(optim *o) {
     free(o);
 }
 
-void optim_step(optim *o, float *restrict params, const float *restrict grads) {
+void optim_step(optim *o, float *params, const float *grads) {
     size_t n = o->n;
     o->t++;
     if (o->kind == HS_OPT_RMSPROP) {
         /* ms = rho*ms + (1-rho) g^2; w -= lr g / (sqrt(ms) + eps) */
-        const float rho = 0.9f, eps = 1e-7f, lr = o->lr;
-        float *restrict ms = o->state;
-        for (size_t i = 0; i < n; i++) {
-            float g = grads[i];
-            ms[i] = rho * ms[i] + (1.0f - rho) * g * g;
-            params[i] -= lr * g / (sqrtf(ms[i]) + eps);
-        }
+        kern()->rmsprop(params, o->state, grads, n, o->lr, 0.9f, 1e-7f);
     } else {
         /* m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
          * lr_t = lr sqrt(1-b2^t)/(1-b1^t); w -= lr_t m / (sqrt(v) + eps) */
@@ -55,13 +57,7 @@ void optim_step(optim *o, float *restrict params, const float *restrict grads) {
         double td = (double)o->t;
         float lr_t = (float)((double)o->lr * sqrt(1.0 - pow((double)b2, td)) /
                              (1.0 - pow((double)b1, td)));
-        float *restrict m = o->state, *restrict v = o->state + n;
-        for (size_t i = 0; i < n; i++) {
-            float g = grads[i];
-            m[i] = b1 * m[i] + (1.0f - b1) * g;
-            v[i] = b2 * v[i] + (1.0f - b2) * g * g;
-            params[i] -= lr_t * m[i] / (sqrtf(v[i]) + eps);
-        }
+        kern()->adam(params, o->state, o->state + n, grads, n, lr_t, b1, b2, eps);
     }
 }
 

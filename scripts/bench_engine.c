@@ -1,196 +1,270 @@
 /* bench_engine: training throughput of the C engine (a benchmark, not a test).
  *
- * For B = 256, T = 120, F = 14 and hidden 16/32/64, LSTM and GRU, one thread: times
- * forward (training mode, no dropout) + MSE + backward + RMSprop step on random data and
- * prints samples/s and GFLOP/s. Matrix FLOPs per sample (what the engine actually does;
- * dL/dx of the first layer is not needed and not computed), G = 4 (LSTM) or 3 (GRU):
- *   forward   2*T*G*H*(F + H)        input projection + recurrent product
- *   backward  2*T*G*H*(F + 2H)       dW, dU, dh_{t-1}
- *   total     2*T*G*H*(2F + 3H)      (LSTM(32): 3.81 MFLOP; with dx it would be 4.24)
- * Elementwise gate math is not counted. Also measured: the per-core FP32 FMA peak with a
- * register-resident loop, and gemm() (OpenBLAS) against gemm_ref() (plain C) on the
- * per-step shapes. Output lines starting with "RESULT" are parsed by scripts/bench.sh:
- * "RESULT cell H samples/s GFLOP/s MFLOP/sample best-step-samples/s samples-per-CPU-second"
- * and "RESULT peak G".
- * Usage: bench_engine [seconds per configuration, default 1.5] [lstm|gru H | peak]
- * (with a cell and H: only that training configuration; "peak": only the FMA peak). */
+ * Times whole training steps (forward in training mode without dropout, MSE, backward,
+ * RMSprop step) on random data, one thread, and prints the fastest and the median step as
+ * samples/s and GFLOP/s. Matrix FLOPs per sample for a recurrent layer direction with
+ * input width I (G = 4 for LSTM, 3 for GRU; T steps):
+ *   forward   2*T*G*H*(I + H)        input projection + recurrent product
+ *   backward  2*T*G*H*(I + 2H)       dW, dU, dh_{t-1}; plus 2*T*G*H*I for dL/dx above layer 0
+ *   one layer, F inputs: 2*T*G*H*(2F + 3H)   (LSTM(32), F = 14: 3.81 MFLOP)
+ * dense model: 4*T*F*H for the first layer (forward + dW), 6*H*H per further layer.
+ * Gate arithmetic, activations and the optimiser are not counted (work, not FLOPs credited).
+ * The FMA peak is measured with the active kernel path's probe (kern()->fma_loop: 12
+ * independent vector FMA chains). The GEMM table compares the kernels with OpenBLAS when
+ * libopenblas can be loaded at run time (dlopen; the engine itself never uses BLAS) and
+ * prints the core OpenBLAS picked (set OPENBLAS_CORETYPE to change it).
+ * Lines starting with "RESULT" are parsed by scripts/bench.sh:
+ *   RESULT peak ISA GFLOP/s
+ *   RESULT model NAME ISA B MFLOP/sample best-samples/s median-samples/s steps
+ * Usage: bench_engine peak
+ *        bench_engine gemm
+ *        bench_engine SECONDS lstm|gru|dense H [B [layers [bidir]]]
+ * The kernel path is the one model/isa.c picks (HSWEEP_ISA overrides). */
 #define _POSIX_C_SOURCE 200809L
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "model/gemm.h"
+#include "model/isa.h"
+#include "model/kern.h"
 #include "model/net.h"
 #include "model/optim.h"
 
-/* CPU time of this process: with other jobs on the machine, samples per CPU-second is the
- * per-core throughput, less disturbed by time slices spent in other processes */
-static double cpu_now(void) {
+/* CPU time of this (single-threaded) process: on a machine shared with other jobs it
+ * counts only the time slices this benchmark ran, so figures measure the core, not the
+ * scheduler (caches are still shared: take the best of several runs) */
+static double now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
 }
 
-/* FP32 peak: 16 independent AVX-512 accumulators (256 floats), each updated with an FMA-able
- * a*x + b per iteration (2 FLOPs per element); the compiler keeps them in registers. */
+/* FP32 FMA peak of one core on the active path: best of 7 runs of ~0.1 s */
 static double measure_peak(void) {
-    enum { NA = 256 };
-    float acc[NA];
-    for (int i = 0; i < NA; i++) acc[i] = 1.0f + (float)i * 1e-6f;
-    const float m = 0.999999f, c = 1e-7f;
-    long iters = 1000000;
-    double dt = 1e30;
-    for (int rep = 0; rep < 5; rep++) { /* best of 5: the machine is shared */
+    const kern_ops *K = kern();
+    long iters = 2000000;
+    double best = 1e30;
+    float sink = 0.0f;
+    for (int rep = 0; rep < 7; rep++) {
         double t0 = now();
-        for (long it = 0; it < iters; it++)
-            for (int i = 0; i < NA; i++) acc[i] = acc[i] * m + c;
+        sink += K->fma_loop(iters);
         double d = now() - t0;
-        if (d < dt) dt = d;
+        if (d < best) best = d;
     }
-    float s = 0.0f;
-    for (int i = 0; i < NA; i++) s += acc[i];
-    if (s == 12345.0f) printf("#");
-    return 2.0 * NA * (double)iters / dt / 1e9;
+    if (sink == 12345.0f) printf("#");
+    return K->fma_flops * (double)iters / best / 1e9;
+}
+
+/* ---- GEMM shapes: kernels against OpenBLAS (loaded at run time if present) ------------- */
+
+typedef void (*sgemm_fn)(int order, int ta, int tb, int M, int N, int K, float alpha,
+                         const float *A, int lda, const float *B, int ldb, float beta, float *C,
+                         int ldc);
+
+static sgemm_fn blas_sgemm;
+static char blas_core[64] = "not loaded";
+
+static void load_blas(void) {
+    const char *names[] = {"libopenblas.so.0", "libopenblas.so", "libblas.so.3"};
+    for (size_t i = 0; i < sizeof names / sizeof *names && !blas_sgemm; i++) {
+        void *h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+        if (!h) continue;
+        *(void **)&blas_sgemm = dlsym(h, "cblas_sgemm");
+        void (*threads)(int) = NULL;
+        *(void **)&threads = dlsym(h, "openblas_set_num_threads");
+        if (threads) threads(1);
+        char *(*core)(void) = NULL;
+        *(void **)&core = dlsym(h, "openblas_get_corename");
+        snprintf(blas_core, sizeof blas_core, "%s %s", names[i], core ? core() : "?");
+    }
+}
+
+static void blas_gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const float *B,
+                      size_t ldb, int tb, size_t M, size_t N, size_t K, float beta) {
+    /* CblasRowMajor 101, CblasNoTrans 111, CblasTrans 112 */
+    blas_sgemm(101, ta ? 112 : 111, tb ? 112 : 111, (int)M, (int)N, (int)K, 1.0f, A, (int)lda, B,
+               (int)ldb, beta, C, (int)ldc);
 }
 
 typedef void (*gemm_fn)(float *, size_t, const float *, size_t, int, const float *, size_t, int,
                         size_t, size_t, size_t, float);
 
+/* GFLOP/s: best of 5 batches of >= 0.05 s each */
 static double time_gemm(gemm_fn f, int ta, int tb, size_t M, size_t N, size_t K, float beta,
                         float *A, float *Bm, float *C) {
     size_t lda = ta ? M : K, ldb = tb ? K : N;
-    int reps = 0;
-    double t0 = now(), dt;
-    do {
-        for (int i = 0; i < 50; i++) f(C, N, A, lda, ta, Bm, ldb, tb, M, N, K, beta);
-        reps += 50;
-        dt = now() - t0;
-    } while (dt < 0.2);
-    return 2.0 * (double)M * (double)N * (double)K * reps / dt / 1e9;
+    double best = 0.0;
+    for (int rep = 0; rep < 5; rep++) {
+        long reps = 0;
+        double t0 = now(), dt;
+        do {
+            for (int i = 0; i < 10; i++) f(C, N, A, lda, ta, Bm, ldb, tb, M, N, K, beta);
+            reps += 10;
+            dt = now() - t0;
+        } while (dt < 0.05);
+        double g = 2.0 * (double)M * (double)N * (double)K * (double)reps / dt / 1e9;
+        if (g > best) best = g;
+    }
+    return best;
 }
 
 static void bench_gemm_shapes(void) {
-    /* per-step shapes of LSTM(32) at B = 256 (G*H = 128) and the post-sweep weight gradient */
-    /* beta as the layers use it: 1 for per-step accumulation, 0 for overwritten outputs */
+    /* the products of training at B = 256, T = 120, F = 14 (H = 32 unless noted) */
     struct { const char *what; int ta, tb; size_t M, N, K; float beta; } s[] = {
-        {"fwd  h U        (256x32)(32x128)", 0, 0, 256, 128, 32, 1.0f},
-        {"bwd  dg U^T     (256x128)(128x32)", 0, 1, 256, 32, 128, 1.0f},
-        {"bwd  dg Ut pre-transposed (256x128)(128x32)", 0, 0, 256, 32, 128, 1.0f},
-        {"fwd  x W all T  (30720x14)(14x128), beta 0", 0, 0, 30720, 128, 14, 0.0f},
-        {"dU   h^T dg     (32x30720)(30720x128), beta 0", 1, 0, 32, 128, 30720, 0.0f},
-        {"fwd  h U  H=64  (256x64)(64x256)", 0, 0, 256, 256, 64, 1.0f},
-        {"bwd  dg U^T H=64 (256x256)(256x64)", 0, 1, 256, 64, 256, 1.0f},
-        {"bwd  dg Ut H=64 pre-transposed", 0, 0, 256, 64, 256, 1.0f},
-        {"gru fwd h U  H=32 (256x32)(32x96), beta 0", 0, 0, 256, 96, 32, 0.0f},
-        {"gru fwd h U  H=16 (256x16)(16x48), beta 0", 0, 0, 256, 48, 16, 0.0f},
-        {"dU   gru H=16 (16x30720)(30720x48), beta 0", 1, 0, 16, 48, 30720, 0.0f},
+        {"lstm32 x W    (30720x14)(14x128)", 0, 0, 30720, 128, 14, 0.0f},
+        {"lstm32 h U    (256x32)(32x128) +=", 0, 0, 256, 128, 32, 1.0f},
+        {"lstm32 dg Ut  (256x128)(128x32) +=", 0, 0, 256, 32, 128, 1.0f},
+        {"lstm32 dg U^T (256x128)(32x128)^T +=", 0, 1, 256, 32, 128, 1.0f},
+        {"lstm32 dW x^T dg (14x30720)(30720x128)", 1, 0, 14, 128, 30720, 0.0f},
+        {"lstm32 dU h^T dg (32x30592)(30592x128)", 1, 0, 32, 128, 30592, 0.0f},
+        {"lstm32 dx dg W^T (30720x128)(64x128)^T", 0, 1, 30720, 64, 128, 0.0f},
+        {"lstm128 h U   (256x128)(128x512) +=", 0, 0, 256, 512, 128, 1.0f},
+        {"lstm128 dg Ut (256x512)(512x128) +=", 0, 0, 256, 128, 512, 1.0f},
+        {"lstm128 dU    (128x30592)(30592x512)", 1, 0, 128, 512, 30592, 0.0f},
+        {"gru16 h U     (256x16)(16x48)", 0, 0, 256, 48, 16, 0.0f},
+        {"gru16 dg Ut   (256x48)(48x16) +=", 0, 0, 256, 16, 48, 1.0f},
+        {"dense16 x W   (256x1680)(1680x16) +=", 0, 0, 256, 16, 1680, 1.0f},
+        {"dense16 dW    (1680x256)(256x16)", 1, 0, 1680, 16, 256, 0.0f},
+        {"head   (256x32)(32x1)", 0, 0, 256, 1, 32, 1.0f},
     };
-    size_t cap = 30720 * 128;
+    size_t cap = 30720 * 512;
     float *A = malloc(cap * sizeof *A), *Bm = malloc(cap * sizeof *Bm), *C = malloc(cap * sizeof *C);
-    if (!A || !Bm || !C) return;
+    if (!A || !Bm || !C) {
+        fprintf(stderr, "bench_engine: out of memory\n");
+        exit(1);
+    }
     for (size_t i = 0; i < cap; i++) A[i] = Bm[i] = C[i] = 1e-3f * (float)(i % 97);
-    printf("gemm shapes (GFLOP/s, one thread)        openblas   tiled C   naive C\n");
+    load_blas();
+    printf("GEMM GFLOP/s, one thread; kernels: %s; BLAS: %s\n", isa_name(), blas_core);
+    printf("  %-42s %9s %9s %9s\n", "product", "kernels", "openblas", "naive C");
     for (size_t i = 0; i < sizeof s / sizeof s[0]; i++) {
-        double gb = time_gemm(gemm_blas, s[i].ta, s[i].tb, s[i].M, s[i].N, s[i].K, s[i].beta, A, Bm, C);
-        double gt = time_gemm(gemm_tiled, s[i].ta, s[i].tb, s[i].M, s[i].N, s[i].K, s[i].beta, A, Bm, C);
+        double gk = time_gemm(gemm, s[i].ta, s[i].tb, s[i].M, s[i].N, s[i].K, s[i].beta, A, Bm, C);
+        double gb = blas_sgemm ? time_gemm(blas_gemm, s[i].ta, s[i].tb, s[i].M, s[i].N, s[i].K,
+                                           s[i].beta, A, Bm, C)
+                               : 0.0;
         double gr = time_gemm(gemm_ref, s[i].ta, s[i].tb, s[i].M, s[i].N, s[i].K, s[i].beta, A, Bm, C);
-        printf("  %-48s %8.1f %9.1f %9.1f\n", s[i].what, gb, gt, gr);
+        printf("  %-42s %9.1f %9.1f %9.1f\n", s[i].what, gk, gb, gr);
+        printf("RESULT gemm %zu %s %.2f %.2f\n", i, isa_name(), gk, gb);
     }
     free(A);
     free(Bm);
     free(C);
 }
 
-static void bench_model(hs_cell cell, size_t H, double seconds) {
-    const size_t B = 256, T = 120, F = 14;
-    hs_hparams hp;
-    hparams_default(&hp);
-    hp.cell = cell;
-    hp.units = H;
-    hp.sequence_length = T;
-    net *n = net_create(&hp, F, B);
+/* ---- whole training steps ------------------------------------------------------------- */
+
+static double model_flops(const hs_hparams *hp, size_t F) {
+    double T = (double)hp->sequence_length, H = (double)hp->units, s = 0.0;
+    if (hp->cell == HS_CELL_DENSE) {
+        s = 4.0 * T * (double)F * H;
+        for (size_t l = 1; l < hp->layers; l++) s += 6.0 * H * H;
+        return s;
+    }
+    double G = hp->cell == HS_CELL_LSTM ? 4.0 : 3.0, ndir = hp->bidirectional ? 2.0 : 1.0;
+    for (size_t l = 0; l < hp->layers; l++) {
+        double I = l ? ndir * H : (double)F;
+        double per = 2.0 * T * G * H * (2.0 * I + 3.0 * H);
+        if (l) per += 2.0 * T * G * H * I; /* dL/dx routed to the layer below */
+        s += ndir * per;
+    }
+    return s;
+}
+
+static void bench_model(const hs_hparams *hp, size_t B, double seconds) {
+    const size_t F = 14;
+    net *n = net_create(hp, F, B);
     optim *o = n ? optim_create(HS_OPT_RMSPROP, net_num_params(n), 1e-3f) : NULL;
-    float *x = malloc(B * T * F * sizeof *x), *y = malloc(B * sizeof *y);
+    float *x = malloc(B * hp->sequence_length * F * sizeof *x), *y = malloc(B * sizeof *y);
     float *pred = malloc(B * sizeof *pred), *dpred = malloc(B * sizeof *dpred);
-    if (!n || !o || !x || !y || !pred || !dpred) {
-        fprintf(stderr, "bench_engine: out of memory\n");
+    enum { MAXSTEPS = 100000 };
+    double *dt = malloc(MAXSTEPS * sizeof *dt);
+    if (!n || !o || !x || !y || !pred || !dpred || !dt) {
+        fprintf(stderr, "bench_engine: out of memory or bad configuration\n");
         exit(1);
     }
     rng r;
     rng_seed(&r, 1);
     net_init(n, &r);
-    for (size_t i = 0; i < B * T * F; i++) x[i] = (float)rng_normal(&r);
+    for (size_t i = 0; i < B * hp->sequence_length * F; i++) x[i] = (float)rng_normal(&r);
     for (size_t i = 0; i < B; i++) y[i] = (float)rng_normal(&r);
-    /* warm-up step, then whole steps until the time budget is spent; the best step time is
-     * also kept because the machine is shared */
-    int steps = 0;
-    double best = 1e30, t0 = now(), c0 = cpu_now(), dt;
+    /* one warm-up step, then whole steps until the time budget is spent */
+    int steps = -1;
+    double t_end = now() + seconds;
     do {
         double s0 = now();
         net_forward(n, pred, x, B, 1, &r);
         net_mse(dpred, pred, y, B);
         net_backward(n, dpred, B);
         optim_step(o, net_params(n), net_grads(n));
-        double s1 = now() - s0;
-        if (steps > 0 && s1 < best) best = s1;
-        if (steps == 0) {
-            t0 = now();
-            c0 = cpu_now();
-        }
+        if (steps >= 0) dt[steps] = now() - s0;
         steps++;
-        dt = now() - t0;
-    } while (steps < 4 || dt < seconds);
-    double cpu = cpu_now() - c0;
-    double G = cell == HS_CELL_LSTM ? 4.0 : 3.0;
-    double flop = 2.0 * T * G * (double)H * (2.0 * F + 3.0 * (double)H);
-    double sps = (double)B * (steps - 1) / dt;
-    double gf = sps * flop / 1e9;
-    double cps = (double)B * (steps - 1) / cpu;
-    printf("%-5s H=%-3zu %9.0f samples/s (per CPU-second %8.0f, best step %8.0f)  %6.2f MFLOP/sample"
-           "  %6.1f GFLOP/s\n",
-           hparams_cell_name(cell), H, sps, cps, (double)B / best, flop / 1e6, gf);
-    printf("RESULT %s %zu %.0f %.2f %.3f %.0f %.0f\n", hparams_cell_name(cell), H, sps, gf, flop / 1e6,
-           (double)B / best, cps);
+    } while (steps < MAXSTEPS && (steps < 5 || now() < t_end));
+    qsort(dt, (size_t)steps, sizeof *dt, cmp_double);
+    double best = (double)B / dt[0], med = (double)B / dt[steps / 2];
+    double flop = model_flops(hp, F);
+    char desc[128];
+    net_describe(n, desc, sizeof desc);
+    char name[64];
+    char layers[24] = "";
+    if (hp->layers > 1) snprintf(layers, sizeof layers, "x%zu", hp->layers);
+    snprintf(name, sizeof name, "%s%zu%s%s", hparams_cell_name(hp->cell), hp->units, layers,
+             hp->bidirectional ? "bi" : "");
+    printf("%-28s B=%-4zu %s: best %9.0f samples/s (%6.1f GFLOP/s), median %9.0f (%6.1f), "
+           "%d steps, %.3f MFLOP/sample\n",
+           desc, B, isa_name(), best, best * flop / 1e9, med, med * flop / 1e9, steps, flop / 1e6);
+    printf("RESULT model %s %s %zu %.4f %.1f %.1f %d\n", name, isa_name(), B, flop / 1e6, best,
+           med, steps);
     free(x);
     free(y);
     free(pred);
     free(dpred);
+    free(dt);
     optim_free(o);
     net_free(n);
 }
 
 int main(int argc, char **argv) {
-    double seconds = argc > 1 ? atof(argv[1]) : 1.5;
-    if (!(seconds > 0.0)) seconds = 1.5;
-    gemm_single_thread();
-    if (argc > 2 && strcmp(argv[2], "peak") == 0) {
-        printf("RESULT peak %.1f\n", measure_peak());
+    char err[160];
+    if (isa_init(err, sizeof err) != 0) {
+        fprintf(stderr, "bench_engine: %s\n", err);
+        return 2;
+    }
+    if (argc == 2 && strcmp(argv[1], "peak") == 0) {
+        double p = measure_peak();
+        printf("FP32 FMA peak, one core, %s: %.1f GFLOP/s\n", isa_name(), p);
+        printf("RESULT peak %s %.1f\n", isa_name(), p);
         return 0;
     }
-    if (argc > 3) {
-        hs_cell cell;
-        if (hparams_parse_cell(argv[2], &cell) != 0 || cell == HS_CELL_DENSE || atoi(argv[3]) <= 0) {
-            fprintf(stderr, "usage: bench_engine [seconds] [lstm|gru H]\n");
-            return 2;
-        }
-        bench_model(cell, (size_t)atoi(argv[3]), seconds);
+    if (argc == 2 && strcmp(argv[1], "gemm") == 0) {
+        bench_gemm_shapes();
         return 0;
     }
-    double peak = measure_peak();
-    printf("measured FP32 FMA peak, one core: %.1f GFLOP/s\n", peak);
-    printf("RESULT peak %.1f\n", peak);
-    bench_gemm_shapes();
-    printf("training (forward + backward + RMSprop), B=256 T=120 F=14, one thread:\n");
-    size_t hs[] = {16, 32, 64};
-    for (int c = 0; c < 2; c++)
-        for (size_t i = 0; i < 3; i++)
-            bench_model(c ? HS_CELL_GRU : HS_CELL_LSTM, hs[i], seconds);
+    hs_cell cell;
+    if (argc < 4 || !(atof(argv[1]) > 0.0) || hparams_parse_cell(argv[2], &cell) != 0 ||
+        atoi(argv[3]) <= 0) {
+        fprintf(stderr, "usage: bench_engine peak | gemm | SECONDS lstm|gru|dense H [B [layers [bidir]]]\n");
+        return 2;
+    }
+    hs_hparams hp;
+    hparams_default(&hp);
+    hp.cell = cell;
+    hp.units = (size_t)atoi(argv[3]);
+    hp.sequence_length = 120;
+    size_t B = argc > 4 ? (size_t)atoi(argv[4]) : 256;
+    hp.layers = argc > 5 ? (size_t)atoi(argv[5]) : 1;
+    hp.bidirectional = argc > 6 ? atoi(argv[6]) : 0;
+    if (B == 0 || hp.layers == 0) {
+        fprintf(stderr, "bench_engine: B and layers must be positive\n");
+        return 2;
+    }
+    bench_model(&hp, B, atof(argv[1]));
     return 0;
 }

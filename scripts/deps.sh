@@ -7,7 +7,7 @@ set -euo pipefail
 check_only=0
 [ "${1:-}" = --check ] && check_only=1
 pkgs=(build-essential cmake pkg-config git xz-utils libopenmpi-dev openmpi-bin
-      libhdf5-openmpi-dev hdf5-tools libyaml-dev liblzma-dev libopenblas-dev
+      libhdf5-openmpi-dev hdf5-tools libyaml-dev liblzma-dev
       python3 python3-numpy python3-h5py chromium fonts-liberation)
 # chromium: the HTML report's browser test (headless); about 350 MB, 3 minutes to install
 # Optional extras for the PyTorch peer scripts: HSWEEP_DEPS_EXTRA="python3-torch" scripts/deps.sh

@@ -8,7 +8,7 @@
  * come from training. A diagnostic, not a test; not built by CMake:
  *
  *   gcc -std=c11 -O2 -I. scripts/peer_crosscheck.c build/libhs_sweep.a build/libhs_io.a \
- *       build/libhs_model.a $(pkg-config --libs hdf5-openmpi yaml-0.1 liblzma openblas) \
+ *       build/libhs_model.a $(pkg-config --libs hdf5-openmpi yaml-0.1 liblzma) \
  *       -lmpi -lm -o build/peer_crosscheck
  *   build/peer_crosscheck DATA.h5 lstm|gru UNITS WEIGHTS.bin */
 #include <math.h>

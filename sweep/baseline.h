@@ -12,10 +12,23 @@
 #include <stddef.h>
 
 #include "io/dataset.h"
+#include "io/hs_error.h"
+#include "io/results.h"
 #include "io/window.h"
+#include "model/hparams.h"
 
 /* MAE of the persistence prediction over the windows of split s of plan wp on ds (ds->y
  * must hold n_rows raw targets). Returns 0 when the split has no window. Cannot fail. */
 double baseline_mae(const hs_dataset *ds, const window_plan *wp, window_split_id s);
+
+/* MAE and MSE of the persistence prediction over split s, in one pass; both NaN when the
+ * split has no window. Cannot fail. */
+void baseline_errors(const hs_dataset *ds, const window_plan *wp, window_split_id s, double *mae, double *mse);
+
+/* Add the baseline of hp's window setting (sequence_length, sampling_rate, delay) to the
+ * table *tab (*n entries, grown with realloc; caller frees) unless it is there already. A
+ * setting whose windows do not fit the dataset gets NaN values (it is still added, so a
+ * trial of it finds "unknown"). 0 or HS_ERR_NOMEM (*tab unchanged). O(rows) per new setting. */
+int baseline_add(results_baseline **tab, size_t *n, const hs_dataset *ds, const hs_hparams *hp, hs_error *err);
 
 #endif

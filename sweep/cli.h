@@ -23,4 +23,22 @@ int cli_parse_u64(const char *cmd, const char *flag, const char *s, uint64_t *ou
  * when it is missing. */
 const char *cli_value(const char *cmd, int argc, char **argv, int *i);
 
+/* Split every "--flag=value" argument of argv[1..argc) into "--flag" "value", the GNU habit,
+ * so each command's parser sees separate words. Returns a new argv (malloc'ed array of
+ * pointers into argv and into copies of the split words: free with cli_free_argv) and sets
+ * *argc_out; NULL when out of memory. Arguments not starting with "--" are untouched. */
+char **cli_split_equals(int argc, char **argv, int *argc_out);
+
+/* Free an argv from cli_split_equals (argc entries). */
+void cli_free_argv(char **argv, int argc, char **orig, int orig_argc);
+
+/* Print "hsweep CMD: unknown flag 'FLAG' (did you mean 'X'?; see hsweep CMD --help)", naming
+ * the closest of known[0..n) when it is at most 2 edits away (or a prefix of it). */
+void cli_unknown_flag(const char *cmd, const char *flag, const char *const *known, size_t n);
+
+/* 1 when the output file path can be written (an existing file is writable, or its
+ * directory is), else prints "hsweep CMD: cannot write PATH: reason" and returns 0. For
+ * checking output paths before any work, so a bad path costs nothing. */
+int cli_can_write(const char *cmd, const char *path);
+
 #endif

@@ -51,7 +51,8 @@ int cmd_baseline(int argc, char **argv) {
         } else if (strcmp(a, "--json") == 0) {
             json = 1;
         } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "hsweep baseline: unknown option '%s' (see hsweep baseline --help)\n", a);
+            static const char *const known[] = {"--help", "--sequence-length", "--sampling-rate", "--horizon", "--json"};
+            cli_unknown_flag("baseline", a, known, sizeof known / sizeof *known);
             return 2;
         } else if (!path) {
             path = a;

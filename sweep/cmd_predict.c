@@ -85,8 +85,8 @@ static int predict_parse(predict_opts *o, int argc, char **argv) {
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
             if (!(o->out = cli_value(PREDICT_CMD, argc, argv, &i))) return -1;
         } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "hsweep " PREDICT_CMD ": unknown flag '%s' (see hsweep predict "
-                    "--help)\n", a);
+            static const char *const known[] = {"--help", "--json", "--split", "--output"};
+            cli_unknown_flag(PREDICT_CMD, a, known, sizeof known / sizeof *known);
             return -1;
         } else if (!o->model) {
             o->model = a;
@@ -178,6 +178,7 @@ int cmd_predict(int argc, char **argv) {
         return 0;
     }
     if (prc < 0) return 2;
+    if (o.out && !cli_can_write(PREDICT_CMD, o.out)) return 1; /* before any work */
     hs_error err;
     hs_error_clear(&err);
     modelio_meta m;

@@ -65,7 +65,9 @@ int cmd_prep(int argc, char **argv) {
         } else if (strcmp(a, "--quiet") == 0) {
             quiet = 1;
         } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "hsweep prep: unknown option '%s' (see hsweep prep --help)\n", a);
+            static const char *const known[] = {"--help", "--output", "--features", "--target", "--keep-sentinels",
+                                                "--quiet"};
+            cli_unknown_flag("prep", a, known, sizeof known / sizeof *known);
             return 2;
         } else if (!in) {
             in = a;

@@ -13,9 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "io/analysis.h"
 #include "io/h5data.h"
+#include "io/hpfields.h"
 #include "io/htmlreport.h"
 #include "io/journal.h"
 #include "io/modelio.h"
@@ -23,19 +27,28 @@
 #include "io/rundir.h"
 #include "io/window.h"
 #include "model/net.h"
+#include "sweep/baseline.h"
 #include "sweep/predict.h"
 #include "sweep/cli.h"
 #include "sweep/cmd.h"
 
 static void report_usage(FILE *f) {
-    fprintf(f, "usage: hsweep report DIR [--top N] [--metric val_mae|val_loss|test_mae] [--html]\n\n"
+    fprintf(f, "usage: hsweep report DIR [--top N] [--metric val_mae|val_loss|test_mae] [--html [-o FILE]] [--json]\n"
+               "       hsweep report DIR1 DIR2 ... [--metric M] [--html [-o FILE]]\n\n"
                "Rebuild DIR/results.csv, DIR/results.md and DIR/summary.md from DIR/journal.jsonl\n"
-               "and print the ranked table. Works at any time, also during a running sweep.\n\n"
+               "and print the ranked table with the persistence baseline. Works at any time, also\n"
+               "during a running sweep. With several directories: compare the sweeps side by side\n"
+               "(nothing in them is written).\n\n"
                "  --top N      rows of the ranked table to print (default 20, 0 = all)\n"
-               "  --metric M   ranking metric (default: the sweep's, from DIR/metadata.json)\n"
-               "  --html       also write DIR/report.html: one self-contained page with the\n"
-               "               sortable table, learning curves, the metric per swept parameter\n"
-               "               and the best model's test predictions (from DIR/best_model.h5)\n"
+               "  --metric M   ranking metric (default: the sweep's, from DIR/metadata.json); another\n"
+               "               metric than the sweep's only prints (the tables keep the sweep's)\n"
+               "  --html       also write DIR/report.html (DIR/report-M.html for another metric): one\n"
+               "               self-contained page with the sortable table, learning curves, parameter\n"
+               "               importance, the metric per swept parameter, a per-rank timeline and the\n"
+               "               best model's test predictions; several directories: hsweep-compare.html\n"
+               "  -o FILE      where --html writes instead\n"
+               "  --json       print one JSON object (ranked trials, persistence, importance) instead\n"
+               "               of the table\n"
                "  -h, --help   this help\n");
 }
 
@@ -63,7 +76,8 @@ static void report_pred_free(report_pred *rp) {
  * dataset at data_path (from metadata.json, may be NULL). Never fails: on any problem
  * rp->ok = 0 and rp->note says what is missing. */
 static void report_pred_compute(report_pred *rp, const char *dir, const journal_record *recs, size_t n,
-                                results_metric metric, const char *data_path) {
+                                results_metric metric, const char *data_path, const hs_dataset *dsp,
+                                const char *ds_note) {
     memset(rp, 0, sizeof *rp);
     size_t *order = malloc((n ? n : 1) * sizeof *order);
     if (!order) {
@@ -86,11 +100,8 @@ static void report_pred_compute(report_pred *rp, const char *dir, const journal_
                  model_path);
         return;
     }
-    if (!data_path || !data_path[0] || stat(data_path, &st) != 0) {
-        snprintf(rp->note, sizeof rp->note,
-                 "The dataset recorded in metadata.json (%.600s) is not there, so the test predictions cannot be "
-                 "computed.",
-                 data_path && data_path[0] ? data_path : "none recorded");
+    if (!dsp) {
+        snprintf(rp->note, sizeof rp->note, "%.760s", ds_note);
         return;
     }
 
@@ -99,39 +110,33 @@ static void report_pred_compute(report_pred *rp, const char *dir, const journal_
     modelio_meta m;
     memset(&m, 0, sizeof m);
     net *model = NULL;
-    hs_dataset ds;
-    memset(&ds, 0, sizeof ds);
+    const hs_dataset *ds = dsp;
     char msg[1200];
     if (modelio_load(model_path, &m, &model, 0, &err) != 0) {
         hs_error_format(&err, msg, sizeof msg);
         snprintf(rp->note, sizeof rp->note, "Cannot load the best model: %.700s", msg);
         goto done;
     }
-    if (h5data_load(&ds, data_path, &err) != 0) {
-        hs_error_format(&err, msg, sizeof msg);
-        snprintf(rp->note, sizeof rp->note, "Cannot load the dataset: %.700s", msg);
-        goto done;
-    }
-    if (ds.n_features != m.n_inputs || (m.source_sha256[0] && ds.source_sha256[0] &&
-                                        strcmp(m.source_sha256, ds.source_sha256) != 0)) {
+    if (ds->n_features != m.n_inputs || (m.source_sha256[0] && ds->source_sha256[0] &&
+                                         strcmp(m.source_sha256, ds->source_sha256) != 0)) {
         snprintf(rp->note, sizeof rp->note,
                  "The dataset %.600s does not match the best model (%zu features, source %.16s; the model was "
                  "trained on %zu features, source %.16s).",
-                 data_path, ds.n_features, ds.source_sha256, m.n_inputs, m.source_sha256);
+                 data_path, ds->n_features, ds->source_sha256, m.n_inputs, m.source_sha256);
         goto done;
     }
     window_spec spec = {.seq_len = m.hp.sequence_length, .rate = m.hp.sampling_rate, .delay = hparams_delay(&m.hp),
                         .batch = m.hp.batch_size};
     window_plan wp;
     size_t cnt = 0;
-    if (window_plan_make(&wp, &spec, ds.n_rows, ds.n_train, ds.n_val, ds.n_features, &err) == 0)
+    if (window_plan_make(&wp, &spec, ds->n_rows, ds->n_train, ds->n_val, ds->n_features, &err) == 0)
         cnt = wp.split[WINDOW_TEST].count;
     rp->p = malloc((cnt ? cnt : 1) * sizeof *rp->p);
     rp->y = malloc((cnt ? cnt : 1) * sizeof *rp->y);
-    rp->t = ds.time ? malloc((cnt ? cnt : 1) * sizeof *rp->t) : NULL;
+    rp->t = ds->time ? malloc((cnt ? cnt : 1) * sizeof *rp->t) : NULL;
     double mae = NAN;
-    if (cnt == 0 || !rp->p || !rp->y || (ds.time && !rp->t) ||
-        predict_split(model, &ds, &wp, WINDOW_TEST, rp->p, &mae, NULL, &err) != 0) {
+    if (cnt == 0 || !rp->p || !rp->y || (ds->time && !rp->t) ||
+        predict_split(model, ds, &wp, WINDOW_TEST, rp->p, &mae, NULL, &err) != 0) {
         hs_error_format(&err, msg, sizeof msg);
         snprintf(rp->note, sizeof rp->note, "Cannot compute the test predictions: %.700s",
                  cnt == 0 ? "no test window" : msg);
@@ -140,8 +145,8 @@ static void report_pred_compute(report_pred *rp, const char *dir, const journal_
     }
     for (size_t i = 0; i < cnt; i++) {
         size_t row = window_target_row(&wp, WINDOW_TEST, i);
-        rp->y[i] = ds.y[row];
-        if (rp->t) rp->t[i] = ds.time[row];
+        rp->y[i] = ds->y[row];
+        if (rp->t) rp->t[i] = ds->time[row];
     }
     snprintf(rp->id, sizeof rp->id, "%s", m.trial_id);
     snprintf(rp->target, sizeof rp->target, "%s", m.target_name ? m.target_name : "");
@@ -157,27 +162,136 @@ static void report_pred_compute(report_pred *rp, const char *dir, const journal_
 done:
     net_free(model);
     modelio_meta_deinit(&m);
-    dataset_deinit(&ds);
 }
 
-/* Write DIR/report.html; prints where it went (and why predictions are missing). 0 or 1. */
-static int report_html(const char *dir, const journal_record *recs, size_t n, results_metric metric) {
+/* Everything `report` knows about one sweep directory. */
+typedef struct report_sweep {
+    const char *dir;              /* the directory as given */
+    results_meta_info info;       /* from metadata.json (defaults when missing) */
+    int have_info;                /* 1: metadata.json was read */
+    json_value *meta;             /* parsed metadata.json, or NULL */
+    journal_record *recs;         /* (n) the journal's records, owned */
+    size_t n;                     /* records */
+    journal_read_info jinfo;      /* warnings of the journal read */
+    hs_dataset ds;                /* the sweep's dataset (full arrays) when have_ds */
+    int have_ds;                  /* 1: ds loaded from the path in metadata.json */
+    char ds_note[700];            /* why the dataset is not loaded (have_ds 0) */
+    results_baseline *base;       /* (n_base) persistence per window setting, owned */
+    size_t n_base;                /* entries in base */
+    int *scale;                   /* (hpfields_count()) sampled distribution scale, owned */
+} report_sweep;
+
+static void report_sweep_free(report_sweep *rs) {
+    journal_records_free(rs->recs, rs->n);
+    json_free(rs->meta);
+    if (rs->have_ds) dataset_deinit(&rs->ds);
+    free(rs->base);
+    free(rs->scale);
+    memset(rs, 0, sizeof *rs);
+}
+
+/* How each parameter was drawn by the sweep's `random:` section, from the resolved sweep
+ * text in metadata.json: 2 log_uniform, 1 uniform or int, 0 otherwise (grid, choice). */
+static void report_scales(const json_value *meta, int *scale) {
+    const char *text = json_as_string(json_get(json_get(meta, "sweep"), "resolved"));
+    for (size_t k = 0; k < hpfields_count(); k++) {
+        scale[k] = 0;
+        if (!text) continue;
+        size_t L = strlen(hpfields_name(k));
+        for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+            const char *q = line;
+            while (*q == ' ') q++;
+            if (strncmp(q, hpfields_name(k), L) != 0 || q[L] != ':') continue;
+            const char *eol = strchr(q, '\n');
+            size_t len = eol ? (size_t)(eol - q) : strlen(q);
+            char buf[256];
+            snprintf(buf, sizeof buf, "%.*s", (int)(len < 255 ? len : 255), q);
+            if (strstr(buf, "log_uniform")) scale[k] = 2;
+            else if (strstr(buf, "{uniform") || strstr(buf, "{int") || strstr(buf, "{ uniform") || strstr(buf, "{ int"))
+                scale[k] = 1;
+        }
+    }
+}
+
+/* Read DIR's metadata, journal and dataset, and compute the baselines. 0, or 1 after
+ * printing the error (no directory, no or a corrupt journal). */
+static int report_sweep_load(report_sweep *rs, const char *dir) {
+    memset(rs, 0, sizeof *rs);
+    rs->dir = dir;
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "hsweep report: %s: no such directory\n", dir);
+        return 1;
+    }
     hs_error err;
     hs_error_clear(&err);
-    json_value *meta = NULL;
-    if (htmlreport_load_metadata(dir, &meta, &err) != 0 && err.code != HS_ERR_IO) {
-        fprintf(stderr, "hsweep report: warning: metadata.json ignored in the HTML report: ");
+    rs->have_info = results_read_metadata(dir, &rs->info, &err) == 0;
+    if (!rs->have_info && err.code != HS_ERR_IO) {
+        fprintf(stderr, "hsweep report: warning: ");
         hs_error_print(&err, stderr);
     }
-    report_pred rp;
-    report_pred_compute(&rp, dir, recs, n, metric, htmlreport_meta_dataset(meta));
-    htmlreport_input in = {recs, n, metric, meta, rp.ok ? &rp.pred : NULL, rp.note, 5, 14.0};
     hs_error_clear(&err);
-    int rc = htmlreport_write(dir, &in, &err);
+    if (htmlreport_load_metadata(dir, &rs->meta, &err) != 0) rs->meta = NULL;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, RUNDIR_JOURNAL);
+    if (journal_read(path, &rs->recs, &rs->n, &rs->jinfo, &err) != 0) {
+        hs_error_print(&err, stderr);
+        return 1;
+    }
+    if (rs->jinfo.dropped_last) fprintf(stderr, "hsweep report: warning: %s\n", rs->jinfo.warning);
+    rs->scale = calloc(hpfields_count(), sizeof *rs->scale);
+    if (!rs->scale) {
+        fprintf(stderr, "hsweep report: out of memory\n");
+        return 1;
+    }
+    report_scales(rs->meta, rs->scale);
+    /* the dataset: for the persistence baseline and the best model's predictions */
+    const char *data_path = htmlreport_meta_dataset(rs->meta);
+    if (!data_path || !data_path[0]) {
+        snprintf(rs->ds_note, sizeof rs->ds_note, "%s", rs->meta ? "metadata.json records no dataset"
+                                                                 : "no metadata.json, so the dataset is not known");
+    } else if (stat(data_path, &st) != 0) {
+        snprintf(rs->ds_note, sizeof rs->ds_note, "the dataset recorded in metadata.json (%.600s) is not there",
+                 data_path);
+    } else if (h5data_load(&rs->ds, data_path, &err) != 0) {
+        char msg[600];
+        hs_error_format(&err, msg, sizeof msg);
+        snprintf(rs->ds_note, sizeof rs->ds_note, "cannot load the dataset: %.600s", msg);
+        dataset_deinit(&rs->ds);
+    } else {
+        rs->have_ds = 1;
+        for (size_t i = 0; i < rs->n; i++)
+            if (baseline_add(&rs->base, &rs->n_base, &rs->ds, &rs->recs[i].hp, &err) != 0) {
+                hs_error_print(&err, stderr);
+                return 1;
+            }
+    }
+    return 0;
+}
+
+/* Write the HTML report of rs to path; prints where it went (and why predictions are
+ * missing). 0 or 1. */
+static int report_html(const report_sweep *rs, results_metric metric, const char *path) {
+    hs_error err;
+    hs_error_clear(&err);
+    report_pred rp;
+    char note[800];
+    snprintf(note, sizeof note, "The test predictions cannot be computed: %s.", rs->ds_note);
+    report_pred_compute(&rp, rs->dir, rs->recs, rs->n, metric, htmlreport_meta_dataset(rs->meta),
+                        rs->have_ds ? &rs->ds : NULL, note);
+    htmlreport_input in = {.recs = rs->recs, .n = rs->n, .metric = metric, .meta = rs->meta,
+                           .pred = rp.ok ? &rp.pred : NULL, .pred_note = rp.note, .top_curves = 5, .pred_days = 14.0,
+                           .baselines = rs->base, .n_baselines = rs->n_base, .baseline_note = rs->ds_note,
+                           .axis_scale = rs->scale};
+    strbuf sb;
+    strbuf_init(&sb);
+    int rc = htmlreport_build(&sb, &in, &err);
+    if (rc == 0) rc = rundir_write_atomic(path, strbuf_str(&sb), sb.len, &err);
+    strbuf_deinit(&sb);
     if (rc != 0) {
         hs_error_print(&err, stderr);
     } else {
-        printf("HTML report: %s/%s", dir, RUNDIR_REPORT);
+        printf("HTML report: %s", path);
         if (rp.ok)
             printf(" (best model test MAE %.4f over %zu windows%s%s)\n", rp.pred.mae, rp.pred.n, rp.note[0] ? "; " : "",
                    rp.note);
@@ -185,88 +299,303 @@ static int report_html(const char *dir, const journal_record *recs, size_t n, re
             printf(" (no prediction panel: %s)\n", rp.note);
     }
     report_pred_free(&rp);
-    json_free(meta);
     return rc == 0 ? 0 : 1;
 }
 
+/* `report --json`: one object on stdout (numbers with every digit, NaN as null). */
+static int report_json(const report_sweep *rs, results_metric metric, size_t top) {
+    hs_error err;
+    hs_error_clear(&err);
+    size_t *order = malloc((rs->n ? rs->n : 1) * sizeof *order);
+    size_t axes[64], n_axes = 0;
+    if (!order) return 1;
+    size_t ranked = results_rank(rs->recs, rs->n, metric, order);
+    results_axes(rs->recs, rs->n, axes, &n_axes);
+    if (n_axes > 64) n_axes = 64;
+    analysis_importance im;
+    if (analysis_importance_compute(rs->recs, order, ranked, metric, axes, n_axes, &im, &err) != 0) {
+        free(order);
+        hs_error_print(&err, stderr);
+        return 1;
+    }
+    strbuf sb;
+    strbuf_init(&sb);
+    json_writer w;
+    json_writer_init(&w, &sb);
+    size_t by[3] = {0, 0, 0};
+    for (size_t i = 0; i < rs->n; i++)
+        if ((unsigned)rs->recs[i].status < 3) by[rs->recs[i].status]++;
+    json_begin_object(&w);
+    json_key(&w, "dir");
+    json_string(&w, rs->dir);
+    json_key(&w, "name");
+    json_string(&w, rs->info.sweep_name);
+    json_key(&w, "metric");
+    json_string(&w, results_metric_name(metric));
+    json_key(&w, "n_trials");
+    if (rs->have_info && rs->info.n_trials) json_u64(&w, rs->info.n_trials);
+    else json_null(&w);
+    json_key(&w, "finished");
+    json_u64(&w, rs->n);
+    json_key(&w, "ok");
+    json_u64(&w, by[0]);
+    json_key(&w, "diverged");
+    json_u64(&w, by[1]);
+    json_key(&w, "failed");
+    json_u64(&w, by[2]);
+    json_key(&w, "ranked");
+    json_u64(&w, ranked);
+    json_key(&w, "persistence");
+    json_begin_array(&w);
+    for (size_t i = 0; i < rs->n_base; i++) {
+        const results_baseline *b = &rs->base[i];
+        json_begin_object(&w);
+        json_key(&w, "sequence_length");
+        json_u64(&w, b->seq_len);
+        json_key(&w, "sampling_rate");
+        json_u64(&w, b->rate);
+        json_key(&w, "delay");
+        json_u64(&w, b->delay);
+        json_key(&w, "val_mae");
+        json_double(&w, b->val_mae);
+        json_key(&w, "val_loss");
+        json_double(&w, b->val_loss);
+        json_key(&w, "test_mae");
+        json_double(&w, b->test_mae);
+        json_end_object(&w);
+    }
+    json_end_array(&w);
+    json_key(&w, "importance");
+    json_begin_object(&w);
+    for (size_t a = 0; a < im.n_axes; a++) {
+        json_key(&w, hpfields_name(im.axes[a]));
+        json_double(&w, im.share[a]);
+    }
+    json_end_object(&w);
+    json_key(&w, "trials");
+    json_begin_array(&w);
+    size_t shown = top && top < rs->n ? top : rs->n;
+    for (size_t p = 0; p < shown; p++) {
+        const journal_record *r = &rs->recs[order[p]];
+        json_begin_object(&w);
+        json_key(&w, "rank");
+        if (p < ranked) json_u64(&w, p + 1);
+        else json_null(&w);
+        json_key(&w, "id");
+        json_string(&w, r->id);
+        json_key(&w, "repeat");
+        json_u64(&w, r->repeat);
+        json_key(&w, "status");
+        json_string(&w, journal_status_name(r->status));
+        json_key(&w, "val_mae");
+        json_double(&w, r->val_mae);
+        json_key(&w, "val_loss");
+        json_double(&w, r->val_loss);
+        json_key(&w, "test_mae");
+        json_double(&w, r->test_mae);
+        json_key(&w, "vs_persistence");
+        json_double(&w, results_vs_baseline(r, metric, rs->base, rs->n_base));
+        json_key(&w, "best_epoch");
+        json_u64(&w, r->best_epoch);
+        json_key(&w, "epochs_run");
+        json_u64(&w, r->epochs_run);
+        json_key(&w, "wall_s");
+        json_double(&w, r->wall_s);
+        json_key(&w, "wall_total_s");
+        json_double(&w, r->wall_total_s);
+        json_key(&w, "n_params");
+        json_u64(&w, r->n_params);
+        json_key(&w, "rank_mpi");
+        json_i64(&w, r->rank);
+        json_key(&w, "host");
+        json_string(&w, r->host);
+        json_key(&w, "reason");
+        json_string(&w, r->reason);
+        json_key(&w, "hparams");
+        hpfields_write_json(&w, &r->hp);
+        json_end_object(&w);
+    }
+    json_end_array(&w);
+    json_end_object(&w);
+    strbuf_putc(&sb, '\n');
+    int rc = strbuf_failed(&sb) || fwrite(sb.data, 1, sb.len, stdout) != sb.len;
+    strbuf_deinit(&sb);
+    free(order);
+    return rc ? 1 : 0;
+}
+
+/* Several sweeps side by side: the best of each and the parameters they share. */
+static int report_compare(char **dirs, size_t nd, const char *metric_s, int html, const char *out) {
+    if (html && !cli_can_write("report", out)) return 1;
+    report_sweep *rs = calloc(nd, sizeof *rs);
+    htmlreport_sweep *hs = calloc(nd, sizeof *hs);
+    int rc = 0;
+    if (!rs || !hs) {
+        fprintf(stderr, "hsweep report: out of memory\n");
+        free(rs);
+        free(hs);
+        return 1;
+    }
+    results_metric metric = RESULTS_VAL_MAE;
+    for (size_t i = 0; i < nd && rc == 0; i++) {
+        rc = report_sweep_load(&rs[i], dirs[i]);
+        if (rc != 0) break;
+        if (!metric_s && i == 0 && rs[i].have_info) metric = rs[i].info.metric;
+    }
+    if (rc == 0 && metric_s && results_parse_metric(metric_s, &metric) != 0) rc = 1;
+    if (rc == 0) {
+        printf("Comparing %zu sweeps by %s (lower is better):\n\n| sweep | dir | finished | ok | best %s | test MAE "
+               "| persistence | vs persistence | best trial |\n|---|---|--:|--:|--:|--:|--:|--:|---|\n",
+               nd, results_metric_name(metric), results_metric_name(metric));
+        for (size_t i = 0; i < nd; i++) {
+            size_t *order = malloc((rs[i].n ? rs[i].n : 1) * sizeof *order);
+            if (!order) { rc = 1; break; }
+            size_t ranked = results_rank(rs[i].recs, rs[i].n, metric, order), ok = 0;
+            for (size_t k = 0; k < rs[i].n; k++) ok += rs[i].recs[k].status == JOURNAL_OK;
+            const journal_record *b = ranked ? &rs[i].recs[order[0]] : NULL;
+            double base = b ? results_baseline_value(results_baseline_find(rs[i].base, rs[i].n_base, &b->hp), metric)
+                            : (double)NAN;
+            double rel = b ? results_vs_baseline(b, metric, rs[i].base, rs[i].n_base) : (double)NAN;
+            printf("| %s | %s | %zu | %zu | ", rs[i].info.sweep_name[0] ? rs[i].info.sweep_name : "-", dirs[i],
+                   rs[i].n, ok);
+            if (b) printf("%.4f | %.4f | ", results_metric_value(b, metric), b->test_mae);
+            else printf("- | - | ");
+            if (isfinite(base)) printf("%.4f | %+.1f%% | ", base, 100.0 * rel);
+            else printf("- | - | ");
+            printf("%s |\n", b ? b->id : "-");
+            free(order);
+            hs[i] = (htmlreport_sweep){.dir = dirs[i], .name = rs[i].info.sweep_name, .recs = rs[i].recs,
+                                       .n = rs[i].n, .baselines = rs[i].base, .n_baselines = rs[i].n_base,
+                                       .meta = rs[i].meta};
+        }
+    }
+    if (rc == 0 && html) {
+        hs_error err;
+        hs_error_clear(&err);
+        strbuf sb;
+        strbuf_init(&sb);
+        rc = htmlreport_compare_build(&sb, hs, nd, metric, &err);
+        if (rc == 0) rc = rundir_write_atomic(out, strbuf_str(&sb), sb.len, &err);
+        strbuf_deinit(&sb);
+        if (rc != 0) hs_error_print(&err, stderr);
+        else printf("\nHTML comparison: %s\n", out);
+        rc = rc ? 1 : 0;
+    }
+    for (size_t i = 0; i < nd; i++) report_sweep_free(&rs[i]);
+    free(rs);
+    free(hs);
+    return rc;
+}
+
 int cmd_report(int argc, char **argv) {
-    const char *dir = NULL, *metric_s = NULL;
-    size_t top = 20;
-    int html = 0;
+    const char *metric_s = NULL, *out = NULL;
+    char **dirs = calloc((size_t)argc + 1, sizeof *dirs);
+    size_t nd = 0, top = 20;
+    int html = 0, json = 0, rc = 0;
+    if (!dirs) return 1;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             report_usage(stdout);
+            free(dirs);
             return 0;
         } else if (strcmp(argv[i], "--top") == 0) {
             const char *v = cli_value("report", argc, argv, &i);
-            if (!v || cli_parse_size("report", "--top", v, 0, (size_t)1 << 30, &top) != 0) return 2;
+            if (!v || cli_parse_size("report", "--top", v, 0, (size_t)1 << 30, &top) != 0) rc = 2;
         } else if (strcmp(argv[i], "--html") == 0) {
             html = 1;
+        } else if (strcmp(argv[i], "--json") == 0) {
+            json = 1;
         } else if (strcmp(argv[i], "--metric") == 0) {
-            if (!(metric_s = cli_value("report", argc, argv, &i))) return 2;
+            if (!(metric_s = cli_value("report", argc, argv, &i))) rc = 2;
+        } else if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) {
+            if (!(out = cli_value("report", argc, argv, &i))) rc = 2;
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            fprintf(stderr, "hsweep report: unknown option '%s' (see hsweep report --help)\n", argv[i]);
-            return 2;
-        } else if (dir) {
-            fprintf(stderr, "hsweep report: more than one directory given ('%s', '%s')\n", dir, argv[i]);
-            return 2;
+            static const char *const known[] = {"--help", "--top", "--html", "--json", "--metric", "--output"};
+            cli_unknown_flag("report", argv[i], known, sizeof known / sizeof *known);
+            rc = 2;
         } else {
-            dir = argv[i];
+            dirs[nd++] = argv[i];
         }
+        if (rc) break;
     }
-    if (!dir) {
+    results_options opt = {RESULTS_VAL_MAE, NULL, 0, NULL, NULL, 0};
+    if (rc == 0 && nd == 0) {
         report_usage(stderr);
-        return 2;
+        rc = 2;
     }
-    results_options opt = {RESULTS_VAL_MAE, NULL, 0, NULL};
-    if (metric_s && results_parse_metric(metric_s, &opt.metric) != 0) {
+    if (rc == 0 && metric_s && results_parse_metric(metric_s, &opt.metric) != 0) {
         fprintf(stderr, "hsweep report: --metric: unknown metric '%s' (val_mae, val_loss, test_mae)\n", metric_s);
-        return 2;
+        rc = 2;
     }
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "hsweep report: %s: no such directory\n", dir);
+    if (rc == 0 && nd > 1) {
+        if (json) {
+            fprintf(stderr, "hsweep report: --json takes one directory\n");
+            rc = 2;
+        } else {
+            rc = report_compare(dirs, nd, metric_s, html, out ? out : "hsweep-compare.html");
+        }
+        free(dirs);
+        return rc;
+    }
+    if (rc == 0 && out && !html) {
+        fprintf(stderr, "hsweep report: -o FILE names the HTML file: use it with --html\n");
+        rc = 2;
+    }
+    if (rc != 0) {
+        free(dirs);
+        return rc;
+    }
+    const char *dir = dirs[0];
+    free(dirs);
+
+    report_sweep rs;
+    if (report_sweep_load(&rs, dir) != 0) {
+        report_sweep_free(&rs);
         return 1;
     }
-
+    /* the sweep's own metric; a different --metric is a view: the sweep's files keep theirs */
+    results_metric own = rs.have_info ? rs.info.metric : RESULTS_VAL_MAE;
+    if (!metric_s) opt.metric = own;
+    int own_view = opt.metric == own;
+    if (rs.have_info && rs.info.sweep_name[0]) opt.title = rs.info.sweep_name;
+    opt.baselines = rs.base;
+    opt.n_baselines = rs.n_base;
+    char html_path[4200];
+    if (out) snprintf(html_path, sizeof html_path, "%s", out);
+    else if (own_view) snprintf(html_path, sizeof html_path, "%s/%s", dir, RUNDIR_REPORT);
+    else snprintf(html_path, sizeof html_path, "%s/report-%s.html", dir, results_metric_name(opt.metric));
+    /* outputs checked before any work */
+    char tpath[4200];
+    snprintf(tpath, sizeof tpath, "%s/results.md", dir);
+    if ((own_view && !cli_can_write("report", tpath)) || (html && !cli_can_write("report", html_path))) {
+        report_sweep_free(&rs);
+        return 1;
+    }
     hs_error err;
     hs_error_clear(&err);
-    results_meta_info meta;
-    int have_meta = results_read_metadata(dir, &meta, &err) == 0;
-    if (!have_meta && err.code != HS_ERR_IO) {
-        fprintf(stderr, "hsweep report: warning: ");
-        hs_error_print(&err, stderr);
-    }
-    if (have_meta) {
-        if (!metric_s) opt.metric = meta.metric;
-        if (meta.sweep_name[0]) opt.title = meta.sweep_name;
-    }
-
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, RUNDIR_JOURNAL);
-    journal_record *recs = NULL;
-    size_t n = 0;
-    journal_read_info info;
-    int rc = journal_read(path, &recs, &n, &info, &err);
+    rc = own_view ? results_write_tables(dir, rs.recs, rs.n, &opt, &err) : 0;
+    if (rc == 0) rc = json ? report_json(&rs, opt.metric, top) : results_print_ranked(stdout, rs.recs, rs.n, &opt, top, &err);
     if (rc != 0) {
-        hs_error_print(&err, stderr);
+        if (err.msg[0]) hs_error_print(&err, stderr);
+        report_sweep_free(&rs);
         return 1;
     }
-    if (info.dropped_last) fprintf(stderr, "hsweep report: warning: %s\n", info.warning);
-    rc = results_write_tables(dir, recs, n, &opt, &err);
-    if (rc == 0) rc = results_print_ranked(stdout, recs, n, &opt, top, &err);
-    if (rc != 0) {
-        hs_error_print(&err, stderr);
-        journal_records_free(recs, n);
-        return 1;
-    }
-    if (have_meta && meta.n_trials > 0)
-        printf("%zu of %zu trials finished.", n, meta.n_trials);
+    FILE *info = json ? stderr : stdout;
+    if (rs.have_info && rs.info.n_trials > 0)
+        fprintf(info, "%zu of %zu trials finished.", rs.n, rs.info.n_trials);
     else
-        printf("%zu trials finished.", n);
-    if (info.duplicates) printf(" %zu superseded journal records ignored.", info.duplicates);
-    printf(" Tables: %s/results.md, %s/results.csv, %s/summary.md\n", dir, dir, dir);
-    if (html) rc = report_html(dir, recs, n, opt.metric);
-    journal_records_free(recs, n);
+        fprintf(info, "%zu trials finished.", rs.n);
+    if (rs.jinfo.duplicates) fprintf(info, " %zu superseded journal records ignored.", rs.jinfo.duplicates);
+    if (rs.n_base == 0) fprintf(info, " Persistence baseline unknown: %s.", rs.ds_note);
+    if (own_view)
+        fprintf(info, " Tables: %s/results.md, %s/results.csv, %s/summary.md\n", dir, dir, dir);
+    else
+        fprintf(info, " Ranked by %s, not the sweep's %s: printed only, the tables in %s stay ranked by %s.\n",
+                results_metric_name(opt.metric), results_metric_name(own), dir, results_metric_name(own));
+    if (html) {
+        fflush(info);
+        rc = report_html(&rs, opt.metric, html_path);
+    }
+    report_sweep_free(&rs);
     return rc == 0 ? 0 : 1;
 }

@@ -19,6 +19,9 @@
 #include "io/modelio.h"
 #include "io/sweepcfg.h"
 #include "model/hparams.h"
+#include "io/htmlreport.h"
+#include "io/journal.h"
+#include "io/rundir.h"
 #include "sweep/cli.h"
 #include "sweep/cmd.h"
 #include "sweep/trial.h"
@@ -27,9 +30,10 @@
 
 /* Set by SIGINT/SIGTERM: the trial's stop flag (the one process-wide state a signal needs). */
 static volatile int train_stop = 0;
+static volatile int train_signal = 0; /* the signal that set train_stop, for the exit status */
 
 static void train_on_signal(int sig) {
-    (void)sig;
+    train_signal = sig;
     train_stop = 1;
 }
 
@@ -113,8 +117,15 @@ static void train_usage(FILE *f) {
             "                             format of a sweep's best_model.h5; for hsweep\n"
             "                             predict) when the trial finished ok\n"
             "  -h, --help                 show this help\n"
+            "reproduce a sweep's trial:\n"
+            "  --from DIR --trial ID      retrain trial ID (or a unique prefix) of the run\n"
+            "                             directory DIR with its configuration and derived seed\n"
+            "                             on the sweep's dataset (or DATA.h5), and check that val\n"
+            "                             and test MAE equal the journal's, bit for bit\n"
             "\n"
-            "Exit status: 0 trained, 1 error or a diverged trial, 2 bad flags or --config file.\n");
+            "Exit status: 0 trained (and, with --from, reproduced), 1 error, a diverged trial or a\n"
+            "mismatch with the journal, 2 bad flags or --config file, 128+N stopped by signal N\n"
+            "(130 for Ctrl-C).\n");
 }
 
 /* ---- the parameter tables of the docs ------------------------------------------------------ */
@@ -171,6 +182,11 @@ typedef struct train_opts {
     int quiet;            /* 1: no per-epoch table */
     const char *save;     /* --save MODEL.h5: write the best weights there, or NULL */
     int help;             /* 1: --help given */
+    const char *from;     /* --from DIR: a sweep's run directory, or NULL */
+    const char *trial;    /* --trial ID: the trial of DIR to reproduce */
+    size_t n_params;      /* parameter flags given (refused with --from) */
+    journal_record rec;   /* --from: the journal record being reproduced (owns its history) */
+    char from_data[4096]; /* --from: the dataset path from DIR/metadata.json */
 } train_opts;
 
 /* Registry parameter k from flag argv[*i] (and its value, advancing *i) into hp, within the
@@ -221,6 +237,63 @@ static int train_parse_param(hs_hparams *hp, size_t k, int argc, char **argv, in
     return -1;
 }
 
+/* --from DIR --trial ID: the configuration (with its derived seed) of trial ID (or a unique
+ * prefix of at least 4 hex digits) from DIR/journal.jsonl into o->hp, the dataset from
+ * DIR/metadata.json unless DATA.h5 was given; the record is kept in o->rec for the comparison.
+ * 0, or -1 after printing one line. */
+static int train_from(train_opts *o, const char *config) {
+    if (!o->from || !o->trial) {
+        fprintf(stderr, "hsweep " TRAIN_CMD ": --from DIR and --trial ID go together\n");
+        return -1;
+    }
+    if (config || o->n_params) {
+        fprintf(stderr, "hsweep " TRAIN_CMD ": --from reproduces the trial's own configuration: no --config or "
+                        "parameter flags with it\n");
+        return -1;
+    }
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", o->from, RUNDIR_JOURNAL);
+    journal_record *recs = NULL;
+    size_t n = 0, found = 0, L = strlen(o->trial);
+    hs_error err;
+    hs_error_clear(&err);
+    if (journal_read(path, &recs, &n, NULL, &err) != 0) {
+        hs_error_print(&err, stderr);
+        return -1;
+    }
+    const journal_record *hit = NULL;
+    for (size_t i = 0; i < n && L >= 4; i++)
+        if (strncmp(recs[i].id, o->trial, L) == 0) {
+            hit = &recs[i];
+            found++;
+        }
+    int rc = 0;
+    if (found != 1) {
+        fprintf(stderr, "hsweep " TRAIN_CMD ": --trial %s: %s in %s\n", o->trial,
+                found ? "more than one trial starts so" : "no such trial (at least 4 hex digits of an id)", path);
+        rc = -1;
+    } else if (journal_record_copy(&o->rec, hit, &err) != 0) {
+        hs_error_print(&err, stderr);
+        rc = -1;
+    } else {
+        o->hp = o->rec.hp;
+        if (!o->data) {
+            json_value *meta = NULL;
+            const char *dp = NULL;
+            if (htmlreport_load_metadata(o->from, &meta, &err) == 0) dp = htmlreport_meta_dataset(meta);
+            if (dp) snprintf(o->from_data, sizeof o->from_data, "%s", dp);
+            json_free(meta);
+            if (!dp) {
+                fprintf(stderr, "hsweep " TRAIN_CMD ": %s/metadata.json names no dataset: give DATA.h5\n", o->from);
+                rc = -1;
+            }
+            o->data = o->from_data;
+        }
+    }
+    journal_records_free(recs, n);
+    return rc;
+}
+
 /* Returns 0, or -1 after printing one line. --config is applied first, whatever its
  * position, so the other flags override it. */
 static int train_parse(train_opts *o, int argc, char **argv) {
@@ -260,15 +333,25 @@ static int train_parse(train_opts *o, int argc, char **argv) {
             o->quiet = 1;
         } else if (strcmp(a, "--save") == 0) {
             if (!(o->save = cli_value(TRAIN_CMD, argc, argv, &i))) return -1;
+        } else if (strcmp(a, "--from") == 0) {
+            if (!(o->from = cli_value(TRAIN_CMD, argc, argv, &i))) return -1;
+        } else if (strcmp(a, "--trial") == 0) {
+            if (!(o->trial = cli_value(TRAIN_CMD, argc, argv, &i))) return -1;
         } else if (a[0] == '-' && a[1] != '\0') {
             size_t k = 0;
             while (k < HS_HP_COUNT && strcmp(a, hparams_info(k)->flag) != 0) k++;
             if (k == HS_HP_COUNT) {
-                fprintf(stderr, "hsweep " TRAIN_CMD ": unknown flag '%s' (see hsweep train --help)\n",
-                        a);
+                static const char *const extra[] = {"--help", "--config", "--json", "--quiet", "--save", "--from",
+                                                    "--trial"};
+                enum { NX = sizeof extra / sizeof *extra };
+                const char *known[HS_HP_COUNT + NX];
+                for (size_t j = 0; j < HS_HP_COUNT; j++) known[j] = hparams_info(j)->flag;
+                for (size_t j = 0; j < NX; j++) known[HS_HP_COUNT + j] = extra[j];
+                cli_unknown_flag(TRAIN_CMD, a, known, HS_HP_COUNT + NX);
                 return -1;
             }
             if (train_parse_param(hp, k, argc, argv, &i) != 0) return -1;
+            o->n_params++;
         } else if (!positional) {
             positional = a;
         } else {
@@ -278,6 +361,7 @@ static int train_parse(train_opts *o, int argc, char **argv) {
         }
     }
     if (positional) o->data = positional;
+    if (o->from || o->trial) return train_from(o, config);
     if (!o->data) {
         fprintf(stderr, "hsweep " TRAIN_CMD ": missing DATA.h5 (see hsweep train --help)\n");
         return -1;
@@ -370,6 +454,7 @@ static void train_print_json(FILE *f, const train_opts *o, const trial_result *r
 int cmd_train(int argc, char **argv) {
     train_opts o;
     if (train_parse(&o, argc, argv) != 0) return 2;
+    if (o.save && !cli_can_write(TRAIN_CMD, o.save)) return 1; /* before training, not after */
     if (o.help) {
         train_usage(stdout);
         return 0;
@@ -380,6 +465,7 @@ int cmd_train(int argc, char **argv) {
     hs_error_clear(&err);
     if (h5data_load(&ds, o.data, &err) != 0) {
         hs_error_print(&err, stderr);
+        journal_record_deinit(&o.rec);
         return 1;
     }
     FILE *table = o.json ? stderr : stdout;
@@ -400,6 +486,7 @@ int cmd_train(int argc, char **argv) {
     int rc = trial_run(&res, &o.hp, &ds, &hooks, &err);
     if (rc != 0) {
         dataset_deinit(&ds);
+        journal_record_deinit(&o.rec);
         hs_error_print(&err, stderr);
         return 1;
     }
@@ -436,6 +523,19 @@ int cmd_train(int argc, char **argv) {
         printf("model: %s\n", o.save);
     int status = res.status == TRIAL_OK && save_rc == 0 ? 0 : 1;
     if (res.status != TRIAL_OK) fprintf(stderr, "hsweep " TRAIN_CMD ": %s\n", res.reason);
+    if (o.from && res.status == TRIAL_OK) {
+        /* the reproduction must give exactly the journal's numbers */
+        const journal_record *r = &o.rec;
+        int same = res.val_mae == r->val_mae && res.test_mae == r->test_mae && res.val_loss == r->val_loss &&
+                   res.best_epoch == r->best_epoch && res.epochs_run == r->epochs_run;
+        fprintf(o.json ? stderr : stdout,
+                "%s trial %s of %s: val_mae %.17g (journal %.17g), test_mae %.17g (journal %.17g)%s\n",
+                same ? "reproduces" : "DOES NOT reproduce", r->id, o.from, res.val_mae, r->val_mae, res.test_mae,
+                r->test_mae, same ? ", bit-identical" : "");
+        if (!same) status = 1;
+    }
+    if (o.from) journal_record_deinit(&o.rec);
+    if (res.status == TRIAL_STOPPED && train_signal) status = 128 + train_signal; /* 130 for SIGINT */
     trial_result_deinit(&res);
     return status;
 }

@@ -20,6 +20,7 @@
 #include "io/modelio.h"
 #include "io/rundir.h"
 #include "io/strbuf.h"
+#include "sweep/baseline.h"
 
 /* ==== the default policy ================================================================ */
 
@@ -103,6 +104,7 @@ int coord_init(coord *c, const coord_config *cfg, hs_error *err) {
     c->n_swept = expand_swept(cfg->trials, n, c->swept);
     c->t0 = coord_now(c);
     c->last_tables = c->t0;
+    c->last_progress = c->t0;
 done:
     free(costs);
     free(keys);
@@ -132,10 +134,20 @@ void coord_deinit(coord *c) {
     free(c->last);
     free(c->trial_start);
     free(c->stalled);
+    free(c->base);
     memset(c, 0, sizeof *c);
 }
 
-void coord_set_dataset(coord *c, const hs_dataset *ds) { c->cfg.ds = ds; }
+void coord_set_dataset(coord *c, const hs_dataset *ds) {
+    c->cfg.ds = ds;
+    free(c->base);
+    c->base = NULL;
+    c->n_base = 0;
+    for (size_t i = 0; ds && ds->y && i < c->cfg.n_trials; i++) {
+        hs_error e;
+        if (baseline_add(&c->base, &c->n_base, ds, &c->cfg.trials[i].hp, &e) != 0) break;
+    }
+}
 
 size_t coord_find(const coord *c, const char *id) {
     size_t lo = 0, hi = c->cfg.n_trials;
@@ -182,6 +194,8 @@ static results_options coord_results_options(const coord *c) {
     results_options o = {0};
     o.metric = coord_metric(c);
     o.title = c->cfg.def->name;
+    o.baselines = c->base;
+    o.n_baselines = c->n_base;
     return o;
 }
 
@@ -552,6 +566,7 @@ static void coord_report(coord *c, size_t idx, const journal_record *rec) {
     if (c->cfg.tty) fprintf(log, "%s", line);
     else fprintf(log, "%s\n", line);
     fflush(log);
+    c->last_progress = coord_now(c);
     hs_error e;
     if (results_write_status(c->cfg.outdir, &st, &e) != 0) hs_error_print(&e, log);
 }
@@ -935,4 +950,15 @@ int coord_make_record(journal_record *rec, const sweep_trial *t, int rc, const t
     int r = journal_record_set_history(rec, h, res->epochs_run, NULL);
     free(h);
     return r;
+}
+
+void coord_progress_tick(coord *c) {
+    if (c->cfg.tty || coord_now(c) - c->last_progress < 30.0) return;
+    results_status st;
+    coord_status(c, "running", &st);
+    char line[512];
+    results_format_progress(&st, line, sizeof line);
+    fprintf(c->cfg.log, "%s\n", line);
+    fflush(c->cfg.log);
+    c->last_progress = coord_now(c);
 }

@@ -178,6 +178,9 @@ struct coord {
     double next_ask;          /* clock before which a waiting rank is not asked again, s */
     sweepcfg_param swept[SWEEPCFG_NPARAMS]; /* parameters that vary, for progress lines */
     size_t n_swept;           /* entries in swept */
+    results_baseline *base;   /* (n_base) persistence per window setting (coord_set_dataset) */
+    size_t n_base;            /* entries in base */
+    double last_progress;     /* clock when the progress line was last printed, s */
 };
 
 /* Set c up for cfg (copied; its pointers are borrowed): every trial pending, every rank
@@ -188,8 +191,14 @@ int coord_init(coord *c, const coord_config *cfg, hs_error *err);
 /* Free what c owns and close its journal. c may be NULL. */
 void coord_deinit(coord *c);
 
-/* Set (or replace) the dataset used for best_model.h5's metadata. */
+/* Set (or replace) the dataset used for best_model.h5's metadata, and compute from it the
+ * persistence baseline of every window setting of the sweep (shown in the tables). */
 void coord_set_dataset(coord *c, const hs_dataset *ds);
+
+/* Not on a terminal (mpirun, a Slurm log): print the progress line when none was printed
+ * for 30 s, so a long trial shows in the log without flooding it (a line also follows every
+ * finished trial). Call it often (the transport does, at every service round). */
+void coord_progress_tick(coord *c);
 
 /* What coord_open needs to set up the run directory. */
 typedef struct coord_open_args {

@@ -1,7 +1,10 @@
 /* main: the hsweep binary. Dispatches to the subcommands listed in cmd_table. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "model/isa.h"
+#include "sweep/cli.h"
 #include "sweep/cmd.h"
 #include "sweep/version.h"
 
@@ -38,12 +41,29 @@ int main(int argc, char **argv) {
         usage(stdout);
         return 0;
     }
+    /* the kernel path (cpuid, or HSWEEP_ISA): refuse an unusable request before any work */
+    char err[160];
+    if (isa_init(err, sizeof err) != 0) {
+        fprintf(stderr, "hsweep: %s\n", err);
+        return 2;
+    }
     if (strcmp(argv[1], "--version") == 0) {
         version_print(stdout);
         return fflush(stdout) == 0 ? 0 : 1;
     }
-    for (const cmd_entry *c = cmd_table; c->name; c++)
-        if (strcmp(argv[1], c->name) == 0) return c->run(argc - 1, argv + 1);
+    for (const cmd_entry *c = cmd_table; c->name; c++) {
+        if (strcmp(argv[1], c->name) != 0) continue;
+        /* --flag=value is --flag value for every command */
+        int n = 0;
+        char **args = cli_split_equals(argc - 1, argv + 1, &n);
+        if (!args) {
+            fprintf(stderr, "hsweep: out of memory\n");
+            return 1;
+        }
+        int rc = c->run(n, args);
+        cli_free_argv(args, n, argv + 1, argc - 1);
+        return rc;
+    }
     fprintf(stderr, "hsweep: unknown command '%s' (see hsweep --help)\n", argv[1]);
     return 2;
 }

@@ -107,6 +107,13 @@ typedef struct run_opts {
     size_t top;               /* rows of the final table */
 } run_opts;
 
+/* UTC Unix time in seconds (provenance of journal records) */
+static double run_unix_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 static double run_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -317,12 +324,14 @@ static int run_train(journal_record *rec, coord_outcome *how, float **weights,
     trial_checkpoint ck;
     memset(&ck, 0, sizeof ck);
     run_load_ckpt(&hooks, &ck, &hctx);
-    double t0 = run_now();
+    double t0 = run_now(), start_unix = run_unix_now();
+    double resumed_s = hooks.resume ? hooks.resume->wall_s : 0.0; /* earlier segments */
     int rc = trial_run(&res, &t->hp, ds, &hooks, &terr);
     if (rc == HS_ERR_STATE && hooks.resume) {
         fprintf(stderr, "[rank %d] trial %s: warning: ignoring checkpoint: %s; the trial "
                 "starts from scratch\n", rank, t->id, terr.msg);
         hooks.resume = NULL;
+        resumed_s = 0.0;
         hs_error_clear(&terr);
         rc = trial_run(&res, &t->hp, ds, &hooks, &terr);
     }
@@ -336,6 +345,7 @@ static int run_train(journal_record *rec, coord_outcome *how, float **weights,
     if (rc == 0 && res.status == TRIAL_STOPPED) *how = hctx.outcome;
     if (rc == HS_ERR_NOMEM) snprintf(terr.msg, sizeof terr.msg, "out of memory");
     int r = coord_make_record(rec, t, rc, rc == 0 ? &res : NULL, &terr, rank, wall);
+    journal_record_set_provenance(rec, start_unix, run_unix_now(), resumed_s + wall);
     if (rc == 0 && r == 0 && *how == COORD_FINISHED) {
         *weights = res.best_params;
         res.best_params = NULL;
@@ -438,6 +448,7 @@ static void run_recv_epoch(coord *c, int w) {
 
 /* Answer every pending message; never blocks for long (messages are already there). */
 static void run_service(coord *c) {
+    coord_progress_tick(c);
     if (run_signal && coord_halt(c)) run_halt_all(c);
     for (;;) {
         int flag = 0;
@@ -633,7 +644,8 @@ static int run_parse(run_opts *o, int argc, char **argv) {
             const char *v = cli_value("run", argc, argv, &i);
             if (!v || cli_parse_size("run", "--top", v, 0, 1000000000, &o->top)) return -1;
         } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "hsweep run: unknown flag '%s' (see hsweep run --help)\n", a);
+            static const char *const known[] = {"--help", "--restart", "--verbose", "--output", "--top"};
+            cli_unknown_flag("run", a, known, sizeof known / sizeof *known);
             return -1;
         } else if (!o->sweep_path) o->sweep_path = a;
         else {

@@ -4,7 +4,14 @@
  * window sized for the features, targets and timestamps; the node's first rank reads the
  * HDF5 arrays into it and the others map the same pages after a barrier. Every rank reads
  * the small metadata (names, mean/std, split sizes) itself. Memory per node therefore stays
- * one copy of the arrays however many ranks run there. Collective over `comm`. */
+ * one copy of the arrays however many ranks run there. Collective over `comm`.
+ *
+ * MPI calls here run with MPI_ERRORS_RETURN (the caller's handler on comm is restored), so
+ * a failed split or window allocation is a one-line hsweep error on every rank, not MPI's
+ * abort; a dataset larger than the node's physical memory is refused before allocating.
+ * Test switch: HSWEEP_PSEUDO_NODES=k (k >= 2) splits each node's ranks by rank modulo k
+ * into k pseudo-nodes, each with its own leader and window, so the multi-node path runs
+ * on one machine (tests/test_mpi_pseudo_nodes.sh, test_mpi_shmdata_pseudo). */
 #ifndef HS_SHMDATA_H
 #define HS_SHMDATA_H
 
@@ -23,7 +30,8 @@ typedef struct shmdata {
 } shmdata;
 
 /* Open `path` collectively over comm and fill sd. Returns 0, or a negative hs_status on
- * every rank when any rank failed (the message of the failing rank is broadcast, so all
+ * every rank when any rank failed (HS_ERR_MPI: "MPI_Win_allocate_shared of N bytes failed:
+ * <MPI's reason>"; HS_ERR_NOMEM: larger than the node's memory) (the message of the failing rank is broadcast, so all
  * ranks report the same error). On failure sd is left deinitialised. */
 int shmdata_open(shmdata *sd, const char *path, MPI_Comm comm, hs_error *err);
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "io/ckpt.h"
+#include "io/sha256.h"
 #include "io/dataset.h"
 #include "io/rundir.h"
 #include "model/hparams.h"
@@ -410,6 +411,50 @@ static void test_resume(const char *dir) {
     dataset_deinit(&shifted);
 }
 
+/* Crafted files with a valid checksum: sizes in the header (epochs at byte 40, n_params at
+ * 48, optimiser floats at 56) that would overflow or wrap the size arithmetic, or make the
+ * reader allocate for data the file does not hold, are refused as inconsistent. */
+static void test_crafted(const char *dir) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/crafted.ckpt", dir);
+    trial_checkpoint ck;
+    fake_state(&ck, 5, 301, 602, 3);
+    hs_error err;
+    uint64_t key = 7;
+    CHECK(ckpt_write(path, test_id, key, &ck, &err) == 0, "write: %s", err.msg);
+    ckpt_state_free(&ck);
+    FILE *f = fopen(path, "rb");
+    unsigned char buf[1 << 16];
+    size_t len = f ? fread(buf, 1, sizeof buf, f) : 0;
+    if (f) fclose(f);
+    CHECK(len > 200 && len < sizeof buf, "checkpoint of %zu bytes", len);
+    static const struct { size_t off; uint64_t v; } cases[] = {
+        {48, (uint64_t)1 << 61},          /* n_params * 8 overflows */
+        {48, UINT64_MAX / 8 + 2},         /* n_params * 8 wraps to a small number */
+        {40, UINT64_MAX / 40 + 1},        /* epochs * 40 wraps */
+        {56, (uint64_t)1 << 40},          /* optimiser state far beyond the file */
+        {48, 0},                          /* sizes that no longer add up to the length */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        unsigned char b[1 << 16];
+        memcpy(b, buf, len);
+        memcpy(b + cases[k].off, &cases[k].v, 8);
+        sha256_ctx c;
+        sha256_init(&c);
+        sha256_update(&c, b, len - 32);
+        sha256_final(&c, b + len - 32);
+        f = fopen(path, "wb");
+        if (f) {
+            fwrite(b, 1, len, f);
+            fclose(f);
+        }
+        trial_checkpoint back;
+        int rc = ckpt_read(path, test_id, key, &back, &err);
+        CHECK(rc == HS_ERR_FORMAT && strstr(err.msg, "inconsistent checkpoint") && !back.params,
+              "case %zu: %d %s", k, rc, err.msg);
+    }
+}
+
 int main(void) {
     char dir[] = "/tmp/test_ckpt_XXXXXX";
     if (!mkdtemp(dir)) {
@@ -417,6 +462,7 @@ int main(void) {
         return 1;
     }
     test_file(dir);
+    test_crafted(dir);
     test_key();
     test_resume(dir);
     char cmd[128];

@@ -16,7 +16,7 @@ make_h5() {
     if /usr/bin/python3 -c 'import h5py, numpy' 2>/dev/null; then
         /usr/bin/python3 - "$1" <<'PY' || return 1
 import sys, h5py, numpy as np
-n, f = 4000, 14
+n, f = 8000, 14
 rng = np.random.default_rng(0)
 with h5py.File(sys.argv[1], "w") as h:
     h["features"] = rng.standard_normal((n, f)).astype(np.float32)
@@ -47,8 +47,9 @@ cp "$SRC"/configs/*.yaml configs/ || fail "no configs in $SRC/configs"
 "$HSWEEP" plan >/dev/null 2>&1; [ $? -eq 2 ] || fail "no argument must exit 2"
 "$HSWEEP" plan --bogus x.yaml >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown flag must exit 2"
 
-# every shipped example validates
-for f in default book random zip_exclude tiny; do
+# every shipped example validates (every file in configs/, so a new one cannot be forgotten)
+for y in "$SRC"/configs/*.yaml; do
+    f=$(basename "$y" .yaml)
     "$HSWEEP" plan "configs/$f.yaml" > "plan_$f.txt" 2> "plan_$f.err" ||
         fail "configs/$f.yaml: $(cat "plan_$f.err")"
 done
@@ -118,4 +119,54 @@ printf 'data: {path: missing.h5}\n' > nodata.yaml
 grep -q "nodata.yaml:1:14: dataset 'missing.h5' not found" nodata.err || fail "nodata: $(cat nodata.err)"
 
 "$HSWEEP" plan does_not_exist.yaml > /dev/null 2>&1; [ $? -eq 1 ] || fail "missing sweep file"
+
+# a window that fits the training split but not the val split (2,000 rows) is refused, as
+# `run` would fail each of its trials
+if [ -s data/jena2020.h5 ]; then
+    printf 'data: {path: data/jena2020.h5, sampling_rate: 1, horizon: 3}\ngrid:\n  sequence_length: [8, 2100, 2200]\n' > long.yaml
+    "$HSWEEP" plan long.yaml > /dev/null 2> long.err; rc=$?
+    [ $rc -eq 1 ] || fail "long windows: exit $rc"
+    grep -q "^long.yaml: the val split has no complete window: .* sequence_length 2100, sampling_rate 1, delay 2102 (1 trial would fail in .hsweep run.)$" long.err ||
+        fail "long windows message: $(cat long.err)"
+    [ "$(wc -l < long.err)" -eq 2 ] || fail "one line per failing window setting: $(cat long.err)"
+fi
+
+# --ranks: the longest-first schedule of the trials' costs at the (assumed) throughput
+"$HSWEEP" plan --json --ranks 3 gen.yaml > est.json || fail "plan --ranks --json"
+"$HSWEEP" plan --ranks 3 gen.yaml > est.txt || fail "plan --ranks"
+grep -q "^on 3 ranks: about .* assumed (uncalibrated: use --from DIR)" est.txt || fail "estimate line: $(tail -3 est.txt)"
+/usr/bin/python3 - est.json <<'PY' || fail "--ranks estimate differs from a longest-first schedule"
+import json, sys
+d = json.load(open(sys.argv[1]))
+e = d["estimate"]
+secs = sorted((t["cost_flops"] / e["flops_per_s"] for t in d["trials"]), reverse=True)
+ranks = [0.0] * e["ranks"]
+for s in secs:
+    k = ranks.index(min(ranks))
+    ranks[k] += s
+assert abs(max(ranks) - e["wall_s"]) <= 1e-5 * e["wall_s"], (max(ranks), e)
+assert e["lower_bound_s"] <= e["wall_s"] and not e["calibrated"]
+PY
+# --from: a journal whose trials took cost / 2 GFLOP/s gives a throughput of 2 GFLOP/s
+if [ -s data/jena2020.h5 ]; then
+    mkdir -p prev
+    /usr/bin/python3 - est.json prev <<'PY' || fail "make the calibration journal"
+import json, sys
+d = json.load(open(sys.argv[1]))
+with open(sys.argv[2] + "/journal.jsonl", "w") as f:
+    for t in d["trials"]:
+        hp = dict(t["params"]); hp["seed"] = t["seed"]
+        r = {"v": 1, "id": t["id"], "repeat": t["repeat"], "status": "ok", "reason": "", "hparams": hp,
+             "val_mae": 1, "val_loss": 1, "test_mae": 1, "best_epoch": hp["epochs"], "epochs_run": hp["epochs"],
+             "wall_s": t["cost_flops"] / 2e9, "rank": 0, "n_params": 10,
+             "history": {"loss": [], "mae": [], "val_loss": [], "val_mae": []}}
+        f.write(json.dumps(r) + "\n")
+json.dump({"format": "hsweep-metadata", "sweep": {"name": "prev", "hash": "x", "metric": "val_mae"},
+           "dataset": {"n_train": d["train_rows"]}}, open(sys.argv[2] + "/metadata.json", "w"))
+PY
+    "$HSWEEP" plan --json --ranks 3 --from prev gen.yaml > cal.json 2> cal.err || fail "plan --from: $(cat cal.err)"
+    /usr/bin/python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["estimate"]; assert e["calibrated"] and e["calibration_trials"]==16 and abs(e["flops_per_s"]/2e9-1)<1e-4, e' cal.json ||
+        fail "calibrated throughput is not 2 GFLOP/s: $(grep -o '"estimate":{[^}]*}' cal.json)"
+    "$HSWEEP" plan --from prev gen.yaml > /dev/null 2>&1; [ $? -eq 2 ] || fail "--from without --ranks must exit 2"
+fi
 echo "test_cli_plan: ok"

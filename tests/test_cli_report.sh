@@ -57,8 +57,43 @@ grep -q '### cell' "$D/summary.md" || fail "summary has no cell marginal"
 
 "$HSWEEP" report --top 2 "$D" > "$SCRATCH/out" 2> /dev/null || fail "--top 2 failed"
 [ "$(grep -c '^| [0-9]' "$SCRATCH/out")" -eq 2 ] || fail "--top 2 prints 2 rows: $(cat "$SCRATCH/out")"
+# another metric than the sweep's is a view: printed, the sweep's tables stay as they are
+sum_before=$(cat "$D/results.md" "$D/results.csv" "$D/summary.md" | cksum)
 "$HSWEEP" report "$D" --metric test_mae > "$SCRATCH/out" 2> /dev/null || fail "--metric failed"
 grep -q '| # | id | rep | test_mae | val_mae |' "$SCRATCH/out" || fail "--metric header"
+grep -q 'Ranked by test_mae, not the sweep.s val_mae: printed only' "$SCRATCH/out" || fail "--metric: no note"
+[ "$(cat "$D/results.md" "$D/results.csv" "$D/summary.md" | cksum)" = "$sum_before" ] ||
+    fail "--metric test_mae rewrote the sweep's tables"
+grep -q 'Ranked by val_mae' "$D/results.md" || fail "results.md no longer ranked by val_mae"
+
+# --json: one object, ranked trials first, no baseline without a dataset
+"$HSWEEP" report "$D" --json > "$SCRATCH/json" 2> "$SCRATCH/err" || fail "--json failed: $(cat "$SCRATCH/err")"
+/usr/bin/python3 - "$SCRATCH/json" <<'PYEOF' || fail "--json content"
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o["metric"] == "val_mae" and o["finished"] == 5 and o["ranked"] == 4, o
+assert [t["id"] for t in o["trials"][:2]] == ["000000000000000b", "000000000000000d"], o["trials"]
+assert o["trials"][4]["rank"] is None and o["trials"][4]["status"] == "diverged"
+assert set(o["importance"]) == {"cell", "units"}, o["importance"]
+assert o["persistence"] == [] and o["trials"][0]["vs_persistence"] is None
+PYEOF
+
+# an output path that cannot be written is refused before any work (tables untouched)
+touch -d '2001-01-01' "$D/results.md"
+"$HSWEEP" report "$D" --html -o "$SCRATCH/no/such/dir/r.html" > "$SCRATCH/out" 2> "$SCRATCH/err"
+[ $? -eq 1 ] || fail "unwritable -o should exit 1"
+grep -q "cannot write $SCRATCH/no/such/dir/r.html" "$SCRATCH/err" || fail "unwritable -o message: $(cat "$SCRATCH/err")"
+[ "$(date -r "$D/results.md" +%Y)" = 2001 ] || fail "tables rewritten although the output path is bad"
+"$HSWEEP" report "$D" -o x.html > /dev/null 2>&1
+[ $? -eq 2 ] || fail "-o without --html should exit 2"
+
+# nothing finished yet (an interrupted run): say so instead of an empty table
+E=$SCRATCH/nothing
+mkdir -p "$E" && : > "$E/journal.jsonl"
+"$HSWEEP" report "$E" > "$SCRATCH/out" 2> "$SCRATCH/err" || fail "empty journal: exit $?"
+grep -q '^No trial has finished yet: the journal is empty' "$SCRATCH/out" || fail "empty journal: $(cat "$SCRATCH/out")"
+grep -q '^| #' "$SCRATCH/out" && fail "empty journal printed an empty table"
+grep -q '^No trial has finished yet' "$E/results.md" || fail "empty journal: results.md says nothing"
 
 "$HSWEEP" report --help > "$SCRATCH/out" 2>&1 || fail "--help exit status"
 grep -q '^usage: hsweep report DIR' "$SCRATCH/out" || fail "--help text"

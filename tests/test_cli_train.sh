@@ -184,9 +184,31 @@ assert t["test_mae"] == p["mae"], (t["test_mae"], p["mae"])
 assert t["test_mae"] != plain["test_mae"], "residual changed nothing"
 assert int(h5py.File(sys.argv[4], "r")["hparams"].attrs["residual"]) == 1
 PYEOF
-"$HSWEEP" train "$DIR/tiny.h5" "${ARGS[@]}" --quiet --save "$DIR/nodir/m.h5" >/dev/null 2>"$DIR/s.err"
+# an output path that cannot be written is refused before training, not after
+"$HSWEEP" train "$DIR/tiny.h5" "${ARGS[@]}" --save "$DIR/nodir/m.h5" >"$DIR/s.out" 2>"$DIR/s.err"
 [ $? -eq 1 ] || fail "--save into a missing directory must exit 1"
 [ "$(wc -l <"$DIR/s.err")" -eq 1 ] || fail "--save error not one line: $(cat "$DIR/s.err")"
+grep -q "^hsweep train: cannot write $DIR/nodir/m.h5: no directory $DIR/nodir$" "$DIR/s.err" ||
+    fail "--save message: $(cat "$DIR/s.err")"
+grep -q '^Epoch' "$DIR/s.out" && fail "--save to a bad path trained first"
+"$HSWEEP" predict "$DIR/m.h5" "$DIR/tiny.h5" -o "$DIR/nodir/p.csv" >/dev/null 2>"$DIR/p.err"
+[ $? -eq 1 ] || fail "predict -o into a missing directory must exit 1"
+grep -q "^hsweep predict: cannot write $DIR/nodir/p.csv: no directory" "$DIR/p.err" || fail "predict -o: $(cat "$DIR/p.err")"
+
+# ---- --flag=value and did-you-mean, as in GNU tools -----------------------------------
+"$HSWEEP" train "$DIR/tiny.h5" "${ARGS[@]}" --json --quiet >"$DIR/sp.json" 2>/dev/null || fail "reference run"
+eq_args=()
+for ((k = 0; k < ${#ARGS[@]}; k += 2)); do eq_args+=("${ARGS[k]}=${ARGS[k + 1]}"); done
+"$HSWEEP" train "$DIR/tiny.h5" "${eq_args[@]}" --json --quiet >"$DIR/eq.json" 2>"$DIR/eq.err" ||
+    fail "--flag=value refused: $(cat "$DIR/eq.err")"
+[ -s "$DIR/sp.json" ] && cmp -s <(sed 's/"wall_s":[0-9.e+-]*//g' "$DIR/sp.json") \
+    <(sed 's/"wall_s":[0-9.e+-]*//g' "$DIR/eq.json") || fail "--flag=value trains something else"
+"$HSWEEP" train "$DIR/tiny.h5" --lrr 0.1 >/dev/null 2>"$DIR/dym.err"
+[ $? -eq 2 ] || fail "unknown flag must exit 2"
+grep -q "^hsweep train: unknown flag '--lrr' (did you mean '--lr'?; see hsweep train --help)$" "$DIR/dym.err" ||
+    fail "did-you-mean: $(cat "$DIR/dym.err")"
+"$HSWEEP" report "$DIR" --htm >/dev/null 2>"$DIR/dym.err"
+grep -q "did you mean '--html'" "$DIR/dym.err" || fail "report did-you-mean: $(cat "$DIR/dym.err")"
 
 # ---- Ctrl-C stops at a batch boundary and reports the epochs so far ----------------------
 "$HSWEEP" train "$DIR/tiny.h5" "${ARGS[@]}" --epochs 100000 >"$DIR/int.out" 2>"$DIR/int.err" &
@@ -195,10 +217,20 @@ for _ in $(seq 1 100); do grep -q "^Epoch 2/" "$DIR/int.out" 2>/dev/null && brea
 kill -INT "$pid"
 wait "$pid"
 rc=$?
-[ "$rc" -eq 1 ] || fail "SIGINT: exit $rc, want 1"
+[ "$rc" -eq 130 ] || fail "SIGINT: exit $rc, want 130 (128 + SIGINT, as shells expect)"
 grep -q "^status: stopped - stopped during epoch" "$DIR/int.out" ||
     fail "SIGINT: no stopped status: $(tail -2 "$DIR/int.out")"
 grep -q "test_mae not measured (stopped)" "$DIR/int.out" || fail "SIGINT: best epoch line"
+
+# ---- kernel paths: --version names the active one; HSWEEP_ISA picks one, or is refused -----
+"$HSWEEP" --version | grep -Eq "^hsweep .* \(kernels: (avx512|avx2|generic)\)$" ||
+    fail "--version: $("$HSWEEP" --version)"
+[ "$(HSWEEP_ISA=generic "$HSWEEP" --version | head -n 1 | sed 's/.*kernels: //')" = "generic)" ] ||
+    fail "HSWEEP_ISA=generic not used"
+out=$(HSWEEP_ISA=sse9 "$HSWEEP" --version 2>&1)
+rc=$?
+[ "$rc" -eq 2 ] && [ "$out" = "hsweep: HSWEEP_ISA=sse9: unknown path (use avx512, avx2 or generic)" ] ||
+    fail "HSWEEP_ISA=sse9: exit $rc, '$out'"
 
 if [ "$fails" -ne 0 ]; then
     echo "test_cli_train: $fails failed" >&2

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io/analysis.h"
+#include "io/hpfields.h"
 #include "io/htmlreport.h"
 #include "io/svgplot.h"
 #include "test_util.h"
@@ -181,24 +183,29 @@ static void test_page(const char *tmpdir) {
         pv[i] = av[i] + 0.5f;
     }
     htmlreport_pred pr = {recs[0].id, "test", "T (degC)", tm, pv, av, NP, 0.5, 2.1};
-    htmlreport_input in = {recs, NR, RESULTS_VAL_MAE, meta, &pr, NULL, 5, 14.0};
+    htmlreport_input in = {recs, NR, RESULTS_VAL_MAE, meta, &pr, NULL, 5, 14.0, NULL, 0, NULL, NULL};
     strbuf sb;
     strbuf_init(&sb);
     hs_error err;
     hs_error_clear(&err);
     CHECK(htmlreport_build(&sb, &in, &err) == 0, "build: %s", err.msg);
     const char *s = strbuf_str(&sb);
-    CHECK(strstr(s, "data-plots=\"plot-curves plot-axis-cell plot-axis-units plot-axis-learning_rate plot-pred "
-                    "plot-pred-scatter\"") != NULL,
+    CHECK(strstr(s, "data-plots=\"plot-curves plot-importance plot-heatmap plot-parcoords plot-axis-cell "
+                    "plot-axis-units plot-axis-learning_rate plot-size plot-wall plot-pred plot-pred-scatter\"") != NULL,
           "data-plots lists every plot");
-    const char *ids[] = {"plot-curves", "plot-axis-cell", "plot-axis-units", "plot-axis-learning_rate", "plot-pred",
+    const char *ids[] = {"plot-curves", "plot-importance", "plot-heatmap", "plot-parcoords", "plot-axis-cell",
+                         "plot-axis-units", "plot-axis-learning_rate", "plot-size", "plot-wall", "plot-pred",
                          "plot-pred-scatter"};
-    for (size_t i = 0; i < 6; i++) {
+    for (size_t i = 0; i < 11; i++) {
         char pat[80];
         snprintf(pat, sizeof pat, "<svg class=\"plot\" id=\"%s\"", ids[i]);
         CHECK(strstr(s, pat) != NULL, "plot %s present", ids[i]);
     }
-    CHECK(count_of(s, "<svg class=\"plot\"") == 6, "%zu plots", count_of(s, "<svg class=\"plot\""));
+    CHECK(count_of(s, "<svg class=\"plot\"") == 11, "%zu plots", count_of(s, "<svg class=\"plot\""));
+    /* records without start/end times (an older journal): the timeline says so */
+    CHECK(strstr(s, "id=\"note-timeline\">Timeline unknown: none of the 10 journal records") != NULL,
+          "timeline note for records without times");
+    CHECK(strstr(s, "id=\"baseline\">Persistence baseline unknown") != NULL, "baseline unknown said");
     CHECK(strstr(s, "<script>alert") == NULL, "reason not escaped");
     CHECK(strstr(s, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more") != NULL, "reason escaped");
     CHECK(strstr(s, "jena &lt;small&gt;") != NULL && strstr(s, "jena <small>") == NULL, "sweep name escaped");
@@ -223,18 +230,19 @@ static void test_page(const char *tmpdir) {
     journal_record one[2];
     make_record(&one[0], 0, HS_CELL_GRU, 8, 1e-3f, 2.0);
     make_record(&one[1], 1, HS_CELL_GRU, 8, 1e-3f, 2.2);
-    htmlreport_input in2 = {one, 2, RESULTS_VAL_MAE, NULL, NULL, "DIR/best_model.h5 not found", 0, 0};
+    htmlreport_input in2 = {one, 2, RESULTS_VAL_MAE, NULL, NULL, "DIR/best_model.h5 not found", 0, 0, NULL, 0, NULL, NULL};
     strbuf_init(&sb);
     CHECK(htmlreport_build(&sb, &in2, &err) == 0, "build without extras");
     s = strbuf_str(&sb);
-    CHECK(strstr(s, "data-plots=\"plot-curves\"") != NULL, "only the curves are expected");
+    CHECK(strstr(s, "data-plots=\"plot-curves plot-size plot-wall\"") != NULL, "curves, size and wall time only");
+    CHECK(strstr(s, "id=\"note-why\"") != NULL, "importance note without swept parameters");
     CHECK(strstr(s, "id=\"note-pred\">DIR/best_model.h5 not found</p>") != NULL, "prediction note");
     CHECK(strstr(s, "id=\"note-axes\"") != NULL, "axes note");
     CHECK(strstr(s, "id=\"note-meta\"") != NULL, "metadata note");
     strbuf_deinit(&sb);
 
     /* an empty journal still gives a valid page with notes */
-    htmlreport_input in3 = {NULL, 0, RESULTS_VAL_MAE, NULL, NULL, NULL, 0, 0};
+    htmlreport_input in3 = {NULL, 0, RESULTS_VAL_MAE, NULL, NULL, NULL, 0, 0, NULL, 0, NULL, NULL};
     strbuf_init(&sb);
     CHECK(htmlreport_build(&sb, &in3, &err) == 0, "build with no records");
     CHECK(strstr(strbuf_str(&sb), "data-plots=\"\"") != NULL, "no plots expected");
@@ -273,7 +281,84 @@ static void test_page(const char *tmpdir) {
     journal_record_deinit(&one[1]);
 }
 
+/* A random search over dropout (uniform) and learning rate (log-uniform) whose best trial
+ * does not beat persistence; with provenance on two ranks. */
+static void test_analysis_page(void) {
+    enum { NR = 40 };
+    journal_record recs[NR];
+    for (size_t i = 0; i < NR; i++) {
+        double lr = 1e-4 * pow(100.0, (double)((i * 7) % NR) / (double)NR), dr = 0.5 * (double)((i * 13) % NR) / NR;
+        /* the metric depends on the learning rate only */
+        make_record(&recs[i], i, HS_CELL_GRU, 16, (float)lr, 3.0 + fabs(log10(lr) + 3.0));
+        recs[i].hp.dropout = (float)dr;
+        recs[i].rank = (int)(i % 2);
+        recs[i].start_unix = 1.7e9 + 10.0 * (double)(i / 2);
+        recs[i].end_unix = recs[i].start_unix + 9.0;
+        snprintf(recs[i].host, sizeof recs[i].host, "node<%d>", (int)(i % 2));
+    }
+    results_baseline base = {recs[0].hp.sequence_length, recs[0].hp.sampling_rate, hparams_delay(&recs[0].hp), 2.5,
+                             6.25, 2.6};
+    int *scale = calloc(hpfields_count(), sizeof *scale);
+    scale[hpfields_find("learning_rate")] = 2;
+    scale[hpfields_find("dropout")] = 1;
+    htmlreport_input in = {recs, NR, RESULTS_VAL_MAE, NULL, NULL, NULL, 5, 14.0, &base, 1, NULL, scale};
+    strbuf sb;
+    strbuf_init(&sb);
+    hs_error err;
+    hs_error_clear(&err);
+    CHECK(htmlreport_build(&sb, &in, &err) == 0, "build: %s", err.msg);
+    const char *s = strbuf_str(&sb);
+    CHECK(strstr(s, "<b>No trial beats the persistence baseline.</b> The best val_mae is 3.0") != NULL,
+          "no-beat sentence at the top");
+    CHECK(strstr(s, "val MAE 2.5000 / test MAE 2.6000") != NULL, "baseline values");
+    /* a dashed reference line in every metric plot: 2 axis panels + size + wall */
+    CHECK(count_of(s, "stroke=\"#555555\" stroke-width=\"1.4\" stroke-linejoin=\"round\" stroke-dasharray=\"7 4\"") == 4,
+          "baseline lines: %zu", count_of(s, "stroke=\"#555555\" stroke-width=\"1.4\" stroke-linejoin=\"round\" stroke-dasharray=\"7 4\""));
+    CHECK(strstr(s, "learning_rate (log scale)") != NULL, "log-uniform on a log axis");
+    CHECK(strstr(s, "dropout (log scale)") == NULL, "uniform dropout on a linear axis");
+    CHECK(strstr(s, "mean val_mae at dropout=") == NULL, "no per-value means for a sampled parameter");
+    CHECK(strstr(s, "id=\"plot-timeline\"") != NULL && strstr(s, "40 trials on 2 ranks over 199.0 s: utilisation 90 %") != NULL,
+          "timeline and utilisation");
+    CHECK(strstr(s, "node&lt;1&gt;") != NULL, "host escaped");
+    CHECK(strstr(s, "<th class=\"n\">vs persistence</th>") != NULL && strstr(s, ">+20.0%</td>") != NULL,
+          "vs persistence column");
+    /* importance: learning_rate explains nearly everything, dropout nothing */
+    CHECK(strstr(s, "learning_rate: 9") != NULL, "learning_rate importance above 90%%");
+    CHECK(strstr(s, "dropout: 0.0 %") != NULL, "dropout importance 0");
+    CHECK(strstr(s, "Mean val_mae by dropout and learning_rate") != NULL, "heatmap of the pair");
+    strbuf_deinit(&sb);
+
+    /* the comparison page: two sweeps sharing both parameters */
+    htmlreport_sweep sw[2] = {{"runs/a", "a <1>", recs, NR / 2, &base, 1, NULL},
+                              {"runs/b", "b", recs + NR / 2, NR / 2, NULL, 0, NULL}};
+    strbuf_init(&sb);
+    CHECK(htmlreport_compare_build(&sb, sw, 2, RESULTS_VAL_MAE, &err) == 0, "compare: %s", err.msg);
+    s = strbuf_str(&sb);
+    CHECK(strstr(s, "data-plots=\"plot-cmp-best plot-cmp-dropout plot-cmp-learning_rate\"") != NULL,
+          "comparison plots: %.200s", strstr(s, "data-plots") ? strstr(s, "data-plots") : "none");
+    CHECK(strstr(s, "a &lt;1&gt;") != NULL && strstr(s, "a <1>") == NULL, "sweep name escaped");
+    CHECK(count_of(s, "<tr class=\"ok\">") == 2, "one row per sweep");
+    strbuf_deinit(&sb);
+    for (size_t i = 0; i < NR; i++) journal_record_deinit(&recs[i]);
+    free(scale);
+}
+
+/* epsilon^2 on hand-worked groups */
+static void test_explained(void) {
+    double y[6] = {1, 1, 1, 3, 3, 3};
+    size_t g[6] = {0, 0, 0, 1, 1, 1}, h[6] = {0, 1, 0, 1, 0, 1};
+    CHECK_NEAR(analysis_explained(y, g, 6, 2), 1.0, 1e-12);
+    /* groups {1,1,3} {1,3,3}: SSB = 6 (1/3)^2... eta^2 = 1/9, SSW = 16/3, eps^2 = (2/3 - 4/3) / 6 < 0 -> 0 */
+    CHECK_NEAR(analysis_explained(y, h, 6, 2), 0.0, 1e-12);
+    double z[6] = {1, 2, 1, 3, 4, 3};
+    /* SST = 22/3, SSB = 6, SSW = 4/3, eps^2 = (6 - 1 * (4/3) / 4) / (22/3) = 17/22 */
+    CHECK_NEAR(analysis_explained(z, g, 6, 2), 17.0 / 22.0, 1e-12);
+    CHECK(isnan(analysis_explained(z, g, 2, 2)), "n <= groups: unknown");
+}
+
 int main(void) {
+    test_explained();
+    test_analysis_page();
     char tmpl[] = "/tmp/test_htmlreport.XXXXXX";
     const char *dir = mkdtemp(tmpl);
     CHECK(dir != NULL, "mkdtemp");

@@ -347,7 +347,52 @@ static void test_damaged_records(void) {
     journal_record_deinit(&a);
 }
 
+/* Provenance: written when known and read back; a record without it (an older journal) is
+ * read with everything unknown; a mistyped provenance key is refused by name. */
+static void test_provenance(void) {
+    journal_record a, b;
+    make_record(&a, 2);
+    hs_error err;
+    strbuf sb;
+    strbuf_init(&sb);
+    CHECK(journal_record_format(&a, &sb, &err) == 0, "format: %s", err.msg);
+    CHECK(!strstr(strbuf_str(&sb), "\"host\"") && !strstr(strbuf_str(&sb), "start_unix"),
+          "unknown provenance is not written: %s", strbuf_str(&sb));
+    CHECK(journal_record_parse(sb.data, sb.len, &b, &err) == 0, "parse old record: %s", err.msg);
+    CHECK(b.host[0] == '\0' && b.slurm_job_id[0] == '\0' && isnan(b.start_unix) && isnan(b.end_unix) &&
+          isnan(b.wall_total_s), "old record: provenance unknown");
+    journal_record_deinit(&b);
+    strbuf_deinit(&sb);
+
+    setenv("SLURM_JOB_ID", "4711", 1);
+    setenv("SLURM_ARRAY_TASK_ID", "3", 1);
+    journal_record_set_provenance(&a, 1764600000.25, 1764600012.75, 30.5);
+    unsetenv("SLURM_JOB_ID");
+    unsetenv("SLURM_ARRAY_TASK_ID");
+    CHECK(a.host[0] != '\0', "host name filled");
+    strbuf_init(&sb);
+    CHECK(journal_record_format(&a, &sb, &err) == 0, "format: %s", err.msg);
+    CHECK(strstr(strbuf_str(&sb), "\"slurm_job_id\":\"4711\",\"slurm_array_task_id\":\"3\","
+                                  "\"start_unix\":1764600000.25,\"end_unix\":1764600012.75,\"wall_total_s\":30.5}"),
+          "provenance written: %s", strbuf_str(&sb));
+    CHECK(journal_record_parse(sb.data, sb.len, &b, &err) == 0, "parse: %s", err.msg);
+    CHECK(strcmp(a.host, b.host) == 0 && strcmp(b.slurm_job_id, "4711") == 0 &&
+          strcmp(b.slurm_array_task_id, "3") == 0 && b.start_unix == 1764600000.25 && b.end_unix == 1764600012.75 &&
+          b.wall_total_s == 30.5, "provenance read back");
+    journal_record_deinit(&b);
+    char *bad = malloc(sb.len + 1);
+    memcpy(bad, sb.data, sb.len + 1);
+    memcpy(strstr(bad, "\"4711\""), "147110", 6);
+    CHECK(journal_record_parse(bad, sb.len, &b, &err) == HS_ERR_FORMAT && strstr(err.msg, "slurm_job_id"),
+          "mistyped provenance named: %s", err.msg);
+    journal_record_deinit(&b);
+    free(bad);
+    strbuf_deinit(&sb);
+    journal_record_deinit(&a);
+}
+
 int main(void) {
+    test_provenance();
     test_damaged_records();
     snprintf(tmpdir, sizeof tmpdir, "/tmp/hs_test_journal_XXXXXX");
     if (!mkdtemp(tmpdir)) { perror("mkdtemp"); return 1; }

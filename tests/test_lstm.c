@@ -1,6 +1,7 @@
 /* test_lstm: LSTM layer forward against a scalar double reference of the Keras formulas,
  * and central-difference gradient checks of every parameter and input (with and without
- * recurrent dropout), each with a negative control. */
+ * recurrent dropout), each with a negative control, through the kernels of the active
+ * instruction set (HSWEEP_ISA; CTest runs every path). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,7 +10,9 @@
 #include "tests/gradcheck.h"
 #include "tests/test_util.h"
 
-enum { T = 4, B = 3, I = 3, H = 3, G = 4 * H };
+/* H = 20 and B = 7 go through the production kernels' full vectors, partial vectors (20 =
+ * 16 + 4 on AVX-512, 8 + 8 + 4 on AVX2) and partial row blocks */
+enum { T = 4, B = 7, I = 3, H = 20, G = 4 * H };
 
 typedef struct fix {
     float x[T * B * I];           /* (T,B,I) */
@@ -82,10 +85,11 @@ static void run_gradcheck(int with_dropout) {
     const size_t np = sizeof f.p / sizeof *f.p;
     float grad[sizeof f.p / sizeof *f.p], dx[T * B * I];
     static float dgates[T * B * G], dc[B * H], hm[B * H], ut[G * H], dh[T * B * H];
+    static double dbacc[G];
     loss(&f);
     memcpy(dh, f.R, sizeof dh);
-    lstm_backward(dx, grad, grad + I * G, grad + I * G + H * G, dgates, dc, hm, ut, dh, f.x, f.h, f.c,
-                  f.tc, f.gates, f.rm, f.p, f.p + I * G, T, B, I, H);
+    lstm_backward(dx, grad, grad + I * G, grad + I * G + H * G, dbacc, dgates, dc, hm, ut, dh, 0, f.x,
+                  f.h, f.c, f.tc, f.gates, f.rm, f.p, f.p + I * G, T, B, I, H);
     gc_result rp = gc_check(loss, &f, f.p, grad, np);
     gc_result rx = gc_check(loss, &f, f.x, dx, T * B * I);
     printf("lstm%s: params %zu bad, worst rel %.2e (abs %.2e); inputs %zu bad, worst rel %.2e\n",
@@ -106,9 +110,37 @@ static void run_gradcheck(int with_dropout) {
     CHECK(gc_check(loss, &f, f.x, dx, T * B * I).n_bad == 1, "corrupted dx not caught");
 }
 
+/* dh_top = 1 (only dh(T-1) given; the recurrent gradient in two ring slots) gives exactly
+ * the gradients of dh_top = 0 with the other steps zeroed */
+static void test_dh_top(void) {
+    static fix f;
+    rng r;
+    rng_seed(&r, 31);
+    fill(f.x, sizeof f.x / sizeof *f.x, 1.0f, &r);
+    fill(f.p, sizeof f.p / sizeof *f.p, 0.7f, &r);
+    f.rm = NULL;
+    loss(&f);
+    static float dgates[T * B * G], dc[B * H], hm[B * H], ut[G * H], dh[T * B * H];
+    static double dbacc[G];
+    static float g0[I * G + H * G + G], g1[I * G + H * G + G], dx0[T * B * I], dx1[T * B * I];
+    float *grad = g0, *dx = dx0;
+    for (int top = 0; top < 2; top++) {
+        memset(dh, 0, sizeof dh);
+        for (size_t n = 0; n < B * H; n++) dh[(T - 1) * B * H + n] = 0.1f * (float)(n % 7) - 0.3f;
+        lstm_backward(dx, grad, grad + I * G, grad + I * G + H * G, dbacc, dgates, dc, hm, ut, dh, top, f.x,
+                  f.h, f.c, f.tc, f.gates, NULL, f.p, f.p + I * G, T, B, I, H);
+        grad = g1;
+        dx = dx1;
+    }
+    CHECK(memcmp(g0, g1, sizeof g0) == 0 && memcmp(dx0, dx1, sizeof dx0) == 0,
+          "dh_top changes the gradients");
+}
+
 int main(void) {
+    test_isa_init();
     test_forward_reference();
     run_gradcheck(0);
     run_gradcheck(1);
+    test_dh_top();
     return test_failures("test_lstm");
 }

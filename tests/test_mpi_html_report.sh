@@ -11,10 +11,16 @@
 # with an injected `throw` must be caught (data-errors and the CONSOLE line), and a copy with
 # one plot removed must not get data-ok. Sorting is checked by clicking headers from a script
 # appended to a copy (numeric order in a numeric column, both directions, string order for ids).
+# The analysis plots (importance, heatmap, parallel coordinates, metric vs size and wall time,
+# per-rank timeline) are in the list; a page without parallel coordinates must not pass; a
+# journal stripped of provenance (as an older hsweep wrote it) gives a timeline note and
+# still passes; `report A B --html` (comparison page) passes the same checks.
 # Also a screenshot (PNG, checked for size and non-uniform content), a second report without
 # best_model.h5 / metadata (a note instead of the prediction panel, still data-ok), that the
 # test MAE recomputed from best_model.h5 equals the recorded one, and that the page references
 # nothing external. The Chromium runs go in parallel (about 5 s each on a loaded 2-core VM).
+# `hsweep train --from DIR --trial ID` reproduces two trials bit for bit, and refuses (exit 1)
+# a journal whose test MAE was changed in the last bit (negative control).
 # Fails (does not skip) when /usr/bin/chromium is missing: install the Debian package
 # `chromium`.
 set -u
@@ -64,8 +70,10 @@ PAGE=$DIR/out/report.html
 [ -s "$PAGE" ] || { fail "no report.html"; exit 1; }
 ls "$DIR/out" | grep -q '\.tmp' && fail "temporary file left in the sweep directory"
 grep -q "HTML report: $DIR/out/report.html" "$DIR/report.out" || fail "report path not printed"
-# Plots the page must have: curves, one panel per swept axis, predictions if a model exists.
-PLOTS="plot-curves plot-axis-cell plot-axis-learning_rate"
+# Plots the page must have: curves, importance, heatmap and parallel coordinates, one panel
+# per swept axis, metric vs size and wall time, the timeline, predictions if a model exists.
+WHY="plot-curves plot-importance plot-heatmap plot-parcoords plot-axis-cell plot-axis-learning_rate plot-size plot-wall"
+PLOTS="$WHY plot-timeline"
 if [ -f "$DIR/out/best_model.h5" ]; then
     PLOTS="$PLOTS plot-pred plot-pred-scatter"
 else
@@ -148,10 +156,39 @@ document.body.dataset.sortcheck=bad.length?bad.join(','):'ok';
 k = s.rindex("</body>")
 open(sys.argv[2], "w").write(s[:k] + js + s[k:])
 PYEOF
+# a new plot removed
+$PY - "$PAGE" "$DIR/noparc.html" <<'PYEOF' || fail "could not remove the parallel coordinates"
+import re, sys
+s = open(sys.argv[1]).read()
+t = re.sub(r'<svg class="plot" id="plot-parcoords".*?</svg>', '', s, count=1, flags=re.S)
+assert t != s
+open(sys.argv[2], "w").write(t)
+PYEOF
 # the journal alone: no metadata.json, no best_model.h5 -> a note instead of the predictions
 mkdir -p "$DIR/bare" && cp "$DIR/out/journal.jsonl" "$DIR/bare/" || fail "copy journal"
 "$HSWEEP" report "$DIR/bare" --html >"$DIR/bare.out" 2>"$DIR/bare.err" || fail "report without metadata"
 grep -q 'id="note-pred"' "$DIR/bare/report.html" || fail "no prediction note without best_model.h5"
+grep -q 'id="baseline">Persistence baseline unknown: no metadata.json' "$DIR/bare/report.html" ||
+    fail "bare report: baseline not said unknown"
+# a journal of an older hsweep (no provenance): the timeline says it is unknown
+mkdir -p "$DIR/old" && cp "$DIR/out/metadata.json" "$DIR/old/" || fail "copy metadata"
+$PY - "$DIR/out/journal.jsonl" "$DIR/old/journal.jsonl" <<'PYEOF' || fail "strip provenance"
+import json, sys
+with open(sys.argv[2], "w") as f:
+    for line in open(sys.argv[1]):
+        r = json.loads(line)
+        for k in ("host", "slurm_job_id", "slurm_array_task_id", "start_unix", "end_unix", "wall_total_s"):
+            r.pop(k, None)
+        f.write(json.dumps(r) + "\n")
+PYEOF
+"$HSWEEP" report "$DIR/old" --html >"$DIR/old.out" 2>"$DIR/old.err" || fail "report of an old journal"
+grep -q 'id="note-timeline">Timeline unknown: none of the 8 journal records' "$DIR/old/report.html" ||
+    fail "old journal: no timeline note"
+# two sweeps compared
+"$HSWEEP" report "$DIR/out" "$DIR/old" --html -o "$DIR/cmp.html" >"$DIR/cmp.out" 2>"$DIR/cmp.err" ||
+    fail "report A B --html: $(tail -3 "$DIR/cmp.err")"
+grep -q "HTML comparison: $DIR/cmp.html" "$DIR/cmp.out" || fail "comparison path not printed"
+[ "$(grep -c '^| html' "$DIR/cmp.out")" -eq 2 ] || fail "comparison table: $(cat "$DIR/cmp.out")"
 
 # ---- the four pages in Chromium, in parallel (DOM after the scripts ran; one screenshot) ------
 chrome "$DIR/page" "file://$PAGE" --screenshot="$DIR/report.png" --window-size=1280,2400 --hide-scrollbars \
@@ -170,6 +207,15 @@ wait $p2 || fail "chromium failed on the negative control: $(tail -3 "$DIR/throw
 wait $p3 || fail "chromium failed on the missing-plot control: $(tail -3 "$DIR/noplot.log")"
 wait $p4 || fail "chromium failed on the bare report: $(tail -3 "$DIR/bare.log")"
 wait $p5 || fail "chromium failed on the sort check: $(tail -3 "$DIR/sort.log")"
+chrome "$DIR/noparc" "file://$DIR/noparc.html" --dump-dom &
+p6=$!
+chrome "$DIR/old" "file://$DIR/old/report.html" --dump-dom &
+p7=$!
+chrome "$DIR/cmp" "file://$DIR/cmp.html" --dump-dom &
+p8=$!
+wait $p6 || fail "chromium failed on the parallel-coordinates control: $(tail -3 "$DIR/noparc.log")"
+wait $p7 || fail "chromium failed on the old-journal page: $(tail -3 "$DIR/old.log")"
+wait $p8 || fail "chromium failed on the comparison page: $(tail -3 "$DIR/cmp.log")"
 
 check_dom "$DIR/page"
 grep -q "data-plots=\"$PLOTS\"" "$DIR/page.dom" || fail "data-plots is not '$PLOTS'"
@@ -191,13 +237,46 @@ grep -q 'data-errors="[^"]*injected for the negative control' "$DIR/throw.dom" |
 grep -q 'data-ok="1"' "$DIR/throw.dom" && fail "negative control: data-ok set despite the error"
 grep -q 'data-ok="1"' "$DIR/noplot.dom" && fail "missing-plot control: data-ok set although a plot is missing"
 grep -q 'data-missing="plot-curves"' "$DIR/noplot.dom" || fail "missing-plot control: plot-curves not reported"
+grep -q 'data-ok="1"' "$DIR/noparc.dom" && fail "parallel-coordinates control: data-ok set although it is missing"
+grep -q 'data-missing="plot-parcoords"' "$DIR/noparc.dom" || fail "parallel-coordinates control: not reported"
 
 # numeric-aware: string order would put 10.9 before 9.2 in the val_loss column
 grep -q 'data-sortcheck="ok"' "$DIR/sort.dom" ||
     fail "sorting by clicking headers: $(grep -o 'data-sortcheck="[^"]*"' "$DIR/sort.dom")"
 
-PLOTS="plot-curves plot-axis-cell plot-axis-learning_rate"
+PLOTS="$WHY plot-timeline"
 check_dom "$DIR/bare"
+PLOTS="$WHY" # no best_model.h5 copied: no predictions
+check_dom "$DIR/old"
+grep -q 'id="plot-timeline"' "$DIR/old.dom" && fail "old journal: a timeline without times"
+PLOTS="plot-cmp-best plot-cmp-cell plot-cmp-learning_rate"
+check_dom "$DIR/cmp"
+grep -q "data-plots=\"$PLOTS\"" "$DIR/cmp.dom" || fail "comparison data-plots is not '$PLOTS'"
+# the persistence baseline: in the header and as a reference line in the metric plots
+grep -q 'id="baseline">Persistence baseline (predict' "$DIR/page.dom" || fail "no persistence line in the page"
+[ "$(grep -c 'stroke="#555555" stroke-width="1.4" stroke-linejoin="round" stroke-dasharray="7 4"' "$DIR/page.dom")" -ge 4 ] ||
+    fail "fewer than 4 persistence reference lines"
+
+# ---- hsweep train --from DIR --trial ID reproduces a trial bit for bit ---------------------
+for id in $($PY -c 'import json,sys; rs=[json.loads(l) for l in open(sys.argv[1])]; print(rs[0]["id"], rs[-1]["id"])' "$DIR/out/journal.jsonl"); do
+    "$HSWEEP" train --from "$DIR/out" --trial "${id:0:8}" --quiet >"$DIR/from.out" 2>"$DIR/from.err" ||
+        fail "train --from --trial $id: $(tail -2 "$DIR/from.err") $(tail -1 "$DIR/from.out")"
+    grep -q "^reproduces trial $id of $DIR/out: .*, bit-identical$" "$DIR/from.out" ||
+        fail "train --from $id: $(tail -1 "$DIR/from.out")"
+done
+# negative control: a journal whose test MAE differs in the last digit is not reproduced
+mkdir -p "$DIR/edited" && cp "$DIR/out/metadata.json" "$DIR/edited/" || fail "copy metadata"
+$PY - "$DIR/out/journal.jsonl" "$DIR/edited/journal.jsonl" <<'PYEOF' || fail "edit the journal"
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+rs[0]["test_mae"] = rs[0]["test_mae"] * (1 + 2 ** -50)
+open(sys.argv[2], "w").write("".join(json.dumps(r) + "\n" for r in rs))
+print(rs[0]["id"])
+PYEOF
+id=$($PY -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["id"])' "$DIR/edited/journal.jsonl")
+"$HSWEEP" train --from "$DIR/edited" --trial "$id" --quiet >"$DIR/from.out" 2>"$DIR/from.err"
+[ $? -eq 1 ] || fail "train --from: an edited journal must give exit 1"
+grep -q "^DOES NOT reproduce trial $id" "$DIR/from.out" || fail "train --from mismatch: $(tail -1 "$DIR/from.out")"
 
 # ---- the screenshot ---------------------------------------------------------------
 $PY - "$DIR/report.png" <<'PYEOF' || fail "screenshot check"

@@ -3,7 +3,9 @@
  * Rank 0 writes a small dataset with h5data_write; every rank opens it with shmdata_open and
  * must see exactly the arrays h5data_load reads, through one allocation per node (the
  * other ranks' pointers map the leader's pages). A missing file must fail on every rank
- * with the same message. */
+ * with the same message. CTest runs it twice: on one node, and as
+ * test_mpi_shmdata_pseudo with HSWEEP_PSEUDO_NODES=2 (ranks {0,2} and {1} as two nodes,
+ * two leaders, two windows). */
 #define _POSIX_C_SOURCE 200809L
 
 #include <mpi.h>
@@ -86,9 +88,18 @@ int main(int argc, char **argv) {
         CHECK(memcmp(sd.ds.time, ref.time, 2000 * sizeof(int64_t)) == 0, "timestamps");
         CHECK(strcmp(sd.ds.feature_names[1], "b") == 0, "names");
         dataset_deinit(&ref);
-        /* one allocation per node: every rank of the node sees the leader's bytes */
-        CHECK(sd.node_size == size, "all %d ranks share one node here (%d)", size, sd.node_size);
-        CHECK((sd.node_rank == 0) == (rank == 0), "node leader is rank 0");
+        /* one allocation per node: every rank of the node sees the leader's bytes. With
+         * HSWEEP_PSEUDO_NODES=k the ranks r with equal r % k form one node, led by r % k. */
+        const char *pn = getenv("HSWEEP_PSEUDO_NODES");
+        int k = pn ? atoi(pn) : 1, want_size = 0, leaders = 0, is_leader = sd.node_rank == 0;
+        if (k < 2) k = 1;
+        for (int r = 0; r < size; r++) want_size += r % k == rank % k;
+        CHECK(sd.node_size == want_size, "rank %d: node of %d ranks, want %d (k=%d)", rank,
+              sd.node_size, want_size, k);
+        CHECK(is_leader == (rank == rank % k), "rank %d: node leader is rank %d", rank, rank % k);
+        MPI_Allreduce(&is_leader, &leaders, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+        CHECK(leaders == (k < size ? k : size), "%d node leaders read the file, want %d", leaders,
+              k < size ? k : size);
         /* a write by the leader is visible to the others (same pages, not a copy) */
         MPI_Win_fence(0, sd.win);
         if (sd.node_rank == 0) sd.ds.y[7] = 1234.5f;

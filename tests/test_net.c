@@ -131,6 +131,23 @@ static void test_gradients(void) {
     gradcheck_model("lstm stacked x2", &hp);
     hp = tiny(HS_CELL_GRU, 3, 2);
     gradcheck_model("gru stacked x2", &hp);
+    /* H >= 8: full and partial vectors of the production kernels of every path */
+    hp = tiny(HS_CELL_LSTM, 17, 2);
+    hp.bidirectional = 1;
+    hp.dropout = 0.2f;
+    hp.recurrent_dropout = 0.3f;
+    gradcheck_model("lstm(17) x2 bidir dropouts", &hp);
+    hp = tiny(HS_CELL_GRU, 17, 2);
+    hp.bidirectional = 1;
+    hp.dropout = 0.2f;
+    hp.recurrent_dropout = 0.3f;
+    gradcheck_model("gru(17) x2 bidir dropouts", &hp);
+    hp = tiny(HS_CELL_LSTM, 24, 1);
+    gradcheck_model("lstm(24)", &hp);
+    hp = tiny(HS_CELL_GRU, 24, 1);
+    gradcheck_model("gru(24)", &hp);
+    hp = tiny(HS_CELL_DENSE, 20, 2);
+    gradcheck_model("dense(20) x2", &hp);
     hp = tiny(HS_CELL_LSTM, 3, 1);
     hp.bidirectional = 1;
     gradcheck_model("lstm bidirectional", &hp);
@@ -295,9 +312,9 @@ static void test_determinism(void) {
     free(c);
 }
 
-/* At realistic widths (H = 20: strips of 48+32 columns for LSTM, 48 + BLAS for GRU; 13 rows:
- * 6- and 1-row kernels) a batch must give the same predictions and gradients as its samples
- * one at a time: gradients of sum_b pred_b add up over samples. */
+/* At realistic widths (H = 20: full and partial vectors; 13 rows: full and partial row
+ * blocks of the kernels) a batch must give the same predictions and gradients as its
+ * samples one at a time: gradients of sum_b pred_b add up over samples. */
 static void test_batch_consistency(hs_cell cell) {
     enum { NB = 13, NT = 5, NF = 4 };
     hs_hparams hp;
@@ -464,6 +481,7 @@ static void test_tensors(void) {
 }
 
 int main(void) {
+    test_isa_init();
     test_gradients();
     test_bidirectional_semantics(HS_CELL_LSTM);
     test_bidirectional_semantics(HS_CELL_GRU);

@@ -84,6 +84,7 @@ static void test_bad_args(void) {
 }
 
 int main(void) {
+    test_isa_init();
     test_rmsprop();
     test_adam();
     test_clip();

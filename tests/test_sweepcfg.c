@@ -447,6 +447,36 @@ static void test_helpers(void) {
     CHECK(hp.horizon == 7 && sweepcfg_param_get(&hp, SWEEPCFG_HORIZON) == 7, "set/get");
 }
 
+/* Caps checked before libyaml's document loader runs: depth, node count, file size; and
+ * names that would make the output directory runs/ itself or its parent. */
+static void test_limits(void) {
+    size_t cap = 4 * 1024 * 1024;
+    char *t = malloc(cap);
+    /* 65 nested lists: the root map and grid are levels 1 and 2, so the 63rd '[' (col
+     * 10 + 62) is level 65 */
+    size_t n = (size_t)snprintf(t, cap, "name: x\ngrid:\n  units: ");
+    for (int i = 0; i < 65; i++) t[n++] = '[';
+    for (int i = 0; i < 65; i++) t[n++] = ']';
+    snprintf(t + n, cap - n, "\n");
+    expect_error(t, HS_ERR_FORMAT, 3, 72, "nested deeper than 64 levels");
+    /* 100,001 list items after 7 nodes (root map, name, x, grid, its map, units, the list):
+     * item 99,994 (col 11 + 2 * 99,993) is node 100,001 */
+    n = (size_t)snprintf(t, cap, "name: x\ngrid:\n  units: [");
+    for (int i = 0; i < 100001; i++) n += (size_t)snprintf(t + n, cap - n, "1,");
+    snprintf(t + n - 1, cap - n + 1, "]\n");
+    expect_error(t, HS_ERR_FORMAT, 3, 11 + 2 * 99993, "more than 100000 values");
+    /* 1 MiB + 1 byte of comment */
+    n = (size_t)snprintf(t, cap, "name: x\n#");
+    memset(t + n, 'x', 1024 * 1024);
+    snprintf(t + n + 1024 * 1024 - 9, 10, "\n");
+    CHECK(strlen(t) == 1024 * 1024 + 1, "size %zu", strlen(t));
+    expect_error(t, HS_ERR_FORMAT, 0, 0, "file larger than 1024 KiB");
+    free(t);
+    expect_error("name: ..\n", HS_ERR_VALUE, 1, 7, "may not be '.' or '..'");
+    expect_error("name: .\n", HS_ERR_VALUE, 1, 7, "may not be '.' or '..'");
+    expect_error("name: a/b\n", HS_ERR_VALUE, 1, 7, "may only contain");
+}
+
 int main(void) {
     snprintf(dir, sizeof dir, "/tmp/hsweep_sweepcfg_XXXXXX");
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
@@ -456,6 +486,7 @@ int main(void) {
     test_hash();
     test_trialcfg();
     test_errors();
+    test_limits();
     test_search();
     test_helpers();
     char cmd[512];

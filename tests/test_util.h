@@ -7,6 +7,9 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+
+#include "model/isa.h"
 
 static int test_fail_count = 0;
 static int test_check_count = 0;
@@ -26,6 +29,17 @@ static int test_check_count = 0;
 #define CHECK_NEAR(a, b, tol)                                                     \
     CHECK(fabs((double)(a) - (double)(b)) <= (double)(tol), "%.9g vs %.9g (tol %g)", \
           (double)(a), (double)(b), (double)(tol))
+
+/* Select the kernel path (HSWEEP_ISA or cpuid) and print it. A path this CPU lacks is a
+ * skip, exit status 77 (CTest's SKIP_RETURN_CODE), not a failure. */
+static inline void test_isa_init(void) {
+    char err[160];
+    if (isa_init(err, sizeof err) != 0) {
+        printf("skipped: %s\n", err);
+        exit(77);
+    }
+    printf("kernels: %s\n", isa_name());
+}
 
 static inline int test_failures(const char *name) {
     printf("%s: %d checks, %d failed\n", name, test_check_count, test_fail_count);

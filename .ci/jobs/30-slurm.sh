@@ -12,7 +12,9 @@
 # each journal then holds every trial once, equal (val_mae, test_mae, val_loss, history,
 # best epoch) to the reference. Then a job stopped before its first epoch is not resubmitted
 # (no progress), and a plain `sbatch` submission is resubmitted with its path and resources
-# until HSWEEP_RESUBMIT_MAX=1 stops it. The daemons are
+# until HSWEEP_RESUBMIT_MAX=1 stops it. A job array of 3 one-rank tasks
+# (scripts/slurm/hsweep-array.sbatch) shares one study: every trial journaled once, equal to
+# the reference, claims from at least 2 tasks. The daemons are
 # stopped at the end by their pids.
 # Budget: ~6 min on 2 cores (the four Slurm sweeps and the reference share the two cores;
 # Slurm checks time limits every 30 s, so the stops come 30-90 s into a job).
@@ -107,12 +109,17 @@ submit limit sbatch --ntasks=1 --ntasks-per-node=1 --time=1 --signal=USR1@0
 submit warn-requeue requeue --ntasks=1 --ntasks-per-node=1 --time=2 --signal=USR1@60
 submit warn-sbatch sbatch --ntasks=1 --ntasks-per-node=1 --time=2 --signal=USR1@60
 submit normal sbatch --ntasks=2 --ntasks-per-node=2 --time=30
+# the job array: three 1-rank tasks of the same sweep on one output directory (docs/study.md)
+scenario_dir array
+(cd "$DIR/array" && sbatch --job-name=ci-array --array=0-2 --nodes=1 --ntasks=1 --ntasks-per-node=1 \
+    --time=30 --output=slurm-%A_%a.out --export=ALL,HSWEEP="$HSWEEP",HSWEEP_HEARTBEAT_TIMEOUT=60 \
+    "$repo/scripts/slurm/hsweep-array.sbatch" sweep.yaml) | sed 's/^/array: /'
 
 # the reference, with plain mpirun, while the jobs run
 scenario_dir ref
 (cd "$DIR/ref" && mpirun -n 2 --oversubscribe --bind-to none "$HSWEEP" run sweep.yaml > run.out 2>&1) ||
     fail "reference run: $(tail -n 3 "$DIR/ref/run.out")"
-for s in limit warn-requeue warn-sbatch normal; do wait_done "$s" 600; done
+for s in limit warn-requeue warn-sbatch normal array; do wait_done "$s" 600; done
 echo "30-slurm: sweeps done after $(( $(date +%s) - t0 )) s"
 
 # ---- per scenario: how it stopped and resumed -----------------------------------------------
@@ -156,6 +163,17 @@ for s in limit warn-requeue warn-sbatch normal; do
     same_results "$DIR/ref/runs/slurmci/journal.jsonl" "$DIR/$s/runs/slurmci/journal.jsonl" 4 ||
         fail "$s: results differ from the reference"
 done
+
+# ---- the job array: one study, every trial once ---------------------------------------------
+grep -q "sweep finished\|nothing left to claim\|finished" "$DIR/array"/slurm-*.out || fail "array: no task finished"
+for f in "$DIR/array"/slurm-*.out; do
+    grep -q 'hsweep run exited with 0' "$f" || fail "array: $(basename "$f"): $(tail -n 2 "$f" | tr '\n' ' ')"
+done
+owners=$(grep -o '"owner":"[^"]*"' "$DIR/array/runs/slurmci/claims.jsonl" 2>/dev/null | sort -u | grep -c .)
+[ "$owners" -ge 2 ] || fail "array: claims from $owners task(s), want >= 2"
+same_results "$DIR/ref/runs/slurmci/journal.jsonl" "$DIR/array/runs/slurmci/journal.jsonl" 4 ||
+    fail "array: results differ from the reference"
+echo "array: $(ls "$DIR/array"/slurm-*.out | wc -l) tasks, claims from $owners"
 
 # ---- no progress, plain sbatch, resubmission limit ----------------------------------------
 # A slower sweep (units 128/256: an epoch takes seconds); scancel --signal=USR1 stops a job

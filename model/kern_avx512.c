@@ -1,0 +1,19 @@
+/* kern_avx512: the kernels of model/kern_impl.h for AVX-512 (F, BW, DQ, VL) with FMA:
+ * 16-lane vectors and 32 registers, so GEMM blocks of 8 x 3, 12 x 2 and 16 x 1 vectors
+ * and fused-step blocks of 6 rows x 4 gate accumulators (LSTM; GRU: 6 x 4, z, r, r_h, x_h),
+ * at most 24 accumulators plus the B vectors and a broadcast. Compiled with
+ * -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma (CMakeLists.txt) on x86-64 only; used
+ * when model/isa.c finds those features. */
+#if defined(__x86_64__) || defined(_M_X64)
+#define KERN_AVX512
+#define KERN_TABLE kern_avx512
+#define KERN_NAME "avx512"
+#define KERN_MR1 16
+#define KERN_MR2 12
+#define KERN_MR3 8
+#define KERN_LSTM_MR 6
+#define KERN_GRU_MR 6
+#include "model/kern_impl.h"
+#else
+typedef int kern_avx512_unused; /* ISO C forbids an empty translation unit */
+#endif

@@ -1,0 +1,525 @@
+/* kern_impl: every kernel of model/kern.h, written once in the vector abstraction of
+ * model/simd.h and compiled once per instruction set by model/kern_<isa>.c, which defines
+ * before including this file:
+ *   KERN_AVX512 | KERN_AVX2 | KERN_GENERIC   the vector back end (model/simd.h)
+ *   KERN_TABLE        name of the kern_ops table to define (kern_avx512, ...)
+ *   KERN_MR1, KERN_MR2, KERN_MR3   GEMM register block: rows for strips of 1, 2, 3 vectors
+ *   KERN_LSTM_MR, KERN_GRU_MR      rows per block of the fused recurrent steps
+ * The register blocks are sized to the register file: MR x NV accumulators plus NV
+ * B vectors and one broadcast (AVX-512: 32 registers, AVX2 and SSE2: 16).
+ * Summation order depends only on the shapes, so every result is reproducible within one
+ * instruction set. Not a public header. */
+#include <string.h>
+
+#include "model/kern.h"
+#include "model/simd.h"
+
+/* ---- activations ---------------------------------------------------------------------
+ * e^x: clamp x to [-87, 88] (the range whose result is a normal float), x = k ln2 + r with
+ * k = round(x log2 e) (adding 1.5*2^23 rounds to an integer held in the low mantissa bits),
+ * r = x - k ln2 (ln2 split in an exact part and a correction: Cody-Waite), e^r by the
+ * Cephes expf polynomial 1 + r + r^2 p(r) on |r| <= ln2/2, and 2^k written into the
+ * exponent field. The clamps pass NaN through (operand order; see simd.h). */
+static inline vf v_exp(vf x) {
+    x = vf_min(vf_set1(88.0f), x);
+    x = vf_max(vf_set1(-87.0f), x);
+    vf kb = vf_fma(x, vf_set1(1.44269504088896341f), vf_set1(12582912.0f));
+    vf kf = vf_sub(kb, vf_set1(12582912.0f));
+    vf r = vf_fnma(kf, vf_set1(0.693359375f), x);
+    r = vf_fnma(kf, vf_set1(-2.12194440e-4f), r);
+    vf p = vf_set1(1.9875691500e-4f);
+    p = vf_fma(p, r, vf_set1(1.3981999507e-3f));
+    p = vf_fma(p, r, vf_set1(8.3334519073e-3f));
+    p = vf_fma(p, r, vf_set1(4.1665795894e-2f));
+    p = vf_fma(p, r, vf_set1(1.6666665459e-1f));
+    p = vf_fma(p, r, vf_set1(5.0000001201e-1f));
+    vf er = vf_add(vf_fma(vf_mul(r, r), p, r), vf_set1(1.0f));
+    return vf_mul(er, vf_pow2_rounded(kb));
+}
+
+/* sigmoid(x) = 1 / (1 + e^-x) */
+static inline vf v_sigmoid(vf x) {
+    return vf_div(vf_set1(1.0f), vf_add(vf_set1(1.0f), v_exp(vf_sub(vf_zero(), x))));
+}
+
+/* tanh(x): for |x| < 0.625 the Cephes tanhf odd polynomial x + x^3 q(x^2) (no cancellation
+ * near 0, so the relative error stays small); otherwise sign(x) (1 - 2 / (e^{2|x|} + 1)). */
+static inline vf v_tanh(vf x) {
+    vf ax = vf_abs(x);
+    vf e = v_exp(vf_add(ax, ax));
+    vf big = vf_copysign(vf_sub(vf_set1(1.0f), vf_div(vf_set1(2.0f), vf_add(e, vf_set1(1.0f)))), x);
+    vf z = vf_mul(x, x);
+    vf q = vf_set1(-5.70498872745e-3f);
+    q = vf_fma(q, z, vf_set1(2.06390887954e-2f));
+    q = vf_fma(q, z, vf_set1(-5.37397155531e-2f));
+    q = vf_fma(q, z, vf_set1(1.33314422036e-1f));
+    q = vf_fma(q, z, vf_set1(-3.33332819422e-1f));
+    vf small = vf_fma(vf_mul(q, z), x, x);
+    return vf_select_lt(ax, vf_set1(0.625f), small, big);
+}
+
+/* loads/stores of a column block that may be partial: full != 0 is a compile-time
+ * constant at every call site once inlined, so full blocks use plain vector moves */
+static inline vf ld(const float *p, int full, vm m) { return full ? vf_load(p) : vf_loadm(p, m); }
+static inline void st(float *p, vf v, int full, vm m) {
+    if (full) vf_store(p, v);
+    else vf_storem(p, v, m);
+}
+
+/* ---- matrix product: register-blocked micro-kernels ------------------------------------
+ * C(mr rows, NV vectors) = beta*C + sum_k A(r,k) B(k,:): an MR x NV block of accumulators
+ * stays in registers over the whole k loop; A(r,k) is broadcast, B(k, :) loaded as NV
+ * vectors, one FMA each. ALLROWS: all MR rows exist (the row addresses form one
+ * progression, so the compiler needs one pointer for A^T); otherwise rows r >= mr (the
+ * last block of a matrix) repeat row mr-1 and are not stored. TAIL: the last vector is
+ * partial (lanes in mlast). TA: A is stored transposed (A(r,k) at A[k*lda + r]). Each
+ * C(r,j) is summed in k order. */
+#define KERN_MK(NAME, MR, NV, TAIL, TA, ALLROWS)                                               \
+    static void NAME(float *C, size_t ldc, const float *A, size_t lda, const float *Bp,      \
+                     size_t ldb, size_t K, float beta, size_t mr, vm mlast) {                 \
+        vf acc[MR][NV];                                                                       \
+        const float *ar[MR];                                                                  \
+        if (ALLROWS) mr = MR;                                                                 \
+        for (int r = 0; r < MR; r++) {                                                        \
+            size_t rr = ALLROWS ? (size_t)r : (size_t)r < mr ? (size_t)r : mr - 1;            \
+            ar[r] = TA ? A + rr : A + rr * lda;                                               \
+            const float *c = C + rr * ldc;                                                    \
+            for (int q = 0; q < NV; q++) {                                                    \
+                if (beta == 0.0f) {                                                           \
+                    acc[r][q] = vf_zero();                                                    \
+                } else {                                                                      \
+                    vf v = ld(c + q * VL, !(TAIL && q == NV - 1), mlast);                     \
+                    acc[r][q] = beta == 1.0f ? v : vf_mul(v, vf_set1(beta));                  \
+                }                                                                             \
+            }                                                                                 \
+        }                                                                                     \
+        for (size_t k = 0; k < K; k++) {                                                      \
+            const float *b = Bp + k * ldb;                                                    \
+            vf bv[NV];                                                                        \
+            for (int q = 0; q < NV; q++) bv[q] = ld(b + q * VL, !(TAIL && q == NV - 1), mlast); \
+            for (int r = 0; r < MR; r++) {                                                    \
+                vf a = vf_set1(TA ? ar[r][k * lda] : ar[r][k]);                               \
+                for (int q = 0; q < NV; q++) acc[r][q] = vf_fma(a, bv[q], acc[r][q]);         \
+            }                                                                                 \
+        }                                                                                     \
+        for (int r = 0; r < MR; r++)                                                          \
+            if ((size_t)r < mr)                                                               \
+                for (int q = 0; q < NV; q++)                                                  \
+                    st(C + (size_t)r * ldc + q * VL, acc[r][q], !(TAIL && q == NV - 1), mlast); \
+    }
+
+KERN_MK(mk1_f_n, KERN_MR1, 1, 0, 0, 0)
+KERN_MK(mk1_t_n, KERN_MR1, 1, 1, 0, 0)
+KERN_MK(mk2_f_n, KERN_MR2, 2, 0, 0, 0)
+KERN_MK(mk2_t_n, KERN_MR2, 2, 1, 0, 0)
+KERN_MK(mk3_f_n, KERN_MR3, 3, 0, 0, 0)
+KERN_MK(mk3_t_n, KERN_MR3, 3, 1, 0, 0)
+KERN_MK(mk1_f_t, KERN_MR1, 1, 0, 1, 0)
+KERN_MK(mk1_t_t, KERN_MR1, 1, 1, 1, 0)
+KERN_MK(mk2_f_t, KERN_MR2, 2, 0, 1, 0)
+KERN_MK(mk2_t_t, KERN_MR2, 2, 1, 1, 0)
+KERN_MK(mk3_f_t, KERN_MR3, 3, 0, 1, 0)
+KERN_MK(mk3_t_t, KERN_MR3, 3, 1, 1, 0)
+KERN_MK(mk1_f_n_all, KERN_MR1, 1, 0, 0, 1)
+KERN_MK(mk1_t_n_all, KERN_MR1, 1, 1, 0, 1)
+KERN_MK(mk2_f_n_all, KERN_MR2, 2, 0, 0, 1)
+KERN_MK(mk2_t_n_all, KERN_MR2, 2, 1, 0, 1)
+KERN_MK(mk3_f_n_all, KERN_MR3, 3, 0, 0, 1)
+KERN_MK(mk3_t_n_all, KERN_MR3, 3, 1, 0, 1)
+KERN_MK(mk1_f_t_all, KERN_MR1, 1, 0, 1, 1)
+KERN_MK(mk1_t_t_all, KERN_MR1, 1, 1, 1, 1)
+KERN_MK(mk2_f_t_all, KERN_MR2, 2, 0, 1, 1)
+KERN_MK(mk2_t_t_all, KERN_MR2, 2, 1, 1, 1)
+KERN_MK(mk3_f_t_all, KERN_MR3, 3, 0, 1, 1)
+KERN_MK(mk3_t_t_all, KERN_MR3, 3, 1, 1, 1)
+
+typedef void (*mk_fn)(float *C, size_t ldc, const float *A, size_t lda, const float *Bp,
+                      size_t ldb, size_t K, float beta, size_t mr, vm mlast);
+
+/* [all rows][ta][nv-1][tail] */
+static const mk_fn mk_table[2][2][3][2] = {
+    {{{mk1_f_n, mk1_t_n}, {mk2_f_n, mk2_t_n}, {mk3_f_n, mk3_t_n}},
+     {{mk1_f_t, mk1_t_t}, {mk2_f_t, mk2_t_t}, {mk3_f_t, mk3_t_t}}},
+    {{{mk1_f_n_all, mk1_t_n_all}, {mk2_f_n_all, mk2_t_n_all}, {mk3_f_n_all, mk3_t_n_all}},
+     {{mk1_f_t_all, mk1_t_t_all}, {mk2_f_t_all, mk2_t_t_all}, {mk3_f_t_all, mk3_t_t_all}}},
+};
+static const size_t mk_rows[3] = {KERN_MR1, KERN_MR2, KERN_MR3};
+
+/* K in chunks of KC so a chunk of B stays in cache while all row blocks pass over it
+ * (the weight gradients have K = T*B = 30,720) */
+#define KC 256
+
+/* C = beta*C + op(A) op(B) (contract in kern.h). Columns go in strips of 3 vectors
+ * (2 + 2 when 4 remain, so 4*VL is two even strips), the last strip partial with masks;
+ * a transposed B is packed strip by strip into a (KC, 3*VL) stack buffer. */
+static void gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const float *B,
+                 size_t ldb, int tb, size_t M, size_t N, size_t K, float beta) {
+    if (M == 0 || N == 0) return;
+    if (K == 0) {
+        for (size_t i = 0; i < M; i++)
+            for (size_t j = 0; j < N; j++) C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
+        return;
+    }
+    float pk[KC * 3 * VL];
+    for (size_t k0 = 0; k0 < K; k0 += KC) {
+        size_t kc = K - k0 < KC ? K - k0 : KC;
+        float bk = k0 == 0 ? beta : 1.0f;
+        const float *Ak = ta ? A + k0 * lda : A + k0;
+        for (size_t j = 0; j < N;) {
+            size_t rem = N - j;
+            size_t nv = rem >= 3 * VL ? 3 : (rem + VL - 1) / VL;
+            if (rem == 4 * VL) nv = 2;
+            size_t w = rem < nv * VL ? rem : nv * VL;
+            int tail = w < nv * VL;
+            const float *Bp = B + k0 * ldb + j;
+            size_t lb = ldb;
+            if (tb) { /* pk(k, jj) = B(j + jj, k0 + k) */
+                lb = nv * VL;
+                for (size_t jj = 0; jj < w; jj++) {
+                    const float *src = B + (j + jj) * ldb + k0;
+                    for (size_t k = 0; k < kc; k++) pk[k * lb + jj] = src[k];
+                }
+                Bp = pk;
+            }
+            size_t MR = mk_rows[nv - 1];
+            vm ml = vm_first(w - (nv - 1) * VL);
+            for (size_t i = 0; i < M; i += MR) {
+                size_t mr = M - i < MR ? M - i : MR;
+                mk_fn f = mk_table[mr == MR][ta ? 1 : 0][nv - 1][tail];
+                f(C + i * ldc + j, ldc, ta ? Ak + i : Ak + i * lda, lda, Bp, lb, kc, bk, mr, ml);
+            }
+            j += w;
+        }
+    }
+}
+
+/* ---- LSTM step, products fused with the gate math --------------------------------------
+ * For a block of LMR rows and one vector of units j: accumulators a_q (q = i, f, g, o)
+ * start from g (gin) or 0, gain sum_k x(r,k) W(k, q*H + j) and sum_k hprev(r,k) U(k, q*H + j)
+ * (four B vectors per k, one broadcast per row and k), then the epilogue applies the bias
+ * and the cell formulas while the pre-activations are still in registers: the input
+ * projection, the recurrent product and the gates make one pass over memory. Units outer,
+ * rows inner: the W and U columns of this unit vector stay in L1 while all rows pass. */
+#define KERN_GATE_PRODUCT(NQ, ROWS, A, lda, Bm, K)                                             \
+    for (size_t k = 0; k < (K); k++) {                                                        \
+        const float *u = (Bm) + k * NQ * H + j;                                                \
+        vf bq[NQ];                                                                            \
+        for (int q = 0; q < NQ; q++) bq[q] = ld(u + q * H, full, m);                          \
+        for (int r = 0; r < ROWS; r++) {                                                      \
+            vf a = vf_set1((A)[row[r] * (lda) + k]);                                          \
+            for (int q = 0; q < NQ; q++) acc[r][q] = vf_fma(a, bq[q], acc[r][q]);             \
+        }                                                                                     \
+    }
+
+static inline void lstm_block(float *g, float *c, float *tc, float *h, const float *cprev,
+                              int gin, const float *x, const float *W, size_t I,
+                              const float *hprev, const float *U, const float *b, size_t H,
+                              size_t j, size_t mr, int full, vm m) {
+    enum { LMR = KERN_LSTM_MR };
+    size_t G = 4 * H;
+    vf acc[LMR][4];
+    size_t row[LMR];
+    for (int r = 0; r < LMR; r++) {
+        row[r] = (size_t)r < mr ? (size_t)r : mr - 1;
+        for (int q = 0; q < 4; q++) acc[r][q] = gin ? ld(g + row[r] * G + q * H + j, full, m) : vf_zero();
+    }
+    if (x) KERN_GATE_PRODUCT(4, LMR, x, I, W, I)
+    if (hprev) KERN_GATE_PRODUCT(4, LMR, hprev, H, U, H)
+    vf bi = ld(b + j, full, m), bf = ld(b + H + j, full, m), bg = ld(b + 2 * H + j, full, m),
+       bo = ld(b + 3 * H + j, full, m);
+    for (int r = 0; r < LMR; r++) {
+        if ((size_t)r >= mr) continue;
+        /* i, f, o = sigmoid(a + b), g = tanh(a + b); c = f*c_prev + i*g; h = o*tanh(c) */
+        vf iv = v_sigmoid(vf_add(acc[r][0], bi)), fv = v_sigmoid(vf_add(acc[r][1], bf));
+        vf gv = v_tanh(vf_add(acc[r][2], bg)), ov = v_sigmoid(vf_add(acc[r][3], bo));
+        vf cp = cprev ? ld(cprev + (size_t)r * H + j, full, m) : vf_zero();
+        vf cv = vf_fma(fv, cp, vf_mul(iv, gv));
+        vf tv = v_tanh(cv);
+        float *gr = g + (size_t)r * G + j;
+        st(gr, iv, full, m);
+        st(gr + H, fv, full, m);
+        st(gr + 2 * H, gv, full, m);
+        st(gr + 3 * H, ov, full, m);
+        st(c + (size_t)r * H + j, cv, full, m);
+        st(tc + (size_t)r * H + j, tv, full, m);
+        st(h + (size_t)r * H + j, vf_mul(ov, tv), full, m);
+    }
+}
+
+static void lstm_step(float *g, float *c, float *tc, float *h, const float *cprev, int gin,
+                      const float *x, const float *W, size_t I, const float *hprev,
+                      const float *U, const float *b, size_t B, size_t H) {
+    size_t G = 4 * H;
+    for (size_t j = 0; j < H; j += VL) {
+        int full = H - j >= VL;
+        vm m = vm_first(H - j);
+        for (size_t i = 0; i < B; i += KERN_LSTM_MR) {
+            size_t mr = B - i < KERN_LSTM_MR ? B - i : KERN_LSTM_MR;
+            const float *cp = cprev ? cprev + i * H : NULL, *hp = hprev ? hprev + i * H : NULL;
+            const float *xi = x ? x + i * I : NULL;
+            if (full)
+                lstm_block(g + i * G, c + i * H, tc + i * H, h + i * H, cp, gin, xi, W, I, hp, U, b,
+                           H, j, mr, 1, m);
+            else
+                lstm_block(g + i * G, c + i * H, tc + i * H, h + i * H, cp, gin, xi, W, I, hp, U, b,
+                           H, j, mr, 0, m);
+        }
+    }
+}
+
+/* ---- LSTM gate backward ----------------------------------------------------------------
+ * dc += dh*o*(1-tanh^2 c); da_o = dh*tanh(c)*o(1-o); da_i = dc*g*i(1-i);
+ * da_g = dc*i*(1-g^2); da_f = dc*c_prev*f(1-f); then dc_prev = dc*f. */
+static inline void lstm_bwd_vec(float *dg, float *dc, const float *g, const float *tc,
+                                const float *dh, const float *cprev, size_t H, size_t j,
+                                int full, vm m) {
+    const vf one = vf_set1(1.0f);
+    vf iv = ld(g + j, full, m), fv = ld(g + H + j, full, m), gv = ld(g + 2 * H + j, full, m),
+       ov = ld(g + 3 * H + j, full, m);
+    vf tv = ld(tc + j, full, m), dhv = ld(dh + j, full, m);
+    vf cp = cprev ? ld(cprev + j, full, m) : vf_zero();
+    vf dcv = vf_fma(vf_mul(dhv, ov), vf_fnma(tv, tv, one), ld(dc + j, full, m));
+    st(dg + 3 * H + j, vf_mul(vf_mul(dhv, tv), vf_mul(ov, vf_sub(one, ov))), full, m);
+    st(dg + j, vf_mul(vf_mul(dcv, gv), vf_mul(iv, vf_sub(one, iv))), full, m);
+    st(dg + 2 * H + j, vf_mul(vf_mul(dcv, iv), vf_fnma(gv, gv, one)), full, m);
+    st(dg + H + j, vf_mul(vf_mul(dcv, cp), vf_mul(fv, vf_sub(one, fv))), full, m);
+    st(dc + j, vf_mul(dcv, fv), full, m);
+}
+
+static void lstm_cell_bwd(float *dg, float *dc, const float *g, const float *tc,
+                          const float *dh, const float *cprev, size_t B, size_t H) {
+    size_t G = 4 * H;
+    for (size_t r = 0; r < B; r++) {
+        const float *cp = cprev ? cprev + r * H : NULL;
+        size_t j = 0;
+        for (; H - j >= VL; j += VL)
+            lstm_bwd_vec(dg + r * G, dc + r * H, g + r * G, tc + r * H, dh + r * H, cp, H, j, 1,
+                         vm_first(VL));
+        if (j < H)
+            lstm_bwd_vec(dg + r * G, dc + r * H, g + r * G, tc + r * H, dh + r * H, cp, H, j, 0,
+                         vm_first(H - j));
+    }
+}
+
+/* ---- GRU step, products fused with the gate math ---------------------------------------
+ * Accumulators per row: [x_z + rec_z, x_r + rec_r, rec_h, x_h] with x_* = sum_k x(r,k)
+ * W(k, *) and rec_* = sum_k hprev(r,k) U(k, *) (or the caller's rec), then
+ * z = s(x_z + rec_z + b_in_z + b_rec_z); r = s(x_r + rec_r + b_in_r + b_rec_r);
+ * r_h = rec_h + b_rec_h; hh = tanh(x_h + b_in_h + r*r_h); h = hh + z*(h_prev - hh). */
+static inline void gru_block(float *g, float *h, float *rh, const float *rec, const float *x,
+                             const float *W, size_t I, const float *hprev, const float *U,
+                             const float *b, size_t H, size_t j, size_t mr, int full, vm m) {
+    enum { GMR = KERN_GRU_MR };
+    size_t G = 3 * H;
+    vf acc[GMR][4];
+    size_t row[GMR];
+    for (int r = 0; r < GMR; r++) {
+        row[r] = (size_t)r < mr ? (size_t)r : mr - 1;
+        for (int q = 0; q < 3; q++)
+            acc[r][q] = rec ? ld(rec + row[r] * G + q * H + j, full, m) : vf_zero();
+        acc[r][3] = vf_zero();
+    }
+    /* x W: columns z, r into accumulators 0, 1 and h into 3 */
+    for (size_t k = 0; k < I; k++) {
+        const float *w = W + k * G + j;
+        vf w0 = ld(w, full, m), w1 = ld(w + H, full, m), w2 = ld(w + 2 * H, full, m);
+        for (int r = 0; r < GMR; r++) {
+            vf a = vf_set1(x[row[r] * I + k]);
+            acc[r][0] = vf_fma(a, w0, acc[r][0]);
+            acc[r][1] = vf_fma(a, w1, acc[r][1]);
+            acc[r][3] = vf_fma(a, w2, acc[r][3]);
+        }
+    }
+    if (!rec && hprev) KERN_GATE_PRODUCT(3, GMR, hprev, H, U, H)
+    const float *bi = b, *br = b + G;
+    vf bz = vf_add(ld(bi + j, full, m), ld(br + j, full, m));
+    vf bq = vf_add(ld(bi + H + j, full, m), ld(br + H + j, full, m));
+    vf bih = ld(bi + 2 * H + j, full, m), brh = ld(br + 2 * H + j, full, m);
+    for (int r = 0; r < GMR; r++) {
+        if ((size_t)r >= mr) continue;
+        float *gr = g + (size_t)r * G + j;
+        vf zv = v_sigmoid(vf_add(acc[r][0], bz));
+        vf rv = v_sigmoid(vf_add(acc[r][1], bq));
+        vf rhv = vf_add(acc[r][2], brh);
+        vf hh = v_tanh(vf_fma(rv, rhv, vf_add(acc[r][3], bih)));
+        vf hp = hprev ? ld(hprev + (size_t)r * H + j, full, m) : vf_zero();
+        st(gr, zv, full, m);
+        st(gr + H, rv, full, m);
+        st(gr + 2 * H, hh, full, m);
+        st(rh + (size_t)r * H + j, rhv, full, m);
+        st(h + (size_t)r * H + j, vf_fma(zv, vf_sub(hp, hh), hh), full, m);
+    }
+}
+
+static void gru_step(float *g, float *h, float *rh, const float *rec, const float *x,
+                     const float *W, size_t I, const float *hprev, const float *U,
+                     const float *b, size_t B, size_t H) {
+    size_t G = 3 * H;
+    for (size_t j = 0; j < H; j += VL) {
+        int full = H - j >= VL;
+        vm m = vm_first(H - j);
+        for (size_t i = 0; i < B; i += KERN_GRU_MR) {
+            size_t mr = B - i < KERN_GRU_MR ? B - i : KERN_GRU_MR;
+            const float *rc = rec ? rec + i * G : NULL, *hp = hprev ? hprev + i * H : NULL;
+            if (full)
+                gru_block(g + i * G, h + i * H, rh + i * H, rc, x + i * I, W, I, hp, U, b, H, j, mr,
+                          1, m);
+            else
+                gru_block(g + i * G, h + i * H, rh + i * H, rc, x + i * I, W, I, hp, U, b, H, j, mr,
+                          0, m);
+        }
+    }
+}
+
+/* ---- GRU gate backward -----------------------------------------------------------------
+ * da_h = dh*(1-z)*(1-hh^2); da_z = dh*(h_prev - hh)*z(1-z); da_r = da_h*r_h*r(1-r);
+ * input side [da_z, da_r, da_h], recurrent side [da_z, da_r, da_h*r]; dh_prev += dh*z. */
+static inline void gru_bwd_vec(float *xg, float *qg, float *dhp, const float *g,
+                               const float *rh, const float *dh, const float *hprev, size_t H,
+                               size_t j, int full, vm m) {
+    const vf one = vf_set1(1.0f);
+    vf d = ld(dh + j, full, m), zv = ld(g + j, full, m), rv = ld(g + H + j, full, m),
+       hv = ld(g + 2 * H + j, full, m);
+    vf hp = hprev ? ld(hprev + j, full, m) : vf_zero();
+    vf dah = vf_mul(vf_mul(d, vf_sub(one, zv)), vf_fnma(hv, hv, one));
+    vf daz = vf_mul(vf_mul(d, vf_sub(hp, hv)), vf_mul(zv, vf_sub(one, zv)));
+    vf dar = vf_mul(vf_mul(dah, ld(rh + j, full, m)), vf_mul(rv, vf_sub(one, rv)));
+    st(xg + j, daz, full, m);
+    st(xg + H + j, dar, full, m);
+    st(xg + 2 * H + j, dah, full, m);
+    st(qg + j, daz, full, m);
+    st(qg + H + j, dar, full, m);
+    st(qg + 2 * H + j, vf_mul(dah, rv), full, m);
+    if (dhp) st(dhp + j, vf_fma(d, zv, ld(dhp + j, full, m)), full, m);
+}
+
+static void gru_cell_bwd(float *dxg, float *drg, float *dhp, const float *g, const float *rh,
+                         const float *dh, const float *hprev, size_t B, size_t H) {
+    size_t G = 3 * H;
+    for (size_t r = 0; r < B; r++) {
+        float *dp = dhp ? dhp + r * H : NULL;
+        const float *hp = hprev ? hprev + r * H : NULL;
+        size_t j = 0;
+        for (; H - j >= VL; j += VL)
+            gru_bwd_vec(dxg + r * G, drg + r * G, dp, g + r * G, rh + r * H, dh + r * H, hp, H, j,
+                        1, vm_first(VL));
+        if (j < H)
+            gru_bwd_vec(dxg + r * G, drg + r * G, dp, g + r * G, rh + r * H, dh + r * H, hp, H, j,
+                        0, vm_first(H - j));
+    }
+}
+
+/* ---- column sums in double (bias gradients) ------------------------------------------ */
+static void colsum(double *acc, const float *X, size_t ldx, size_t rows, size_t n) {
+    for (size_t j = 0; j < n; j += VL) {
+        int full = n - j >= VL;
+        vm m = vm_first(n - j);
+        vdacc a = vdacc_zero();
+        for (size_t r = 0; r < rows; r++) a = vdacc_add(a, ld(X + r * ldx + j, full, m));
+        vdacc_flush(acc + j, a, full ? VL : n - j);
+    }
+}
+
+/* ---- optimisers and elementwise maps ----------------------------------------------------
+ * Each loops over whole vectors, then one masked vector for the remainder. */
+#define KERN_FOR_VECTORS(n, BODY)                                                              \
+    do {                                                                                      \
+        size_t i_ = 0;                                                                        \
+        for (; (n) - i_ >= VL; i_ += VL) {                                                    \
+            const int full = 1;                                                               \
+            const vm m = vm_first(VL);                                                        \
+            BODY                                                                              \
+        }                                                                                     \
+        if (i_ < (n)) {                                                                       \
+            const int full = 0;                                                               \
+            const vm m = vm_first((n) - i_);                                                  \
+            BODY                                                                              \
+        }                                                                                     \
+    } while (0)
+
+static void rmsprop(float *w, float *ms, const float *g, size_t n, float lr, float rho,
+                    float eps) {
+    const vf vrho = vf_set1(rho), vomr = vf_set1(1.0f - rho), vlr = vf_set1(lr), veps = vf_set1(eps);
+    /* ms = rho ms + (1-rho) g^2; w -= lr g / (sqrt(ms) + eps) */
+    KERN_FOR_VECTORS(n, {
+        vf gv = ld(g + i_, full, m);
+        vf msv = vf_fma(vrho, ld(ms + i_, full, m), vf_mul(vomr, vf_mul(gv, gv)));
+        st(ms + i_, msv, full, m);
+        vf step = vf_div(vf_mul(vlr, gv), vf_add(vf_sqrt(msv), veps));
+        st(w + i_, vf_sub(ld(w + i_, full, m), step), full, m);
+    });
+}
+
+static void adam(float *w, float *mo, float *v, const float *g, size_t n, float lr_t, float b1,
+                 float b2, float eps) {
+    const vf vb1 = vf_set1(b1), vob1 = vf_set1(1.0f - b1), vb2 = vf_set1(b2),
+             vob2 = vf_set1(1.0f - b2), vlr = vf_set1(lr_t), veps = vf_set1(eps);
+    /* m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; w -= lr_t m / (sqrt(v) + eps) */
+    KERN_FOR_VECTORS(n, {
+        vf gv = ld(g + i_, full, m);
+        vf mv = vf_fma(vb1, ld(mo + i_, full, m), vf_mul(vob1, gv));
+        vf vv = vf_fma(vb2, ld(v + i_, full, m), vf_mul(vob2, vf_mul(gv, gv)));
+        st(mo + i_, mv, full, m);
+        st(v + i_, vv, full, m);
+        vf step = vf_div(vf_mul(vlr, mv), vf_add(vf_sqrt(vv), veps));
+        st(w + i_, vf_sub(ld(w + i_, full, m), step), full, m);
+    });
+}
+
+static void relu(float *y, size_t n) {
+    KERN_FOR_VECTORS(n, {
+        vf x = ld(y + i_, full, m);
+        st(y + i_, vf_pos_select(x, x), full, m);
+    });
+}
+
+static void relu_bwd(float *dy, const float *y, size_t n) {
+    KERN_FOR_VECTORS(n, { st(dy + i_, vf_pos_select(ld(y + i_, full, m), ld(dy + i_, full, m)), full, m); });
+}
+
+static void mul(float *out, const float *a, const float *b, size_t n) {
+    KERN_FOR_VECTORS(n, { st(out + i_, vf_mul(ld(a + i_, full, m), ld(b + i_, full, m)), full, m); });
+}
+
+static void act(float *y, const float *x, size_t n, kern_act which) {
+    KERN_FOR_VECTORS(n, {
+        vf v = ld(x + i_, full, m);
+        v = which == KERN_EXP ? v_exp(v) : which == KERN_SIGMOID ? v_sigmoid(v) : v_tanh(v);
+        st(y + i_, v, full, m);
+    });
+}
+
+/* ---- FMA peak probe ----------------------------------------------------------------------
+ * PEAK_ACC independent accumulators a_i = a_i * m + c: with FMA latency 4 and two FMA
+ * ports, 8 chains keep both ports busy; 12 leave margin and still fit 16 registers. */
+#define PEAK_ACC 12
+static float fma_loop(long iters) {
+    vf acc[PEAK_ACC];
+    for (int i = 0; i < PEAK_ACC; i++) acc[i] = vf_set1(1.0f + 1e-6f * (float)i);
+    const vf mv = vf_set1(0.999999f), cv = vf_set1(1e-7f);
+    for (long it = 0; it < iters; it++)
+        for (int i = 0; i < PEAK_ACC; i++) acc[i] = vf_fma(acc[i], mv, cv);
+    vf s = acc[0];
+    for (int i = 1; i < PEAK_ACC; i++) s = vf_add(s, acc[i]);
+    float out[VL];
+    vf_store(out, s);
+    return out[0];
+}
+
+const kern_ops KERN_TABLE = {
+    .name = KERN_NAME,
+    .gemm = gemm,
+    .lstm_step = lstm_step,
+    .lstm_cell_bwd = lstm_cell_bwd,
+    .gru_step = gru_step,
+    .gru_cell_bwd = gru_cell_bwd,
+    .colsum = colsum,
+    .rmsprop = rmsprop,
+    .adam = adam,
+    .relu = relu,
+    .relu_bwd = relu_bwd,
+    .mul = mul,
+    .act = act,
+    .fma_loop = fma_loop,
+    .fma_flops = 2.0 * VL * PEAK_ACC,
+};
