@@ -35,7 +35,7 @@ ASHA="scheduler: {type: asha, min_epochs: 1, max_epochs: 9, reduction: 3}"
 write_sweep "$DIR/asha.yaml" "$ASHA"
 
 # compare A B WHAT: the events of journals A and B identical, records identical but for
-# wall_s and rank. WHAT=epochs compares only the epoch events (a resumed run adds start
+# their timings and rank. WHAT=epochs compares only the epoch events (a resumed run adds start
 # and release events) and the final record of each trial.
 compare() {
     $PY - "$1" "$2" "$3" <<'PYEOF'
@@ -48,7 +48,8 @@ def load(p, what):
             if what != "epochs" or o["event"] == "epoch":
                 ev.append(line if what != "epochs" else json.dumps(o, sort_keys=True))
         else:
-            o.pop("wall_s"); o.pop("rank")
+            for k in ("wall_s", "rank", "start_unix", "end_unix", "wall_total_s"):
+                o.pop(k, None)   # timings and placement, not results
             if what != "epochs":
                 rec.setdefault(o["id"], []).append(o)
             else:
