@@ -54,6 +54,20 @@ static int studylock_read_token(const char *path, char *buf, size_t n) {
     return 0;
 }
 
+int studylock_pid_dead(long pid) {
+    if (pid <= 0) return 0;
+    if (kill((pid_t)pid, 0) != 0) return errno == ESRCH;
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *rp = strrchr(buf, ')');   /* "pid (comm) S ...": comm may hold spaces */
+    return rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
+}
+
 /* 1 when token names a process on this host that no longer exists. */
 static int studylock_holder_dead(const char *token) {
     char host[256] = "", me[256] = "";
@@ -64,7 +78,7 @@ static int studylock_holder_dead(const char *token) {
     for (char *p = me; *p; p++)
         if (*p == ' ' || *p == '/') *p = '_';
     if (strcmp(host, me) != 0) return 0;
-    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+    return studylock_pid_dead(pid);
 }
 
 /* Write our token into a new file at path (O_EXCL). 0, or errno. */

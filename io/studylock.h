@@ -50,6 +50,11 @@ typedef struct studylock {
     double hold_max_s;        /* longest hold */
 } studylock;
 
+/* 1 when pid names no live process on this host: it does not exist, or it is a zombie
+ * (killed, not yet reaped: what kill -9 of mpirun leaves for a moment). 0 when it lives
+ * or cannot be told (no /proc: only kill(pid, 0) is used). Cannot fail. */
+int studylock_pid_dead(long pid);
+
 /* Prepare a lock on directory dir (which must exist). stale_s <= 0 and wait_s < 0 take the
  * defaults; disabled = 1 makes every call a no-op (a single job, --no-lock). Nothing is
  * created yet. Returns 0 or HS_ERR_IO (dir too long). */

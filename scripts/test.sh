@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 scripts/build.sh -DHSWEEP_WERROR=ON
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 cd build
-ctest --output-on-failure --timeout 900 "$@"
+ctest --output-on-failure --timeout 900 -j "$(nproc)" "$@"

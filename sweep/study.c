@@ -224,7 +224,7 @@ static int study_job_dead(const char *key) {
     const char *dot = strrchr(key, '.'), *mdot = strrchr(me, '.');
     if (!dot || !mdot || dot - key != mdot - me || strncmp(key, me, (size_t)(dot - key)) != 0) return 0;
     long pid = strtol(dot + 1, NULL, 10);
-    return pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+    return studylock_pid_dead(pid);
 }
 
 /* Re-check (at most every tenth of the timeout) the heartbeat of every job holding a claim. */

@@ -37,5 +37,5 @@ grep -q '^-- hsweep: HDF5 .*(parallel)' "$bdir/auto.log" ||
     fail "HSWEEP_HDF5=auto did not choose the parallel HDF5 with both installed"
 
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-ctest --test-dir "$bdir/serial" -L unit --output-on-failure --timeout 600 || fail "unit tests (serial HDF5, clang)"
+ctest --test-dir "$bdir/serial" -j "$(nproc)" -L unit --output-on-failure --timeout 600 || fail "unit tests (serial HDF5, clang)"
 exit "$fails"

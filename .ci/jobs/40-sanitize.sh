@@ -14,5 +14,5 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 # test_cli_corrupt: the saved crash inputs and 4 random one-byte changes (20 in the normal suite)
 export HSWEEP_MUTATIONS=4
 cd build-sanitize
-ctest --output-on-failure --timeout 900 -L 'unit|cli' -LE mpi
+ctest --output-on-failure --timeout 900 -j "$(nproc)" -L 'unit|cli' -LE mpi
 echo "sanitize: done in $(( $(date +%s) - start )) s"

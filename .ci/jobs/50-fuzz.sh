@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Fuzz job: build the libFuzzer targets of tests/fuzz/ with clang 14 (Debian's clang-14 and
 # libclang-rt-14-dev) under ASan + UBSan in build-fuzz/, then fuzz each target for
-# HSWEEP_FUZZ_SECONDS (default 20) from its saved corpus (copied: the repository is not
+# HSWEEP_FUZZ_SECONDS (default 10) from its saved corpus (copied: the repository is not
 # changed). A crash, sanitizer report, leak, hang (> 60 s per input) or > 2.5 GB RSS fails the
 # job and leaves the input in build-fuzz/artifacts/<target>/; save it under
 # tests/fuzz/crashes/<target>/ once fixed (docs/hardening.md).
-# Budget: 5 minutes on 2 cores (build about 1-2 min, 8 targets x 20 s).
+# Budget: 5 minutes on 2 cores (build about 1-2 min, 8 targets x 10 s).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 start=$(date +%s)
@@ -22,7 +22,7 @@ CC=clang-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHSWEEP_
   > build-fuzz.log 2>&1 || { cat build-fuzz.log; exit 1; }
 cmake --build build-fuzz -j "$(nproc)" 2>&1 | tail -n 1
 echo "fuzz: built in $(( $(date +%s) - start )) s"
-secs=${HSWEEP_FUZZ_SECONDS:-20}
+secs=${HSWEEP_FUZZ_SECONDS:-10}
 # malloc returns NULL on absurd sizes as in production (libhdf5 handles it); libhdf5 leaks on
 # some error paths of damaged files: those leaks are suppressed, hsweep's are not
 export ASAN_OPTIONS=allocator_may_return_null=1 LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp
