@@ -200,7 +200,7 @@ int jobfile_read(const char *path, jobfile *j, hs_error *err) {
         for (size_t i = 0; i < ws->n && !bad; i++) {
             jobfile_worker *r = &j->workers[i];
             const json_value *o = ws->items[i];
-            double rank, ep, eps;
+            double rank = 0, ep = 0, eps = 0;
             bad = o->type != JSON_OBJECT || jobfile_num(o, "rank", &rank) || jobfile_str(o, "trial", r->trial, sizeof r->trial) ||
                   jobfile_num(o, "epoch", &ep) || jobfile_num(o, "epochs", &eps) ||
                   jobfile_num(o, "trial_start_unix", &r->trial_start) || jobfile_num(o, "last_unix", &r->last) ||

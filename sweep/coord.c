@@ -24,11 +24,17 @@
 
 /* ==== the default policy ================================================================ */
 
+/* 1 if a rank other than rank (and rank 0, which cannot stall) trains a trial: it may
+ * stall and its trial come back, so an idle rank waits for it rather than stopping (a
+ * stopped rank only sits in MPI_Finalize; a waiting one can still take the trial over). */
+static int coord_others_busy(const coord *c, int rank) {
+    return c->n_busy > (size_t)(rank > 0 && c->rank_state[rank] == COORD_RANK_BUSY);
+}
+
 static coord_task coord_default_next(void *state, const coord *c, int rank) {
     (void)state;
-    (void)rank;
     size_t i = sched_peek(c->s);
-    coord_task t = {COORD_STOP, SCHED_NONE, 0};
+    coord_task t = {coord_others_busy(c, rank) ? COORD_WAIT : COORD_STOP, SCHED_NONE, 0};
     if (i != SCHED_NONE) t = (coord_task){COORD_RUN, i, 0};
     return t;
 }
@@ -406,8 +412,13 @@ static void coord_rank_set(coord *c, int rank, coord_rank_state st) {
     if (old == st) return;
     if (old == COORD_RANK_STOPPED) c->n_stopped--;
     if (old == COORD_RANK_WAITING) c->n_waiting--;
+    if (old == COORD_RANK_BUSY && rank > 0) {
+        c->n_busy--;
+        c->next_ask = 0.0;   /* a trial ended or came back: waiting ranks ask again now */
+    }
     if (st == COORD_RANK_STOPPED) c->n_stopped++;
     if (st == COORD_RANK_WAITING) c->n_waiting++;
+    if (st == COORD_RANK_BUSY && rank > 0) c->n_busy++;
     c->rank_state[rank] = (unsigned char)st;
     if (st != COORD_RANK_BUSY) {
         c->current[rank] = SCHED_NONE;
@@ -421,8 +432,9 @@ static int coord_rank_ok(const coord *c, int rank) {
 
 /* The default policy on a shared study: the study picks (a stale claim of a job that
  * stopped heartbeating first, then the longest pending trial) and logs the claim. Nothing
- * to claim: stop, unless another job holding trials has missed heartbeats (it may be
- * dead: wait for its timeout, asking again at most every tenth of it). */
+ * to claim: stop, unless another rank of this job trains (it may stall) or another job
+ * holding trials has missed heartbeats (it may be dead): then wait, asking again at most
+ * every tenth of the heartbeat timeout. */
 static coord_task coord_study_next(coord *c, int rank) {
     coord_task stop = {COORD_STOP, SCHED_NONE, 0}, wait = {COORD_WAIT, SCHED_NONE, 0};
     double now = coord_now(c);
@@ -439,7 +451,7 @@ static coord_task coord_study_next(coord *c, int rank) {
         if (sched_state_of(c->s, i) == SCHED_RUNNING) sched_release(c->s, i);
         return (coord_task){COORD_RUN, i, 0};
     }
-    if (study_remaining(c->st) > 0 && study_suspect(c->st)) {
+    if (study_remaining(c->st) > 0 && (coord_others_busy(c, rank) || study_suspect(c->st))) {
         c->next_ask = now + coord_beat_interval(c);
         return wait;
     }

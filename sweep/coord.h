@@ -158,6 +158,7 @@ struct coord {
     size_t *epoch;            /* (nranks) last epoch reported by a busy rank, 0: none */
     size_t n_stopped;         /* ranks in COORD_RANK_STOPPED */
     size_t n_waiting;         /* ranks in COORD_RANK_WAITING */
+    size_t n_busy;            /* ranks >= 1 in COORD_RANK_BUSY (those that can stall) */
     size_t *by_id;            /* (n_trials) trial indices sorted by id, for lookups */
     size_t *rec_of;           /* (n_trials) index in recs of the trial's record, SIZE_MAX:
                                  none (a paused trial's record is replaced by its next) */

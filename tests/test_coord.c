@@ -155,11 +155,14 @@ static void test_default_run(void) {
     coord_task d = coord_next(&f.c, 2);
     CHECK(d.kind == COORD_RUN && d.trial == 0, "rank 2 then gets the last trial");
     finish(&f, 1, 1, 0.7);
-    CHECK(coord_next(&f.c, 1).kind == COORD_STOP, "nothing pending: rank 1 stops");
+    CHECK(coord_next(&f.c, 1).kind == COORD_WAIT,
+          "nothing pending but rank 2 trains (it may stall): rank 1 waits");
     finish(&f, 0, 2, 0.2);
     finish(&f, 2, 0, 0.9);
     CHECK(coord_next(&f.c, 0).kind == COORD_STOP && !coord_finished(&f.c), "rank 0 stops");
-    CHECK(coord_next(&f.c, 2).kind == COORD_STOP && coord_finished(&f.c), "every rank stopped");
+    CHECK(coord_next(&f.c, 2).kind == COORD_STOP && !coord_finished(&f.c), "rank 2 stops");
+    CHECK(coord_next(&f.c, 1).kind == COORD_STOP && coord_finished(&f.c),
+          "asked again, rank 1 stops: every rank stopped");
     CHECK(strcmp(coord_state(&f.c), "finished") == 0, "state finished");
     FILE *out = tmpfile();
     coord_summary(&f.c, out, 0);
@@ -286,6 +289,28 @@ static void test_gone(void) {
     coord_task b = coord_next(&f.c, 2);
     CHECK(b.kind == COORD_RUN && b.trial == a.trial, "its trial goes to another rank");
     CHECK(!f.c.stopping, "a lost rank does not stop the run");
+    fixture_free(&f);
+}
+
+/* The last trial's rank stalls after the other rank found nothing pending: that rank
+ * waited instead of stopping, so it takes the trial over and the run still finishes it
+ * (CI once ended a 3-rank run with the handed-over trial pending). */
+static void test_stall_last(void) {
+    fixture f;
+    fixture_init(&f, "stall", 2, NULL, 0, 3, NULL);
+    CHECK(fixture_open(&f, 0) == 0, "open");
+    coord_task a = coord_next(&f.c, 1), b = coord_next(&f.c, 2);
+    CHECK(a.kind == COORD_RUN && b.kind == COORD_RUN, "both ranks train");
+    finish(&f, 2, b.trial, 0.5);
+    CHECK(coord_next(&f.c, 2).kind == COORD_WAIT, "rank 2 waits on rank 1's trial");
+    fake_now += 2 * f.c.timeout_s;
+    CHECK(coord_tick(&f.c) == 1 && f.c.stalled[1], "rank 1 declared stalled");
+    coord_task c2 = coord_next(&f.c, 2);
+    CHECK(c2.kind == COORD_RUN && c2.trial == a.trial, "rank 2 takes the stalled trial over");
+    finish(&f, 2, a.trial, 0.4);
+    CHECK(coord_next(&f.c, 2).kind == COORD_STOP, "then stops");
+    CHECK(coord_next(&f.c, 0).kind == COORD_STOP, "rank 0 stops");
+    CHECK(journal_lines(f.dir) == 2, "both trials journaled");
     fixture_free(&f);
 }
 
@@ -481,6 +506,7 @@ int main(void) {
     test_max_failures();
     test_signal();
     test_gone();
+    test_stall_last();
     test_resume();
     test_changed_sweep();
     test_tables_cadence();

@@ -49,7 +49,7 @@ static void make_record(journal_record *r, int k) {
     r->wall_s = 12.25;
     r->rank = 1023;
     r->n_params = 9057;
-    if (k % 2) snprintf(r->dataset, sizeof r->dataset, "00ff00ff00ff%04x", (unsigned)k);
+    if (k % 2) snprintf(r->dataset, sizeof r->dataset, "00ff00ff00ff%04x", (unsigned)(k & 0xffffu));
     journal_epoch h[3] = {{1.0, 0.5, 2.0, 0.75}, {0.9, 0.45, INFINITY, 0.7}, {0.1, 0.2, 0.3, NAN}};
     journal_record_set_history(r, h, 3, NULL);
 }

@@ -93,7 +93,7 @@ grep -q "0 reused, 2 new, 4 no longer in the sweep, 2 rerun with another seed" "
     fail "reseed start line: $(grep reused "$DIR/g4.err")"
 
 # ---- 3. four concurrent jobs (1, 1, 1 and 2 ranks) on one 24-trial study --------------------
-EPOCHS=8 UNITS=8 sweep "$DIR/m.yaml" multi "$DIR/outm" "  cell: [gru, lstm]
+EPOCHS=40 UNITS=16 sweep "$DIR/m.yaml" multi "$DIR/outm" "  cell: [gru, lstm]
   learning_rate: [1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2]
   layers: [1, 2]"
 pids=()
