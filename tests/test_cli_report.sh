@@ -86,7 +86,8 @@ for l in open(sys.argv[2]):
         r = json.loads(l)
     except ValueError:
         continue  # the truncated last line
-    lines[r["id"]] = r
+    if "event" not in r:  # trial records, the last per id, not scheduler events
+        lines[r["id"]] = r
 assert len(o["trials"]) == len(lines) == 5
 for t in o["trials"]:
     j = lines[t["record"]["id"]]
