@@ -22,13 +22,17 @@
  *   median     median stopping rule, grace 3 epochs
  *   tpe+asha   TPE (choice over each axis's values) draws the configurations, ASHA decides;
  *              81 draws (a configuration drawn twice is trained twice)
+ * --settings also replays ASHA for every setting min_epochs in {1, 2, 3, 4} x reduction in
+ * {2, 3, 4} (max 27) with the same seeds and prints every row (no selection), with whether
+ * the issue's goal (within 1 % of the grid's best with at most 20 % of its epochs) is met.
  * --curves FILE writes "method,seed,epochs,best" rows (the best-so-far curves); --svg FILE
  * draws them (best val MAE against cumulative epochs, log x) with io/svgplot.
  * --verify DATA.h5 trains the ASHA schedule of seed 1 for real (trial_run, pausing at rungs
  * with checkpoints in a temporary directory, continuing from them) and checks that every
  * value and decision equals the replay's. A benchmark, not a test.
  *
- * usage: bench_search JOURNAL.jsonl [--seeds K] [--curves FILE] [--svg FILE] [--verify DATA.h5] */
+ * usage: bench_search JOURNAL.jsonl [--seeds K] [--settings] [--curves FILE] [--svg FILE]
+ *                     [--verify DATA.h5] */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -48,6 +52,8 @@
 #include "sweep/trial.h"
 
 #define BS_MAX_EPOCHS 27
+#define BS_USAGE "usage: bench_search JOURNAL.jsonl [--seeds K] [--settings] [--curves FILE] " \
+                 "[--svg FILE] [--verify DATA.h5]\n"
 
 /* The recorded grid. */
 typedef struct bs_grid {
@@ -387,32 +393,67 @@ static int bs_svg(const char *path, const bs_run *runs, const char *const *names
     return rc;
 }
 
-/* ---- main ------------------------------------------------------------------------------------------ */
-
 static void bs_free_run(bs_run *r) {
     free(r->curve_e);
     free(r->curve_b);
     free(r->ev);
 }
 
+/* ---- settings ------------------------------------------------------------------------------ */
+
+/* ASHA for every setting min_epochs x reduction, every seed: one row each, then per
+ * setting the worst excess over the grid's best, the largest share of its epochs and
+ * whether the goal holds on every seed. */
+static void bs_settings(const bs_grid *g, int seeds, double grid_best, size_t full) {
+    static const size_t mins[] = {1, 2, 3, 4}, etas[] = {2, 3, 4};
+    printf("\nASHA settings (max_epochs %d; every setting and seed printed): goal = within 1%% of "
+           "the grid's best with <= 20%% of its epochs\n", BS_MAX_EPOCHS);
+    printf("%3s %3s | %-34s | %-34s | %9s %9s | %s\n", "min", "eta", "vs grid per seed",
+           "of grid's epochs per seed", "worst vs", "most ep", "goal on every seed");
+    for (size_t mi = 0; mi < sizeof mins / sizeof mins[0]; mi++)
+        for (size_t ei = 0; ei < sizeof etas / sizeof etas[0]; ei++) {
+            asha_config c = {.type = ASHA_TYPE_ASHA, .min_epochs = mins[mi],
+                             .max_epochs = BS_MAX_EPOCHS, .reduction = etas[ei], .n_configs = g->n};
+            char vs[128] = "", of[128] = "";
+            double worst = -INFINITY, most = 0.0;
+            int met = 1;
+            for (int s = 1; s <= seeds; s++) {
+                bs_run run;
+                bs_replay(g, &c, 0, 0, (uint64_t)s, &run, NULL);
+                double x = 100.0 * (run.best / grid_best - 1.0);
+                double f = 100.0 * (double)run.epochs / (double)full;
+                size_t lv = strlen(vs), lo = strlen(of);
+                if (lv < sizeof vs) snprintf(vs + lv, sizeof vs - lv, "%s%+.2f%%", s > 1 ? " " : "", x);
+                if (lo < sizeof of) snprintf(of + lo, sizeof of - lo, "%s%.1f%%", s > 1 ? " " : "", f);
+                worst = fmax(worst, x);
+                most = fmax(most, f);
+                met &= run.best <= 1.01 * grid_best && 5 * run.epochs <= full;
+                bs_free_run(&run);
+            }
+            printf("%3zu %3zu | %-34s | %-34s | %+8.2f%% %8.1f%% | %s\n", mins[mi], etas[ei], vs, of,
+                   worst, most, met ? "yes" : "no");
+        }
+}
+
+/* ---- main ------------------------------------------------------------------------------------------ */
+
 int main(int argc, char **argv) {
     const char *jpath = NULL, *curves = NULL, *verify = NULL, *svg = NULL;
-    int seeds = 3;
+    int seeds = 3, settings = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--seeds") == 0 && i + 1 < argc) seeds = atoi(argv[++i]);
         else if (strcmp(argv[i], "--curves") == 0 && i + 1 < argc) curves = argv[++i];
         else if (strcmp(argv[i], "--verify") == 0 && i + 1 < argc) verify = argv[++i];
         else if (strcmp(argv[i], "--svg") == 0 && i + 1 < argc) svg = argv[++i];
+        else if (strcmp(argv[i], "--settings") == 0) settings = 1;
         else if (argv[i][0] != '-' && !jpath) jpath = argv[i];
         else {
-            fprintf(stderr, "usage: bench_search JOURNAL.jsonl [--seeds K] [--curves FILE] "
-                    "[--svg FILE] [--verify DATA.h5]\n");
+            fprintf(stderr, BS_USAGE);
             return 2;
         }
     }
     if (!jpath || seeds < 1) {
-        fprintf(stderr, "usage: bench_search JOURNAL.jsonl [--seeds K] [--curves FILE] [--svg FILE] "
-                "[--verify DATA.h5]\n");
+        fprintf(stderr, BS_USAGE);
         return 2;
     }
     bs_grid g;
@@ -464,6 +505,7 @@ int main(int argc, char **argv) {
         const char *colors[] = {"#000000", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e"};
         bs_svg(svg, runs, names, colors, n_methods, seeds, grid_best, full);
     }
+    if (settings) bs_settings(&g, seeds, grid_best, full);
     const bs_run asha1 = runs[1 * (size_t)seeds];
     int rc = 0;
     if (verify) {
