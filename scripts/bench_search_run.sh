@@ -124,15 +124,17 @@ PYEOF
 # run_case NAME DATA FIXED GRID MAX: see sweep_files
 run_case() {
     local name=$1 dir=$WORK/$1 gj t0 rc=0
-    mkdir -p "$dir"
+    # (set -e does not apply in a function called with ||: every step checks its status)
+    rm -rf "$dir" && mkdir -p "$dir" || return 1
     sweep_files "$dir" "$2" "$3" "$4" "$5"
     echo "== $name: fixed {$3}, grid {$4}, $5 epochs; ASHA 1/$5/3"
     t0=$SECONDS
-    "${MPI[@]}" -n 3 "$HSWEEP" run "$dir/grid.yaml" --output "$dir/grid" --top 0 >"$dir/grid.log" 2>&1
+    "${MPI[@]}" -n 3 "$HSWEEP" run "$dir/grid.yaml" --output "$dir/grid" --top 0 >"$dir/grid.log" 2>&1 ||
+        { echo "  full grid failed: $(tail -1 "$dir/grid.log")"; return 1; }
     gj=$dir/grid/journal.jsonl
     echo "  full grid: mpirun -n 3 hsweep run grid.yaml, $((SECONDS - t0)) s (its journal: every curve)"
     # the grid's records in the ASHA sweep's trial order
-    "$HSWEEP" plan --json "$dir/asha.yaml" >"$dir/plan.json"
+    "$HSWEEP" plan --json "$dir/asha.yaml" >"$dir/plan.json" || return 1
     $PY - "$dir/plan.json" "$gj" "$dir/ordered.jsonl" <<'PYEOF'
 import json, sys
 plan = json.load(open(sys.argv[1]))
@@ -149,12 +151,14 @@ if missing:
 with open(sys.argv[3], "w") as f:
     f.writelines(recs[i] for i in ids)
 PYEOF
-    "$BENCH" "$dir/ordered.jsonl" --seeds 1 --seed 9 --events "$dir/replay.jsonl" >"$dir/replay.txt"
+    [ $? = 0 ] || return 1
+    "$BENCH" "$dir/ordered.jsonl" --seeds 1 --seed 9 --events "$dir/replay.jsonl" >"$dir/replay.txt" ||
+        return 1
     grep -E '^(bench_search|asha )' "$dir/replay.txt" | sed 's/^/  replay: /'
     for P in $RANKS; do
         t0=$SECONDS
         "${MPI[@]}" -n "$P" "$HSWEEP" run "$dir/asha.yaml" --output "$dir/asha$P" --top 0 \
-            >"$dir/asha$P.log" 2>&1
+            >"$dir/asha$P.log" 2>&1 || { echo "  asha on $P ranks failed: $(tail -1 "$dir/asha$P.log")"; return 1; }
         echo "  mpirun -n $P hsweep run asha.yaml: $((SECONDS - t0)) s; $(grep -m1 '^scheduler' "$dir/asha$P.log" || true)"
         compare "$gj" "$dir/replay.jsonl" "$dir/asha$P/journal.jsonl" "$P" || rc=1
         # the same command again: resume replays the journal's every decision, runs nothing
