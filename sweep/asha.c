@@ -260,11 +260,13 @@ static size_t asha_pick_bracket(asha *a) {
 }
 
 /* The first entry among the first m of list l (rung k) that is a paused trial whose last
- * rung is k, with idle flag `idle`: that list's best such trial. ASHA_NONE if none. */
-static size_t asha_first_paused(const asha *a, const asha_list *l, size_t m, size_t k, int idle) {
+ * rung is k (of the normal path only, if normal_only): that list's best such trial.
+ * ASHA_NONE if none. */
+static size_t asha_first_paused(const asha *a, const asha_list *l, size_t m, size_t k,
+                                int normal_only) {
     for (size_t i = 0; i < m; i++) {
         const asha_trial *t = &a->tr[l->e[i].t];
-        if (t->state == ASHA_PAUSED && t->rung == k && t->idle == idle) return i;
+        if (t->state == ASHA_PAUSED && t->rung == k && !(normal_only && t->idle)) return i;
     }
     return ASHA_NONE;
 }
@@ -272,8 +274,10 @@ static size_t asha_first_paused(const asha *a, const asha_list *l, size_t m, siz
 /* The best paused trial (highest rung epoch, then value, then trial number; see asha.h).
  * max_gap == 0: among the top floor(n_k / reduction) of each rung k of the normal path (the
  * promotable ones; trials promoted while idle count as promoted). max_gap > 0 (promotion
- * while idle): among all paused trials, normal or idle, whose next rung is at most max_gap
- * epochs away. ASHA_NONE if there is none. */
+ * while idle): among all paused trials whose next rung is at most max_gap epochs above
+ * their rung, normal or idle (an idle trial's value at rung k is in the normal list if it
+ * was promoted while idle from k and has not reached k+1 yet, else in the idle list).
+ * ASHA_NONE if there is none. */
 static size_t asha_find_paused(const asha *a, size_t max_gap) {
     size_t best = ASHA_NONE, best_epoch = 0;
     double best_v = 0.0;
@@ -284,8 +288,10 @@ static size_t asha_find_paused(const asha *a, size_t max_gap) {
             if (ep < best_epoch) break; /* lower rungs of this bracket cannot win */
             if (max_gap && asha_rung_epoch(a, b, k + 1) - ep > max_gap) continue;
             for (int idle = 0; idle <= (max_gap ? 1 : 0); idle++) {
-                const asha_list *l = idle ? &a->idle_rungs[b * (a->K + 1) + k] : &a->rungs[b * (a->K + 1) + k];
-                size_t i = asha_first_paused(a, l, max_gap ? l->n : l->n / a->cfg.reduction, k, idle);
+                size_t r = b * (a->K + 1) + k;
+                const asha_list *l = idle ? &a->idle_rungs[r] : &a->rungs[r];
+                size_t m = max_gap ? l->n : l->n / a->cfg.reduction;
+                size_t i = asha_first_paused(a, l, m, k, !max_gap);
                 if (i == ASHA_NONE) continue;
                 if (best == ASHA_NONE || ep > best_epoch ||
                     (ep == best_epoch && asha_before(l->e[i].v, l->e[i].t, best_v, best))) {
@@ -428,7 +434,8 @@ int asha_on_epoch(asha *a, size_t i, size_t epoch, double v, asha_decision *out)
     }
     /* a rung: record the value there (a trial promoted while idle: in the idle list) */
     size_t k = t->rung == ASHA_NONE ? 0 : t->rung + 1;
-    asha_list *l = t->idle ? &a->idle_rungs[t->bracket * (a->K + 1) + k] : asha_rung(a, t->bracket, k);
+    asha_list *l = t->idle ? &a->idle_rungs[t->bracket * (a->K + 1) + k]
+                           : asha_rung(a, t->bracket, k);
     size_t pos = 0;
     if (asha_insert(l, key, i, &pos) != 0) return HS_ERR_NOMEM;
     t->epochs = epoch;

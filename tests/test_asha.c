@@ -289,20 +289,22 @@ static void test_idle_promotion(void) {
         asha_free(a);
     }
 
-    /* eta 3, rungs 1, 3, 9: an idle trial yields when normal work waits; the horizon */
-    asha_config c = cfg_of(ASHA_TYPE_ASHA, 1, 9, 3, 4);
+    /* eta 3, rungs 1, 3, 9: an idle trial yields when normal work waits, and is continued
+     * later from the epoch it yielded at; the horizon */
+    asha_config c = cfg_of(ASHA_TYPE_ASHA, 1, 9, 3, 5);
     c.idle_promotion = 1;
     asha *a = asha_create(&c);
     asha_job j;
     asha_decision d;
-    const double v[4] = {1.0, 2.0, 0.5, 3.0};
-    for (int i = 0; i < 4; i++) {
+    /* rung 1 gets 1, 2, 0.5 (promoted at arrival), 3, 0.4 (promoted at arrival) */
+    const double v[5] = {1.0, 2.0, 0.5, 3.0, 0.4};
+    for (int i = 0; i < 5; i++) {
         asha_next(a, &j);
-        CHECK(run_job(a, &j, v[i]) == (i == 2 ? ASHA_GO_ON : ASHA_PAUSE), "t%d", i);
+        CHECK(run_job(a, &j, v[i]) == (i == 2 || i == 4 ? ASHA_GO_ON : ASHA_PAUSE), "t%d", i);
     }
     asha_next(a, &j);
     CHECK(j.action == ASHA_CONTINUE && j.trial == 0 && j.until_epoch == 3,
-          "idle: t0 to rung 3 (t2 has 2 epochs to go, the gap is 2)");
+          "idle: t0 to rung 3 (t2, t4 have 2 epochs to go, the gap is 2)");
     CHECK(asha_on_epoch(a, 2, 2, 0.5, &d) == 0 && d == ASHA_GO_ON, "t2 epoch 2");
     CHECK(asha_release(a, 2) == 0, "t2's rank stopped: t2 waits for a rank");
     CHECK(asha_on_epoch(a, 0, 2, 0.9, &d) == 0 && d == ASHA_PAUSE, "the idle trial yields: %s",
@@ -312,11 +314,18 @@ static void test_idle_promotion(void) {
     CHECK(j.action == ASHA_CONTINUE && j.trial == 2 && j.from_epoch == 2 && j.until_epoch == 3,
           "t2 continued first");
     asha_next(a, &j);
-    CHECK(j.action == ASHA_WAIT, "t2 has 1 epoch to go, every gap is 2: wait, got %s",
-          asha_action_name(j.action));
-    CHECK(asha_on_epoch(a, 2, 3, 0.4, &d) == 0 && d == ASHA_PAUSE, "t2 pauses at 3");
+    CHECK(j.action == ASHA_CONTINUE && j.trial == 0 && j.from_epoch == 2 && j.until_epoch == 3,
+          "t0 (1.0) idle again from epoch 2, before t1 (2.0): %s %zu from %zu",
+          asha_action_name(j.action), j.trial, j.from_epoch);
+    CHECK(asha_on_epoch(a, 0, 3, 0.3, &d) == 0 && d == ASHA_PAUSE, "t0 at rung 3 (idle list)");
+    CHECK(asha_on_epoch(a, 2, 3, 0.45, &d) == 0 && d == ASHA_PAUSE, "t2 pauses at 3");
+    CHECK(asha_on_epoch(a, 4, 2, 0.4, &d) == 0 && d == ASHA_GO_ON, "t4 epoch 2");
     asha_next(a, &j);
-    CHECK(j.action == ASHA_DONE, "done");
+    CHECK(j.action == ASHA_WAIT, "t4 has 1 epoch to go, every gap is >= 2: wait, got %s",
+          asha_action_name(j.action));
+    CHECK(asha_on_epoch(a, 4, 3, 0.35, &d) == 0 && d == ASHA_PAUSE, "t4: 2 at rung 3, pause");
+    asha_next(a, &j);
+    CHECK(j.action == ASHA_DONE, "nothing runs: done, got %s", asha_action_name(j.action));
     asha_free(a);
 }
 
