@@ -4,7 +4,9 @@
  * by trial number), so a trial's rank at arrival is its insertion position and the top
  * floor(n/eta) of a rung are its first entries. The median rule keeps one such array per
  * epoch. Inserting is a binary search plus a memmove: O(n) bytes moved, which at 10,000
- * trials is a few microseconds. Trials live in a growing array indexed by trial number. */
+ * trials is a few microseconds. Trials live in a growing array indexed by trial number.
+ * With idle_promotion, trials promoted while idle record their later rungs in a second set
+ * of lists of the same shape, which no normal decision reads. */
 #include "sweep/asha.h"
 
 #include <math.h>
