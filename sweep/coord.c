@@ -40,7 +40,7 @@ static coord_task coord_default_next(void *state, const coord *c, int rank) {
 }
 
 coord_policy coord_policy_default(void) {
-    coord_policy p = {coord_default_next, NULL, NULL, NULL};
+    coord_policy p = {coord_default_next, NULL, NULL, NULL, NULL};
     return p;
 }
 
@@ -257,8 +257,20 @@ static results_metric coord_metric(const coord *c) {
     return c->cfg.def->metric == SWEEPCFG_METRIC_VAL_LOSS ? RESULTS_VAL_LOSS : RESULTS_VAL_MAE;
 }
 
+/* results_options.rungs: the policy's rung decisions of the record's trial */
+static void coord_rungs(void *ctx, const journal_record *r, char *buf, size_t n) {
+    const coord *c = ctx;
+    size_t idx = coord_find(c, r->id);
+    buf[0] = '\0';
+    if (idx != SIZE_MAX) c->policy.rungs(c->policy.state, c, idx, buf, n);
+}
+
 static results_options coord_results_options(const coord *c) {
     results_options o = {0};
+    if (c->policy.rungs) {
+        o.rungs = coord_rungs;
+        o.rungs_ctx = (void *)c;
+    }
     o.metric = coord_metric(c);
     o.title = c->cfg.def->name;
     o.baselines = c->base;

@@ -101,6 +101,10 @@ typedef struct coord_policy {
     void (*on_result)(void *state, const coord *c, size_t trial, coord_outcome how,
                       const journal_record *rec);
     void *state;          /* the policy's own data, owned by whoever made the policy */
+    /* The policy's decisions at the rungs of trial `trial` so far, e.g. "1 promoted, 3
+     * paused", into buf (n bytes; "" for none): the tables' "rungs" column. May be NULL (no
+     * column). */
+    void (*rungs)(void *state, const coord *c, size_t trial, char *buf, size_t n);
 } coord_policy;
 
 /* The default policy: sched_peek's longest-first order, full budget, never pauses; a rank

@@ -3,6 +3,7 @@
 #include "sweep/policy_search.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,11 @@
 #include "sweep/expand.h"
 #include "sweep/study.h"
 #include "sweep/tpe.h"
+
+#define PS_MARKS 12   /* rung decisions kept per trial (ASHA has about log_eta(max/min)) */
+
+/* A decision at a rung, for the tables. */
+typedef enum ps_mark { PS_PROMOTED = 0, PS_PAUSED = 1, PS_STOPPED = 2 } ps_mark;
 
 struct policy_search {
     search *s;                /* the scheduler over the trial list */
@@ -37,6 +43,13 @@ struct policy_search {
                                  policy_search_prepare, for coord_init */
     size_t n_made;            /* entries in made */
     coord *c;                 /* the coordinator (policy_search_resume), for coord_add_trial */
+    /* the rung decisions per trial, for the tables' "rungs" column */
+    size_t *rung_ep;          /* (n_rung_ep) every bracket's rung epochs, ascending, unique
+                                 (Hyperband's brackets share one geometric grid) */
+    size_t n_rung_ep;         /* entries in rung_ep */
+    size_t *target;           /* (n) the rung a trial runs towards, 0 none */
+    uint32_t *marks;          /* (n x PS_MARKS) epoch << 2 | ps_mark, in order */
+    unsigned char *n_marks;   /* (n) marks per trial */
     int prepared;             /* 1: policy_search_prepare replayed the journal already */
 };
 
@@ -100,7 +113,27 @@ policy_search *policy_search_create(const sweep_def *def, size_t n_trials, size_
         p->cfg_hash = malloc(m * sizeof *p->cfg_hash);
         p->made = malloc(m * sizeof *p->made);
     }
-    if (!p || (n_trials && !p->s) || !p->owed || !p->stopped ||
+    if (p) p->target = calloc(m, sizeof *p->target);
+    if (p) p->marks = malloc(m * PS_MARKS * sizeof *p->marks);
+    if (p) p->n_marks = calloc(m, 1);
+    if (p && p->s) {
+        const asha *a = search_scheduler(p->s);
+        size_t nb = asha_brackets(a), cap = 64;
+        p->rung_ep = malloc(cap * sizeof *p->rung_ep);
+        for (size_t b = 0; p->rung_ep && b < nb; b++) {
+            size_t ep[64], k = asha_rungs(a, b, ep, 64);
+            for (size_t j = 0; j < k && j < 64; j++) {
+                size_t i = 0;
+                while (i < p->n_rung_ep && p->rung_ep[i] < ep[j]) i++;
+                if ((i < p->n_rung_ep && p->rung_ep[i] == ep[j]) || p->n_rung_ep == cap) continue;
+                memmove(&p->rung_ep[i + 1], &p->rung_ep[i], (p->n_rung_ep - i) * sizeof *p->rung_ep);
+                p->rung_ep[i] = ep[j];
+                p->n_rung_ep++;
+            }
+        }
+    }
+    if (!p || (n_trials && !p->s) || !p->owed || !p->stopped || !p->target || !p->marks ||
+        !p->n_marks || (p->s && !p->rung_ep) ||
         (use_tpe && (!p->tpe || !p->cfg_hash || !p->made))) {
         policy_search_free(p);
         hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
@@ -119,6 +152,10 @@ void policy_search_free(policy_search *p) {
     free(p->owed);
     free(p->stopped);
     tpe_free(p->tpe);
+    free(p->rung_ep);
+    free(p->target);
+    free(p->marks);
+    free(p->n_marks);
     free(p->cfg_hash);
     free(p->made);
     free(p);
@@ -176,6 +213,49 @@ static void ps_journal(policy_search *p, const coord *c, journal_event *ev, size
     fprintf(c->cfg.log, "hsweep run: the scheduler's journal failed: stopping the search\n");
 }
 
+/* ---- rung decisions for the tables -------------------------------------------------------- */
+
+static void ps_mark_add(policy_search *p, size_t k, size_t epoch, ps_mark m) {
+    if (k >= p->n || p->n_marks[k] >= PS_MARKS) return;
+    p->marks[k * PS_MARKS + p->n_marks[k]++] = (uint32_t)(epoch << 2) | (uint32_t)m;
+}
+
+/* Trial k handed out from epoch `from` towards the rung at `until`: a trial paused at `from`
+ * that continues was promoted there. */
+static void ps_note_start(policy_search *p, size_t k, size_t from, size_t until) {
+    if (k >= p->n) return;
+    p->target[k] = until;
+    unsigned char m = p->n_marks[k];
+    if (from > 0 && m > 0 && p->marks[k * PS_MARKS + m - 1] == ((uint32_t)(from << 2) | PS_PAUSED))
+        ps_mark_add(p, k, from, PS_PROMOTED);
+}
+
+/* Trial k's decision d at epoch: at its rung, "go on" is a promotion on arrival (the next
+ * rung is the next epoch of the rung grid); pause and stop are marked wherever they fall. */
+static void ps_note_epoch(policy_search *p, size_t k, size_t epoch, asha_decision d) {
+    if (k >= p->n) return;
+    if (d == ASHA_PAUSE) ps_mark_add(p, k, epoch, PS_PAUSED);
+    if (d == ASHA_STOP) ps_mark_add(p, k, epoch, PS_STOPPED);
+    if (d != ASHA_GO_ON || epoch != p->target[k]) return;
+    ps_mark_add(p, k, epoch, PS_PROMOTED);
+    p->target[k] = 0;
+    for (size_t i = 0; i < p->n_rung_ep && !p->target[k]; i++)
+        if (p->rung_ep[i] > epoch) p->target[k] = p->rung_ep[i];
+}
+
+static void ps_rungs(void *state, const coord *c, size_t trial, char *buf, size_t n) {
+    (void)c;
+    const policy_search *p = state;
+    static const char *const names[] = {"promoted", "paused", "stopped"};
+    size_t off = 0;
+    buf[0] = '\0';
+    for (unsigned char j = 0; trial < p->n && j < p->n_marks[trial] && off < n; j++) {
+        uint32_t v = p->marks[trial * PS_MARKS + j];
+        off += (size_t)snprintf(buf + off, n - off, "%s%u %s", j ? ", " : "", (unsigned)(v >> 2),
+                                names[v & 3]);
+    }
+}
+
 static coord_task ps_next(void *state, const coord *c, int rank) {
     (void)rank;
     policy_search *p = state;
@@ -210,6 +290,7 @@ static coord_task ps_next(void *state, const coord *c, int rank) {
     }
     journal_event ev = {.kind = JOURNAL_EV_START, .epoch = st.from, .until = st.until};
     ps_journal(p, c, &ev, st.trial);
+    ps_note_start(p, st.trial, st.from, st.until);
     if (sched_state_of(c->s, st.trial) != SCHED_PENDING) {
         p->owed[p->n_owed++] = st.trial;
         return wait;
@@ -241,6 +322,7 @@ static coord_verdict ps_on_epoch(void *state, const coord *c, int rank, size_t t
     p->epochs++;
     if (d == ASHA_STOP) p->stopped[trial] = 1;
     ps_tell_epoch(p, trial, epoch, d);
+    ps_note_epoch(p, trial, epoch, d);
     journal_event ev = {.kind = JOURNAL_EV_EPOCH, .epoch = epoch, .val_loss = m->val_loss,
                         .val_mae = m->val_mae};
     snprintf(ev.decision, sizeof ev.decision, "%s", asha_decision_name(d));
@@ -267,7 +349,7 @@ static void ps_on_result(void *state, const coord *c, size_t trial, coord_outcom
 }
 
 coord_policy policy_search_policy(policy_search *p) {
-    coord_policy pol = {ps_next, ps_on_epoch, ps_on_result, p};
+    coord_policy pol = {ps_next, ps_on_epoch, ps_on_result, p, ps_rungs};
     return pol;
 }
 
@@ -300,6 +382,7 @@ static int ps_replay(policy_search *p, const coord *c, const journal_event *ev, 
             if (ps_make(p, st.trial, t) != 0)
                 return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
             p->n_made++;
+            ps_note_start(p, st.trial, st.from, st.until);
             if (strcmp(t->id, ev->id) == 0) return 0;
             snprintf(buf, sizeof buf, "a new trial %s", t->id);
         } else {
@@ -315,6 +398,7 @@ static int ps_replay(policy_search *p, const coord *c, const journal_event *ev, 
         search_task st;
         if (search_next(p->s, &st) != 0)
             return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        if (st.kind == SEARCH_RUN) ps_note_start(p, st.trial, st.from, st.until);
         if (st.kind != SEARCH_RUN || st.trial != idx || st.from != ev->epoch) {
             const char *tid = !c ? (st.trial < p->n_made ? p->made[st.trial].id : "a new trial")
                                  : st.trial < c->cfg.n_trials ? c->cfg.trials[st.trial].id
@@ -335,6 +419,7 @@ static int ps_replay(policy_search *p, const coord *c, const journal_event *ev, 
         }
         if (!got && d == ASHA_STOP) p->stopped[idx] = 1;
         if (!got) ps_tell_epoch(p, idx, ev->epoch, d);
+        if (!got) ps_note_epoch(p, idx, ev->epoch, d);
         p->epochs++;
     } else if (ev->kind == JOURNAL_EV_END) {
         search_end(p->s, idx);

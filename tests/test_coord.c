@@ -442,7 +442,7 @@ static void toy_result(void *state, const coord *c, size_t trial, coord_outcome 
 static void test_policy(void) {
     toy st;
     memset(&st, 0, sizeof st);
-    coord_policy pol = {toy_next, toy_epoch, toy_result, &st};
+    coord_policy pol = {toy_next, toy_epoch, toy_result, &st, NULL};
     const double cost[] = {3, 2};
     fixture f;
     fixture_init(&f, "policy", 2, cost, 0, 2, &pol);
@@ -509,7 +509,7 @@ static coord_task grower_next(void *state, const coord *c, int rank) {
 
 static void test_add_trial(void) {
     grower g = {NULL, 100, 0, 0};
-    coord_policy pol = {grower_next, NULL, NULL, &g};
+    coord_policy pol = {grower_next, NULL, NULL, &g, NULL};
     fixture f;
     fixture_init(&f, "grow", 1, NULL, 0, 2, &pol);
     g.c = &f.c;
@@ -570,7 +570,7 @@ static coord_task bad_next(void *state, const coord *c, int rank) {
 }
 
 static void test_bad_policy(void) {
-    coord_policy pol = {bad_next, NULL, NULL, NULL};
+    coord_policy pol = {bad_next, NULL, NULL, NULL, NULL};
     fixture f;
     fixture_init(&f, "badpolicy", 1, NULL, 0, 1, &pol);
     CHECK(coord_next(&f.c, 0).kind == COORD_STOP, "invalid choice stops the rank");

@@ -99,6 +99,18 @@ for i, o in last.items():   # a paused trial keeps its checkpoint, a finished on
 assert not [f for f in ck if not f.endswith(".ckpt")], ck
 full = [o for o in last.values() if o["status"] == "ok"]
 assert all(o["epochs_run"] == 9 for o in full), [o["epochs_run"] for o in full]
+# the tables: the decision at each rung (rungs 1, 3, 9), epochs used per trial
+import csv
+rows = list(csv.DictReader(open(os.path.join(d, "results.csv"))))
+assert len(rows) == 36 and all("rungs" in r for r in rows), rows[0].keys()
+for r in rows:
+    marks = r["rungs"].split(", ")
+    if r["status"] == "paused":
+        assert marks[-1] == r["epochs_run"] + " paused", (r["id"], r["rungs"], r["epochs_run"])
+    else:
+        assert r["rungs"].endswith("3 promoted") and r["epochs_run"] == "9", (r["id"], r["rungs"])
+md = open(os.path.join(d, "results.md")).read()
+assert "| status | rungs |" in md and "1 promoted, 3 promoted" in md, "results.md has no rungs"
 PYEOF
 
 # ---- kill -9 mid-sweep, then resume: same decisions, nothing lost --------------------------
