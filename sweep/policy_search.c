@@ -15,7 +15,8 @@
 #include "sweep/study.h"
 #include "sweep/tpe.h"
 
-#define PS_MARKS 12   /* rung decisions kept per trial (ASHA has about log_eta(max/min)) */
+#define PS_MARKS 8    /* rung decisions kept per trial: two per rung (paused, promoted later)
+                         for the 3-4 rungs of a typical ASHA; more are not shown */
 
 /* A decision at a rung, for the tables. */
 typedef enum ps_mark { PS_PROMOTED = 0, PS_PAUSED = 1, PS_STOPPED = 2 } ps_mark;
