@@ -152,9 +152,10 @@ static const size_t mk_rows[3] = {KERN_MR1, KERN_MR2, KERN_MR3};
 /* C = beta*C + op(A) op(B) (contract in kern.h). Columns go in strips of 3 vectors
  * (2 + 2 when 4 remain, so 4*VL is two even strips), the last strip partial with masks;
  * B's strip (KC rows) is packed into a contiguous (KC, 3*VL) stack buffer when B is
- * transposed, or when more than one row block will read it and B's rows are >= 2 KiB
- * apart (ldb >= 512: the weight gradients of LSTM(128) and wider; at 4 KiB every row
- * maps to one L1 set), the packed rows are adjacent. The sums are the same either way. */
+ * transposed, or when more than one row block will read it and B's rows are >= 4 KiB
+ * apart (ldb >= 1024: the weight gradients of LSTM(256) and wider, whose rows of B all
+ * map to one L1 set), the packed rows are adjacent (measured: 1.4x on the AVX2 dU of
+ * LSTM(256); no gain, or a loss on AVX-512, at 2 KiB). The sums are the same either way. */
 static void gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const float *B,
                  size_t ldb, int tb, size_t M, size_t N, size_t K, float beta) {
     if (M == 0 || N == 0) return;
@@ -184,7 +185,7 @@ static void gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const
                     for (size_t k = 0; k < kc; k++) pk[k * lb + jj] = src[k];
                 }
                 Bp = pk;
-            } else if (M > MR && ldb >= 512) { /* pk(k, :) = B(k0 + k, j : j + w), zero past w */
+            } else if (M > MR && ldb >= 1024) { /* pk(k, :) = B(k0 + k, j : j + w), zero past w */
                 lb = nv * VL;
                 for (size_t k = 0; k < kc; k++)
                     for (size_t q = 0; q < nv; q++)
