@@ -1,10 +1,11 @@
 /* kern_avx2: the kernels of model/kern_impl.h for AVX2 with FMA: 8-lane vectors and 16
  * registers, so GEMM blocks of 4 x 3, 6 x 2 and 8 x 1 vectors and fused-step blocks of
- * 3 rows x 4 gates for LSTM, 2 x 4 for GRU (12 accumulators, 3 broadcasts; the compiler takes one of the four
- * weight vectors as a memory operand of its FMAs, so nothing spills in the k loop; measured
- * 1.2x faster than 2 rows on LSTM(64) training). Compiled with -mavx2 -mfma -mno-avx512f (CMakeLists.txt: the same code
- * whatever -march the rest of the build uses) on x86-64 only; used when model/isa.c finds
- * AVX2 and FMA but not AVX-512. */
+ * 3 rows x 4 gates for LSTM, 2 x 4 for GRU (at most 12 accumulators and 3 broadcasts; the
+ * compiler takes one of the four weight vectors as a memory operand of its FMAs, so the
+ * k loop does not spill; 3 LSTM rows measured 1.2x faster than 2 on LSTM(64) training, 3
+ * GRU rows no faster than 2). Compiled with -mavx2 -mfma -mno-avx512f (CMakeLists.txt:
+ * the same code whatever -march the rest of the build uses) on x86-64 only; used when
+ * model/isa.c finds AVX2 and FMA but not AVX-512. */
 #if defined(__x86_64__) || defined(_M_X64)
 #define KERN_AVX2
 #define KERN_TABLE kern_avx2
