@@ -74,13 +74,16 @@ const char *journal_status_name(journal_status s) {
     case JOURNAL_OK: return "ok";
     case JOURNAL_DIVERGED: return "diverged";
     case JOURNAL_FAILED: return "failed";
+    case JOURNAL_PAUSED: return "paused";
+    case JOURNAL_PRUNED: return "pruned";
     }
     return "?";
 }
 
 int journal_parse_status(const char *s, journal_status *out) {
-    static const journal_status all[] = {JOURNAL_OK, JOURNAL_DIVERGED, JOURNAL_FAILED};
-    for (size_t i = 0; i < 3; i++)
+    static const journal_status all[] = {JOURNAL_OK, JOURNAL_DIVERGED, JOURNAL_FAILED,
+                                         JOURNAL_PAUSED, JOURNAL_PRUNED};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (s && strcmp(s, journal_status_name(all[i])) == 0) { *out = all[i]; return 0; }
     return -1;
 }
@@ -318,6 +321,93 @@ done:
     return rc;
 }
 
+
+/* ==== scheduler events ================================================================= */
+
+static const char *const journal_ev_names[4] = {"start", "epoch", "end", "release"};
+
+int journal_line_is_event(const char *line, size_t len) {
+    /* "event": appears only as a key: inside a JSON string its quotes would be escaped */
+    static const char key[] = "\"event\":";
+    size_t k = sizeof key - 1;
+    for (size_t i = 0; i + k <= len; i++)
+        if (memcmp(line + i, key, k) == 0) return 1;
+    return 0;
+}
+
+int journal_event_format(const journal_event *e, strbuf *out, hs_error *err) {
+    if (!journal_valid_id(e->id))
+        return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0, "trial id '%.16s' is not 16 hex chars", e->id);
+    json_writer w;
+    json_writer_init(&w, out);
+    json_begin_object(&w);
+    json_key(&w, "v");
+    json_i64(&w, JOURNAL_VERSION);
+    json_key(&w, "event");
+    json_string(&w, journal_ev_names[e->kind & 3]);
+    json_key(&w, "id");
+    json_string(&w, e->id);
+    if (e->kind == JOURNAL_EV_START) {
+        json_key(&w, "from");
+        json_u64(&w, e->epoch);
+        json_key(&w, "until");
+        json_u64(&w, e->until);
+    } else if (e->kind == JOURNAL_EV_EPOCH) {
+        json_key(&w, "epoch");
+        json_u64(&w, e->epoch);
+        json_key(&w, "val_loss");
+        json_double(&w, e->val_loss);
+        json_key(&w, "val_mae");
+        json_double(&w, e->val_mae);
+        json_key(&w, "decision");
+        json_string(&w, e->decision);
+    }
+    json_end_object(&w);
+    if (strbuf_failed(out)) return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    return 0;
+}
+
+int journal_event_parse(const char *line, size_t len, journal_event *e, hs_error *err) {
+    memset(e, 0, sizeof *e);
+    e->val_loss = e->val_mae = NAN;
+    json_value *root = NULL;
+    int rc = json_parse(line, len, &root, err);
+    if (rc != 0) return rc;
+    rc = HS_ERR_FORMAT;
+    int v, kind = -1;
+    const char *name = json_as_string(json_get(root, "event"));
+    for (int k = 0; name && k < 4; k++)
+        if (strcmp(name, journal_ev_names[k]) == 0) kind = k;
+    const char *id = json_as_string(json_get(root, "id"));
+    if (json_as_int(json_get(root, "v"), &v) != 0 || v != JOURNAL_VERSION) {
+        hs_error_set(err, rc, NULL, 0, 0, "event: 'v' is missing or not %d", JOURNAL_VERSION);
+    } else if (kind < 0) {
+        journal_bad(err, "event");
+    } else if (!id || strlen(id) != 16 || !journal_valid_id(id)) {
+        journal_bad(err, "id");
+    } else {
+        e->kind = (journal_event_kind)kind;
+        memcpy(e->id, id, 17);
+        rc = 0;
+        if (kind == JOURNAL_EV_START &&
+            (json_as_size(json_get(root, "from"), &e->epoch) != 0 ||
+             json_as_size(json_get(root, "until"), &e->until) != 0))
+            rc = journal_bad(err, "from/until");
+        if (kind == JOURNAL_EV_EPOCH) {
+            const char *d = json_as_string(json_get(root, "decision"));
+            if (json_as_size(json_get(root, "epoch"), &e->epoch) != 0 ||
+                json_as_double(json_get(root, "val_loss"), &e->val_loss) != 0 ||
+                json_as_double(json_get(root, "val_mae"), &e->val_mae) != 0 || !d ||
+                strlen(d) >= sizeof e->decision)
+                rc = journal_bad(err, "epoch/val_loss/val_mae/decision");
+            else
+                snprintf(e->decision, sizeof e->decision, "%s", d);
+        }
+    }
+    json_free(root);
+    return rc;
+}
+
 /* ==== appending ======================================================================== */
 
 /* write all of buf[0..n) at the end of fd, retrying on EINTR and short writes */
@@ -391,7 +481,10 @@ static int journal_repair(journal *j, hs_error *err) {
     for (size_t i = 0; i < body; i++)
         if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r') blank = 0;
     journal_record r;
-    int ok = blank || journal_record_parse(line, body, &r, NULL) == 0;
+    journal_record_init(&r);
+    journal_event ev;
+    int ok = blank || (journal_line_is_event(line, body) ? journal_event_parse(line, body, &ev, NULL) == 0
+                                                           : journal_record_parse(line, body, &r, NULL) == 0);
     if (!blank) journal_record_deinit(&r);
     int rc = 0;
     if (ok && last != '\n') {
@@ -474,6 +567,26 @@ int journal_append(journal *j, const journal_record *r, hs_error *err) {
         /* never leave half a record behind */
         if (ftruncate(j->fd, j->size) == 0) fsync(j->fd);
         rc = hs_error_set(err, HS_ERR_IO, j->path, 0, 0, "cannot append trial %s: %s", r->id, strerror(e));
+        goto done;
+    }
+    j->size += (off_t)sb.len;
+done:
+    strbuf_deinit(&sb);
+    return rc;
+}
+
+int journal_append_event(journal *j, const journal_event *ev, hs_error *err) {
+    strbuf sb;
+    strbuf_init(&sb);
+    int rc = journal_event_format(ev, &sb, err);
+    if (rc != 0) goto done;
+    strbuf_putc(&sb, '\n');
+    if (strbuf_failed(&sb)) { rc = hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory"); goto done; }
+    if (journal_write_all(j->fd, sb.data, sb.len) != 0 || fsync(j->fd) != 0) {
+        int e = errno;
+        if (ftruncate(j->fd, j->size) == 0) fsync(j->fd);
+        rc = hs_error_set(err, HS_ERR_IO, j->path, 0, 0, "cannot append an event of trial %s: %s", ev->id,
+                          strerror(e));
         goto done;
     }
     j->size += (off_t)sb.len;
@@ -586,6 +699,10 @@ int journal_read(const char *path, journal_record **recs_out, size_t *n_out, jou
         while (body > p && (text[body - 1] == '\r' || text[body - 1] == ' ' || text[body - 1] == '\t')) body--;
         size_t b = p;
         while (b < body && (text[b] == ' ' || text[b] == '\t')) b++;
+        if (b < body && journal_line_is_event(text + b, body - b)) {
+            p = e + 1;   /* a scheduler event, not a trial (journal_read_events) */
+            continue;
+        }
         if (b < body) {
             info->lines++;
             if (bad_line) {
@@ -632,6 +749,62 @@ done:
         return rc;
     }
     *recs_out = recs;
+    *n_out = n;
+    return 0;
+}
+
+int journal_read_events(const char *path, journal_event **ev_out, size_t *n_out, hs_error *err) {
+    *ev_out = NULL;
+    *n_out = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot open journal: %s", strerror(errno));
+    strbuf sb;
+    strbuf_init(&sb);
+    char buf[65536];
+    size_t k;
+    while ((k = fread(buf, 1, sizeof buf, f)) > 0) strbuf_putn(&sb, buf, k);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad || strbuf_failed(&sb)) {
+        strbuf_deinit(&sb);
+        return hs_error_set(err, bad ? HS_ERR_IO : HS_ERR_NOMEM, path, 0, 0, "cannot read journal");
+    }
+    const char *text = sb.data ? sb.data : "";
+    size_t len = sb.len, n = 0, cap = 0, p = 0;
+    journal_event *ev = NULL;
+    long lineno = 0, bad_line = 0;
+    hs_error bad_err;
+    int rc = 0;
+    while (p < len && rc == 0) {
+        size_t e = p;
+        while (e < len && text[e] != '\n') e++;
+        lineno++;
+        size_t b = p, body = e;
+        while (body > b && (text[body - 1] == '\r' || text[body - 1] == ' ' || text[body - 1] == '\t')) body--;
+        while (b < body && (text[b] == ' ' || text[b] == '\t')) b++;
+        p = e + 1;
+        if (b == body) continue;
+        if (bad_line) { /* a bad line followed by another: not a crash mid-write */
+            rc = hs_error_set(err, bad_err.code, path, bad_line, 0, "corrupt journal line: %s", bad_err.msg);
+            break;
+        }
+        if (!journal_line_is_event(text + b, body - b)) continue;   /* a trial record */
+        if (n == cap) {
+            size_t nc = cap ? 2 * cap : 256;
+            journal_event *g = realloc(ev, nc * sizeof *g);
+            if (!g) { rc = hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory"); break; }
+            ev = g;
+            cap = nc;
+        }
+        if (journal_event_parse(text + b, body - b, &ev[n], &bad_err) != 0) bad_line = lineno;
+        else n++;
+    }
+    strbuf_deinit(&sb);
+    if (rc != 0) {
+        free(ev);
+        return rc;
+    }
+    *ev_out = ev;
     *n_out = n;
     return 0;
 }

@@ -42,8 +42,35 @@ enum { JOURNAL_VERSION = 1 };   /* value of "v" in every record */
 typedef enum journal_status {
     JOURNAL_OK = 0,        /* trained to the end or early-stopped normally */
     JOURNAL_DIVERGED = 1,  /* non-finite loss; metrics may be NaN */
-    JOURNAL_FAILED = 2     /* could not run (bad configuration for the data, OOM, ...) */
+    JOURNAL_FAILED = 2,    /* could not run (bad configuration for the data, OOM, ...) */
+    JOURNAL_PAUSED = 3,    /* adaptive search: paused at a rung, checkpoint kept; may continue
+                              (a later record of the same id supersedes it) */
+    JOURNAL_PRUNED = 4     /* adaptive search: stopped for good by the scheduler */
 } journal_status;
+
+/* Adaptive search (sweep/policy_search.h) also journals the scheduler's events, one line each,
+ * in the order rank 0 handled them, so a resume replays them and rebuilds the same state:
+ *   {"v":1,"event":"start","id":"...","from":0,"until":3}      handed out (from: epochs done)
+ *   {"v":1,"event":"epoch","id":"...","epoch":3,"val_loss":9.1,"val_mae":2.7,"decision":"pause"}
+ *   {"v":1,"event":"end","id":"..."}                           ended by itself
+ *   {"v":1,"event":"release","id":"..."}                       its rank stopped
+ * journal_read skips event lines (they are not trials); journal_read_events reads only them.
+ * A journal with event lines cannot be read by hsweep versions before them. */
+typedef enum journal_event_kind {
+    JOURNAL_EV_START = 0,  /* a trial was handed out */
+    JOURNAL_EV_EPOCH = 1,  /* a trial reported an epoch; decision is the scheduler's answer */
+    JOURNAL_EV_END = 2,    /* a trial ended by itself (patience, divergence, failure, budget) */
+    JOURNAL_EV_RELEASE = 3 /* a trial's rank stopped before the trial's job was done */
+} journal_event_kind;
+
+typedef struct journal_event {
+    journal_event_kind kind;  /* which event */
+    char id[17];              /* the trial id */
+    size_t epoch;             /* EPOCH: the epoch (1-based); START: epochs already trained */
+    size_t until;             /* START: the epoch of the trial's next rung */
+    double val_loss, val_mae; /* EPOCH: the epoch's validation metrics (NaN: null) */
+    char decision[16];        /* EPOCH: the scheduler's decision (asha_decision_name) */
+} journal_event;
 
 typedef struct journal_epoch {
     double loss;           /* mean training loss (MSE, target units^2) over the epoch */
@@ -115,11 +142,20 @@ int journal_record_format(const journal_record *r, strbuf *out, hs_error *err);
  * on failure). Returns 0 or HS_ERR_FORMAT/HS_ERR_NOMEM with the column in err->col. */
 int journal_record_parse(const char *line, size_t len, journal_record *r, hs_error *err);
 
-/* "ok", "diverged", "failed". */
+/* "ok", "diverged", "failed", "paused", "pruned". */
 const char *journal_status_name(journal_status s);
 
 /* Parse a status name; 0 or -1. */
 int journal_parse_status(const char *s, journal_status *out);
+
+/* Append e as one JSON object (no newline) to out. 0, HS_ERR_VALUE (bad id), HS_ERR_NOMEM. */
+int journal_event_format(const journal_event *e, strbuf *out, hs_error *err);
+
+/* Parse one event line into e. 0 or HS_ERR_FORMAT (not an event line, or malformed). */
+int journal_event_parse(const char *line, size_t len, journal_event *e, hs_error *err);
+
+/* 1 if the line is an event line (has an "event" key), else 0. */
+int journal_line_is_event(const char *line, size_t len);
 
 /* ---- appending ------------------------------------------------------------------------- */
 
@@ -141,6 +177,9 @@ size_t journal_repaired_bytes(const journal *j);
  * its previous length. Returns 0 or a negative hs_status. */
 int journal_append(journal *j, const journal_record *r, hs_error *err);
 
+/* Append event e as one line, then fflush+fsync (as journal_append). */
+int journal_append_event(journal *j, const journal_event *e, hs_error *err);
+
 /* Close the journal (releases the lock). j may be NULL. */
 void journal_close(journal *j);
 
@@ -153,6 +192,11 @@ void journal_close(journal *j);
  * err->file = path, err->line = its line), HS_ERR_NOMEM. */
 int journal_read(const char *path, journal_record **recs, size_t *n, journal_read_info *info,
                  hs_error *err);
+
+/* Read every event line of the journal at path, in file order, into *ev (malloc'ed, *n
+ * events; free with free()). A corrupt LAST line is skipped (as journal_read does); a corrupt
+ * event line before it is HS_ERR_FORMAT naming the line. Record lines are ignored. */
+int journal_read_events(const char *path, journal_event **ev, size_t *n, hs_error *err);
 
 /* Free an array of n records from journal_read. recs may be NULL. */
 void journal_records_free(journal_record *recs, size_t n);

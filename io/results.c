@@ -49,9 +49,11 @@ double results_metric_value(const journal_record *r, results_metric m) {
     return NAN;
 }
 
-/* a record that takes part in ranking and statistics */
+/* a record that takes part in ranking and statistics: a finished trial, or one an adaptive
+ * search paused or pruned (ranked by its best metric so far; its epochs show how far it got) */
 static int results_ranked(const journal_record *r, results_metric m) {
-    return r->status == JOURNAL_OK && isfinite(results_metric_value(r, m));
+    return (r->status == JOURNAL_OK || r->status == JOURNAL_PAUSED || r->status == JOURNAL_PRUNED) &&
+           isfinite(results_metric_value(r, m));
 }
 
 /* mean, sample std (n - 1) and min of v[0..n); NaN where undefined */
@@ -536,6 +538,22 @@ static void results_build_md(strbuf *sb, const journal_record *recs, size_t n, c
 
 /* ==== summary.md ======================================================================= */
 
+/* Adaptive search (a journal with paused or pruned trials): one line with those counts and
+ * the epochs trained against what the same trials cost at their full budget. */
+static void results_search_line(strbuf *sb, const journal_record *recs, size_t n) {
+    size_t paused = 0, pruned = 0, used = 0, full = 0;
+    for (size_t i = 0; i < n; i++) {
+        paused += recs[i].status == JOURNAL_PAUSED;
+        pruned += recs[i].status == JOURNAL_PRUNED;
+        used += recs[i].epochs_run;
+        full += recs[i].hp.epochs;
+    }
+    if (paused + pruned == 0) return;
+    strbuf_printf(sb, "Adaptive search: %zu trials paused, %zu pruned (ranked by their best %s so far). "
+                      "Epochs trained: %zu of %zu at full budget (%.1f%%).\n\n",
+                  paused, pruned, "metric", used, full, full ? 100.0 * (double)used / (double)full : 0.0);
+}
+
 static int results_build_summary(strbuf *sb, const journal_record *recs, size_t n, const results_options *opt,
                                  const size_t *axes, size_t n_axes, hs_error *err) {
     results_metric m = opt->metric;
@@ -556,6 +574,7 @@ static int results_build_summary(strbuf *sb, const journal_record *recs, size_t 
     strbuf_printf(sb, "\n\n%zu trials in %zu configurations: %zu ok, %zu diverged, %zu failed. Metric: %s "
                       "(lower is better). Std is the sample std over repeats (n - 1).\n\n",
                   n, n_groups, count[JOURNAL_OK], count[JOURNAL_DIVERGED], count[JOURNAL_FAILED], mn);
+    results_search_line(sb, recs, n);
     if (opt->n_baselines) {
         size_t *order = malloc((n ? n : 1) * sizeof *order);
         if (!order) {
@@ -689,7 +708,9 @@ int results_print_ranked(FILE *f, const journal_record *recs, size_t n, const re
     strbuf_init(&sb);
     size_t count[3];
     results_count_status(recs, n, count);
-    size_t shown = top && top < ranked ? top : ranked;
+    size_t shown = top && top < ranked ? top : ranked, no_metric = 0;
+    for (size_t i = 0; i < n; i++)
+        no_metric += recs[i].status == JOURNAL_OK && !isfinite(results_metric_value(&recs[i], opt->metric));
     if (n == 0) {
         strbuf_puts(&sb, "No trial has finished yet: the journal is empty, so there is nothing to rank (a run "
                          "interrupted before its first trial ended resumes with the same command).\n");
@@ -701,7 +722,7 @@ int results_print_ranked(FILE *f, const journal_record *recs, size_t n, const re
                            "the reasons).\n", results_metric_name(opt->metric), n);
     results_baseline_lines(&sb, recs, order, ranked, opt->metric, opt->baselines, opt->n_baselines);
     strbuf_printf(&sb, "%zu of %zu ranked trials shown; %zu diverged, %zu failed, %zu without a %s.\n", shown, ranked,
-                  count[JOURNAL_DIVERGED], count[JOURNAL_FAILED], count[JOURNAL_OK] - ranked, results_metric_name(opt->metric));
+                  count[JOURNAL_DIVERGED], count[JOURNAL_FAILED], no_metric, results_metric_name(opt->metric));
 out:
     if (strbuf_failed(&sb)) rc = hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
     else if (fwrite(sb.data, 1, sb.len, f) != sb.len) rc = hs_error_set(err, HS_ERR_IO, NULL, 0, 0, "cannot write output");

@@ -79,6 +79,7 @@ int coord_init(coord *c, const coord_config *cfg, hs_error *err) {
     double *costs = malloc((n ? n : 1) * sizeof *costs);
     coord_id_key *keys = malloc((n ? n : 1) * sizeof *keys);
     c->by_id = malloc((n ? n : 1) * sizeof *c->by_id);
+    c->rec_of = malloc((n ? n : 1) * sizeof *c->rec_of);
     c->rank_state = calloc(R, 1);
     c->current = malloc(R * sizeof *c->current);
     c->epoch = calloc(R, sizeof *c->epoch);
@@ -87,7 +88,7 @@ int coord_init(coord *c, const coord_config *cfg, hs_error *err) {
     c->stalled = calloc(R, 1);
     c->timeout_s = STUDY_TIMEOUT_S;
     int rc = 0;
-    if (!costs || !keys || !c->by_id || !c->rank_state || !c->current || !c->epoch || !c->last ||
+    if (!costs || !keys || !c->by_id || !c->rec_of || !c->rank_state || !c->current || !c->epoch || !c->last ||
         !c->trial_start || !c->stalled) {
         rc = hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
         goto done;
@@ -99,6 +100,7 @@ int coord_init(coord *c, const coord_config *cfg, hs_error *err) {
     }
     qsort(keys, n, sizeof *keys, coord_cmp_key);
     for (size_t i = 0; i < n; i++) c->by_id[i] = keys[i].index;
+    for (size_t i = 0; i < n; i++) c->rec_of[i] = SIZE_MAX;
     for (size_t r = 0; r < R; r++) c->current[r] = SCHED_NONE;
     c->s = sched_create(n, costs);
     if (!c->s) {
@@ -131,6 +133,7 @@ void coord_deinit(coord *c) {
     for (size_t i = 0; i < c->n_recs; i++) journal_record_deinit(&c->recs[i]);
     free(c->recs);
     free(c->by_id);
+    free(c->rec_of);
     free(c->rank_state);
     free(c->current);
     free(c->epoch);
@@ -164,8 +167,17 @@ size_t coord_find(const coord *c, const char *id) {
     return SIZE_MAX;
 }
 
-/* Take ownership of *rec (rec is re-initialised). 0 or HS_ERR_NOMEM. */
-static int coord_keep(coord *c, journal_record *rec) {
+/* Take ownership of *rec, trial idx's record (rec is re-initialised); it replaces the
+ * trial's earlier record (a paused one) if there is one. 0 or HS_ERR_NOMEM. */
+static int coord_keep(coord *c, size_t idx, journal_record *rec) {
+    if (c->rec_of[idx] != SIZE_MAX) {
+        journal_record *old = &c->recs[c->rec_of[idx]];
+        journal_record_deinit(old);
+        *old = *rec;
+        memset(rec, 0, sizeof *rec);
+        journal_record_init(rec);
+        return 0;
+    }
     if (c->n_recs == c->cap_recs) {
         size_t cap = c->cap_recs ? 2 * c->cap_recs : 64;
         journal_record *r = realloc(c->recs, cap * sizeof *r);
@@ -173,6 +185,7 @@ static int coord_keep(coord *c, journal_record *rec) {
         c->recs = r;
         c->cap_recs = cap;
     }
+    c->rec_of[idx] = c->n_recs;
     c->recs[c->n_recs++] = *rec;
     memset(rec, 0, sizeof *rec);
     journal_record_init(rec);
@@ -209,17 +222,18 @@ static void coord_drop_ckpt(const coord *c, const char *id) {
 static void coord_on_record(const journal_record *rec, size_t idx, void *ctx) {
     coord *c = ctx;
     if (idx == STUDY_NOT_OURS || idx >= c->cfg.n_trials) return;
-    if (sched_state_of(c->s, idx) == SCHED_PENDING) {
+    /* a paused trial stays pending (the policy may continue it from its checkpoint) */
+    if (rec->status != JOURNAL_PAUSED && sched_state_of(c->s, idx) == SCHED_PENDING) {
         sched_mark_done(c->s, idx, rec->status != JOURNAL_FAILED);
         if (!c->st) {   /* at open: resumed */
             c->resumed++;
             coord_drop_ckpt(c, rec->id); /* left over if a crash came between the two */
         }
     }
-    if (rec->status != JOURNAL_OK) c->failures++;
+    if (rec->status == JOURNAL_DIVERGED || rec->status == JOURNAL_FAILED) c->failures++;
     journal_record copy;
     hs_error e;
-    if (journal_record_copy(&copy, rec, &e) != 0 || coord_keep(c, &copy) != 0) {
+    if (journal_record_copy(&copy, rec, &e) != 0 || coord_keep(c, idx, &copy) != 0) {
         hs_error_set(&e, HS_ERR_NOMEM, NULL, 0, 0, "out of memory keeping results");
         coord_fail(c, &e);
     }
@@ -459,6 +473,7 @@ coord_task coord_next(coord *c, int rank) {
             t = stop;
         }
     }
+    if (!c->stopping && t.kind == COORD_STOP) c->policy_done = 1;
     if (t.kind == COORD_RUN && sched_take(c->s, t.trial, rank) != 0) {
         fprintf(c->cfg.log, "hsweep run: policy chose trial %zu, which is not pending; "
                 "stopping rank %d\n", t.trial, rank);
@@ -657,6 +672,30 @@ static void coord_finish_trial(coord *c, int rank, size_t idx, journal_record *r
     if (coord_now(c) - c->last_tables > c->cfg.tables_every_s) coord_write_tables(c);
 }
 
+/* A paused or pruned trial: journaled under that status (a paused trial's checkpoint is
+ * kept, a pruned one's removed; the record comes back through coord_on_record and is kept
+ * for the tables), reported, told to the policy. */
+static void coord_pause_trial(coord *c, size_t idx, coord_outcome how, journal_record *rec) {
+    rec->status = how == COORD_PAUSED ? JOURNAL_PAUSED : JOURNAL_PRUNED;
+    snprintf(rec->reason, sizeof rec->reason, "%s by the scheduler after epoch %zu",
+             how == COORD_PAUSED ? "paused" : "pruned", rec->epochs_run);
+    hs_error e;
+    int rc = c->infra_rc ? c->infra_rc : study_begin(c->st, &e);
+    if (rc == 0) {
+        rc = study_append(c->st, rec, &e);
+        study_end(c->st);
+    }
+    if (rc != 0 && c->infra_rc == 0) coord_fail(c, &e);
+    if (rc == 0 && how == COORD_PRUNED) coord_drop_ckpt(c, rec->id);
+    if (how == COORD_PAUSED) sched_release(c->s, idx);
+    else sched_record(c->s, idx, 1);
+    const journal_record *kept = coord_kept(c, idx);
+    if (!kept) kept = rec;
+    coord_report(c, idx, kept);
+    if (c->policy.on_result) c->policy.on_result(c->policy.state, c, idx, how, kept);
+    if (coord_now(c) - c->last_tables > c->cfg.tables_every_s) coord_write_tables(c);
+}
+
 int coord_result(coord *c, int rank, size_t trial, coord_outcome how, journal_record *rec,
                  const float *w, size_t n) {
     int rc = 0;
@@ -670,9 +709,7 @@ int coord_result(coord *c, int rank, size_t trial, coord_outcome how, journal_re
         coord_rank_set(c, rank, COORD_RANK_IDLE);
         hs_error e;
         if (how == COORD_PAUSED && c->st && study_release(c->st, trial, rank, &e) != 0) coord_fail(c, &e);
-        if (how == COORD_PAUSED) sched_release(c->s, trial);
-        else sched_record(c->s, trial, 1);
-        if (c->policy.on_result) c->policy.on_result(c->policy.state, c, trial, how, rec);
+        coord_pause_trial(c, trial, how, rec);
     }
     journal_record_deinit(rec);
     return rc;

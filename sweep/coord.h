@@ -30,8 +30,9 @@
  * search (ASHA rungs = pause at epoch E and continue later; median stopping = on_epoch
  * stop; TPE = generate configurations from results) plugs in here without touching the
  * transport: the transport already carries "train trial X up to epoch E", per-epoch reports
- * and their answers. Pruned trials are not journaled yet (the journal has no `pruned`
- * status); that is the adaptive-search issue's to add. Not thread-safe. */
+ * and their answers. Paused and pruned trials are journaled with the statuses `paused` and
+ * `pruned` (a later record of the same trial supersedes a `paused` one); on resume a paused
+ * trial is pending again, its checkpoint kept. Not thread-safe. */
 #ifndef HS_COORD_H
 #define HS_COORD_H
 
@@ -78,7 +79,7 @@ typedef enum coord_verdict {
 typedef enum coord_outcome {
     COORD_FINISHED = 0,   /* trained to its end (ok, diverged or failed): journaled */
     COORD_PAUSED = 1,     /* stopped at its budget `until` or by COORD_PAUSE: pending again */
-    COORD_PRUNED = 2,     /* stopped by COORD_PRUNE: never runs again (not journaled) */
+    COORD_PRUNED = 2,     /* stopped by COORD_PRUNE: never runs again (journaled as pruned) */
     COORD_RELEASED = 3    /* its rank stopped (signal) or went away: pending again, resumes
                              from its last epoch checkpoint */
 } coord_outcome;
@@ -159,6 +160,10 @@ struct coord {
     size_t n_waiting;         /* ranks in COORD_RANK_WAITING */
     size_t n_busy;            /* ranks >= 1 in COORD_RANK_BUSY (those that can stall) */
     size_t *by_id;            /* (n_trials) trial indices sorted by id, for lookups */
+    size_t *rec_of;           /* (n_trials) index in recs of the trial's record, SIZE_MAX:
+                                 none (a paused trial's record is replaced by its next) */
+    int policy_done;          /* 1 once the policy told a rank to stop while not stopping:
+                                 what is still pending (paused trials) stays as it is */
     study *st;                /* the shared study (claims, journal, heartbeat; docs/study.md),
                                  opened by coord_open; NULL before */
     reuse_counts reuse;       /* the start line's figures (coord_open) */
@@ -246,7 +251,8 @@ int coord_epoch_sync(const coord *c);
  * infrastructure error: stopping, c->infra_rc set), its checkpoint removed, failures
  * counted (max_failures stops the run), the progress line printed, status.json and (at
  * most every tables_every_s) the tables rewritten. COORD_PAUSED: the trial is pending
- * again and its checkpoint kept. The rank becomes idle. Returns 0, or HS_ERR_VALUE when
+ * again and its checkpoint kept, COORD_PRUNED: done; both are journaled (status paused /
+ * pruned) and kept for the tables. The rank becomes idle. Returns 0, or HS_ERR_VALUE when
  * rank is not running that trial (a transport bug: rec is still consumed). */
 int coord_result(coord *c, int rank, size_t trial, coord_outcome how, journal_record *rec,
                  const float *w, size_t n);
@@ -293,7 +299,8 @@ int coord_finished(const coord *c);
 
 /* The run's state word for status.json and the job's heartbeat file: "failed"
  * (infrastructure error or max_failures), "stopped" (a signal), else "finished" (nothing
- * left for this job: every trial done, or held by other live jobs). */
+ * left for this job: every trial done, or held by other live jobs, or the policy ended the
+ * search: paused trials stay paused). */
 const char *coord_state(const coord *c);
 
 /* Fill st with the counts, elapsed time, ETA and best trial for state. */

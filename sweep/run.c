@@ -61,6 +61,7 @@
 #include "sweep/cmd.h"
 #include "sweep/coord.h"
 #include "sweep/expand.h"
+#include "sweep/policy_search.h"
 #include "sweep/shmdata.h"
 #include "sweep/trial.h"
 
@@ -186,6 +187,9 @@ typedef struct run_hook_ctx {
     coord *c;                 /* rank 0: the coordinator (answer messages, ask it directly);
                                  NULL on workers */
     const char *ckpt;         /* path of the trial's checkpoint file, NULL: none */
+    const char *ckpt_next;    /* with per-epoch verdicts: the epoch's checkpoint is written
+                                 here and renamed to ckpt once the verdict is in, so the
+                                 checkpoint never gets ahead of the journaled epochs */
     uint64_t key;             /* ckpt_key of the trial */
     int ckpt_failed;          /* a checkpoint write failed (warned once) */
     coord_outcome outcome;    /* COORD_PAUSED/COORD_PRUNED once on_epoch ended the trial */
@@ -219,6 +223,11 @@ static int run_on_epoch(const trial_progress *p, void *ctx) {
                 "val_loss: %.4f - val_mae: %.4f%s\n", h->rank, h->t->id, p->epoch, p->epochs,
                 p->e->loss, p->e->mae, p->e->val_loss, p->e->val_mae, p->is_best ? " *" : "");
     coord_verdict v = run_report_epoch(h, p);
+    if (h->ckpt_next && rename(h->ckpt_next, h->ckpt) != 0 && !h->ckpt_failed) {
+        h->ckpt_failed = 1;
+        fprintf(stderr, "[rank %d] trial %s: warning: cannot rename %s (training goes on "
+                "without checkpoints)\n", h->rank, h->t->id, h->ckpt_next);
+    }
     if (p->epoch >= p->epochs) return 0;   /* the last epoch: the trial finishes anyway */
     if (v == COORD_PAUSE || v == COORD_PRUNE) {
         h->outcome = v == COORD_PAUSE ? COORD_PAUSED : COORD_PRUNED;
@@ -256,7 +265,8 @@ static void run_on_batch(void *ctx) {
 static void run_on_checkpoint(const trial_checkpoint *ck, void *ctx) {
     run_hook_ctx *h = ctx;
     hs_error e;
-    if (ckpt_write(h->ckpt, h->t->id, h->key, ck, &e) != 0 && !h->ckpt_failed) {
+    const char *path = h->ckpt_next ? h->ckpt_next : h->ckpt;
+    if (ckpt_write(path, h->t->id, h->key, ck, &e) != 0 && !h->ckpt_failed) {
         h->ckpt_failed = 1;
         char msg[1600];
         hs_error_format(&e, msg, sizeof msg);
@@ -301,8 +311,11 @@ static int run_train(journal_record *rec, coord_outcome *how, float **weights,
     char cpath[4400];
     int have_path = outdir && outdir[0] &&
                     rundir_ckpt_path(cpath, sizeof cpath, outdir, t->id) == 0;
+    char npath[4500];
+    int defer = have_path && (c ? coord_epoch_sync(c) : (int)task->sync);
+    if (defer) snprintf(npath, sizeof npath, "%s.next", cpath);
     run_hook_ctx hctx = {rank, t, (size_t)task->index, (size_t)task->until, (int)task->sync,
-                         verbose, c, have_path ? cpath : NULL,
+                         verbose, c, have_path ? cpath : NULL, defer ? npath : NULL,
                          hpkey_ckpt_key(&t->hp, ds, (hpkey_scheme)t->id_scheme), 0,
                          COORD_FINISHED, task->beat_s, run_now()};
     trial_hooks hooks = {.on_epoch = run_on_epoch, .ctx = &hctx, .on_batch = run_on_batch,
@@ -663,6 +676,8 @@ typedef struct run_ctx {
     int have_coord;           /* rank 0: c was initialised */
     coord c;                  /* rank 0: the coordinator */
     const coord_policy *policy; /* rank 0: the coordinator's policy, NULL: the default */
+    policy_search *ps;        /* rank 0: the sweep's `scheduler:` policy, NULL: none */
+    coord_policy ps_policy;   /* rank 0: its coord_policy (policy points here) */
     shmdata sd;               /* every rank: the dataset in node-shared memory */
 } run_ctx;
 
@@ -678,17 +693,14 @@ static void run_install_signals(void) {
     sigaction(SIGUSR1, &sa, NULL);
 }
 
-/* The policies exist (sweep/asha.h, sweep/tpe.h, sweep/search.h) but are not wired into
- * `hsweep run` yet: refuse a scheduler or a TPE sampler rather than silently running every
- * trial to its budget. 0 or HS_ERR_VALUE located at the section. */
+/* The TPE sampler (sweep/tpe.h) is not wired into `hsweep run` yet (it needs trials added
+ * while the sweep runs): refuse it rather than silently drawing at random. The schedulers
+ * run through sweep/policy_search.h. 0 or HS_ERR_VALUE located at the section. */
 static int run_check_search(const sweep_def *d, hs_error *err) {
-    int sch = d->scheduler.type != SWEEPCFG_SCHED_NONE;
-    if (!sch && d->sampler.type != SWEEPCFG_SAMPLER_TPE) return 0;
-    return hs_error_set(err, HS_ERR_VALUE, d->file, sch ? d->scheduler.line : d->sampler.line,
-                        sch ? d->scheduler.col : d->sampler.col,
-                        "%s: not supported by hsweep run yet (docs/search.md); remove the "
-                        "section to run every trial to its full budget",
-                        sch ? "scheduler" : "sampler: tpe");
+    if (d->sampler.type != SWEEPCFG_SAMPLER_TPE) return 0;
+    return hs_error_set(err, HS_ERR_VALUE, d->file, d->sampler.line, d->sampler.col,
+                        "sampler: tpe: not supported by hsweep run yet (docs/search.md); "
+                        "remove the section to draw configurations at random");
 }
 
 /* Rank 0 parses, validates and expands the sweep; every rank learns the outcome and the
@@ -704,6 +716,12 @@ static int run_load_sweep(run_ctx *x) {
                                       x->opt.restart, &x->err);
         if (rc == 0) rc = expand_trials(&x->def, x->meta.n_train, &x->trials, &x->n_trials,
                                         &x->err);
+        if (rc == 0 && !x->policy && x->def.scheduler.type != SWEEPCFG_SCHED_NONE) {
+            x->ps = policy_search_create(&x->def, x->n_trials, &x->err);
+            if (!x->ps) rc = x->err.code;
+            if (x->ps) x->ps_policy = policy_search_policy(x->ps);
+            if (x->ps) x->policy = &x->ps_policy;
+        }
         /* absolute, so metadata.json and ranks started elsewhere find the same file */
         if (rc == 0 && !realpath(x->def.data_path, x->data_path))
             snprintf(x->data_path, sizeof x->data_path, "%s", x->def.data_path);
@@ -738,6 +756,8 @@ static int run_open_coord(run_ctx *x) {
         coord_open_args a = {x->opt.sweep_path, x->opt.restart, mpi_version, x->data_path,
                              &x->meta, x->opt.retry_failed, x->opt.no_lock, x->opt.timeout_s};
         if (rc == 0) rc = coord_open(&x->c, &a, &x->err);
+        /* the scheduler's state: replayed from the journal's events */
+        if (rc == 0 && x->ps) rc = policy_search_resume(x->ps, &x->c, &x->err);
     }
     rc = run_bcast_status(rc, &x->err);
     /* every rank writes its trial's epoch checkpoints under the output directory */
@@ -783,6 +803,17 @@ static int run_finish(run_ctx *x) {
     run_barrier();
     if (x->rank != 0) return 0;
     coord_summary(&x->c, stdout, x->opt.top);
+    if (x->ps) {
+        policy_search_stats ps;
+        policy_search_get_stats(x->ps, &ps);
+        printf("scheduler %s: %zu epochs trained of %zu at full budget (%.1f%%); %zu "
+               "promotions, %zu trials paused, %zu pruned\n",
+               x->def.scheduler.type == SWEEPCFG_SCHED_MEDIAN ? "median"
+               : x->def.scheduler.type == SWEEPCFG_SCHED_HYPERBAND ? "hyperband" : "asha",
+               ps.epochs, ps.full_budget,
+               ps.full_budget ? 100.0 * (double)ps.epochs / (double)ps.full_budget : 0.0,
+               ps.promotions, ps.paused, ps.pruned);
+    }
     if (gathered) {
         long peak = 0, anon = 0;
         for (int r = 0; r < x->nranks; r++) {
@@ -802,6 +833,7 @@ static int run_cleanup(run_ctx *x, int exit_code) {
     MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
     shmdata_close(&x->sd);
     if (x->have_coord) coord_deinit(&x->c);
+    policy_search_free(x->ps);
     expand_free(x->trials);
     if (x->rank == 0) {
         sweepcfg_deinit(&x->def);

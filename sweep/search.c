@@ -91,4 +91,12 @@ double search_value(const search *s, size_t trial) {
     return trial < s->n ? s->value[trial] : (double)NAN;
 }
 
+asha_state search_state(const search *s, size_t trial) {
+    return trial < s->n ? asha_state_of(s->a, s->number[trial]) : ASHA_ENDED;
+}
+
+size_t search_epochs(const search *s, size_t trial) {
+    return trial < s->n ? asha_epochs_of(s->a, s->number[trial]) : 0;
+}
+
 const asha *search_scheduler(const search *s) { return s->a; }

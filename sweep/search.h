@@ -62,6 +62,10 @@ int search_release(search *s, size_t trial);
 /* The trial's current value (NaN before its first epoch). */
 double search_value(const search *s, size_t trial);
 
+/* The scheduler's state of trial (list index) and the epochs it has reported. */
+asha_state search_state(const search *s, size_t trial);
+size_t search_epochs(const search *s, size_t trial);
+
 /* The scheduler, for its state and counters (read only). */
 const asha *search_scheduler(const search *s);
 

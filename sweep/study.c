@@ -121,6 +121,7 @@ static int study_on_journal_line(const char *line, size_t len, long lineno, void
     study *s = ctx;
     journal_record rec;
     hs_error e;
+    if (journal_line_is_event(line, len)) return 0;   /* a scheduler event (policy_search.h) */
     int rc = journal_record_parse(line, len, &rec, &e);
     if (rc != 0) {
         journal_record_deinit(&rec);
@@ -151,6 +152,8 @@ static int study_on_journal_line(const char *line, size_t len, long lineno, void
     } else if (s->opening && s->opt.retry_failed && rec.status != JOURNAL_OK) {
         if (!s->status[idx]) s->retried++;
         s->status[idx] = 0xff;   /* marked: retried, not done */
+    } else if (rec.status == JOURNAL_PAUSED) {
+        ours = idx;   /* paused by a scheduler: kept for the tables, not done */
     } else {
         ours = idx;
         claim_done(s->ct, idx);
@@ -447,6 +450,16 @@ int study_append(study *s, const journal_record *rec, hs_error *err) {
     int rc = j ? journal_append(j, &r, err) : err->code;
     journal_close(j);
     if (rc == 0) rc = study_read(s, err);   /* our record reaches on_record like anyone's */
+    return rc;
+}
+
+int study_append_event(study *s, const journal_event *ev, hs_error *err) {
+    int rc = study_begin(s, err);
+    if (rc) return rc;
+    journal *j = journal_open_append_shared(s->dir, err);
+    rc = j ? journal_append_event(j, ev, err) : err->code;
+    journal_close(j);
+    study_end(s);
     return rc;
 }
 

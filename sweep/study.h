@@ -90,6 +90,10 @@ int study_is_done(const study *s, size_t idx);
 int study_append(study *s, const journal_record *rec, hs_error *err);
 void study_end(study *s);
 
+/* Journal a scheduler event (io/journal.h; sweep/policy_search.h) under the lock. 0 or a
+ * negative hs_status. */
+int study_append_event(study *s, const journal_event *ev, hs_error *err);
+
 /* Journal rec, the result of trial idx, unless a result for it is already journaled (by
  * another rank or job): then *late = 1 and nothing is written. rec->dataset is set to the
  * study's dataset id. 0 or a negative hs_status (the journal cannot be written). */

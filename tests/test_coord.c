@@ -458,7 +458,7 @@ static void test_policy(void) {
     CHECK(coord_result(&f.c, 0, 0, COORD_PRUNED, &r, NULL, 0) == 0, "pruned result");
     CHECK(st.results[COORD_PRUNED] == 1 && sched_state_of(f.c.s, 0) == SCHED_DONE,
           "pruned: done for the scheduler, told to the policy");
-    CHECK(journal_lines(f.dir) == 0, "a pruned trial is not journaled");
+    CHECK(journal_lines(f.dir) == 1, "a pruned trial is journaled (status pruned)");
     coord_task w = coord_next(&f.c, 0);
     CHECK(w.kind == COORD_WAIT && f.c.n_waiting == 1, "rank 0 waits: trial 1 is running");
     CHECK(coord_epoch(&f.c, 1, 1, 1, &m) == COORD_CONTINUE, "trial 1 continues");
@@ -472,7 +472,8 @@ static void test_policy(void) {
           "promoted: trial 1 continues to its full budget on rank 0");
     CHECK(coord_next(&f.c, 1).kind == COORD_WAIT, "rank 1 waits");
     finish(&f, 0, 1, 0.4);
-    CHECK(st.results[COORD_FINISHED] == 1 && journal_lines(f.dir) == 1, "finished, journaled");
+    CHECK(st.results[COORD_FINISHED] == 1 && journal_lines(f.dir) == 3,
+          "finished, journaled (after the pruned and the paused records)");
     CHECK(coord_next(&f.c, 1).kind == COORD_STOP && coord_next(&f.c, 0).kind == COORD_STOP &&
           coord_finished(&f.c), "nothing left: both ranks stop");
     fixture_free(&f);
