@@ -142,11 +142,12 @@ static void test_dh_top(void) {
 static void test_wide_input(void) {
     enum { TW = 2, IW = 380 };
     size_t nx = TW * B * IW, np = IW * G + H * G + G;
-    float *x = malloc(nx * sizeof *x), *p = malloc(np * sizeof *p);
-    float *h = malloc(TW * B * H * sizeof *h), *c = malloc(TW * B * H * sizeof *c);
-    float *tc = malloc(TW * B * H * sizeof *tc), *gates = malloc(TW * B * G * sizeof *gates);
-    CHECK(x && p && h && c && tc && gates, "out of memory");
-    if (!x || !p || !h || !c || !tc || !gates) goto done;
+    /* one buffer: x (TW,B,IW), params, h, c, tc (TW,B,H), gates (TW,B,4H) */
+    float *x = malloc((nx + np + 3 * TW * B * H + TW * B * G) * sizeof *x);
+    CHECK(x != NULL, "out of memory");
+    if (!x) return;
+    float *p = x + nx, *h = p + np, *c = h + TW * B * H, *tc = c + TW * B * H;
+    float *gates = tc + TW * B * H;
     rng r;
     rng_seed(&r, 13);
     fill(x, nx, 1.0f, &r);
@@ -173,14 +174,8 @@ static void test_wide_input(void) {
     }
     printf("lstm forward, I = %d (weights in place) vs double reference: max |err| %.3g\n", IW,
            maxerr);
-    CHECK(maxerr < 1e-5, "wide forward max err %g", maxerr);
-done:
+    CHECK(maxerr < 1e-5, "lstm wide forward max err %g", maxerr);
     free(x);
-    free(p);
-    free(h);
-    free(c);
-    free(tc);
-    free(gates);
 }
 
 int main(void) {
