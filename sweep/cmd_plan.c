@@ -20,6 +20,7 @@
 #include "sweep/cli.h"
 #include "sweep/cmd.h"
 #include "sweep/expand.h"
+#include "model/rng.h"
 
 #if defined(__has_include)
 #if __has_include("io/h5data.h")
@@ -367,6 +368,15 @@ static void print_json_row(const plan_sum *ps, size_t i, const sweep_trial *t) {
     printf("}}");
 }
 
+/* A value whose width is already counted (plan_scan). */
+typedef struct plan_memo {
+    uint64_t bits;            /* the value's double bits */
+    int p;                    /* its parameter */
+    int used;                 /* the slot holds a value */
+} plan_memo;
+
+enum { PLAN_MEMO = 1 << 14 }; /* slots (a power of 2) */
+
 /* First pass: count the trials, sum their costs, find the swept parameters and their
  * widths, gather the window settings and (secs != NULL) every trial's cost, holding one
  * trial at a time. Parameters set by the grid, a zip group or a random distribution are the
@@ -381,6 +391,7 @@ static int plan_scan(const sweep_def *def, plan_sum *ps, plan_windows *w, double
     char val[64];
     ps->min_cost = INFINITY;
     for (int p = 0; p < SWEEPCFG_NPARAMS; p++) ps->width[p] = (int)strlen(sweepcfg_param_name((sweepcfg_param)p));
+    plan_memo *memo = calloc(PLAN_MEMO, sizeof *memo);  /* NULL: format every value */
     while (rc == 0 && (rc = expand_iter_next(&it, &t, err)) == 1) {
         rc = 0;
         if (ps->n == 0) first = t;
@@ -392,8 +403,14 @@ static int plan_scan(const sweep_def *def, plan_sum *ps, plan_windows *w, double
             if (!differs[p] && !sweepcfg_param_equal((sweepcfg_param)p, v,
                                                      sweepcfg_param_get(&first.hp, (sweepcfg_param)p)))
                 differs[p] = 1;
+            /* grid values recur: format each distinct value once (a direct-mapped memo) */
+            uint64_t bits;
+            memcpy(&bits, &v, sizeof bits);
+            size_t slot = (size_t)((rng_mix64(bits) ^ (uint64_t)p) & (PLAN_MEMO - 1));
+            if (memo && memo[slot].used && memo[slot].p == p && memo[slot].bits == bits) continue;
             sweepcfg_param_format((sweepcfg_param)p, v, val, sizeof val);
             if ((int)strlen(val) > ps->width[p]) ps->width[p] = (int)strlen(val);
+            if (memo) memo[slot] = (plan_memo){bits, p, 1};
         }
         plan_windows_add(w, &t.hp);
         ps->total += t.cost;
@@ -413,6 +430,7 @@ static int plan_scan(const sweep_def *def, plan_sum *ps, plan_windows *w, double
         ps->n++;
     }
     expand_iter_deinit(&it);
+    free(memo);
     for (int p = 0; p < SWEEPCFG_NPARAMS; p++)
         if (differs[p]) ps->sw[ps->nsw++] = (sweepcfg_param)p;
     return rc;
