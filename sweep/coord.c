@@ -355,7 +355,7 @@ int coord_open(coord *c, const coord_open_args *a, hs_error *err) {
         return err->code;
     }
     if (have_journal || c->reuse.gone) {
-        char line[256];
+        char line[1600];
         reuse_format(&c->reuse, line, sizeof line);
         if (c->reuse.reused)
             fprintf(c->cfg.log, "hsweep run: resuming %s: %zu of %zu trials already finished; %s\n",
