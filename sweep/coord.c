@@ -387,6 +387,10 @@ void coord_check_best(coord *c) {
     hs_error e;
     int rc = modelio_load(path, &m, NULL, 0, &e);
     FILE *log = c->cfg.log;
+    char how[4800] = "";   /* the way to the best trial's weights: retrain it from the journal */
+    if (best)
+        snprintf(how, sizeof how, "; `hsweep train --from %.2000s --trial %s --save %.2000s` retrains it", c->cfg.outdir,
+                 best->id, path);
     if (!best) {
         if (rc == 0)
             fprintf(log, "hsweep run: %s holds trial %s of an earlier sweep; this sweep's "
@@ -394,13 +398,14 @@ void coord_check_best(coord *c) {
     } else if (rc == HS_ERR_IO) {
         fprintf(log, "hsweep run: %s is missing: the best model of a previous run (trial "
                 "%s) cannot be recovered without retraining; it is written again when a trial "
-                "beats it\n", path, best->id);
+                "beats it%s\n", path, best->id, how);
     } else if (rc != 0) {
         fprintf(log, "hsweep run: %s is unreadable (%s); the best model (trial %s) cannot "
-                "be recovered without retraining\n", path, e.msg, best->id);
+                "be recovered without retraining; it is replaced when a trial beats it%s\n", path, e.msg,
+                best->id, how);
     } else if (strcmp(m.trial_id, best->id) != 0) {
         fprintf(log, "hsweep run: %s holds trial %s but the journal's best is %s, which "
-                "cannot be recovered without retraining\n", path, m.trial_id, best->id);
+                "cannot be recovered without retraining%s\n", path, m.trial_id, best->id, how);
     }
     modelio_meta_deinit(&m);
 }
