@@ -36,7 +36,8 @@ void jcheck_expect_load(const char *dir, jcheck_expect *x) {
     memset(x, 0, sizeof *x);
     results_meta_info info;
     hs_error e;
-    if (results_read_metadata(dir, &info, &e) != 0) return;   /* no metadata: accept either */
+    x->id_scheme = -1;   /* no metadata.json: not a directory `hsweep run` made, scheme unknown */
+    if (results_read_metadata(dir, &info, &e) != 0) return;
     x->id_scheme = info.id_scheme > 0 ? info.id_scheme : HPKEY_V1;
     snprintf(x->dataset, sizeof x->dataset, "%s", info.dataset.id);
 }
@@ -63,15 +64,17 @@ jcheck_verdict jcheck_record(const journal_record *r, const jcheck_expect *x, ch
     why[0] = '\0';
     /* the id: the hash of the hparams (without the seed) and the repeat, in the directory's
      * scheme; a directory of unknown scheme accepts either */
-    char v2[17], v1[17] = "";
-    jcheck_id_of(r, HPKEY_V2, v2);
-    if (x->id_scheme != HPKEY_V2 && hpkey_v1_missing(&r->hp) == NULL) jcheck_id_of(r, HPKEY_V1, v1);
-    int id_ok = (x->id_scheme != HPKEY_V1 && strcmp(r->id, v2) == 0) ||
-                (x->id_scheme != HPKEY_V2 && v1[0] && strcmp(r->id, v1) == 0);
-    if (!id_ok) {
-        snprintf(why, n, "id %s is not the hash of its hparams and repeat %zu (%s)", r->id, r->repeat,
-                 x->id_scheme == HPKEY_V1 ? (v1[0] ? v1 : "not an id of hsweep 0.1") : v2);
-        return JCHECK_INVALID;
+    if (x->id_scheme >= 0) {   /* -1: ids not checked */
+        char v2[17], v1[17] = "";
+        jcheck_id_of(r, HPKEY_V2, v2);
+        if (x->id_scheme != HPKEY_V2 && hpkey_v1_missing(&r->hp) == NULL) jcheck_id_of(r, HPKEY_V1, v1);
+        int id_ok = (x->id_scheme != HPKEY_V1 && strcmp(r->id, v2) == 0) ||
+                    (x->id_scheme != HPKEY_V2 && v1[0] && strcmp(r->id, v1) == 0);
+        if (!id_ok) {
+            snprintf(why, n, "id %s is not the hash of its hparams and repeat %zu (%s)", r->id, r->repeat,
+                     x->id_scheme == HPKEY_V1 ? (v1[0] ? v1 : "not an id of hsweep 0.1") : v2);
+            return JCHECK_INVALID;
+        }
     }
     static const char *const names[3] = {"val_mae", "val_loss", "test_mae"};
     const double vals[3] = {r->val_mae, r->val_loss, r->test_mae};

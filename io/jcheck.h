@@ -40,7 +40,9 @@ typedef enum jcheck_verdict {
 } jcheck_verdict;
 
 typedef struct jcheck_expect {
-    int id_scheme;            /* hpkey_scheme of the directory's ids (1 or 2); 0: either */
+    int id_scheme;            /* hpkey_scheme of the directory's ids (1 or 2); 0: either;
+                                 -1: ids not checked (no metadata.json, or `hsweep run`, whose
+                                 reuse check compares every record with its trial's id) */
     char dataset[17];         /* the directory's dataset fingerprint id, "" unknown */
 } jcheck_expect;
 
@@ -64,8 +66,9 @@ typedef struct jcheck_report {
 } jcheck_report;
 
 /* What DIR expects of its records, from DIR/metadata.json: sweep.id_scheme (absent: 1, a
- * directory of hsweep 0.1) and the dataset fingerprint id. Without a metadata.json, x
- * accepts either scheme and any dataset. Cannot fail. */
+ * directory of hsweep 0.1) and the dataset fingerprint id. Without a metadata.json (not a
+ * directory `hsweep run` made: the scheme is unknown) ids are not checked (id_scheme -1) and
+ * any dataset is accepted; the ranges still are. Cannot fail. */
 void jcheck_expect_load(const char *dir, jcheck_expect *x);
 
 /* The verdict on record r (VALID, INVALID or FOREIGN) and, unless VALID, a reason into

@@ -285,7 +285,7 @@ study *study_open(const char *dir, const sweep_trial *trials, size_t n, const si
     snprintf(s->dir, sizeof s->dir, "%s", dir);
     snprintf(s->jpath, sizeof s->jpath, "%s/%s", dir, RUNDIR_JOURNAL);
     snprintf(s->cpath, sizeof s->cpath, "%s/%s", dir, RUNDIR_CLAIMS);
-    s->expect.id_scheme = n ? trials[0].id_scheme : 0;
+    s->expect.id_scheme = -1;   /* reuse_match compares each record with its trial's id */
     snprintf(s->expect.dataset, sizeof s->expect.dataset, "%s", opt->dataset_id ? opt->dataset_id : "");
     snprintf(s->aside.path, sizeof s->aside.path, "%s", s->jpath);
     jobfile_key(s->job, sizeof s->job);
