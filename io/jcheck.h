@@ -10,8 +10,8 @@
  *   invalid  the id is not the hash of the record's hparams and repeat under the directory's
  *            id scheme (io/hpkey.h; V1 for a directory of hsweep 0.1, V2 today), or a value is
  *            out of range: a metric (val_mae, val_loss, test_mae) negative, an ok record
- *            without finite val_mae and val_loss, best_epoch > epochs_run, an ok record with
- *            best_epoch 0, epochs_run > hparams.epochs, wall_s negative;
+ *            without a finite val_mae, best_epoch > epochs_run, epochs_run > hparams.epochs,
+ *            wall_s negative;
  *   foreign  the record's dataset fingerprint differs from the directory's (records of hsweep
  *            0.1 have none and pass; so does every record when the directory records none).
  * Scheduler event lines (journal.h) are checked too: an epoch event needs epoch >= 1 and
