@@ -121,72 +121,77 @@ static double journal_hist(const journal_epoch *e, int c) {
 static const char *const journal_hist_names[4] = {"loss", "mae", "val_loss", "val_mae"};
 
 int journal_record_format(const journal_record *r, strbuf *out, hs_error *err) {
+    json_writer w;
+    json_writer_init(&w, out);
+    int rc = journal_record_write(&w, r, err);
+    if (rc == 0 && strbuf_failed(out)) return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    return rc;
+}
+
+int journal_record_write(json_writer *w, const journal_record *r, hs_error *err) {
     if (!journal_valid_id(r->id))
         return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0, "trial id '%.16s' is not 16 hex chars", r->id);
     if (r->dataset[0] && !journal_valid_id(r->dataset))
         return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0, "dataset fingerprint '%.16s' is not 16 hex chars",
                             r->dataset);
-    json_writer w;
-    json_writer_init(&w, out);
-    json_begin_object(&w);
-    json_key(&w, "v");
-    json_i64(&w, JOURNAL_VERSION);
-    json_key(&w, "id");
-    json_string(&w, r->id);
-    json_key(&w, "repeat");
-    json_u64(&w, r->repeat);
-    json_key(&w, "status");
-    json_string(&w, journal_status_name(r->status));
-    json_key(&w, "reason");
-    json_string(&w, r->reason);
-    json_key(&w, "hparams");
-    hpfields_write_json(&w, &r->hp);
-    json_key(&w, "val_mae");
-    json_double(&w, r->val_mae);
-    json_key(&w, "val_loss");
-    json_double(&w, r->val_loss);
-    json_key(&w, "test_mae");
-    json_double(&w, r->test_mae);
-    json_key(&w, "best_epoch");
-    json_u64(&w, r->best_epoch);
-    json_key(&w, "epochs_run");
-    json_u64(&w, r->epochs_run);
-    json_key(&w, "wall_s");
-    json_double(&w, r->wall_s);
-    json_key(&w, "rank");
-    json_i64(&w, r->rank);
-    json_key(&w, "n_params");
-    json_u64(&w, r->n_params);
+    json_begin_object(w);
+    json_key(w, "v");
+    json_i64(w, JOURNAL_VERSION);
+    json_key(w, "id");
+    json_string(w, r->id);
+    json_key(w, "repeat");
+    json_u64(w, r->repeat);
+    json_key(w, "status");
+    json_string(w, journal_status_name(r->status));
+    json_key(w, "reason");
+    json_string(w, r->reason);
+    json_key(w, "hparams");
+    hpfields_write_json(w, &r->hp);
+    json_key(w, "val_mae");
+    json_double(w, r->val_mae);
+    json_key(w, "val_loss");
+    json_double(w, r->val_loss);
+    json_key(w, "test_mae");
+    json_double(w, r->test_mae);
+    json_key(w, "best_epoch");
+    json_u64(w, r->best_epoch);
+    json_key(w, "epochs_run");
+    json_u64(w, r->epochs_run);
+    json_key(w, "wall_s");
+    json_double(w, r->wall_s);
+    json_key(w, "rank");
+    json_i64(w, r->rank);
+    json_key(w, "n_params");
+    json_u64(w, r->n_params);
     if (r->dataset[0]) {
-        json_key(&w, "dataset");
-        json_string(&w, r->dataset);
+        json_key(w, "dataset");
+        json_string(w, r->dataset);
     }
-    json_key(&w, "history");
-    json_begin_object(&w);
+    json_key(w, "history");
+    json_begin_object(w);
     for (int c = 0; c < 4; c++) {
-        json_key(&w, journal_hist_names[c]);
-        json_begin_array(&w);
-        for (size_t e = 0; e < r->n_history; e++) json_double(&w, journal_hist(&r->history[e], c));
-        json_end_array(&w);
+        json_key(w, journal_hist_names[c]);
+        json_begin_array(w);
+        for (size_t e = 0; e < r->n_history; e++) json_double(w, journal_hist(&r->history[e], c));
+        json_end_array(w);
     }
-    json_end_object(&w);
+    json_end_object(w);
     /* provenance: only what is known */
     static const char *const pkeys[3] = {"host", "slurm_job_id", "slurm_array_task_id"};
     const char *pvals[3] = {r->host, r->slurm_job_id, r->slurm_array_task_id};
     for (int i = 0; i < 3; i++)
         if (pvals[i][0]) {
-            json_key(&w, pkeys[i]);
-            json_string(&w, pvals[i]);
+            json_key(w, pkeys[i]);
+            json_string(w, pvals[i]);
         }
     static const char *const tkeys[3] = {"start_unix", "end_unix", "wall_total_s"};
     const double tvals[3] = {r->start_unix, r->end_unix, r->wall_total_s};
     for (int i = 0; i < 3; i++)
         if (isfinite(tvals[i])) {
-            json_key(&w, tkeys[i]);
-            json_double(&w, tvals[i]);
+            json_key(w, tkeys[i]);
+            json_double(w, tvals[i]);
         }
-    json_end_object(&w);
-    if (strbuf_failed(out)) return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    json_end_object(w);
     return 0;
 }
 

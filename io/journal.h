@@ -33,6 +33,7 @@
 #include <stddef.h>
 
 #include "io/hs_error.h"
+#include "io/json.h"
 #include "io/rundir.h"
 #include "io/strbuf.h"
 #include "model/hparams.h"
@@ -138,6 +139,12 @@ void journal_record_set_provenance(journal_record *r, double start_unix, double 
 /* Append r as one JSON object (no newline) to out. Returns 0, HS_ERR_VALUE if r->id is not
  * 16 hex chars, HS_ERR_NOMEM. */
 int journal_record_format(const journal_record *r, strbuf *out, hs_error *err);
+
+/* Write r as one JSON object, the journal line's, as the next value of w (a top-level value,
+ * an array element or after json_key), so every other writer of a record (`report --json`)
+ * writes exactly the journal's fields. Checks the ids before writing anything: returns 0 or
+ * HS_ERR_VALUE (w untouched); running out of memory marks w's buffer as failed. */
+int journal_record_write(json_writer *w, const journal_record *r, hs_error *err);
 
 /* Parse one line (without its newline) into r (initialised here; deinit it after use, also
  * on failure). Returns 0 or HS_ERR_FORMAT/HS_ERR_NOMEM with the column in err->col. */

@@ -1202,6 +1202,30 @@ int sweepcfg_use_id_scheme(sweep_def *d, int scheme, hs_error *err) {
     return 0;
 }
 
+void sweepcfg_cap_epochs(sweep_def *d, size_t max) {
+    if (max == 0) return;
+    double m = (double)max;
+    if (d->base.epochs > max) d->base.epochs = max;
+    for (size_t a = 0; a < d->n_axes; a++)
+        for (size_t k = 0; k < d->axes[a].n_params; k++)
+            if (d->axes[a].params[k] == SWEEPCFG_EPOCHS)
+                for (size_t v = 0; v < d->axes[a].n_values; v++) {
+                    double *x = &d->axes[a].values[v * d->axes[a].n_params + k];
+                    if (*x > m) *x = m;
+                }
+    for (size_t i = 0; i < d->random.n_dists; i++) {
+        sweepcfg_dist *ds = &d->random.dists[i];
+        if (ds->param != SWEEPCFG_EPOCHS) continue;
+        if (ds->a > m) ds->a = m;
+        if (ds->b > m) ds->b = m;
+        for (size_t c = 0; c < ds->n_choices; c++)
+            if (ds->choices[c] > m) ds->choices[c] = m;
+    }
+    if (d->scheduler.max_epochs > max) d->scheduler.max_epochs = max;
+    if (d->scheduler.min_epochs > d->scheduler.max_epochs) d->scheduler.min_epochs = d->scheduler.max_epochs;
+    d->hash = sweepcfg_hash(d);
+}
+
 /* ---- top level ----------------------------------------------------------------------------- */
 
 void sweepcfg_deinit(sweep_def *d) {

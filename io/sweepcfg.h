@@ -183,6 +183,12 @@ void sweepcfg_deinit(sweep_def *def);
  * which trials run or what they compute. Also stored in def->hash by sweepcfg_load. */
 uint64_t sweepcfg_hash(const sweep_def *def);
 
+/* Cap every `epochs` value of def at max (fixed, grid, zip and random values, the
+ * scheduler's budget) and recompute def->hash: a smaller sweep with its own hash and trial
+ * ids, never mistaken for the full one (HSWEEP_MAX_EPOCHS, a smoke test). max 0: no cap.
+ * Cannot fail. */
+void sweepcfg_cap_epochs(sweep_def *def, size_t max);
+
 /* Switch def to id scheme `scheme` (HPKEY_V1 for a run directory written by hsweep 0.1,
  * whose metadata.json records no scheme) and recompute def->hash; expand_trials then makes
  * ids and seeds in that scheme. Returns 0, or HS_ERR_STATE located at the setting when V1

@@ -22,13 +22,22 @@
  *   median     median stopping rule, grace 3 epochs
  *   tpe+asha   TPE (choice over each axis's values) draws the configurations, ASHA decides;
  *              81 draws (a configuration drawn twice is trained twice)
+ * --settings also replays ASHA for every setting min_epochs in {1, 2, 3, 4} x reduction in
+ * {2, 3, 4} (max 27) with the same seeds and prints every row (no selection), with whether
+ * the issue's goal (within 1 % of the grid's best with at most 20 % of its epochs) is met.
+ * --seed S makes the seeds S..S+K-1 (default 1..K): with a journal whose records are in a
+ * sweep's trial order (`hsweep plan --json`) and S = that sweep's seed, the ASHA replay of seed
+ * S makes the decisions a 1-rank `hsweep run` of the sweep makes (scripts/bench_search_run.sh).
+ * --events FILE writes the ASHA replay of the first seed as JSON lines
+ * {"id","epoch","value","decision"}, in order, to compare with a run's journal.
  * --curves FILE writes "method,seed,epochs,best" rows (the best-so-far curves); --svg FILE
  * draws them (best val MAE against cumulative epochs, log x) with io/svgplot.
  * --verify DATA.h5 trains the ASHA schedule of seed 1 for real (trial_run, pausing at rungs
  * with checkpoints in a temporary directory, continuing from them) and checks that every
  * value and decision equals the replay's. A benchmark, not a test.
  *
- * usage: bench_search JOURNAL.jsonl [--seeds K] [--curves FILE] [--svg FILE] [--verify DATA.h5] */
+ * usage: bench_search JOURNAL.jsonl [--seeds K] [--seed S] [--settings] [--events FILE]
+ *                     [--curves FILE] [--svg FILE] [--verify DATA.h5] */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -47,13 +56,15 @@
 #include "sweep/tpe.h"
 #include "sweep/trial.h"
 
-#define BS_MAX_EPOCHS 27
+#define BS_USAGE "usage: bench_search JOURNAL.jsonl [--seeds K] [--seed S] [--settings] " \
+                 "[--events FILE] [--curves FILE] [--svg FILE] [--verify DATA.h5]\n"
 
 /* The recorded grid. */
 typedef struct bs_grid {
     journal_record *recs;     /* (n) the journal's trials */
     size_t n;                 /* trials */
-    double *value;            /* (n, BS_MAX_EPOCHS) value after epoch k+1; NaN past the end */
+    size_t E;                 /* the full budget: the largest `epochs` of the records */
+    double *value;            /* (n, E) value after epoch k+1; NaN past the end */
     size_t axis_n[4];         /* distinct values of cell, units, dropout, learning_rate */
     double axis_v[4][16];     /* those values */
     size_t *by_axes;          /* (3^4-ish) grid index of each axis-value combination */
@@ -85,16 +96,22 @@ static int bs_load(bs_grid *g, const char *path) {
         fprintf(stderr, "bench_search: %s\n", err.msg);
         return -1;
     }
-    g->value = malloc(g->n * BS_MAX_EPOCHS * sizeof *g->value);
+    for (size_t i = 0; i < g->n; i++)
+        if (g->recs[i].hp.epochs > g->E) g->E = g->recs[i].hp.epochs;
+    if (g->n == 0 || g->E == 0) {
+        fprintf(stderr, "bench_search: %s has no trials\n", path);
+        return -1;
+    }
+    g->value = malloc(g->n * g->E * sizeof *g->value);
     for (size_t i = 0; i < g->n; i++) {
         const journal_record *r = &g->recs[i];
         double best_loss = INFINITY, v = NAN;
-        for (size_t k = 0; k < BS_MAX_EPOCHS; k++) {
+        for (size_t k = 0; k < g->E; k++) {
             if (k < r->n_history && r->history[k].val_loss < best_loss) {
                 best_loss = r->history[k].val_loss;
                 v = r->history[k].val_mae;
             }
-            g->value[i * BS_MAX_EPOCHS + k] = k < r->n_history ? v : (double)NAN;
+            g->value[i * g->E + k] = k < r->n_history ? v : (double)NAN;
         }
         for (int a = 0; a < 4; a++) {
             double x = bs_axis(r, a);
@@ -169,8 +186,8 @@ static void bs_replay(const bs_grid *g, const asha_config *cfg, int grid, int us
     bs_order(perm, g->n, s);
     if (grid) {
         for (size_t k = 0; k < g->n; k++)
-            for (size_t e = 1; e <= BS_MAX_EPOCHS; e++) {
-                double v = g->value[perm[k] * BS_MAX_EPOCHS + e - 1];
+            for (size_t e = 1; e <= g->E; e++) {
+                double v = g->value[perm[k] * g->E + e - 1];
                 if (isnan(v) && e > g->recs[perm[k]].n_history) break;
                 bs_note(run, k, perm[k], e, isnan(v) ? HUGE_VAL : v, ASHA_GO_ON);
             }
@@ -192,7 +209,7 @@ static void bs_replay(const bs_grid *g, const asha_config *cfg, int grid, int us
             const journal_record *rec = &g->recs[j.trial];
             /* report epochs while the answer is go on (a promotion at arrival goes past
              * until) */
-            for (size_t e = j.from + 1; e <= BS_MAX_EPOCHS; e++) {
+            for (size_t e = j.from + 1; e <= g->E; e++) {
                 if (e > rec->n_history) {  /* the trial diverged before e */
                     search_end(sr, j.trial);
                     break;
@@ -227,12 +244,12 @@ static void bs_replay(const bs_grid *g, const asha_config *cfg, int grid, int us
             config[j.trial] = g->by_axes[bs_combo(g, ix)];
         }
         size_t c = config[j.trial];
-        for (size_t e = j.from_epoch + 1; e <= BS_MAX_EPOCHS; e++) {
+        for (size_t e = j.from_epoch + 1; e <= g->E; e++) {
             if (e > g->recs[c].n_history) {  /* the trial diverged before e */
                 asha_on_end(a, j.trial);
                 break;
             }
-            double v = g->value[c * BS_MAX_EPOCHS + e - 1];
+            double v = g->value[c * g->E + e - 1];
             asha_decision d;
             asha_on_epoch(a, j.trial, e, v, &d);
             bs_note(run, j.trial, c, e, v, d);
@@ -241,8 +258,8 @@ static void bs_replay(const bs_grid *g, const asha_config *cfg, int grid, int us
         /* the sampler learns from the trial's latest value */
         asha_state st = asha_state_of(a, j.trial);
         size_t e = asha_epochs_of(a, j.trial);
-        double v = e ? g->value[c * BS_MAX_EPOCHS + e - 1] : (double)NAN;
-        if (e == BS_MAX_EPOCHS) tpe_tell(t, j.trial, TPE_COMPLETE, v, e);
+        double v = e ? g->value[c * g->E + e - 1] : (double)NAN;
+        if (e == g->E) tpe_tell(t, j.trial, TPE_COMPLETE, v, e);
         else if (st == ASHA_ENDED && e < g->recs[c].n_history) tpe_tell(t, j.trial, TPE_PRUNED, v, e);
         else if (st == ASHA_ENDED) tpe_tell(t, j.trial, TPE_FAILED, v, e);
         else tpe_tell(t, j.trial, TPE_PRUNED, v, e);
@@ -275,7 +292,7 @@ typedef struct bs_hook {
 static int bs_real_epoch(const trial_progress *p, void *ctx) {
     bs_hook *h = ctx;
     size_t c = h->j->trial;
-    double want = h->rr->g->value[c * BS_MAX_EPOCHS + p->epoch - 1];
+    double want = h->rr->g->value[c * h->rr->g->E + p->epoch - 1];
     asha_decision d;
     search_epoch(h->sr, c, p->epoch, p->e->val_loss, p->e->val_mae, &d);
     double v = search_value(h->sr, c);
@@ -326,7 +343,7 @@ static int bs_real_job(bs_real *rr, search *sr, const search_task *j, bs_run *ru
 /* Write the best-so-far curves of runs[m * seeds + s] as a standalone SVG. */
 static int bs_svg(const char *path, const bs_run *runs, const char *const *names,
                   const char *const *colors, size_t n_methods, int seeds, double grid_best,
-                  size_t full) {
+                  size_t full, size_t E) {
     double lo = INFINITY, hi = -INFINITY;
     for (size_t r = 0; r < n_methods * (size_t)seeds; r++)
         for (size_t k = 0; k < runs[r].n_curve; k++) {
@@ -339,8 +356,8 @@ static int bs_svg(const char *path, const bs_run *runs, const char *const *names
     svgplot p;
     char title[160];
     snprintf(title, sizeof title, "Best val MAE so far against cumulative epochs (%zu "
-             "configurations x %d epochs, replayed, %d seeds)", full / BS_MAX_EPOCHS,
-             BS_MAX_EPOCHS, seeds);
+             "configurations x %zu epochs, replayed, %d seeds)", full / E,
+             E, seeds);
     svgplot_begin(&p, &sb, "search-replay", 760, 420, 60, 150, 30, 45, title);
     svgplot_axis_auto(&p.x, 1.0, (double)full, SVGPLOT_LOG, 6);
     svgplot_axis_auto(&p.y, lo, hi, SVGPLOT_LINEAR, 6);
@@ -387,32 +404,70 @@ static int bs_svg(const char *path, const bs_run *runs, const char *const *names
     return rc;
 }
 
-/* ---- main ------------------------------------------------------------------------------------------ */
-
 static void bs_free_run(bs_run *r) {
     free(r->curve_e);
     free(r->curve_b);
     free(r->ev);
 }
 
+/* ---- settings ------------------------------------------------------------------------------ */
+
+/* ASHA for every setting min_epochs x reduction, every seed: one row each, then per
+ * setting the worst excess over the grid's best, the largest share of its epochs and
+ * whether the goal holds on every seed. */
+static void bs_settings(const bs_grid *g, int seeds, uint64_t seed0, double grid_best, size_t full) {
+    static const size_t mins[] = {1, 2, 3, 4}, etas[] = {2, 3, 4};
+    printf("\nASHA settings (max_epochs %zu; every setting and seed printed): goal = within 1%% of "
+           "the grid's best with <= 20%% of its epochs\n", g->E);
+    printf("%3s %3s | %-34s | %-34s | %9s %9s | %s\n", "min", "eta", "vs grid per seed",
+           "of grid's epochs per seed", "worst vs", "most ep", "goal on every seed");
+    for (size_t mi = 0; mi < sizeof mins / sizeof mins[0]; mi++)
+        for (size_t ei = 0; ei < sizeof etas / sizeof etas[0]; ei++) {
+            asha_config c = {.type = ASHA_TYPE_ASHA, .min_epochs = mins[mi],
+                             .max_epochs = g->E, .reduction = etas[ei], .n_configs = g->n};
+            char vs[128] = "", of[128] = "";
+            double worst = -INFINITY, most = 0.0;
+            int met = 1;
+            for (int s = 1; s <= seeds; s++) {
+                bs_run run;
+                bs_replay(g, &c, 0, 0, seed0 + (uint64_t)(s - 1), &run, NULL);
+                double x = 100.0 * (run.best / grid_best - 1.0);
+                double f = 100.0 * (double)run.epochs / (double)full;
+                size_t lv = strlen(vs), lo = strlen(of);
+                if (lv < sizeof vs) snprintf(vs + lv, sizeof vs - lv, "%s%+.2f%%", s > 1 ? " " : "", x);
+                if (lo < sizeof of) snprintf(of + lo, sizeof of - lo, "%s%.1f%%", s > 1 ? " " : "", f);
+                worst = fmax(worst, x);
+                most = fmax(most, f);
+                met &= run.best <= 1.01 * grid_best && 5 * run.epochs <= full;
+                bs_free_run(&run);
+            }
+            printf("%3zu %3zu | %-34s | %-34s | %+8.2f%% %8.1f%% | %s\n", mins[mi], etas[ei], vs, of,
+                   worst, most, met ? "yes" : "no");
+        }
+}
+
+/* ---- main ------------------------------------------------------------------------------------------ */
+
 int main(int argc, char **argv) {
-    const char *jpath = NULL, *curves = NULL, *verify = NULL, *svg = NULL;
-    int seeds = 3;
+    const char *jpath = NULL, *curves = NULL, *verify = NULL, *svg = NULL, *events = NULL;
+    int seeds = 3, settings = 0;
+    uint64_t seed0 = 1;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--seeds") == 0 && i + 1 < argc) seeds = atoi(argv[++i]);
         else if (strcmp(argv[i], "--curves") == 0 && i + 1 < argc) curves = argv[++i];
         else if (strcmp(argv[i], "--verify") == 0 && i + 1 < argc) verify = argv[++i];
         else if (strcmp(argv[i], "--svg") == 0 && i + 1 < argc) svg = argv[++i];
+        else if (strcmp(argv[i], "--settings") == 0) settings = 1;
+        else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) seed0 = strtoull(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--events") == 0 && i + 1 < argc) events = argv[++i];
         else if (argv[i][0] != '-' && !jpath) jpath = argv[i];
         else {
-            fprintf(stderr, "usage: bench_search JOURNAL.jsonl [--seeds K] [--curves FILE] "
-                    "[--svg FILE] [--verify DATA.h5]\n");
+            fprintf(stderr, BS_USAGE);
             return 2;
         }
     }
     if (!jpath || seeds < 1) {
-        fprintf(stderr, "usage: bench_search JOURNAL.jsonl [--seeds K] [--curves FILE] [--svg FILE] "
-                "[--verify DATA.h5]\n");
+        fprintf(stderr, BS_USAGE);
         return 2;
     }
     bs_grid g;
@@ -421,7 +476,7 @@ int main(int argc, char **argv) {
     double grid_best = INFINITY;
     size_t full = 0;
     for (size_t i = 0; i < g.n; i++) {
-        double v = g.value[i * BS_MAX_EPOCHS + BS_MAX_EPOCHS - 1];
+        double v = g.value[i * g.E + g.E - 1];
         if (v < grid_best) grid_best = v;
         full += g.recs[i].n_history;
     }
@@ -441,15 +496,16 @@ int main(int argc, char **argv) {
     for (size_t m = 0; m < n_methods; m++) {
         for (int s = 1; s <= seeds; s++) {
             asha_config c = {.type = methods[m].type, .min_epochs = methods[m].min,
-                             .max_epochs = BS_MAX_EPOCHS, .reduction = 3, .n_configs = g.n};
+                             .max_epochs = g.E, .reduction = 3, .n_configs = g.n};
             bs_run *rp = &runs[m * (size_t)seeds + (size_t)(s - 1)], run;
-            bs_replay(&g, &c, methods[m].grid, methods[m].tpe, (uint64_t)s, &run, NULL);
+            bs_replay(&g, &c, methods[m].grid, methods[m].tpe, seed0 + (uint64_t)(s - 1), &run, NULL);
             size_t within = 0;
             for (size_t k = 0; k < run.n_curve && !within; k++)
                 if (run.curve_b[k] <= 1.01 * grid_best) within = run.curve_e[k];
             char w[32] = "never";
             if (within) snprintf(w, sizeof w, "%zu (%.1f%%)", within, 100.0 * (double)within / (double)full);
-            printf("%-10s %4d | %10.4f %+7.2f%% | %7zu %7.1f%% | %s\n", methods[m].name, s, run.best,
+            printf("%-10s %4llu | %10.4f %+7.2f%% | %7zu %7.1f%% | %s\n", methods[m].name,
+                   (unsigned long long)(seed0 + (uint64_t)(s - 1)), run.best,
                    100.0 * (run.best / grid_best - 1.0), run.epochs,
                    100.0 * (double)run.epochs / (double)full, w);
             if (cf)
@@ -462,9 +518,22 @@ int main(int argc, char **argv) {
     if (svg) {
         const char *names[] = {"grid", "asha", "hyperband", "median", "tpe+asha"};
         const char *colors[] = {"#000000", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e"};
-        bs_svg(svg, runs, names, colors, n_methods, seeds, grid_best, full);
+        bs_svg(svg, runs, names, colors, n_methods, seeds, grid_best, full, g.E);
     }
+    if (settings) bs_settings(&g, seeds, seed0, grid_best, full);
     const bs_run asha1 = runs[1 * (size_t)seeds];
+    if (events) {
+        FILE *ef = fopen(events, "w");
+        for (size_t k = 0; ef && k < asha1.n_ev; k++) {
+            const bs_event *x = &asha1.ev[k];
+            fprintf(ef, "{\"id\":\"%s\",\"epoch\":%zu,\"value\":%.17g,\"decision\":\"%s\"}\n",
+                    g.recs[x->config].id, x->epoch, x->value, asha_decision_name((asha_decision)x->decision));
+        }
+        if (!ef || fclose(ef) != 0) {
+            fprintf(stderr, "bench_search: cannot write %s\n", events);
+            return 1;
+        }
+    }
     int rc = 0;
     if (verify) {
         bs_real rr;
@@ -476,11 +545,12 @@ int main(int argc, char **argv) {
             fprintf(stderr, "bench_search: cannot set up the verification run\n");
             return 1;
         }
-        printf("verify: ASHA seed 1 trained for real on %s (checkpoints in %s)\n", verify, rr.dir);
-        asha_config c = {.type = ASHA_TYPE_ASHA, .min_epochs = 1, .max_epochs = BS_MAX_EPOCHS,
+        printf("verify: ASHA seed %llu trained for real on %s (checkpoints in %s)\n",
+               (unsigned long long)seed0, verify, rr.dir);
+        asha_config c = {.type = ASHA_TYPE_ASHA, .min_epochs = 1, .max_epochs = g.E,
                          .reduction = 3, .n_configs = g.n};
         bs_run real;
-        bs_replay(&g, &c, 0, 0, 1, &real, &rr);
+        bs_replay(&g, &c, 0, 0, seed0, &real, &rr);
         size_t diff = real.n_ev != asha1.n_ev;
         for (size_t k = 0; !diff && k < real.n_ev; k++) {
             const bs_event *x = &real.ev[k], *y = &asha1.ev[k];

@@ -4,7 +4,9 @@
  * by trial number), so a trial's rank at arrival is its insertion position and the top
  * floor(n/eta) of a rung are its first entries. The median rule keeps one such array per
  * epoch. Inserting is a binary search plus a memmove: O(n) bytes moved, which at 10,000
- * trials is a few microseconds. Trials live in a growing array indexed by trial number. */
+ * trials is a few microseconds. Trials live in a growing array indexed by trial number.
+ * With idle_promotion, trials promoted while idle record their later rungs in a second set
+ * of lists of the same shape, which no normal decision reads. */
 #include "sweep/asha.h"
 
 #include <math.h>
@@ -34,6 +36,9 @@ typedef struct asha_trial {
                                  ASHA_NONE */
     size_t target;            /* until_epoch of its current (or next, if READY) job */
     size_t epochs;            /* epochs reported so far */
+    unsigned char idle;       /* 1: promoted while idle once, so it has left the normal path
+                                 for good: its later rungs are recorded in the idle lists and
+                                 only idle ranks continue it */
 } asha_trial;
 
 struct asha {
@@ -43,12 +48,16 @@ struct asha {
     size_t n_brackets;        /* brackets in use (1 for ASHA and median) */
     asha_list *rungs;         /* (n_brackets * (K+1)) rung b, local k at b*(K+1)+k; the
                                  local top K-b is max_epochs */
+    asha_list *idle_rungs;    /* (n_brackets * (K+1)) the same for trials promoted while
+                                 idle: kept apart, so they never change a normal decision
+                                 (NULL unless idle_promotion) */
     double *weight;           /* (n_brackets) Hyperband share of bracket b */
     double *cw;               /* (n_brackets) smooth weighted round-robin counters */
     asha_list *per_epoch;     /* median: (max_epochs) values reported at epoch k+1 */
     asha_trial *tr;           /* (cap_tr) trials, index = trial number */
     size_t n_tr, cap_tr;      /* trials started / capacity */
     asha_stats st;            /* counters */
+    size_t idle_running;      /* running trials that were promoted while idle */
 };
 
 /* ---- names --------------------------------------------------------------------------------- */
@@ -161,6 +170,9 @@ void asha_free(asha *a) {
     size_t nr = a->n_brackets * (a->K + 1);
     if (a->rungs)
         for (size_t i = 0; i < nr; i++) free(a->rungs[i].e);
+    if (a->idle_rungs)
+        for (size_t i = 0; i < nr; i++) free(a->idle_rungs[i].e);
+    free(a->idle_rungs);
     if (a->per_epoch)
         for (size_t i = 0; i < a->cfg.max_epochs; i++) free(a->per_epoch[i].e);
     free(a->rungs);
@@ -197,6 +209,10 @@ asha *asha_create(const asha_config *cfg) {
     a->weight = calloc(a->n_brackets, sizeof *a->weight);
     a->cw = calloc(a->n_brackets, sizeof *a->cw);
     if (!a->rungs || !a->weight || !a->cw) goto fail;
+    if (cfg->idle_promotion && cfg->type != ASHA_TYPE_MEDIAN) {
+        a->idle_rungs = calloc(a->n_brackets * (a->K + 1), sizeof *a->idle_rungs);
+        if (!a->idle_rungs) goto fail;
+    }
     /* Hyperband bracket sizes: bracket b does s = K - b halvings; n_s = ceil((K+1)/(s+1) eta^s) */
     for (size_t b = 0; b < a->n_brackets; b++) {
         double s = (double)(a->K - b);
@@ -245,26 +261,46 @@ static size_t asha_pick_bracket(asha *a) {
     return best;
 }
 
-/* The best promotable paused trial (see asha.h), or ASHA_NONE. */
-static size_t asha_find_promotable(asha *a) {
+/* The first entry among the first m of list l (rung k) that is a paused trial whose last
+ * rung is k (of the normal path only, if normal_only): that list's best such trial.
+ * ASHA_NONE if none. */
+static size_t asha_first_paused(const asha *a, const asha_list *l, size_t m, size_t k,
+                                int normal_only) {
+    for (size_t i = 0; i < m; i++) {
+        const asha_trial *t = &a->tr[l->e[i].t];
+        if (t->state == ASHA_PAUSED && t->rung == k && !(normal_only && t->idle)) return i;
+    }
+    return ASHA_NONE;
+}
+
+/* The best paused trial (highest rung epoch, then value, then trial number; see asha.h).
+ * max_gap == 0: among the top floor(n_k / reduction) of each rung k of the normal path (the
+ * promotable ones; trials promoted while idle count as promoted). max_gap > 0 (promotion
+ * while idle): among all paused trials whose next rung is at most max_gap epochs above
+ * their rung, normal or idle (an idle trial's value at rung k is in the normal list if it
+ * was promoted while idle from k and has not reached k+1 yet, else in the idle list).
+ * ASHA_NONE if there is none. */
+static size_t asha_find_paused(const asha *a, size_t max_gap) {
     size_t best = ASHA_NONE, best_epoch = 0;
     double best_v = 0.0;
     for (size_t b = 0; b < a->n_brackets; b++) {
         size_t nr = asha_n_rungs(a, b);
         for (size_t k = nr - 1; k-- > 0;) {
-            const asha_list *l = asha_rung(a, b, k);
-            size_t m = l->n / a->cfg.reduction, ep = asha_rung_epoch(a, b, k);
+            size_t ep = asha_rung_epoch(a, b, k);
             if (ep < best_epoch) break; /* lower rungs of this bracket cannot win */
-            for (size_t i = 0; i < m; i++) {
-                const asha_trial *t = &a->tr[l->e[i].t];
-                if (t->state != ASHA_PAUSED || t->rung != k) continue;
+            if (max_gap && asha_rung_epoch(a, b, k + 1) - ep > max_gap) continue;
+            for (int idle = 0; idle <= (max_gap ? 1 : 0); idle++) {
+                size_t r = b * (a->K + 1) + k;
+                const asha_list *l = idle ? &a->idle_rungs[r] : &a->rungs[r];
+                size_t m = max_gap ? l->n : l->n / a->cfg.reduction;
+                size_t i = asha_first_paused(a, l, m, k, !max_gap);
+                if (i == ASHA_NONE) continue;
                 if (best == ASHA_NONE || ep > best_epoch ||
                     (ep == best_epoch && asha_before(l->e[i].v, l->e[i].t, best_v, best))) {
                     best = l->e[i].t;
                     best_epoch = ep;
                     best_v = l->e[i].v;
                 }
-                break; /* the first paused one is this rung's best */
             }
         }
     }
@@ -274,8 +310,31 @@ static size_t asha_find_promotable(asha *a) {
 static void asha_set_state(asha *a, asha_trial *t, asha_state s) {
     size_t *count[4] = {&a->st.running, &a->st.paused, &a->st.ready, NULL};
     if (count[t->state]) (*count[t->state])--;
+    if (t->idle && t->state == ASHA_RUNNING) a->idle_running--;
     t->state = (unsigned char)s;
     if (count[s]) (*count[s])++;
+    if (t->idle && s == ASHA_RUNNING) a->idle_running++;
+}
+
+/* Promotion while idle: the most epochs a running trial of the normal path (not itself a
+ * promotion while idle) still has to the rung of its job; 0 if none runs. */
+static size_t asha_idle_horizon(const asha *a) {
+    size_t h = 0;
+    if (a->st.running == a->idle_running) return 0;
+    for (size_t i = 0; i < a->n_tr; i++) {
+        const asha_trial *t = &a->tr[i];
+        if (t->state == ASHA_RUNNING && !t->idle && t->target - t->epochs > h)
+            h = t->target - t->epochs;
+    }
+    return h;
+}
+
+/* Paused trial i goes on to its next rung: running, job filled. */
+static void asha_continue_paused(asha *a, size_t i, asha_job *job) {
+    asha_trial *t = &a->tr[i];
+    t->target = asha_rung_epoch(a, t->bracket, t->rung + 1);
+    asha_set_state(a, t, ASHA_RUNNING);
+    *job = (asha_job){ASHA_CONTINUE, i, t->bracket, t->epochs, t->target};
 }
 
 int asha_next(asha *a, asha_job *job) {
@@ -291,13 +350,10 @@ int asha_next(asha *a, asha_job *job) {
             }
     /* 2. a paused trial that has become promotable */
     if (a->st.paused > 0) {
-        size_t i = asha_find_promotable(a);
+        size_t i = asha_find_paused(a, 0);
         if (i != ASHA_NONE) {
-            asha_trial *t = &a->tr[i];
-            t->target = asha_rung_epoch(a, t->bracket, t->rung + 1);
-            asha_set_state(a, t, ASHA_RUNNING);
+            asha_continue_paused(a, i, job);
             a->st.promotions++;
-            *job = (asha_job){ASHA_CONTINUE, i, t->bracket, t->epochs, t->target};
             return 0;
         }
     }
@@ -318,13 +374,25 @@ int asha_next(asha *a, asha_job *job) {
         t->epochs = 0;
         t->target = asha_rung_epoch(a, t->bracket, 0);
         t->state = ASHA_RUNNING;
+        t->idle = 0;
         a->st.running++;
         a->st.started++;
         *job = (asha_job){ASHA_NEW, i, t->bracket, 0, t->target};
         return 0;
     }
-    /* 4. running trials may still make a paused one promotable: wait; else done */
-    if (a->st.running == 0) job->action = ASHA_DONE;
+    /* 4. running trials may still make a paused one promotable: wait (or, with
+     * idle_promotion, continue the best paused trial outside the top 1/eta); else done */
+    if (a->st.running == 0) {
+        job->action = ASHA_DONE;
+    } else if (a->cfg.idle_promotion && a->st.paused > 0 && a->cfg.type != ASHA_TYPE_MEDIAN) {
+        size_t h = asha_idle_horizon(a);
+        size_t i = h ? asha_find_paused(a, h) : ASHA_NONE;
+        if (i != ASHA_NONE) {
+            a->tr[i].idle = 1;
+            asha_continue_paused(a, i, job);
+            a->st.idle_promotions++;
+        }
+    }
     return 0;
 }
 
@@ -356,11 +424,20 @@ int asha_on_epoch(asha *a, size_t i, size_t epoch, double v, asha_decision *out)
         t->epochs = epoch;
         a->st.epochs++;
         *out = ASHA_GO_ON;
+        /* a promotion while idle yields its rank after any epoch once the normal path has
+         * a job waiting, or has nothing running any more (then the search is ending) */
+        if (t->idle && (a->st.running == a->idle_running || a->st.ready > 0 ||
+                        asha_find_paused(a, 0) != ASHA_NONE)) {
+            asha_set_state(a, t, ASHA_PAUSED);
+            a->st.idle_yields++;
+            *out = ASHA_PAUSE;
+        }
         return 0;
     }
-    /* a rung: record the value there */
+    /* a rung: record the value there (a trial promoted while idle: in the idle list) */
     size_t k = t->rung == ASHA_NONE ? 0 : t->rung + 1;
-    asha_list *l = asha_rung(a, t->bracket, k);
+    asha_list *l = t->idle ? &a->idle_rungs[t->bracket * (a->K + 1) + k]
+                           : asha_rung(a, t->bracket, k);
     size_t pos = 0;
     if (asha_insert(l, key, i, &pos) != 0) return HS_ERR_NOMEM;
     t->epochs = epoch;
@@ -370,7 +447,7 @@ int asha_on_epoch(asha *a, size_t i, size_t epoch, double v, asha_decision *out)
         asha_set_state(a, t, ASHA_ENDED);
         a->st.finished++;
         *out = ASHA_FINISHED;
-    } else if (pos < l->n / a->cfg.reduction) {
+    } else if (!t->idle && pos < l->n / a->cfg.reduction) {
         /* in the top 1/eta of the values recorded at this rung: promoted at arrival */
         t->target = asha_rung_epoch(a, t->bracket, k + 1);
         a->st.promotions++;

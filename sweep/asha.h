@@ -36,6 +36,29 @@
  * 2018), dealt by smooth weighted round robin (deterministic: bracket b gets its share
  * spread evenly, ties to the lowest b). `brackets` limits them to b < brackets.
  *
+ * Promotion while idle (asha_config.idle_promotion, off by default). With a finite set of
+ * configurations ASHA runs out of new ones: ranks then wait while the few trials promoted
+ * late climb to max_epochs, and at 1,024 ranks most of the makespan is that tail
+ * (docs/search.md, build/bench_sched). With the option on, a rank that asha_next would tell
+ * to wait (every configuration drawn, nothing released, nothing promotable, a trial of the
+ * normal path still running) instead continues a paused trial outside the top
+ * floor(n_k / reduction): the best one (highest rung epoch, then value, then trial number)
+ * among those whose next rung is at most h epochs away, h = the most epochs a running trial
+ * of the normal path still has to the rung of its job (none fits: wait). Such a trial leaves
+ * the normal path for good:
+ *   - its later rung values go to separate "idle" rung lists, so no normal decision counts
+ *     them (ranks and quotas at every rung are the normal trials'); at a rung it pauses
+ *     (finished at max_epochs) and only idle ranks continue it, best first as above;
+ *   - for the normal path it counts as promoted (it is never promoted twice);
+ *   - it yields its rank: after any epoch short of its rung it is paused (ASHA_PAUSE,
+ *     counted in asha_stats.idle_yields; it continues later from that epoch) once the normal
+ *     path has a job waiting (a released or promotable trial) or nothing of the normal path
+ *     runs any more. So normal work waits at most one epoch of an idle trial for a rank, and
+ *     the search ends at most one such epoch after the normal path (then asha_next says
+ *     done; idle trials stay paused).
+ * It uses ranks that would otherwise sit idle, at the price of epochs (asha_stats.epochs
+ * grows; idle_promotions counts the jobs). Without it every decision is ASHA as published.
+ *
  * Median stopping rule (Golovin et al., "Google Vizier", KDD 2017, as in Ray Tune). After
  * epoch k >= min_epochs (the grace period), a trial stops if its value is strictly worse
  * than the median of the values other trials reported at epoch k, once at least
@@ -73,6 +96,10 @@ typedef struct asha_config {
     size_t min_samples;       /* median: other trials needed at an epoch before stopping
                                  anyone there; 0 means 3 (Ray Tune's default) */
     size_t n_configs;         /* configurations to draw in total (new trials), >= 1 */
+    int idle_promotion;       /* ASHA, Hyperband: 1 = a rank that would otherwise wait
+                                 continues a paused trial outside the top 1/eta ("promotion
+                                 while idle", below); 0 = off, the default (ASHA as
+                                 published). Unused by median */
 } asha_config;
 
 /* What asha_next tells a free rank. */
@@ -139,7 +166,7 @@ int asha_next(asha *a, asha_job *job);
 
 /* Running trial t finished epoch `epoch` (1-based, at most the job's until_epoch) with
  * value v; *out gets the decision (PAUSE/STOP/FINISHED end the session; the trial is then
- * paused or ended). Epochs must be reported in order. Returns 0, HS_ERR_VALUE (t unknown or
+ * paused or ended; a trial promoted while idle may be paused before its rung). Epochs must be reported in order. Returns 0, HS_ERR_VALUE (t unknown or
  * not running, epoch out of order or beyond the job's budget; *out untouched), or
  * HS_ERR_NOMEM. */
 int asha_on_epoch(asha *a, size_t t, size_t epoch, double v, asha_decision *out);
@@ -167,6 +194,9 @@ typedef struct asha_stats {
     size_t paused;            /* trials paused now */
     size_t ready;             /* trials released, waiting for a rank */
     size_t promotions;        /* promotions (at arrival or of a paused trial) */
+    size_t idle_promotions;   /* paused trials outside the top 1/eta continued by a rank
+                                 that would otherwise wait (idle_promotion) */
+    size_t idle_yields;       /* of those, paused between rungs to give their rank back */
     size_t stopped;           /* trials stopped by the median rule */
     size_t finished;          /* trials that reached max_epochs */
     size_t ended;             /* trials that ended by themselves (asha_on_end) */

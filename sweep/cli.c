@@ -156,3 +156,20 @@ void cli_unknown_flag(const char *cmd, const char *flag, const char *const *know
     else
         fprintf(stderr, "hsweep %s: unknown flag '%s' (see hsweep %s --help)\n", cmd, flag, cmd);
 }
+
+int cli_max_epochs(const char *cmd, int quiet, size_t *max, hs_error *err) {
+    *max = 0;
+    const char *s = getenv("HSWEEP_MAX_EPOCHS");
+    if (!s || !*s) return 0;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = *s == '-' ? 0 : strtoull(s, &end, 10);
+    if (*s == '-' || errno || *end != '\0' || v < 1 || v > 1000000)
+        return hs_error_set(err, HS_ERR_USAGE, NULL, 0, 0,
+                            "HSWEEP_MAX_EPOCHS: '%.40s' is not an integer in 1 .. 1000000", s);
+    *max = (size_t)v;
+    if (!quiet)
+        fprintf(stderr, "hsweep %s: HSWEEP_MAX_EPOCHS=%zu: every trial trains at most %zu epoch%s "
+                "(a try-out; unset it for real results)\n", cmd, *max, *max, *max == 1 ? "" : "s");
+    return 0;
+}

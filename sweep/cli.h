@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "io/hs_error.h"
+
 /* Parse a non-negative integer in [min, max] from s. */
 int cli_parse_size(const char *cmd, const char *flag, const char *s, size_t min, size_t max,
                    size_t *out);
@@ -40,5 +42,11 @@ void cli_unknown_flag(const char *cmd, const char *flag, const char *const *know
  * directory is), else prints "hsweep CMD: cannot write PATH: reason" and returns 0. For
  * checking output paths before any work, so a bad path costs nothing. */
 int cli_can_write(const char *cmd, const char *path);
+
+/* HSWEEP_MAX_EPOCHS from the environment: every trial of `train`, `plan` and `run` trains
+ * at most that many epochs (a quick try-out of a whole session; README.md). Returns 0 and
+ * *max (0 when unset or empty; a note on stderr naming cmd when set, unless quiet), or
+ * HS_ERR_USAGE in err when it is not an integer in 1 .. 1000000. */
+int cli_max_epochs(const char *cmd, int quiet, size_t *max, hs_error *err);
 
 #endif

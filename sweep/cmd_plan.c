@@ -395,6 +395,13 @@ int cmd_plan(int argc, char **argv) {
         hs_error_print(&err, stderr);
         return 1;
     }
+    size_t max_epochs = 0;
+    if (cli_max_epochs("plan", 0, &max_epochs, &err) != 0) {
+        hs_error_print(&err, stderr);
+        sweepcfg_deinit(&def);
+        return 2;
+    }
+    sweepcfg_cap_epochs(&def, max_epochs);
     size_t train_rows = EXPAND_NOMINAL_TRAIN_ROWS;
     int rows_known = 0;
     hs_dataset ds;

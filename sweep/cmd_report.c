@@ -390,38 +390,16 @@ static int report_json(const report_sweep *rs, results_metric metric, size_t top
         json_key(&w, "rank");
         if (p < ranked) json_u64(&w, p + 1);
         else json_null(&w);
-        json_key(&w, "id");
-        json_string(&w, r->id);
-        json_key(&w, "repeat");
-        json_u64(&w, r->repeat);
-        json_key(&w, "status");
-        json_string(&w, journal_status_name(r->status));
-        json_key(&w, "val_mae");
-        json_double(&w, r->val_mae);
-        json_key(&w, "val_loss");
-        json_double(&w, r->val_loss);
-        json_key(&w, "test_mae");
-        json_double(&w, r->test_mae);
         json_key(&w, "vs_persistence");
         json_double(&w, results_vs_baseline(r, metric, rs->base, rs->n_base));
-        json_key(&w, "best_epoch");
-        json_u64(&w, r->best_epoch);
-        json_key(&w, "epochs_run");
-        json_u64(&w, r->epochs_run);
-        json_key(&w, "wall_s");
-        json_double(&w, r->wall_s);
-        json_key(&w, "wall_total_s");
-        json_double(&w, r->wall_total_s);
-        json_key(&w, "n_params");
-        json_u64(&w, r->n_params);
-        json_key(&w, "rank_mpi");
-        json_i64(&w, r->rank);
-        json_key(&w, "host");
-        json_string(&w, r->host);
-        json_key(&w, "reason");
-        json_string(&w, r->reason);
-        json_key(&w, "hparams");
-        hpfields_write_json(&w, &r->hp);
+        /* the journal's own writer, so the record cannot drift from the journal line */
+        json_key(&w, "record");
+        if (journal_record_write(&w, r, &err) != 0) {
+            hs_error_print(&err, stderr);
+            strbuf_deinit(&sb);
+            free(order);
+            return 1;
+        }
         json_end_object(&w);
     }
     json_end_array(&w);

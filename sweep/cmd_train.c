@@ -459,6 +459,14 @@ int cmd_train(int argc, char **argv) {
         train_usage(stdout);
         return 0;
     }
+    size_t max_epochs = 0;   /* HSWEEP_MAX_EPOCHS; not for --from, which must reproduce */
+    hs_error merr;
+    if (!o.from && cli_max_epochs(TRAIN_CMD, o.quiet, &max_epochs, &merr) != 0) {
+        hs_error_print(&merr, stderr);
+        journal_record_deinit(&o.rec);
+        return 2;
+    }
+    if (max_epochs && o.hp.epochs > max_epochs) o.hp.epochs = max_epochs;
     hs_dataset ds;
     memset(&ds, 0, sizeof ds);
     hs_error err;

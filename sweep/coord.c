@@ -71,6 +71,7 @@ int coord_init(coord *c, const coord_config *cfg, hs_error *err) {
     if (!c->cfg.clock) c->cfg.clock = coord_monotonic;
     if (!c->cfg.log) c->cfg.log = stderr;
     if (!(c->cfg.tables_every_s > 0.0)) c->cfg.tables_every_s = 10.0;
+    if (!(c->cfg.progress_every_s > 0.0)) c->cfg.progress_every_s = COORD_PROGRESS_EVERY_S;
     c->policy = cfg->policy ? *cfg->policy : coord_policy_default();
     if (cfg->nranks < 1 || !c->policy.next)
         return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0, "coordinator: %s",
@@ -989,7 +990,7 @@ int coord_make_record(journal_record *rec, const sweep_trial *t, int rc, const t
 }
 
 void coord_progress_tick(coord *c) {
-    if (c->cfg.tty || coord_now(c) - c->last_progress < 30.0) return;
+    if (c->cfg.tty || coord_now(c) - c->last_progress < c->cfg.progress_every_s) return;
     results_status st;
     coord_status(c, "running", &st);
     char line[512];

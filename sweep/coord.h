@@ -131,6 +131,9 @@ typedef struct coord_config {
     int tty;                  /* log is a terminal: one live progress line */
     double tables_every_s;    /* rewrite the tables at most this often during the run;
                                  <= 0: 10 s */
+    double progress_every_s;  /* not on a terminal: the progress line after this long
+                                 without one (s); <= 0: COORD_PROGRESS_EVERY_S
+                                 (coord_init sets it) */
 } coord_config;
 
 /* Rank 0's state. Fields are read by policies, tests and the transport; only coord_*
@@ -198,9 +201,14 @@ void coord_deinit(coord *c);
  * persistence baseline of every window setting of the sweep (shown in the tables). */
 void coord_set_dataset(coord *c, const hs_dataset *ds);
 
-/* Not on a terminal (mpirun, a Slurm log): print the progress line when none was printed
- * for 30 s, so a long trial shows in the log without flooding it (a line also follows every
- * finished trial). Call it often (the transport does, at every service round). */
+/* Default of coord_config.progress_every_s (`hsweep run --progress-every`), seconds. */
+#define COORD_PROGRESS_EVERY_S 30.0
+
+/* Not on a terminal (mpirun, a Slurm log): print the progress line as one plain line when
+ * none was printed for cfg.progress_every_s (30 s by default), so a long trial shows in the
+ * log without flooding it (a line also follows every finished trial). On a terminal it does
+ * nothing (the live line is redrawn after each trial). Call it often (the transport does,
+ * at every service round). */
 void coord_progress_tick(coord *c);
 
 /* What coord_open needs to set up the run directory. */

@@ -105,6 +105,8 @@ typedef struct run_opts {
                                  stalled, its trial handed out again; 0: the default */
     int verbose;              /* --verbose: per-epoch lines */
     size_t top;               /* rows of the final table */
+    double progress_s;        /* --progress-every: not on a terminal, the progress line
+                                 after this many seconds without one; 0: the default */
 } run_opts;
 
 /* UTC Unix time in seconds (provenance of journal records) */
@@ -598,7 +600,8 @@ static void run_memory(long kb[3]) {
 static void run_usage(FILE *f) {
     fprintf(f,
             "usage: mpirun -n P hsweep run SWEEP.yaml [--output DIR] [--restart] [--retry-failed]\n"
-            "                 [--heartbeat-timeout S] [--no-lock] [--verbose] [--top N]\n\n"
+            "                 [--heartbeat-timeout S] [--no-lock] [--verbose] [--top N]\n"
+            "                 [--progress-every S]\n\n"
             "Run every trial of a sweep on P MPI ranks (P = 1 works too). Rank 0 expands the\n"
             "sweep and hands trials out longest first; every rank, rank 0 included, trains.\n"
             "Each node holds one copy of the dataset in shared memory. Finished trials are\n"
@@ -612,6 +615,8 @@ static void run_usage(FILE *f) {
             "                create; only one job may then use the directory\n"
             "  --verbose     print every epoch of every trial (Keras-style lines)\n"
             "  --top N       rows of the final ranked table (default 20, 0 = all)\n"
+            "  --progress-every S  when stderr is not a terminal (mpirun, a Slurm log): the\n"
+            "                progress line also after S seconds without one (default %.0f)\n"
             "  -h, --help    this text\n\n"
             "SIGINT, SIGTERM or SIGUSR1 stop every rank at the next batch; finished trials are\n"
             "kept, each unfinished trial keeps its last epoch checkpoint (DIR/ckpt/<id>.ckpt)\n"
@@ -619,7 +624,7 @@ static void run_usage(FILE *f) {
             "may share DIR at the same time: trials are claimed through DIR/claims.jsonl and\n"
             "each is journaled once (docs/study.md); a changed sweep reuses every unchanged\n"
             "trial. Exit status: 0 finished (or interrupted and resumable), 1 error or\n"
-            "max_failures reached, 2 bad usage.\n", STUDY_TIMEOUT_S);
+            "max_failures reached, 2 bad usage.\n", STUDY_TIMEOUT_S, COORD_PROGRESS_EVERY_S);
 }
 
 static int run_parse(run_opts *o, int argc, char **argv) {
@@ -637,6 +642,12 @@ static int run_parse(run_opts *o, int argc, char **argv) {
             if (!v || cli_parse_float("run", "--heartbeat-timeout", v, 0.5, 1e7, &f)) return -1;
             o->timeout_s = (double)f;
         }
+        else if (strcmp(a, "--progress-every") == 0) {
+            const char *v = cli_value("run", argc, argv, &i);
+            float f;
+            if (!v || cli_parse_float("run", "--progress-every", v, 0.5, 1e7, &f)) return -1;
+            o->progress_s = (double)f;
+        }
         else if (strcmp(a, "--verbose") == 0) o->verbose = 1;
         else if (strcmp(a, "--output") == 0) {
             if (!(o->output = cli_value("run", argc, argv, &i))) return -1;
@@ -644,7 +655,8 @@ static int run_parse(run_opts *o, int argc, char **argv) {
             const char *v = cli_value("run", argc, argv, &i);
             if (!v || cli_parse_size("run", "--top", v, 0, 1000000000, &o->top)) return -1;
         } else if (a[0] == '-' && a[1] != '\0') {
-            static const char *const known[] = {"--help", "--restart", "--verbose", "--output", "--top"};
+            static const char *const known[] = {"--help", "--restart", "--verbose", "--output", "--top",
+                                                "--progress-every"};
             cli_unknown_flag("run", a, known, sizeof known / sizeof *known);
             return -1;
         } else if (!o->sweep_path) o->sweep_path = a;
@@ -709,6 +721,9 @@ static int run_load_sweep(run_ctx *x) {
     int rc = 0;
     if (x->rank == 0) {
         rc = sweepcfg_load(&x->def, x->opt.sweep_path, &x->err);
+        size_t max_epochs = 0;   /* HSWEEP_MAX_EPOCHS: a smaller sweep, its own hash and ids */
+        if (rc == 0) rc = cli_max_epochs("run", 0, &max_epochs, &x->err);
+        if (rc == 0) sweepcfg_cap_epochs(&x->def, max_epochs);
         if (rc == 0 && !x->policy) rc = run_check_search(&x->def, &x->err);
         if (rc == 0) rc = h5data_load_meta(&x->meta, x->def.data_path, &x->err);
         if (rc == 0) /* a directory of hsweep 0.1 keeps its ids */
@@ -745,6 +760,7 @@ static int run_open_coord(run_ctx *x) {
         cfg.outdir = x->outdir;
         cfg.nranks = x->nranks;
         cfg.tty = isatty(2);
+        cfg.progress_every_s = x->opt.progress_s;
         cfg.policy = x->policy;
         rc = coord_init(&x->c, &cfg, &x->err);
         x->have_coord = 1;

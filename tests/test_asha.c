@@ -3,7 +3,8 @@
  * release and within-trial early stopping; bad configurations and misuse refused; and an
  * event simulation on many workers checking the invariants (no waiting while configurations
  * remain, at the end no paused trial is in the top 1/eta of its rung, identical decisions
- * when the same events are replayed). */
+ * when the same events are replayed); promotion while idle by hand (kept apart from the
+ * rungs, yields its rank, the horizon) and in the simulation (busier, no longer). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +229,106 @@ static void test_release_and_end(void) {
     asha_free(a);
 }
 
+/* Promotion while idle (asha_config.idle_promotion), worked out by hand. */
+static void test_idle_promotion(void) {
+    /* eta 2, rungs 1, 2, 4; 4 configurations; up to 3 ranks */
+    for (int idle = 0; idle <= 1; idle++) {
+        asha_config c = cfg_of(ASHA_TYPE_ASHA, 1, 4, 2, 4);
+        c.idle_promotion = idle;
+        asha *a = asha_create(&c);
+        asha_job j;
+        asha_decision d;
+        asha_next(a, &j);
+        CHECK(run_job(a, &j, 1.0) == ASHA_PAUSE, "t0 = 1: pause (top 0 of 1)");
+        asha_next(a, &j);
+        CHECK(run_job(a, &j, 2.0) == ASHA_PAUSE, "t1 = 2: pause (t0 is the top 1 of 2)");
+        asha_next(a, &j);
+        CHECK(j.action == ASHA_CONTINUE && j.trial == 0 && j.until_epoch == 2, "t0 promoted");
+        asha_next(a, &j);
+        CHECK(j.action == ASHA_NEW && j.trial == 2 && run_job(a, &j, 3.0) == ASHA_PAUSE, "t2 = 3");
+        asha_next(a, &j);
+        CHECK(j.action == ASHA_NEW && j.trial == 3 && run_job(a, &j, 0.5) == ASHA_GO_ON,
+              "t3 = 0.5 promoted at arrival");
+        /* all drawn; t0, t3 running; the top 2 of rung 1 (t3, t0) promoted: a free rank
+         * waits, or with the option continues the best paused trial outside the top */
+        asha_next(a, &j);
+        if (!idle) {
+            CHECK(j.action == ASHA_WAIT, "off: wait, got %s", asha_action_name(j.action));
+            asha_free(a);
+            continue;
+        }
+        CHECK(j.action == ASHA_CONTINUE && j.trial == 1 && j.from_epoch == 1 && j.until_epoch == 2,
+              "idle: t1 (2.0, best outside the top) to rung 2: %s %zu", asha_action_name(j.action),
+              j.trial);
+        /* t1 reaches rung 2 first with the best value, but is kept apart: it pauses, and the
+         * normal rung 2 sees only t0 and t3 */
+        CHECK(asha_on_epoch(a, 1, 2, 0.1, &d) == 0 && d == ASHA_PAUSE, "idle arrival pauses");
+        CHECK(asha_on_epoch(a, 0, 2, 0.8, &d) == 0 && d == ASHA_PAUSE, "t0: 1 at rung 2, pause");
+        CHECK(asha_on_epoch(a, 3, 2, 0.9, &d) == 0 && d == ASHA_PAUSE, "t3: 2 at rung 2, pause");
+        asha_next(a, &j);
+        CHECK(j.action == ASHA_CONTINUE && j.trial == 0 && j.until_epoch == 4,
+              "t0 is the top 1 of the normal rung 2 (t1's 0.1 not counted): %s %zu",
+              asha_action_name(j.action), j.trial);
+        /* t0 runs epochs 3..4: horizon 2 = the gap 2 -> 4; t1 (idle list, 0.1) beats t3 (0.9) */
+        asha_next(a, &j);
+        CHECK(j.action == ASHA_CONTINUE && j.trial == 1 && j.from_epoch == 2 && j.until_epoch == 4,
+              "idle again: t1 to 4: %s %zu", asha_action_name(j.action), j.trial);
+        CHECK(asha_on_epoch(a, 0, 3, 0.7, &d) == 0 && d == ASHA_GO_ON, "t0 epoch 3");
+        CHECK(asha_on_epoch(a, 0, 4, 0.6, &d) == 0 && d == ASHA_FINISHED, "t0 finished");
+        /* nothing of the normal path runs any more: the idle trial yields after its epoch */
+        CHECK(asha_on_epoch(a, 1, 3, 0.1, &d) == 0 && d == ASHA_PAUSE, "idle trial yields at the end");
+        CHECK(asha_state_of(a, 1) == ASHA_PAUSED && asha_epochs_of(a, 1) == 3, "t1 paused at 3");
+        asha_next(a, &j);
+        CHECK(j.action == ASHA_DONE, "done: %s", asha_action_name(j.action));
+        asha_stats st;
+        asha_get_stats(a, &st);
+        CHECK(st.promotions == 3 && st.idle_promotions == 2 && st.idle_yields == 1 &&
+              st.finished == 1 && st.epochs == 10, "stats promotions %zu idle %zu yields %zu "
+              "finished %zu epochs %zu", st.promotions, st.idle_promotions, st.idle_yields,
+              st.finished, st.epochs);
+        asha_free(a);
+    }
+
+    /* eta 3, rungs 1, 3, 9: an idle trial yields when normal work waits, and is continued
+     * later from the epoch it yielded at; the horizon */
+    asha_config c = cfg_of(ASHA_TYPE_ASHA, 1, 9, 3, 5);
+    c.idle_promotion = 1;
+    asha *a = asha_create(&c);
+    asha_job j;
+    asha_decision d;
+    /* rung 1 gets 1, 2, 0.5 (promoted at arrival), 3, 0.4 (promoted at arrival) */
+    const double v[5] = {1.0, 2.0, 0.5, 3.0, 0.4};
+    for (int i = 0; i < 5; i++) {
+        asha_next(a, &j);
+        CHECK(run_job(a, &j, v[i]) == (i == 2 || i == 4 ? ASHA_GO_ON : ASHA_PAUSE), "t%d", i);
+    }
+    asha_next(a, &j);
+    CHECK(j.action == ASHA_CONTINUE && j.trial == 0 && j.until_epoch == 3,
+          "idle: t0 to rung 3 (t2, t4 have 2 epochs to go, the gap is 2)");
+    CHECK(asha_on_epoch(a, 2, 2, 0.5, &d) == 0 && d == ASHA_GO_ON, "t2 epoch 2");
+    CHECK(asha_release(a, 2) == 0, "t2's rank stopped: t2 waits for a rank");
+    CHECK(asha_on_epoch(a, 0, 2, 0.9, &d) == 0 && d == ASHA_PAUSE, "the idle trial yields: %s",
+          asha_decision_name(d));
+    CHECK(asha_state_of(a, 0) == ASHA_PAUSED && asha_epochs_of(a, 0) == 2, "t0 paused at 2");
+    asha_next(a, &j);
+    CHECK(j.action == ASHA_CONTINUE && j.trial == 2 && j.from_epoch == 2 && j.until_epoch == 3,
+          "t2 continued first");
+    asha_next(a, &j);
+    CHECK(j.action == ASHA_CONTINUE && j.trial == 0 && j.from_epoch == 2 && j.until_epoch == 3,
+          "t0 (1.0) idle again from epoch 2, before t1 (2.0): %s %zu from %zu",
+          asha_action_name(j.action), j.trial, j.from_epoch);
+    CHECK(asha_on_epoch(a, 0, 3, 0.3, &d) == 0 && d == ASHA_PAUSE, "t0 at rung 3 (idle list)");
+    CHECK(asha_on_epoch(a, 2, 3, 0.45, &d) == 0 && d == ASHA_PAUSE, "t2 pauses at 3");
+    CHECK(asha_on_epoch(a, 4, 2, 0.4, &d) == 0 && d == ASHA_GO_ON, "t4 epoch 2");
+    asha_next(a, &j);
+    CHECK(j.action == ASHA_WAIT, "t4 has 1 epoch to go, every gap is >= 2: wait, got %s",
+          asha_action_name(j.action));
+    CHECK(asha_on_epoch(a, 4, 3, 0.35, &d) == 0 && d == ASHA_PAUSE, "t4: 2 at rung 3, pause");
+    asha_next(a, &j);
+    CHECK(j.action == ASHA_DONE, "nothing runs: done, got %s", asha_action_name(j.action));
+    asha_free(a);
+}
+
 static void test_median_by_hand(void) {
     /* grace 2 epochs, max 4, 3 samples needed */
     asha_config c = cfg_of(ASHA_TYPE_MEDIAN, 2, 4, 0, 5);
@@ -339,7 +440,7 @@ static size_t simulate(const asha_config *c, int P, sim_log *log, size_t *busy) 
     asha_get_stats(a, &st);
     CHECK(st.running == 0 && st.started == c->n_configs, "all started, none running");
     /* no paused trial is in the top floor(n/eta) of its rung */
-    for (size_t k = 0; c->type == ASHA_TYPE_ASHA && k + 1 < nr; k++) {
+    for (size_t k = 0; c->type == ASHA_TYPE_ASHA && !c->idle_promotion && k + 1 < nr; k++) {
         size_t n = 0;
         for (size_t t = 0; t < c->n_configs; t++) n += last[t] >= rung[k];
         size_t m = n / c->reduction;
@@ -372,11 +473,31 @@ static void test_simulation(void) {
     CHECK(busy1 > 0 && m1 > 0, "work done");
     CHECK(l1.n == l2.n && memcmp(l1.v, l2.v, l1.n * sizeof *l1.v) == 0,
           "same events, same decisions");
+    /* promotion while idle: the same invariants (trials promoted while idle are kept apart
+     * from the rungs, so the top-1/eta check does not apply), reproducible, busier, and the
+     * makespan no longer than without (unit epochs: a rank that must yield does so at the
+     * end of the epoch in which the normal job appeared) */
+    sim_log l5 = {0}, l6 = {0};
+    size_t busy5, busy6;
+    c.idle_promotion = 1;
+    size_t m5 = simulate(&c, 16, &l5, &busy5);
+    size_t m6 = simulate(&c, 16, &l6, &busy6);
+    CHECK(m5 == m6 && busy5 == busy6 && l5.n == l6.n &&
+          memcmp(l5.v, l6.v, l5.n * sizeof *l5.v) == 0, "idle: same events, same decisions");
+    CHECK(busy5 > busy1 && m5 <= m1 + 1, "idle: busy %zu > %zu, makespan %zu vs %zu", busy5,
+          busy1, m5, m1);
     free(l1.v);
     free(l2.v);
+    free(l5.v);
+    free(l6.v);
+    c.idle_promotion = 0;
     /* hyperband and median through the same invariants */
     c = cfg_of(ASHA_TYPE_HYPERBAND, 1, 27, 3, 300);
     sim_log l3 = {0};
+    simulate(&c, 8, &l3, &busy1);
+    free(l3.v);
+    c.idle_promotion = 1;
+    l3 = (sim_log){0};
     simulate(&c, 8, &l3, &busy1);
     free(l3.v);
     c = cfg_of(ASHA_TYPE_MEDIAN, 3, 27, 3, 300);
@@ -391,6 +512,7 @@ int main(void) {
     test_asha_by_hand();
     test_paused_promotion();
     test_release_and_end();
+    test_idle_promotion();
     test_median_by_hand();
     test_simulation();
     return test_failures("test_asha");

@@ -10,13 +10,13 @@ mkdir -p "$SCRATCH"
 fails=0
 fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 
-# rec ID REPEAT STATUS VAL TEST CELL UNITS SEED: one journal line
+# rec ID REPEAT STATUS VAL TEST CELL UNITS SEED: one journal line, as the journal writer writes it
 rec() {
     local val=$4 test=$5 reason='""'
     [ "$3" != ok ] && reason='"loss=nan at epoch 2"'
     printf '{"v":1,"id":"%s","repeat":%s,"status":"%s","reason":%s,' "$1" "$2" "$3" "$reason"
     printf '"hparams":{"cell":"%s","units":%s,"layers":1,"dropout":0,"recurrent_dropout":0,' "$6" "$7"
-    printf '"head_dropout":0,"bidirectional":false,"optimizer":"rmsprop","learning_rate":0.001,'
+    printf '"head_dropout":0,"bidirectional":false,"residual":false,"optimizer":"rmsprop","learning_rate":0.001,'
     printf '"batch_size":256,"epochs":3,"patience":0,"clip":0,"sequence_length":120,'
     printf '"sampling_rate":6,"horizon":24,"seed":%s},' "$8"
     printf '"val_mae":%s,"val_loss":1,"test_mae":%s,"best_epoch":2,"epochs_run":3,"wall_s":1.5,' "$val" "$test"
@@ -68,15 +68,36 @@ grep -q 'Ranked by val_mae' "$D/results.md" || fail "results.md no longer ranked
 
 # --json: one object, ranked trials first, no baseline without a dataset
 "$HSWEEP" report "$D" --json > "$SCRATCH/json" 2> "$SCRATCH/err" || fail "--json failed: $(cat "$SCRATCH/err")"
-/usr/bin/python3 - "$SCRATCH/json" <<'PYEOF' || fail "--json content"
+# each trial's "record" is the journal line itself (the journal's writer), member for member
+# check_json JSON JOURNAL: the checks above and that equality
+check_json() {
+    /usr/bin/python3 - "$1" "$2" <<'PYEOF'
 import json, sys
 o = json.load(open(sys.argv[1]))
 assert o["metric"] == "val_mae" and o["finished"] == 5 and o["ranked"] == 4, o
-assert [t["id"] for t in o["trials"][:2]] == ["000000000000000b", "000000000000000d"], o["trials"]
-assert o["trials"][4]["rank"] is None and o["trials"][4]["status"] == "diverged"
+assert [t["record"]["id"] for t in o["trials"][:2]] == ["000000000000000b", "000000000000000d"], o["trials"]
+assert o["trials"][4]["rank"] is None and o["trials"][4]["record"]["status"] == "diverged"
 assert set(o["importance"]) == {"cell", "units"}, o["importance"]
 assert o["persistence"] == [] and o["trials"][0]["vs_persistence"] is None
+assert all(set(t) == {"rank", "vs_persistence", "record"} for t in o["trials"]), o["trials"][0].keys()
+lines = {}
+for l in open(sys.argv[2]):
+    try:
+        r = json.loads(l)
+    except ValueError:
+        continue  # the truncated last line
+    if "event" not in r:  # trial records, the last per id, not scheduler events
+        lines[r["id"]] = r
+assert len(o["trials"]) == len(lines) == 5
+for t in o["trials"]:
+    j = lines[t["record"]["id"]]
+    assert list(t["record"]) == list(j) and t["record"] == j, (t["record"], j)
 PYEOF
+}
+check_json "$SCRATCH/json" "$D/journal.jsonl" || fail "--json content"
+# negative control: a journal line with one more member than the report's record must fail
+sed '1s/"n_params":100,/"n_params":100,"extra":1,/' "$D/journal.jsonl" > "$SCRATCH/journal.extra"
+check_json "$SCRATCH/json" "$SCRATCH/journal.extra" 2> /dev/null && fail "negative control: an extra journal member passed"
 
 # an output path that cannot be written is refused before any work (tables untouched)
 touch -d '2001-01-01' "$D/results.md"

@@ -9,7 +9,9 @@
  * gives its trial back; resume from a journal hands out only the unfinished trials and
  * removes stray checkpoints; a changed sweep reuses its unchanged trials, another sweep is
  * refused while a job of the first still runs, --restart sets the journal aside;
- * the tables are rewritten on the fake clock's cadence; and a toy adaptive policy (pause at
+ * the tables are rewritten on the fake clock's cadence; the progress line is one plain line
+ * per finished trial and per progress_every_s without one (none on a terminal, where it is
+ * redrawn in place); and a toy adaptive policy (pause at
  * a rung, continue later from the budget, prune by an epoch verdict, wait when nothing is
  * free) goes through the policy interface. */
 #define _XOPEN_SOURCE 700
@@ -398,6 +400,82 @@ static void test_tables_cadence(void) {
     fake_now = 0.0;
 }
 
+/* What f's log got since *off (at most n - 1 bytes, NUL-terminated); *off moves to the end. */
+static const char *log_since(fixture *f, long *off, char *buf, size_t n) {
+    fflush(f->log);
+    fseek(f->log, *off, SEEK_SET);
+    size_t k = fread(buf, 1, n - 1, f->log);
+    buf[k] = '\0';
+    fseek(f->log, 0, SEEK_END);
+    *off = ftell(f->log);
+    return buf;
+}
+
+/* Lines (newlines) in s, and whether s has a carriage return or an escape. */
+static size_t count_lines(const char *s) {
+    size_t n = 0;
+    for (; *s; s++) n += *s == '\n';
+    return n;
+}
+static int has_tty_codes(const char *s) { return strchr(s, '\r') || strchr(s, '\033'); }
+
+/* Not on a terminal, the progress line is one plain line after each finished trial and after
+ * progress_every_s of the coordinator's clock without one, never more often; on a terminal
+ * the tick prints nothing and the line is redrawn in place (\r, erase, no newline). */
+static void test_progress(void) {
+    fixture f;
+    char buf[4096];
+    fake_now = 50.0;
+    fixture_init(&f, "progress", 3, NULL, 0, 2, NULL);
+    f.c.cfg.progress_every_s = 5.0;
+    CHECK(fixture_open(&f, 0) == 0, "open");
+    long off = 0;
+    log_since(&f, &off, buf, sizeof buf);
+    fake_now = 54.9;
+    coord_progress_tick(&f.c);
+    CHECK(!log_since(&f, &off, buf, sizeof buf)[0], "nothing before 5 s: '%s'", buf);
+    fake_now = 55.0;
+    coord_progress_tick(&f.c);
+    coord_progress_tick(&f.c);
+    log_since(&f, &off, buf, sizeof buf);
+    CHECK(count_lines(buf) == 1 && strncmp(buf, "finished 0/3  running 0  failed 0  elapsed 5s  eta ", 51) == 0 &&
+          !has_tty_codes(buf), "one plain line after 5 s, once: '%s'", buf);
+    coord_task a = coord_next(&f.c, 0);
+    fake_now = 59.9;
+    coord_progress_tick(&f.c);
+    CHECK(!log_since(&f, &off, buf, sizeof buf)[0], "nothing 4.9 s after the last line: '%s'", buf);
+    fake_now = 60.0;
+    coord_progress_tick(&f.c);
+    log_since(&f, &off, buf, sizeof buf);
+    CHECK(count_lines(buf) == 1 && strncmp(buf, "finished 0/3  running 1  ", 25) == 0, "a running trial: '%s'", buf);
+    fake_now = 61.0;
+    finish(&f, 0, a.trial, 1.5);
+    log_since(&f, &off, buf, sizeof buf);
+    const char *second = strchr(buf, '\n');
+    CHECK(count_lines(buf) == 2 && strncmp(buf, "[rank 0] trial ", 15) == 0 && second &&
+          strncmp(second + 1, "finished 1/3  running 0  failed 0  elapsed 11s  ", 48) == 0 &&
+          strstr(second, "best val_mae 1.5000 (") && !has_tty_codes(buf),
+          "a finished trial: its line, then the progress line: '%s'", buf);
+    fake_now = 65.9;
+    coord_progress_tick(&f.c);
+    CHECK(!log_since(&f, &off, buf, sizeof buf)[0], "a finished trial's line restarts the 5 s: '%s'", buf);
+    fake_now = 66.0;
+    coord_progress_tick(&f.c);
+    CHECK(count_lines(log_since(&f, &off, buf, sizeof buf)) == 1, "then one line: '%s'", buf);
+    /* on a terminal */
+    f.c.cfg.tty = 1;
+    fake_now = 100.0;
+    coord_progress_tick(&f.c);
+    CHECK(!log_since(&f, &off, buf, sizeof buf)[0], "no tick on a terminal: '%s'", buf);
+    finish(&f, 0, coord_next(&f.c, 0).trial, 2.0);
+    log_since(&f, &off, buf, sizeof buf);
+    size_t len = strlen(buf);
+    CHECK(strncmp(buf, "\r\033[K[rank 0] trial ", 19) == 0 && count_lines(buf) == 1 && len > 0 &&
+          buf[len - 1] != '\n' && strstr(buf, "\nfinished 2/3  "), "the live line on a terminal: '%s'", buf);
+    fixture_free(&f);
+    fake_now = 0.0;
+}
+
 /* ---- a toy adaptive policy through the interface ------------------------------------------- */
 
 /* New trials train to epoch 2 (a rung), paused ones continue to the full budget; trial 0 is
@@ -510,6 +588,7 @@ int main(void) {
     test_resume();
     test_changed_sweep();
     test_tables_cadence();
+    test_progress();
     test_policy();
     test_bad_policy();
     char cmd[300];

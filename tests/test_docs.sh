@@ -7,6 +7,7 @@
 #   - the configs table of docs/sweep-file.md names every file in configs/;
 #   - the `hsweep report` synopsis in docs/running.md is the usage of `hsweep report --help`
 #     (and shows --html);
+#   - docs/running.md shows the report screenshot docs/report.png, which stays under 300 KB;
 #   - the README's typical session runs on a 2-core machine: every `mpirun -n N` there has
 #     N <= 2 or says --oversubscribe.
 # Negative control: a copy of the plan example with one digit of the hash changed must fail
@@ -53,6 +54,11 @@ while IFS= read -r line; do
     [ -z "$line" ] && continue
     grep -qF -- "$line" "$DIR/report.help" || fail "report synopsis line not in --help: $line"
 done <"$DIR/synopsis.txt"
+
+# ---- the report screenshot: shown in docs/running.md, small enough for the repository ----------
+grep -q '^!\[report\](report.png)' "$SRC/docs/running.md" || fail "docs/running.md does not show report.png"
+size=$(stat -c %s "$SRC/docs/report.png" 2>/dev/null || echo 0)
+[ "$size" -gt 10000 ] && [ "$size" -lt 307200 ] || fail "docs/report.png is $size bytes (want 10 KB .. 300 KB)"
 
 # ---- README: the typical session fits 2 cores ---------------------------------------------
 grep -o 'mpirun -n [0-9]*[^#]*#*.*' "$SRC/README.md" | while IFS= read -r line; do

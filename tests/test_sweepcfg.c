@@ -222,6 +222,33 @@ static void test_hash(void) {
     sweepcfg_deinit(&c);
 }
 
+/* sweepcfg_cap_epochs (HSWEEP_MAX_EPOCHS): fixed, grid and random epochs capped, a new hash;
+ * 0 changes nothing. */
+static void test_cap_epochs(void) {
+    sweep_def a, b, c;
+    hs_error err;
+    int rc = load("cap1.yaml", "seed: 5\ndata: {path: d.h5}\nfixed: {epochs: 12}\ngrid:\n  units: [8, 16]\n",
+                  &a, &err);
+    rc |= load("cap2.yaml", "seed: 5\ndata: {path: d.h5}\ngrid:\n  epochs: [1, 3, 9]\n", &b, &err);
+    rc |= load("cap3.yaml", "seed: 5\ndata: {path: d.h5}\nrandom:\n  samples: 2\n  params:\n"
+               "    epochs: {int: [2, 20]}\n", &c, &err);
+    CHECK(rc == 0, "loads: %s", err.msg);
+    uint64_t ha = a.hash, hb = b.hash;
+    sweepcfg_cap_epochs(&a, 0);
+    CHECK(a.hash == ha && a.base.epochs == 12, "0: no cap");
+    sweepcfg_cap_epochs(&a, 2);
+    CHECK(a.base.epochs == 2 && a.hash != ha && a.hash == sweepcfg_hash(&a), "fixed epochs capped, new hash");
+    sweepcfg_cap_epochs(&b, 3);
+    CHECK(b.n_axes == 1 && b.axes[0].values[0] == 1 && b.axes[0].values[1] == 3 && b.axes[0].values[2] == 3 &&
+          b.hash != hb, "grid epochs capped: %g %g %g", b.axes[0].values[0], b.axes[0].values[1],
+          b.axes[0].values[2]);
+    sweepcfg_cap_epochs(&c, 4);
+    CHECK(c.random.n_dists == 1 && c.random.dists[0].a == 2 && c.random.dists[0].b == 4, "random epochs capped");
+    sweepcfg_deinit(&a);
+    sweepcfg_deinit(&b);
+    sweepcfg_deinit(&c);
+}
+
 static void test_trialcfg(void) {
     hs_hparams hp;
     hs_error err;
@@ -484,6 +511,7 @@ int main(void) {
     test_full_sweep();
     test_zip_exclude_random();
     test_hash();
+    test_cap_epochs();
     test_trialcfg();
     test_errors();
     test_limits();
