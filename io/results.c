@@ -368,11 +368,12 @@ static void results_csv_num(strbuf *sb, double x) {
 
 /* ==== results.csv ====================================================================== */
 
-static void results_build_csv(strbuf *sb, const journal_record *recs, size_t n, const size_t *order, size_t ranked) {
+static void results_build_csv(strbuf *sb, const journal_record *recs, size_t n, const size_t *order, size_t ranked,
+                              const results_options *opt) {
     strbuf_puts(sb, "rank,id,repeat,status,val_mae,test_mae,val_loss,best_epoch,epochs_run,wall_s,n_params,worker");
     for (size_t k = 0; k < hpfields_count(); k++) strbuf_printf(sb, ",%s", hpfields_name(k));
-    strbuf_puts(sb, ",reason\n");
-    char v[64];
+    strbuf_puts(sb, opt->rungs ? ",rungs,reason\n" : ",reason\n");
+    char v[64], rg[256];
     for (size_t p = 0; p < n; p++) {
         const journal_record *r = &recs[order[p]];
         if (p < ranked) strbuf_printf(sb, "%zu", p + 1);
@@ -388,6 +389,11 @@ static void results_build_csv(strbuf *sb, const journal_record *recs, size_t n, 
         for (size_t k = 0; k < hpfields_count(); k++) {
             hpfields_format(&r->hp, k, v, sizeof v);
             strbuf_printf(sb, ",%s", v);
+        }
+        if (opt->rungs) {
+            opt->rungs(opt->rungs_ctx, r, rg, sizeof rg);
+            strbuf_putc(sb, ',');
+            results_csv_text(sb, rg);
         }
         strbuf_putc(sb, ',');
         results_csv_text(sb, r->reason);
@@ -447,17 +453,18 @@ static void results_md_ranked(strbuf *sb, const journal_record *recs, const size
     size_t rows = top && top < ranked ? top : ranked;
     /* the metric, then val MAE and test MAE unless the metric is one of them */
     int show_val = m != RESULTS_VAL_MAE, show_test = m != RESULTS_TEST_MAE;
-    strbuf_printf(sb, "| # | id | rep | %s |%s%s%s best/run epoch | status |", results_metric_name(m),
-                  show_base ? " vs persistence |" : "", show_val ? " val_mae |" : "", show_test ? " test MAE |" : "");
+    strbuf_printf(sb, "| # | id | rep | %s |%s%s%s best/run epoch | status |%s", results_metric_name(m),
+                  show_base ? " vs persistence |" : "", show_val ? " val_mae |" : "", show_test ? " test MAE |" : "",
+                  opt->rungs ? " rungs |" : "");
     for (size_t a = 0; a < n_axes; a++) strbuf_printf(sb, " %s |", hpfields_name(axes[a]));
     strbuf_puts(sb, "\n|--:|----|--:|--:|");
     if (show_base) strbuf_puts(sb, "--:|");
     if (show_val) strbuf_puts(sb, "--:|");
     if (show_test) strbuf_puts(sb, "--:|");
-    strbuf_puts(sb, "--:|---|");
+    strbuf_puts(sb, opt->rungs ? "--:|---|---|" : "--:|---|");
     for (size_t a = 0; a < n_axes; a++) strbuf_puts(sb, "---|");
     strbuf_putc(sb, '\n');
-    char x[32], y[32], z[32], v[64];
+    char x[32], y[32], z[32], v[64], rg[256];
     for (size_t p = 0; p < rows; p++) {
         const journal_record *r = &recs[order[p]];
         results_num(x, sizeof x, results_metric_value(r, m));
@@ -472,6 +479,10 @@ static void results_md_ranked(strbuf *sb, const journal_record *recs, const size
         if (show_val) strbuf_printf(sb, " %s |", z);
         if (show_test) strbuf_printf(sb, " %s |", y);
         strbuf_printf(sb, " %zu/%zu | %s |", r->best_epoch, r->epochs_run, journal_status_name(r->status));
+        if (opt->rungs) {
+            opt->rungs(opt->rungs_ctx, r, rg, sizeof rg);
+            strbuf_printf(sb, " %s |", rg[0] ? rg : "-");
+        }
         for (size_t a = 0; a < n_axes; a++) {
             hpfields_format(&r->hp, axes[a], v, sizeof v);
             strbuf_printf(sb, " %s |", v);
@@ -657,7 +668,7 @@ static int results_build_summary(strbuf *sb, const journal_record *recs, size_t 
 
 /* ==== tables =========================================================================== */
 
-static const results_options results_default_options = {RESULTS_VAL_MAE, NULL, 0, NULL, NULL, 0};
+static const results_options results_default_options = {RESULTS_VAL_MAE, NULL, 0, NULL, NULL, 0, NULL, NULL};
 
 /* What every table starts from: the swept axes (axes must hold 64 entries) and the ranking
  * (*order malloc'ed, n entries, caller frees; *ranked ranked records first). 0 or a
@@ -681,7 +692,7 @@ int results_write_tables(const char *dir, const journal_record *recs, size_t n, 
     if (rc != 0) return rc;
     strbuf sb;
     strbuf_init(&sb);
-    results_build_csv(&sb, recs, n, order, ranked);
+    results_build_csv(&sb, recs, n, order, ranked, opt);
     rc = results_emit(dir, RUNDIR_RESULTS_CSV, &sb, err);
     strbuf_deinit(&sb);
     if (rc == 0) {

@@ -59,6 +59,11 @@ typedef struct results_options {
     const char *title;            /* sweep name for headings, may be NULL */
     const results_baseline *baselines; /* (n_baselines) one per window setting, may be NULL */
     size_t n_baselines;           /* entries in baselines (0: no baseline shown) */
+    /* An adaptive search's decisions at the rungs of record r, e.g. "1 promoted, 3 paused"
+     * (at most n bytes into buf, "" for none): a "rungs" column in results.md's ranked
+     * table and results.csv. NULL: no such column. */
+    void (*rungs)(void *ctx, const journal_record *r, char *buf, size_t n);
+    void *rungs_ctx;              /* passed to rungs */
 } results_options;
 
 /* The baseline of hp's window setting (sequence_length, sampling_rate, delay) in

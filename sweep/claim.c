@@ -9,8 +9,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "io/hs_error.h"
+
 struct claim_table {
     size_t n;                 /* trials */
+    size_t cap;               /* room in each per-trial array (>= n, grows in claim_add) */
     unsigned char *state;     /* (n) claim_state */
     int *owner;               /* (n) owner of a CLAIMED trial, -1 otherwise */
     double *since;            /* (n) time of the current claim */
@@ -44,7 +47,41 @@ claim_table *claim_create(size_t n_trials, const size_t *order) {
         t->owner[k] = -1;
     }
     for (size_t k = 0; k < n_trials; k++) t->rank[t->order[k]] = k;
+    t->cap = m;
     return t;
+}
+
+/* Grow every per-trial array to cap entries; 0 or HS_ERR_NOMEM (arrays already grown stay
+ * valid: each is only ever larger than n). */
+static int claim_grow(claim_table *t, size_t cap) {
+    unsigned char *st = realloc(t->state, cap);
+    if (st) t->state = st;
+    int *ow = st ? realloc(t->owner, cap * sizeof *ow) : NULL;
+    if (ow) t->owner = ow;
+    double *si = ow ? realloc(t->since, cap * sizeof *si) : NULL;
+    if (si) t->since = si;
+    size_t *o = si ? realloc(t->order, cap * sizeof *o) : NULL;
+    if (o) t->order = o;
+    size_t *r = o ? realloc(t->rank, cap * sizeof *r) : NULL;
+    if (r) t->rank = r;
+    size_t *c = r ? realloc(t->claimed, cap * sizeof *c) : NULL;
+    if (c) t->claimed = c;
+    size_t *sl = c ? realloc(t->slot, cap * sizeof *sl) : NULL;
+    if (sl) t->slot = sl;
+    if (!sl) return HS_ERR_NOMEM;
+    t->cap = cap;
+    return 0;
+}
+
+int claim_add(claim_table *t) {
+    if (t->n == t->cap && claim_grow(t, 2 * t->cap) != 0) return HS_ERR_NOMEM;
+    size_t i = t->n++;
+    t->state[i] = CLAIM_PENDING;
+    t->owner[i] = -1;
+    t->since[i] = 0.0;
+    t->order[i] = i;
+    t->rank[i] = i;
+    return 0;
 }
 
 void claim_free(claim_table *t) {

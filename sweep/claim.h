@@ -31,6 +31,10 @@ claim_table *claim_create(size_t n_trials, const size_t *order);
 /* Free t. t may be NULL. */
 void claim_free(claim_table *t);
 
+/* Append a pending trial (index n_trials before the call), last in the priority order: for
+ * policies that create trials while the sweep runs. 0 or HS_ERR_NOMEM (t unchanged). */
+int claim_add(claim_table *t);
+
 /* Event: trial i has a journaled result. Idempotent; releases its claim. Out-of-range i is
  * ignored (records of trials no longer in the sweep). */
 void claim_done(claim_table *t, size_t i);

@@ -505,7 +505,7 @@ int cmd_report(int argc, char **argv) {
         }
         if (rc) break;
     }
-    results_options opt = {RESULTS_VAL_MAE, NULL, 0, NULL, NULL, 0};
+    results_options opt = {RESULTS_VAL_MAE, NULL, 0, NULL, NULL, 0, NULL, NULL};
     if (rc == 0 && nd == 0) {
         report_usage(stderr);
         rc = 2;

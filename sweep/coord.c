@@ -40,7 +40,7 @@ static coord_task coord_default_next(void *state, const coord *c, int rank) {
 }
 
 coord_policy coord_policy_default(void) {
-    coord_policy p = {coord_default_next, NULL, NULL, NULL};
+    coord_policy p = {coord_default_next, NULL, NULL, NULL, NULL};
     return p;
 }
 
@@ -142,7 +142,68 @@ void coord_deinit(coord *c) {
     free(c->trial_start);
     free(c->stalled);
     free(c->base);
+    free(c->own_trials);
     memset(c, 0, sizeof *c);
+}
+
+/* Parameter p of trial t differs from trial 0's: insert it into c->swept (registry order). */
+static void coord_note_swept(coord *c, const sweep_trial *t) {
+    const sweep_trial *t0 = &c->cfg.trials[0];
+    for (int p = 0; p < SWEEPCFG_NPARAMS; p++) {
+        size_t k = 0;
+        while (k < c->n_swept && (int)c->swept[k] < p) k++;
+        if (k < c->n_swept && (int)c->swept[k] == p) continue;
+        if (sweepcfg_param_equal((sweepcfg_param)p, sweepcfg_param_get(&t0->hp, (sweepcfg_param)p),
+                                 sweepcfg_param_get(&t->hp, (sweepcfg_param)p)))
+            continue;
+        memmove(&c->swept[k + 1], &c->swept[k], (c->n_swept - k) * sizeof *c->swept);
+        c->swept[k] = (sweepcfg_param)p;
+        c->n_swept++;
+    }
+}
+
+int coord_add_trial(coord *c, const sweep_trial *t, size_t *idx, hs_error *err) {
+    size_t n = c->cfg.n_trials;
+    *idx = SIZE_MAX;
+    if (coord_find(c, t->id) != SIZE_MAX)
+        return hs_error_set(err, HS_ERR_VALUE, NULL, 0, 0, "trial %s is already in the sweep",
+                            t->id);
+    if (!c->own_trials || n == c->cap_trials) {
+        size_t cap = n < 32 ? 64 : 2 * n;
+        sweep_trial *tr = realloc(c->own_trials, cap * sizeof *tr);
+        if (tr && !c->own_trials && n) memcpy(tr, c->cfg.trials, n * sizeof *tr);
+        if (tr) c->own_trials = tr;
+        if (tr) c->cfg.trials = tr;
+        size_t *b = tr ? realloc(c->by_id, cap * sizeof *b) : NULL;
+        if (b) c->by_id = b;
+        size_t *r = b ? realloc(c->rec_of, cap * sizeof *r) : NULL;
+        if (r) c->rec_of = r;
+        if (!r) return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory adding a trial");
+        c->cap_trials = cap;
+    }
+    if (sched_add(c->s, t->cost) != 0)
+        return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory adding a trial");
+    c->own_trials[n] = *t;
+    int rc = 0;
+    if (c->st && study_add_trial(c->st, c->own_trials, n + 1) != 0) {
+        /* the sched already has it: keep the lists in step, the run stops */
+        rc = hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory adding a trial");
+        coord_fail(c, err);
+    }
+    c->cfg.n_trials = n + 1;
+    c->rec_of[n] = SIZE_MAX;
+    /* the id index: insert n at its sorted place */
+    size_t k = n;
+    while (k > 0 && strcmp(c->cfg.trials[c->by_id[k - 1]].id, t->id) > 0) {
+        c->by_id[k] = c->by_id[k - 1];
+        k--;
+    }
+    c->by_id[k] = n;
+    if (n > 0) coord_note_swept(c, &c->cfg.trials[n]);
+    hs_error e;
+    if (c->cfg.ds && c->cfg.ds->y) baseline_add(&c->base, &c->n_base, c->cfg.ds, &t->hp, &e);
+    *idx = n;
+    return rc;
 }
 
 void coord_set_dataset(coord *c, const hs_dataset *ds) {
@@ -197,8 +258,20 @@ static results_metric coord_metric(const coord *c) {
     return c->cfg.def->metric == SWEEPCFG_METRIC_VAL_LOSS ? RESULTS_VAL_LOSS : RESULTS_VAL_MAE;
 }
 
+/* results_options.rungs: the policy's rung decisions of the record's trial */
+static void coord_rungs(void *ctx, const journal_record *r, char *buf, size_t n) {
+    const coord *c = ctx;
+    size_t idx = coord_find(c, r->id);
+    buf[0] = '\0';
+    if (idx != SIZE_MAX) c->policy.rungs(c->policy.state, c, idx, buf, n);
+}
+
 static results_options coord_results_options(const coord *c) {
     results_options o = {0};
+    if (c->policy.rungs) {
+        o.rungs = coord_rungs;
+        o.rungs_ctx = (void *)c;
+    }
     o.metric = coord_metric(c);
     o.title = c->cfg.def->name;
     o.baselines = c->base;
@@ -937,7 +1010,10 @@ int coord_conclude(coord *c, FILE *out, int sig) {
                 "went to other ranks, and the run ends without waiting for %s\n", c->n_stalled,
                 c->n_stalled == 1 ? "" : "s", c->timeout_s, c->n_stalled == 1 ? "its" : "their",
                 c->n_stalled == 1 ? "it" : "them");
-    if (c->st && study_remaining(c->st) > 0)
+    if (c->policy_done && c->policy.next != coord_default_next && sched_pending(c->s) > 0)
+        fprintf(c->cfg.log, "hsweep run: the search is done: %zu trials stay paused (their "
+                "checkpoints kept in %s/%s)\n", sched_pending(c->s), dir, RUNDIR_CKPT);
+    else if (c->st && study_remaining(c->st) > 0)
         fprintf(c->cfg.log, "hsweep run: nothing left for this job: %zu trials are held by other "
                 "jobs still running on %s (`hsweep status %s` shows them)\n",
                 study_remaining(c->st), dir, dir);

@@ -101,6 +101,10 @@ typedef struct coord_policy {
     void (*on_result)(void *state, const coord *c, size_t trial, coord_outcome how,
                       const journal_record *rec);
     void *state;          /* the policy's own data, owned by whoever made the policy */
+    /* The policy's decisions at the rungs of trial `trial` so far, e.g. "1 promoted, 3
+     * paused", into buf (n bytes; "" for none): the tables' "rungs" column. May be NULL (no
+     * column). */
+    void (*rungs)(void *state, const coord *c, size_t trial, char *buf, size_t n);
 } coord_policy;
 
 /* The default policy: sched_peek's longest-first order, full budget, never pauses; a rank
@@ -187,12 +191,26 @@ struct coord {
     results_baseline *base;   /* (n_base) persistence per window setting (coord_set_dataset) */
     size_t n_base;            /* entries in base */
     double last_progress;     /* clock when the progress line was last printed, s */
+    sweep_trial *own_trials;  /* (cap_trials) coord's own copy of the trial list once it
+                                 grew (coord_add_trial; cfg.trials then points here), NULL
+                                 while cfg.trials is the caller's */
+    size_t cap_trials;        /* room in own_trials */
 };
 
 /* Set c up for cfg (copied; its pointers are borrowed): every trial pending, every rank
  * idle, clock started. Returns 0 or HS_ERR_NOMEM/HS_ERR_VALUE (nranks < 1) with err set;
  * c must be released with coord_deinit either way. */
 int coord_init(coord *c, const coord_config *cfg, hs_error *err);
+
+/* Grow the trial list by trial t (copied), for a policy that creates configurations while
+ * the sweep runs (TPE, sweep/policy_search.h): it gets index *idx = the old cfg.n_trials,
+ * pending, last in the hand-out order, in the study's claim table (a result another job
+ * journals under its id counts), in the id index (coord_find), with room for its record.
+ * On the first call coord copies the caller's list (cfg.trials then points to coord's
+ * own copy: pointers into the old list must not be kept). t's id must not be in the list.
+ * A policy may call it from its next callback (coord_next takes the trial afterwards).
+ * Returns 0, HS_ERR_VALUE (the id is already there) or HS_ERR_NOMEM (the list unchanged). */
+int coord_add_trial(coord *c, const sweep_trial *t, size_t *idx, hs_error *err);
 
 /* Free what c owns and close its journal. c may be NULL. */
 void coord_deinit(coord *c);

@@ -74,11 +74,50 @@ static double draw(const sweepcfg_dist *ds, rng *r) {
     default:
         return ds->choices[rng_below(r, ds->n_choices)];
     }
+    return expand_dist_value(ds, x);
+}
+
+double expand_dist_value(const sweepcfg_dist *ds, double x) {
+    if (ds->kind == SWEEPCFG_DIST_CHOICE) {
+        size_t k = x >= 0 && x < (double)ds->n_choices ? (size_t)x : 0;
+        return ds->choices[k];
+    }
+    if (ds->kind == SWEEPCFG_DIST_INT) return floor(x + 0.5);
     /* real parameters are stored as float: keep the half-open [a, b) after rounding */
     float f = (float)x;
     if ((double)f >= ds->b) f = nextafterf((float)ds->b, (float)ds->a);
     if ((double)f < ds->a) f = (float)ds->a;
     return (double)f;
+}
+
+void expand_grid_point(const sweep_def *def, size_t g, hs_hparams *hp) {
+    for (size_t a = def->n_axes; a-- > 0;) {   /* the last axis varies fastest */
+        const sweepcfg_axis *ax = &def->axes[a];
+        size_t v = g % ax->n_values;
+        g /= ax->n_values;
+        for (size_t k = 0; k < ax->n_params; k++)
+            sweepcfg_param_set(hp, ax->params[k], ax->values[v * ax->n_params + k]);
+    }
+}
+
+size_t expand_grid_points(const sweep_def *def) {
+    size_t points = 1;
+    for (size_t a = 0; a < def->n_axes; a++) points *= def->axes[a].n_values;
+    return points;
+}
+
+void expand_fill_trial(sweep_trial *tr, const sweep_def *def, const hs_hparams *hp,
+                       size_t repeat, size_t n_train_rows) {
+    int scheme = def->id_scheme == HPKEY_V1 ? HPKEY_V1 : HPKEY_V2;
+    uint64_t h = hpkey_trial_hash(hp, repeat, (hpkey_scheme)scheme);
+    memset(tr, 0, sizeof *tr);  /* padding too: trials are sent as bytes */
+    tr->hp = *hp;
+    tr->hp.seed = rng_mix64(def->seed ^ h);
+    tr->repeat = repeat;
+    tr->id_scheme = scheme;
+    expand_id_string(h, tr->id);
+    size_t rows = n_train_rows ? n_train_rows : EXPAND_NOMINAL_TRAIN_ROWS;
+    tr->cost = expand_cost(&tr->hp, expand_train_windows(&tr->hp, rows));
 }
 
 static int excluded(const sweep_def *def, const hs_hparams *hp) {

@@ -45,6 +45,22 @@ typedef struct sweep_trial {
 int expand_trials(const sweep_def *def, size_t n_train_rows, sweep_trial **out, size_t *n_out,
                   hs_error *err);
 
+/* The value a draw x of distribution ds stands for, as expand_trials stores it: reals
+ * rounded to float and kept in [a, b), integers rounded, a choice index (0-based) to its
+ * value. For samplers that draw outside expand (TPE, sweep/policy_search.h). */
+double expand_dist_value(const sweepcfg_dist *ds, double x);
+
+/* Grid points of def (the product of its axes' lengths; 1 without a grid), and grid point
+ * g (< that, in expand_trials' order: the last axis varies fastest) set into hp. */
+size_t expand_grid_points(const sweep_def *def);
+void expand_grid_point(const sweep_def *def, size_t g, hs_hparams *hp);
+
+/* Fill tr for configuration hp and repeat index `repeat` as expand_trials does: id (hash of
+ * the configuration and repeat in def's id scheme), seed, cost (n_train_rows as for
+ * expand_trials). Never fails. */
+void expand_fill_trial(sweep_trial *tr, const sweep_def *def, const hs_hparams *hp,
+                       size_t repeat, size_t n_train_rows);
+
 /* Free an array from expand_trials. t may be NULL. */
 void expand_free(sweep_trial *t);
 

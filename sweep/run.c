@@ -681,8 +681,10 @@ typedef struct run_ctx {
     hs_error err;             /* the error that ends the run, broadcast from rank 0 */
     sweep_def def;            /* rank 0: the parsed sweep */
     hs_dataset meta;          /* rank 0: the dataset's metadata (fingerprint, split sizes) */
-    sweep_trial *trials;      /* rank 0: (n_trials) the expanded sweep */
-    size_t n_trials;          /* trials in the sweep */
+    sweep_trial *trials;      /* rank 0: (n_trials) the expanded sweep, NULL with TPE */
+    const sweep_trial *list;  /* rank 0: (n_trials) the trials coord starts with: trials, or
+                                 with TPE those drawn so far (owned by ps) */
+    size_t n_trials;          /* trials in the sweep (with TPE: drawn so far) */
     char data_path[4096];     /* the dataset file, absolute, known to every rank */
     char outdir[4096];        /* the output directory, known to every rank */
     int have_coord;           /* rank 0: c was initialised */
@@ -705,14 +707,21 @@ static void run_install_signals(void) {
     sigaction(SIGUSR1, &sa, NULL);
 }
 
-/* The TPE sampler (sweep/tpe.h) is not wired into `hsweep run` yet (it needs trials added
- * while the sweep runs): refuse it rather than silently drawing at random. The schedulers
- * run through sweep/policy_search.h. 0 or HS_ERR_VALUE located at the section. */
+/* What `sampler: tpe` in hsweep run cannot do (sweep/policy_search.h draws one configuration
+ * per TPE trial): repeats, excludes, and a swept `epochs` without a scheduler's max_epochs.
+ * 0 or HS_ERR_VALUE located at the sampler section. */
 static int run_check_search(const sweep_def *d, hs_error *err) {
     if (d->sampler.type != SWEEPCFG_SAMPLER_TPE) return 0;
+    const char *why = d->repeats > 1 ? "repeats > 1 (a configuration TPE draws again runs "
+                                       "with another seed)"
+                      : d->n_excludes ? "exclude (TPE draws within the random.params ranges)"
+                      : d->source[SWEEPCFG_EPOCHS] != SWEEPCFG_SRC_DEFAULT &&
+                                d->source[SWEEPCFG_EPOCHS] != SWEEPCFG_SRC_FIXED
+                          ? "a swept epochs (give scheduler.max_epochs or a fixed epochs)"
+                          : NULL;
+    if (!why) return 0;
     return hs_error_set(err, HS_ERR_VALUE, d->file, d->sampler.line, d->sampler.col,
-                        "sampler: tpe: not supported by hsweep run yet (docs/search.md); "
-                        "remove the section to draw configurations at random");
+                        "sampler: tpe: hsweep run does not combine it with %s", why);
 }
 
 /* Rank 0 parses, validates and expands the sweep; every rank learns the outcome and the
@@ -729,14 +738,21 @@ static int run_load_sweep(run_ctx *x) {
         if (rc == 0) /* a directory of hsweep 0.1 keeps its ids */
             rc = expand_resume_scheme(&x->def, x->opt.output ? x->opt.output : x->def.output,
                                       x->opt.restart, &x->err);
-        if (rc == 0) rc = expand_trials(&x->def, x->meta.n_train, &x->trials, &x->n_trials,
-                                        &x->err);
-        if (rc == 0 && !x->policy && x->def.scheduler.type != SWEEPCFG_SCHED_NONE) {
-            x->ps = policy_search_create(&x->def, x->n_trials, &x->err);
+        int tpe = !x->policy && x->def.sampler.type == SWEEPCFG_SAMPLER_TPE;
+        if (rc == 0 && !tpe) rc = expand_trials(&x->def, x->meta.n_train, &x->trials,
+                                                &x->n_trials, &x->err);
+        if (rc == 0 && !x->policy && (tpe || x->def.scheduler.type != SWEEPCFG_SCHED_NONE)) {
+            x->ps = policy_search_create(&x->def, x->n_trials, x->meta.n_train, &x->err);
             if (!x->ps) rc = x->err.code;
             if (x->ps) x->ps_policy = policy_search_policy(x->ps);
             if (x->ps) x->policy = &x->ps_policy;
         }
+        /* TPE: the trials drawn so far, rebuilt from the journal; more come as it runs */
+        if (rc == 0 && tpe)
+            rc = policy_search_prepare(x->ps, x->opt.output ? x->opt.output : x->def.output,
+                                       x->opt.restart, &x->err);
+        if (rc == 0 && tpe) x->list = policy_search_trials(x->ps, &x->n_trials);
+        if (rc == 0 && !tpe) x->list = x->trials;
         /* absolute, so metadata.json and ranks started elsewhere find the same file */
         if (rc == 0 && !realpath(x->def.data_path, x->data_path))
             snprintf(x->data_path, sizeof x->data_path, "%s", x->def.data_path);
@@ -755,7 +771,7 @@ static int run_open_coord(run_ctx *x) {
         snprintf(x->outdir, sizeof x->outdir, "%s", x->opt.output ? x->opt.output : x->def.output);
         coord_config cfg = {0};
         cfg.def = &x->def;
-        cfg.trials = x->trials;
+        cfg.trials = x->list;
         cfg.n_trials = x->n_trials;
         cfg.outdir = x->outdir;
         cfg.nranks = x->nranks;
@@ -787,10 +803,17 @@ static void run_roles(run_ctx *x) {
         run_worker(&x->sd.ds, x->rank, x->opt.verbose, x->outdir);
         return;
     }
-    fprintf(stderr, "hsweep run: sweep '%s': %zu trials (%zu to run) on %d rank%s, "
-            "dataset %s (%zu rows, %.1f MiB shared per node), output %s\n", x->def.name,
-            x->n_trials, sched_pending(x->c.s), x->nranks, x->nranks == 1 ? "" : "s",
-            x->data_path, x->sd.ds.n_rows, (double)x->sd.bytes / 1048576.0, x->outdir);
+    char what[96];
+    if (x->def.sampler.type == SWEEPCFG_SAMPLER_TPE && !x->trials)
+        snprintf(what, sizeof what, "TPE draws %zu configurations (%zu drawn)",
+                 policy_search_tpe_total(&x->def), x->n_trials);
+    else
+        snprintf(what, sizeof what, "%zu trials (%zu to run)", x->n_trials,
+                 sched_pending(x->c.s));
+    fprintf(stderr, "hsweep run: sweep '%s': %s on %d rank%s, dataset %s (%zu rows, %.1f "
+            "MiB shared per node), output %s\n", x->def.name, what, x->nranks,
+            x->nranks == 1 ? "" : "s", x->data_path, x->sd.ds.n_rows,
+            (double)x->sd.bytes / 1048576.0, x->outdir);
     coord_set_dataset(&x->c, &x->sd.ds);
     coord_check_best(&x->c);
     run_coordinator(&x->c, &x->sd.ds, x->opt.verbose);
@@ -822,9 +845,11 @@ static int run_finish(run_ctx *x) {
     if (x->ps) {
         policy_search_stats ps;
         policy_search_get_stats(x->ps, &ps);
-        printf("scheduler %s: %zu epochs trained of %zu at full budget (%.1f%%); %zu "
+        printf("%sscheduler %s: %zu epochs trained of %zu at full budget (%.1f%%); %zu "
                "promotions, %zu trials paused, %zu pruned\n",
-               x->def.scheduler.type == SWEEPCFG_SCHED_MEDIAN ? "median"
+               x->def.sampler.type == SWEEPCFG_SAMPLER_TPE ? "sampler tpe, " : "",
+               x->def.scheduler.type == SWEEPCFG_SCHED_NONE ? "none"
+               : x->def.scheduler.type == SWEEPCFG_SCHED_MEDIAN ? "median"
                : x->def.scheduler.type == SWEEPCFG_SCHED_HYPERBAND ? "hyperband" : "asha",
                ps.epochs, ps.full_budget,
                ps.full_budget ? 100.0 * (double)ps.epochs / (double)ps.full_budget : 0.0,

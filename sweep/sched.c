@@ -14,6 +14,7 @@
 
 struct sched {
     size_t n;              /* trials */
+    size_t cap;            /* room in each per-trial array (>= n, grows in sched_add) */
     double *cost;          /* (n) cost per trial, >= 0 */
     size_t *order;         /* (n) trial indices, longest first */
     size_t *pos;           /* (n) pos[i]: position of trial i in order */
@@ -65,7 +66,38 @@ sched *sched_create(size_t n, const double *costs) {
     }
     free(keys);
     s->count[SCHED_PENDING] = n;
+    s->cap = m;
     return s;
+}
+
+/* Grow every per-trial array to hold cap trials; 0 or HS_ERR_NOMEM (arrays already grown
+ * stay valid: each is only ever larger than n). */
+static int sched_grow(sched *s, size_t cap) {
+    double *c = realloc(s->cost, cap * sizeof *c);
+    if (c) s->cost = c;
+    size_t *o = c ? realloc(s->order, cap * sizeof *o) : NULL;
+    if (o) s->order = o;
+    size_t *p = o ? realloc(s->pos, cap * sizeof *p) : NULL;
+    if (p) s->pos = p;
+    unsigned char *st = p ? realloc(s->state, cap) : NULL;
+    if (st) s->state = st;
+    int *w = st ? realloc(s->worker, cap * sizeof *w) : NULL;
+    if (w) s->worker = w;
+    if (!w) return HS_ERR_NOMEM;
+    s->cap = cap;
+    return 0;
+}
+
+int sched_add(sched *s, double cost) {
+    if (s->n == s->cap && sched_grow(s, 2 * s->cap) != 0) return HS_ERR_NOMEM;
+    size_t i = s->n++;
+    s->cost[i] = isfinite(cost) && cost > 0.0 ? cost : 0.0;
+    s->order[i] = i;
+    s->pos[i] = i;
+    s->state[i] = SCHED_PENDING;
+    s->worker[i] = -1;
+    s->count[SCHED_PENDING]++;
+    return 0;
 }
 
 void sched_order(const sched *s, size_t *order) {

@@ -29,6 +29,12 @@ typedef struct sched sched;   /* opaque */
  * Returns NULL if out of memory. Free with sched_free. costs is copied. */
 sched *sched_create(size_t n_trials, const double *costs);
 
+/* Append a pending trial of estimated cost `cost` (index sched_total before the call) for
+ * policies that create trials while the sweep runs (TPE): it comes after every trial
+ * already there in the hand-out order, whatever its cost. Returns 0 or HS_ERR_NOMEM (s
+ * unchanged). */
+int sched_add(sched *s, double cost);
+
 /* The hand-out order: every trial index, longest first (ties by index), into order (n). */
 void sched_order(const sched *s, size_t *order);
 

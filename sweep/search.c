@@ -47,7 +47,7 @@ search *search_create(const search_spec *sp, size_t n) {
     rng r;
     rng_seed(&r, rng_mix64(sp->seed ^ 0x6a09e667f3bcc909ULL));
     for (size_t i = 0; i < n; i++) s->order[i] = i;
-    rng_shuffle(&r, s->order, n);
+    if (!sp->in_order) rng_shuffle(&r, s->order, n);
     for (size_t k = 0; k < n; k++) s->number[s->order[k]] = k;
     for (size_t i = 0; i < n; i++) {
         s->best_loss[i] = HUGE_VAL;

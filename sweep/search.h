@@ -19,6 +19,8 @@ typedef struct search_spec {
     asha_config sched;        /* the scheduler; sched.n_configs is set to n_trials */
     uint64_t seed;            /* order of the trials (the sweep seed) */
     int metric_is_loss;       /* 1: the value is val_loss, 0: val_mae (at the best epoch) */
+    int in_order;             /* 1: new trials in list order 0, 1, 2, ... (no shuffle: a
+                                 sampler creates trial k when the scheduler asks for it) */
 } search_spec;
 
 typedef enum search_kind {

@@ -35,6 +35,7 @@ struct study {
     const sweep_trial *trials;/* (n) borrowed */
     size_t n;                 /* trials in the sweep */
     study_id *by_id;          /* (n) sorted by id */
+    size_t cap;               /* room in by_id, status and mismatch (>= n) */
     claim_table *ct;          /* who holds what */
     unsigned char *status;    /* (n) journal_status + 1 of the trial's record, 0 none */
     unsigned char *mismatch;  /* (n) 1: a record under its id could not be reused */
@@ -290,6 +291,7 @@ study *study_open(const char *dir, const sweep_trial *trials, size_t n, const si
     snprintf(s->aside.path, sizeof s->aside.path, "%s", s->jpath);
     jobfile_key(s->job, sizeof s->job);
     jobfile_slurm_id(s->slurm, sizeof s->slurm);
+    s->cap = n ? n : 1;
     s->by_id = malloc((n ? n : 1) * sizeof *s->by_id);
     s->status = calloc(n ? n : 1, 1);
     s->mismatch = calloc(n ? n : 1, 1);
@@ -401,6 +403,37 @@ void study_close_with(study *s, jobfile *final) {
     free(s->live);
     free(s->gone_ids);
     free(s);
+}
+
+int study_add_trial(study *s, const sweep_trial *trials, size_t n_new) {
+    s->trials = trials;
+    if (n_new != s->n + 1) return HS_ERR_VALUE;
+    if (s->n == s->cap) {
+        size_t cap = 2 * s->cap;
+        study_id *b = realloc(s->by_id, cap * sizeof *b);
+        if (b) s->by_id = b;
+        unsigned char *st = b ? realloc(s->status, cap) : NULL;
+        if (st) s->status = st;
+        unsigned char *mm = st ? realloc(s->mismatch, cap) : NULL;
+        if (mm) s->mismatch = mm;
+        if (!mm) return HS_ERR_NOMEM;
+        s->cap = cap;
+    }
+    if (claim_add(s->ct) != 0) return HS_ERR_NOMEM;
+    size_t i = s->n++;
+    s->status[i] = 0;
+    s->mismatch[i] = 0;
+    /* insert (id, i) into the sorted by_id */
+    study_id key;
+    memcpy(key.id, trials[i].id, sizeof key.id);
+    key.idx = i;
+    size_t k = i;
+    while (k > 0 && strcmp(s->by_id[k - 1].id, key.id) > 0) {
+        s->by_id[k] = s->by_id[k - 1];
+        k--;
+    }
+    s->by_id[k] = key;
+    return 0;
 }
 
 void study_close(study *s, const char *state, const char *reason) {

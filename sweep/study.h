@@ -58,6 +58,13 @@ typedef struct study study;   /* opaque */
 study *study_open(const char *dir, const sweep_trial *trials, size_t n, const size_t *order,
                   const study_opts *opt, reuse_counts *counts, hs_error *err);
 
+/* The sweep's trial list grew: trials (possibly moved) now holds n_new trials, the first
+ * ones unchanged and trial n_new-1 new (a policy created it while the sweep runs: TPE).
+ * It is pending, last in the priority order; a result under its id that another job
+ * appends later counts. Returns 0 or HS_ERR_NOMEM (s unchanged but for the pointer).
+ * n_new must be the old count + 1. */
+int study_add_trial(study *s, const sweep_trial *trials, size_t n_new);
+
 /* Close: give back every trial this job still holds (release lines: other jobs continue
  * them at once from their checkpoints), write the heartbeat file's final state
  * ("finished", "stopped", "failed"; NULL: leave the file as it is; reason may be NULL) and

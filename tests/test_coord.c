@@ -520,7 +520,7 @@ static void toy_result(void *state, const coord *c, size_t trial, coord_outcome 
 static void test_policy(void) {
     toy st;
     memset(&st, 0, sizeof st);
-    coord_policy pol = {toy_next, toy_epoch, toy_result, &st};
+    coord_policy pol = {toy_next, toy_epoch, toy_result, &st, NULL};
     const double cost[] = {3, 2};
     fixture f;
     fixture_init(&f, "policy", 2, cost, 0, 2, &pol);
@@ -557,6 +557,88 @@ static void test_policy(void) {
     fixture_free(&f);
 }
 
+/* ---- a policy that creates trials while the sweep runs (coord_add_trial, as TPE does) ---- */
+
+/* Each free rank gets a new trial with id 0x1000 - k (ids in descending order, so the id
+ * index must insert, not append), up to `total`; then wait while any runs, then stop. */
+typedef struct grower {
+    coord *c;                 /* the coordinator, to grow its list */
+    size_t total;             /* trials to create */
+    size_t made;              /* created so far */
+    int add_rc;               /* first non-zero coord_add_trial return */
+} grower;
+
+static coord_task grower_next(void *state, const coord *c, int rank) {
+    (void)rank;
+    grower *g = state;
+    if (g->made < g->total) {
+        sweep_trial t = c->cfg.trials[0];
+        t.hp.units = 3 + g->made;
+        expand_id_string(0x1000 - g->made, t.id);
+        size_t idx = SIZE_MAX;
+        hs_error e;
+        int rc = coord_add_trial(g->c, &t, &idx, &e);
+        if (rc && !g->add_rc) g->add_rc = rc;
+        g->made++;
+        if (rc == 0) return (coord_task){COORD_RUN, idx, 0};
+    }
+    return (coord_task){sched_running(c->s) ? COORD_WAIT : COORD_STOP, 0, 0};
+}
+
+static void test_add_trial(void) {
+    grower g = {NULL, 100, 0, 0};
+    coord_policy pol = {grower_next, NULL, NULL, &g, NULL};
+    fixture f;
+    fixture_init(&f, "grow", 1, NULL, 0, 2, &pol);
+    g.c = &f.c;
+    CHECK(fixture_open(&f, 0) == 0, "open");
+    for (size_t k = 0; k < g.total; k++) {
+        int rank = (int)(k % 2);
+        coord_task t = coord_next(&f.c, rank);
+        CHECK(t.kind == COORD_RUN && t.trial == k + 1 && t.until == 4,
+              "new trial %zu handed out (kind %d, trial %zu)", k, (int)t.kind, t.trial);
+        if (t.kind != COORD_RUN) break;
+        journal_record r;
+        journal_record_init(&r);
+        memcpy(r.id, f.c.cfg.trials[t.trial].id, sizeof r.id);
+        r.hp = f.c.cfg.trials[t.trial].hp;
+        r.status = JOURNAL_OK;
+        r.val_mae = r.val_loss = r.test_mae = 1.0 + (double)k;
+        r.best_epoch = r.epochs_run = 4;
+        r.rank = rank;
+        CHECK(coord_result(&f.c, rank, t.trial, COORD_FINISHED, &r, NULL, 0) == 0, "result");
+    }
+    CHECK(g.add_rc == 0 && f.c.cfg.n_trials == 101 && sched_total(f.c.s) == 101,
+          "the list grew to 101 trials (past the first capacity)");
+    int found = 1;
+    for (size_t i = 0; i < f.c.cfg.n_trials; i++)
+        found &= coord_find(&f.c, f.c.cfg.trials[i].id) == i;
+    CHECK(found, "every trial found by id after the inserts");
+    CHECK(journal_lines(f.dir) == 100 && sched_done(f.c.s) == 100, "100 results journaled");
+    CHECK(f.c.n_swept == 1 && f.c.swept[0] == SWEEPCFG_UNITS, "the swept axis noticed");
+    sweep_trial dup = f.c.cfg.trials[5];
+    size_t idx;
+    hs_error e;
+    CHECK(coord_add_trial(&f.c, &dup, &idx, &e) == HS_ERR_VALUE && idx == SIZE_MAX,
+          "an id already in the list is refused");
+    /* the grower never hands out the fixture's own trial 0 */
+    coord_task t0 = coord_next(&f.c, 0);
+    CHECK(t0.kind == COORD_STOP, "the grower leaves trial 0 alone: stop");
+    fixture_free(&f);
+    /* a second job on the directory with the grown list reuses every journaled record */
+    fixture f2;
+    fixture_init(&f2, "grow", 1, NULL, 0, 1, NULL);
+    for (size_t k = 0; k < 100; k++) {
+        sweep_trial t = f2.t[0];
+        t.hp.units = 3 + k;
+        expand_id_string(0x1000 - k, t.id);
+        CHECK(coord_add_trial(&f2.c, &t, &idx, &e) == 0 && idx == k + 1, "re-add %zu", k);
+    }
+    CHECK(fixture_open(&f2, 0) == 0 && f2.c.resumed == 100, "100 resumed after the re-adds "
+          "(resumed %zu)", f2.c.resumed);
+    fixture_free(&f2);
+}
+
 /* A policy that picks a trial that is not pending is a bug: the rank is stopped. */
 static coord_task bad_next(void *state, const coord *c, int rank) {
     (void)state;
@@ -566,7 +648,7 @@ static coord_task bad_next(void *state, const coord *c, int rank) {
 }
 
 static void test_bad_policy(void) {
-    coord_policy pol = {bad_next, NULL, NULL, NULL};
+    coord_policy pol = {bad_next, NULL, NULL, NULL, NULL};
     fixture f;
     fixture_init(&f, "badpolicy", 1, NULL, 0, 1, &pol);
     CHECK(coord_next(&f.c, 0).kind == COORD_STOP, "invalid choice stops the rank");
@@ -590,6 +672,7 @@ int main(void) {
     test_tables_cadence();
     test_progress();
     test_policy();
+    test_add_trial();
     test_bad_policy();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);

@@ -137,7 +137,7 @@ int main(int argc, char **argv) {
     rung st;
     memset(&st, 0, sizeof st);
     for (int k = 0; k < 8; k++) st.pause_rank[k] = -1;
-    coord_policy pol = {rung_next, rung_epoch, rung_result, &st};
+    coord_policy pol = {rung_next, rung_epoch, rung_result, &st, NULL};
     int rc1 = run(yaml, a, NULL);
     int rc2 = run(yaml, b, &pol);
     CHECK(rc1 == 0 && rc2 == 0, "both runs succeed: %d %d", rc1, rc2);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_mpi_search: the `scheduler:` section through `hsweep run` (sweep/policy_search.h), on
-# the synthetic cell (microseconds per epoch; the time goes to fsyncs). Budget: ~1 min on 2
+# the synthetic cell (microseconds per epoch; the time goes to fsyncs). Budget: ~1.5 min on 2
 # cores.
 #   - a 1-rank ASHA sweep is reproducible bit for bit (events and records, wall times aside);
 #   - kill -9 of a 1-rank sweep mid-way, then the same command: the rung decisions and every
@@ -9,7 +9,13 @@
 #   - a 3-rank ASHA sweep finishes; rerunning it replays the journal (every decision must
 #     come out as journaled) and changes nothing; a journal whose decision was altered is
 #     refused (negative control);
-#   - hyperband and median run on 3 ranks; TPE is still refused with file:line:col.
+#   - hyperband and median run on 3 ranks;
+#   - TPE + ASHA (trials drawn while the sweep runs): two 1-rank runs give identical
+#     journals (timings aside); kill -9 and the same command rebuild TPE's history and the
+#     scheduler and give the uninterrupted run's draws and decisions, nothing finished
+#     reruns; 3 ranks finish (workers train trials they never expanded) and a rerun changes
+#     nothing; an altered journal is refused (negative control); TPE alone on 3 ranks;
+#     repeats with TPE refused at file:line:col.
 # Usage: test_mpi_search.sh HSWEEP SCRATCH_DIR
 . "$(dirname "$0")/lib.sh"
 test_init "$@"
@@ -93,6 +99,18 @@ for i, o in last.items():   # a paused trial keeps its checkpoint, a finished on
 assert not [f for f in ck if not f.endswith(".ckpt")], ck
 full = [o for o in last.values() if o["status"] == "ok"]
 assert all(o["epochs_run"] == 9 for o in full), [o["epochs_run"] for o in full]
+# the tables: the decision at each rung (rungs 1, 3, 9), epochs used per trial
+import csv
+rows = list(csv.DictReader(open(os.path.join(d, "results.csv"))))
+assert len(rows) == 36 and all("rungs" in r for r in rows), rows[0].keys()
+for r in rows:
+    marks = r["rungs"].split(", ")
+    if r["status"] == "paused":
+        assert marks[-1] == r["epochs_run"] + " paused", (r["id"], r["rungs"], r["epochs_run"])
+    else:
+        assert r["rungs"].endswith("3 promoted") and r["epochs_run"] == "9", (r["id"], r["rungs"])
+md = open(os.path.join(d, "results.md")).read()
+assert "| status | rungs |" in md and "1 promoted, 3 promoted" in md, "results.md has no rungs"
 PYEOF
 
 # ---- kill -9 mid-sweep, then resume: same decisions, nothing lost --------------------------
@@ -169,17 +187,131 @@ for s in hb med; do
     grep -q '"state":"finished"' "$DIR/$s/status.json" || fail "$s: $(cat "$DIR/$s/status.json")"
 done
 grep -q '"status":"pruned"' "$DIR/med/journal.jsonl" || fail "median pruned nothing"
+
+# ---- TPE (+ ASHA): drawn while the sweep runs, reproducible, resumable ----------------------
 cat >"$DIR/tpe.yaml" <<YEOF
 name: tpe
+seed: 4
+data: {path: $DIR/tiny.h5}
+fixed: {cell: synthetic}
+random:
+  params:
+    learning_rate: {log_uniform: [1e-4, 3e-2]}
+    dropout: {uniform: [0, 0.5]}
+    units: {int: [8, 256]}
+    optimizer: {choice: [rmsprop, adam]}
+sampler: {type: tpe, n_trials: 30, n_startup: 6}
+$ASHA
+YEOF
+for k in 1 2; do
+    "${MPI1[@]}" "$HSWEEP" run "$DIR/tpe.yaml" --output "$DIR/tpe$k" >"$DIR/tpe$k.out" \
+        2>"$DIR/tpe$k.err" || fail "1-rank TPE run $k: $(tail -3 "$DIR/tpe$k.err")"
+done
+compare "$DIR/tpe1/journal.jsonl" "$DIR/tpe2/journal.jsonl" all >/dev/null ||
+    fail "1-rank TPE+ASHA is not reproducible"
+grep -q "sampler tpe, scheduler asha: [0-9]* epochs trained of 270 at full budget" "$DIR/tpe1.out" ||
+    fail "TPE: no epochs line: $(tail -3 "$DIR/tpe1.out")"
+$PY - "$DIR/tpe1/journal.jsonl" <<'PYEOF' || fail "TPE: 30 configurations drawn"
+import json, sys
+starts, last = [], {}
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    if o.get("event") == "start" and o["from"] == 0: starts.append(o["id"])
+    elif "event" not in o: last[o["id"]] = o
+assert len(starts) == 30 and len(set(starts)) == 30, len(starts)
+assert set(last) == set(starts), "a record without its start event"
+assert {o["status"] for o in last.values()} <= {"ok", "paused"}
+PYEOF
+# kill -9 mid-sweep, then the same command: TPE's history and the scheduler rebuilt from the
+# journal, the same draws and decisions as uninterrupted, nothing finished reruns
+out="$DIR/tpekilled"
+setsid "${MPI1[@]}" "$HSWEEP" run "$DIR/tpe.yaml" --output "$out" >"$DIR/tpek.1.out" \
+    2>"$DIR/tpek.1.err" &
+pid=$!
+ok=0
+for _ in $(seq 1 2400); do
+    kill -0 "$pid" 2>/dev/null || break
+    n=$(grep -c '"decision":"pause"' "$out/journal.jsonl" 2>/dev/null)
+    if [ "${n:-0}" -ge 12 ]; then
+        ok=1
+        break
+    fi
+    sleep 0.02
+done
+for p in $(rank_pids "$pid"); do kill -9 "$p"; done
+wait "$pid" 2>/dev/null
+[ "$ok" -eq 1 ] || fail "TPE kill -9: the sweep ended before 12 pauses"
+cp "$out/journal.jsonl" "$DIR/tpek.before"
+"${MPI1[@]}" "$HSWEEP" run "$DIR/tpe.yaml" --output "$out" >"$DIR/tpek.2.out" \
+    2>"$DIR/tpek.2.err" || fail "TPE resume after kill -9: $(tail -3 "$DIR/tpek.2.err")"
+grep -q "scheduler rebuilt from [0-9]* journal events" "$DIR/tpek.2.err" ||
+    fail "TPE resume did not replay: $(head -3 "$DIR/tpek.2.err")"
+compare "$DIR/tpe1/journal.jsonl" "$out/journal.jsonl" epochs >/dev/null ||
+    fail "TPE: kill -9 + resume differs from the uninterrupted run"
+$PY - "$DIR/tpek.before" "$out/journal.jsonl" <<'PYEOF' || fail "TPE kill -9: lost or rerun"
+import json, sys
+before, after = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+good = before[:before.rfind("\n") + 1]
+assert after.startswith(good), "the journal before the kill is not a prefix of the resumed one"
+done = {json.loads(l)["id"] for l in good.splitlines()
+        if '"event"' not in l and json.loads(l)["status"] == "ok"}
+rerun = [json.loads(l)["id"] for l in after[len(good):].splitlines()
+         if '"event":"start"' in l and json.loads(l)["id"] in done]
+assert not rerun, f"finished trials handed out again: {rerun}"
+PYEOF
+# 3 ranks: trials travel to workers that never expanded them; a rerun changes nothing
+"${MPI3[@]}" "$HSWEEP" run "$DIR/tpe.yaml" --output "$DIR/tpe3" >"$DIR/tpe3.out" \
+    2>"$DIR/tpe3.err" || fail "3-rank TPE: $(tail -3 "$DIR/tpe3.err")"
+grep -q '"state":"finished"' "$DIR/tpe3/status.json" || fail "3-rank TPE: $(cat "$DIR/tpe3/status.json")"
+grep -q '^\[rank [12]\] trial' "$DIR/tpe3.err" || fail "3-rank TPE: no worker trained a trial"
+cp "$DIR/tpe3/journal.jsonl" "$DIR/tpe3.journal"
+"${MPI3[@]}" "$HSWEEP" run "$DIR/tpe.yaml" --output "$DIR/tpe3" >"$DIR/tpe3.2.out" \
+    2>"$DIR/tpe3.2.err" || fail "3-rank TPE rerun: $(tail -3 "$DIR/tpe3.2.err")"
+cmp -s "$DIR/tpe3.journal" "$DIR/tpe3/journal.jsonl" || fail "3-rank TPE rerun changed the journal"
+# negative control: another value in the journal makes TPE draw another trial (or the
+# scheduler decide otherwise): refused
+mkdir -p "$DIR/tpetampered"
+$PY - "$DIR/tpe1/journal.jsonl" "$DIR/tpetampered/journal.jsonl" <<'PYEOF'
+import json, sys
+out, n = [], 0
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    if o.get("event") == "epoch" and n < 6:
+        o["val_mae"] = 10.0 - o["val_mae"]   # the startup trials' ranking reversed
+        o["val_loss"] = 100.0 - o["val_loss"]
+        line = json.dumps(o, separators=(",", ":")) + "\n"
+        n += 1
+    out.append(line)
+open(sys.argv[2], "w").writelines(out)
+PYEOF
+cp "$DIR/tpe1/metadata.json" "$DIR/tpetampered/"
+if "${MPI1[@]}" "$HSWEEP" run "$DIR/tpe.yaml" --output "$DIR/tpetampered" >/dev/null \
+    2>"$DIR/tpetampered.err"; then
+    fail "TPE: an altered history was accepted"
+fi
+grep -q "where the journal says.*--restart" "$DIR/tpetampered.err" ||
+    fail "TPE altered journal: $(grep hsweep "$DIR/tpetampered.err" | head -2)"
+# TPE without a scheduler: every trial to its budget, on 3 ranks
+cat >"$DIR/tpeonly.yaml" <<YEOF
+name: tpeonly
 data: {path: $DIR/tiny.h5}
 fixed: {cell: synthetic, epochs: 3}
 random:
   params: {learning_rate: {log_uniform: [1e-4, 1e-2]}}
-sampler: {type: tpe, n_trials: 4}
+sampler: {type: tpe, n_trials: 8, n_startup: 3}
 YEOF
-"${MPI1[@]}" "$HSWEEP" run "$DIR/tpe.yaml" --output "$DIR/tpe" >/dev/null 2>"$DIR/tpe.err" &&
-    fail "tpe was not refused"
-grep -q "tpe.yaml:6:1: sampler: tpe: not supported by hsweep run yet" "$DIR/tpe.err" ||
-    fail "tpe refusal: $(head -2 "$DIR/tpe.err")"
+"${MPI3[@]}" "$HSWEEP" run "$DIR/tpeonly.yaml" --output "$DIR/tpeonly" >"$DIR/tpeonly.out" \
+    2>"$DIR/tpeonly.err" || fail "TPE alone: $(tail -3 "$DIR/tpeonly.err")"
+$PY - "$DIR/tpeonly/journal.jsonl" <<'PYEOF' || fail "TPE alone: 8 trials of 3 epochs"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1]) if '"event"' not in l]
+assert len(recs) == 8 and all(r["status"] == "ok" and r["epochs_run"] == 3 for r in recs), recs
+PYEOF
+# what TPE in run does not combine with: one file:line:col line
+sed 's/^name: tpeonly/name: tpeonly\nrepeats: 2/' "$DIR/tpeonly.yaml" >"$DIR/tperep.yaml"
+"${MPI1[@]}" "$HSWEEP" run "$DIR/tperep.yaml" --output "$DIR/tperep" >/dev/null \
+    2>"$DIR/tperep.err" && fail "TPE with repeats was not refused"
+grep -q "tperep.yaml:7:1: sampler: tpe: hsweep run does not combine it with repeats" \
+    "$DIR/tperep.err" || fail "TPE repeats refusal: $(head -2 "$DIR/tperep.err")"
 
 exit "$fails"

@@ -61,7 +61,7 @@ static void test_axes_and_rank(void) {
     CHECK(n_axes == 2 && axes[0] == hpfields_find("cell") && axes[1] == hpfields_find("units"),
           "swept axes cell, units (seed excluded): %zu", n_axes);
     const char *names[] = {"units", "bogus"};
-    results_options opt = {RESULTS_VAL_MAE, names, 1, NULL, NULL, 0};
+    results_options opt = {RESULTS_VAL_MAE, names, 1, NULL, NULL, 0, NULL, NULL};
     hs_error err;
     CHECK(results_resolve_axes(recs, 8, &opt, axes, &n_axes, &err) == 0 && n_axes == 1 &&
           axes[0] == hpfields_find("units"), "given axes");
@@ -158,7 +158,7 @@ static int count_tmp_files(const char *dir) {
 
 static void test_files(void) {
     hs_error err;
-    results_options opt = {RESULTS_VAL_MAE, NULL, 0, "fixture | sweep", NULL, 0};
+    results_options opt = {RESULTS_VAL_MAE, NULL, 0, "fixture | sweep", NULL, 0, NULL, NULL};
     CHECK(results_write_tables(tmpdir, recs, 8, &opt, &err) == 0, "write tables: %s", err.msg);
     char *csv = slurp(tmpdir, "results.csv");
     CHECK(csv && strncmp(csv, "rank,id,repeat,status,val_mae,test_mae,", 39) == 0, "csv header");
