@@ -455,6 +455,7 @@ void coord_check_best(coord *c) {
             best = &c->recs[i];
         }
     }
+    if (best && best->hp.cell == HS_CELL_SYNTHETIC) return;   /* no network: no model file */
     char path[4200];
     if (rundir_path(path, sizeof path, c->cfg.outdir, RUNDIR_BEST_MODEL, NULL) != 0) return;
     modelio_meta m;
@@ -676,8 +677,9 @@ static void coord_save_best(coord *c, size_t idx, const journal_record *rec, con
                             size_t n) {
     results_metric metric = coord_metric(c);
     double v = results_metric_value(rec, metric);
+    /* the synthetic cell has no network (its one "weight" is bookkeeping): no model file */
     if (!c->cfg.ds || !w || n == 0 || n != rec->n_params || rec->status != JOURNAL_OK ||
-        !isfinite(v))
+        !isfinite(v) || c->cfg.trials[idx].hp.cell == HS_CELL_SYNTHETIC)
         return;
     for (size_t i = 0; i < c->n_recs; i++) {
         double b = results_metric_value(&c->recs[i], metric);
