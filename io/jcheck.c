@@ -214,14 +214,11 @@ static int jcheck_slurp(const char *path, char **text, size_t *len, hs_error *er
     if (!f) return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot open journal: %s", strerror(errno));
     strbuf sb;
     strbuf_init(&sb);
-    char buf[65536];
-    size_t k;
-    while ((k = fread(buf, 1, sizeof buf, f)) > 0) strbuf_putn(&sb, buf, k);
-    int bad = ferror(f);
+    int rd = strbuf_read_stream(&sb, f);
     fclose(f);
-    if (bad || strbuf_failed(&sb)) {
+    if (rd != 0) {
         strbuf_deinit(&sb);
-        return hs_error_set(err, bad ? HS_ERR_IO : HS_ERR_NOMEM, path, 0, 0, "cannot read journal");
+        return hs_error_set(err, rd == -1 ? HS_ERR_IO : HS_ERR_NOMEM, path, 0, 0, "cannot read journal");
     }
     strbuf_putc(&sb, '\0');   /* a terminator, not counted */
     if (strbuf_failed(&sb)) {
@@ -306,29 +303,6 @@ int jcheck_scan(const char *dir, const jcheck_expect *x, jcheck_report *rep, hs_
     return 0;
 }
 
-/* A job that is still running in dir (state running, heartbeat younger than its timeout,
- * and not a process of this host that is gone): its key into who. 1 if there is one. */
-static int jcheck_live_job(const char *dir, char *who, size_t n) {
-    jobfile *jobs = NULL;
-    size_t nj = 0;
-    int live = 0;
-    if (jobfile_list(dir, &jobs, &nj, NULL) != 0) return 0;
-    for (size_t k = 0; k < nj; k++) {
-        double age = (double)time(NULL) - jobs[k].mtime;
-        double timeout = jobs[k].timeout_s > 0 ? jobs[k].timeout_s : JCHECK_JOB_TIMEOUT_S;
-        char host[256] = "";
-        gethostname(host, sizeof host - 1);
-        int dead = strcmp(host, jobs[k].host) == 0 && studylock_pid_dead(jobs[k].pid);
-        if (!live && !dead && strcmp(jobs[k].state, "running") == 0 && age <= timeout) {
-            live = 1;
-            snprintf(who, n, "%s", jobs[k].job);
-        }
-        jobfile_deinit(&jobs[k]);
-    }
-    free(jobs);
-    return live;
-}
-
 /* Append data[0..len) to path and fsync it (created if needed). 0 or HS_ERR_IO. */
 static int jcheck_append_sync(const char *path, const char *data, size_t len, hs_error *err) {
     int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -365,7 +339,7 @@ int jcheck_repair(const char *dir, const jcheck_expect *x, int no_lock, jcheck_r
     int locked = 0, rc = rundir_path(rep->path, sizeof rep->path, dir, RUNDIR_JOURNAL, err);
     if (rc == 0) rc = rundir_path(side, sizeof side, dir, RUNDIR_REJECTED, err);
     if (rc) goto done;
-    if (jcheck_live_job(dir, who, sizeof who)) {
+    if (jobfile_live(dir, JCHECK_JOB_TIMEOUT_S, who, sizeof who)) {
         rc = hs_error_set(err, HS_ERR_STATE, dir, 0, 0, "job %s is still running here; repair the journal "
                           "after it ends (or is stopped)", who);
         goto done;

@@ -15,6 +15,7 @@
 #include "io/json.h"
 #include "io/rundir.h"
 #include "io/strbuf.h"
+#include "io/studylock.h"
 
 static double jobfile_wall(void) {
     struct timespec ts;
@@ -156,13 +157,12 @@ int jobfile_read(const char *path, jobfile *j, hs_error *err) {
     if (fstat(fileno(f), &st) == 0) j->mtime = jobfile_stat_mtime(&st);
     strbuf sb;
     strbuf_init(&sb);
-    char buf[8192];
-    size_t k;
-    while ((k = fread(buf, 1, sizeof buf, f)) > 0) strbuf_putn(&sb, buf, k);
+    int rd = strbuf_read_stream(&sb, f);
     fclose(f);
-    if (strbuf_failed(&sb)) {
+    if (rd != 0) {
         strbuf_deinit(&sb);
-        return hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
+        return rd == -2 ? hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory")
+                        : hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot read");
     }
     json_value *root = NULL;
     int rc = json_parse(strbuf_str(&sb), sb.len, &root, err);
@@ -255,4 +255,25 @@ int jobfile_list(const char *dir, jobfile **out, size_t *n, hs_error *err) {
     closedir(d);
     if (*n > 1) qsort(*out, *n, sizeof **out, jobfile_cmp);
     return rc;
+}
+
+int jobfile_live(const char *dir, double default_timeout_s, char *who, size_t n) {
+    jobfile *jobs = NULL;
+    size_t nj = 0;
+    int live = 0;
+    if (jobfile_list(dir, &jobs, &nj, NULL) != 0) return 0;
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    for (size_t k = 0; k < nj; k++) {
+        double age = (double)time(NULL) - jobs[k].mtime;
+        double timeout = jobs[k].timeout_s > 0 ? jobs[k].timeout_s : default_timeout_s;
+        int dead = strcmp(host, jobs[k].host) == 0 && studylock_pid_dead(jobs[k].pid);
+        if (!live && !dead && strcmp(jobs[k].state, "running") == 0 && age <= timeout) {
+            live = 1;
+            snprintf(who, n, "%s", jobs[k].job);
+        }
+        jobfile_deinit(&jobs[k]);
+    }
+    free(jobs);
+    return live;
 }

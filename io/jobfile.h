@@ -66,6 +66,11 @@ int jobfile_read(const char *path, jobfile *j, hs_error *err);
  * are skipped. 0 or HS_ERR_NOMEM; no directory gives 0 jobs. */
 int jobfile_list(const char *dir, jobfile **out, size_t *n, hs_error *err);
 
+/* A job still running in dir: state "running", its file younger than its heartbeat
+ * timeout (its own, else default_timeout_s), and not a process of this host that is gone.
+ * Its key into who (n bytes); 1 if there is one, 0 if none or the jobs cannot be listed. */
+int jobfile_live(const char *dir, double default_timeout_s, char *who, size_t n);
+
 /* Modification time (s) of DIR/jobs/<job>.json into *mtime; 0, or -1 if it does not exist. */
 int jobfile_mtime(const char *dir, const char *job, double *mtime);
 

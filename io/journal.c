@@ -560,22 +560,28 @@ journal *journal_open_append_shared(const char *dir, hs_error *err) { return jou
 
 size_t journal_repaired_bytes(const journal *j) { return j ? j->repaired : 0; }
 
-int journal_append(journal *j, const journal_record *r, hs_error *err) {
-    strbuf sb;
-    strbuf_init(&sb);
-    int rc = journal_record_format(r, &sb, err);
-    if (rc != 0) goto done;
-    strbuf_putc(&sb, '\n');
-    if (strbuf_failed(&sb)) { rc = hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory"); goto done; }
-    if (journal_write_all(j->fd, sb.data, sb.len) != 0 || fsync(j->fd) != 0) {
+/* Append the formatted line in sb (a newline is added) and fsync; on failure truncate back
+ * so no half line is left, and name what (e.g. "trial X") in the error. */
+static int journal_append_line(journal *j, strbuf *sb, const char *what, hs_error *err) {
+    strbuf_putc(sb, '\n');
+    if (strbuf_failed(sb)) return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    if (journal_write_all(j->fd, sb->data, sb->len) != 0 || fsync(j->fd) != 0) {
         int e = errno;
         /* never leave half a record behind */
         if (ftruncate(j->fd, j->size) == 0) fsync(j->fd);
-        rc = hs_error_set(err, HS_ERR_IO, j->path, 0, 0, "cannot append trial %s: %s", r->id, strerror(e));
-        goto done;
+        return hs_error_set(err, HS_ERR_IO, j->path, 0, 0, "cannot append %s: %s", what, strerror(e));
     }
-    j->size += (off_t)sb.len;
-done:
+    j->size += (off_t)sb->len;
+    return 0;
+}
+
+int journal_append(journal *j, const journal_record *r, hs_error *err) {
+    strbuf sb;
+    strbuf_init(&sb);
+    char what[64];
+    snprintf(what, sizeof what, "trial %s", r->id);
+    int rc = journal_record_format(r, &sb, err);
+    if (rc == 0) rc = journal_append_line(j, &sb, what, err);
     strbuf_deinit(&sb);
     return rc;
 }
@@ -583,19 +589,10 @@ done:
 int journal_append_event(journal *j, const journal_event *ev, hs_error *err) {
     strbuf sb;
     strbuf_init(&sb);
+    char what[64];
+    snprintf(what, sizeof what, "an event of trial %s", ev->id);
     int rc = journal_event_format(ev, &sb, err);
-    if (rc != 0) goto done;
-    strbuf_putc(&sb, '\n');
-    if (strbuf_failed(&sb)) { rc = hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory"); goto done; }
-    if (journal_write_all(j->fd, sb.data, sb.len) != 0 || fsync(j->fd) != 0) {
-        int e = errno;
-        if (ftruncate(j->fd, j->size) == 0) fsync(j->fd);
-        rc = hs_error_set(err, HS_ERR_IO, j->path, 0, 0, "cannot append an event of trial %s: %s", ev->id,
-                          strerror(e));
-        goto done;
-    }
-    j->size += (off_t)sb.len;
-done:
+    if (rc == 0) rc = journal_append_line(j, &sb, what, err);
     strbuf_deinit(&sb);
     return rc;
 }
@@ -688,18 +685,12 @@ int journal_read_filtered(const char *path, journal_keep_fn keep, void *ctx, jou
     {
         strbuf sb;
         strbuf_init(&sb);
-        char buf[65536];
-        size_t k;
-        while ((k = fread(buf, 1, sizeof buf, f)) > 0) strbuf_putn(&sb, buf, k);
-        int bad = ferror(f);
+        int rd = strbuf_read_stream(&sb, f);
         fclose(f);
-        if (bad) {
+        if (rd != 0) {
             strbuf_deinit(&sb);
-            return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot read journal");
-        }
-        if (strbuf_failed(&sb)) {
-            strbuf_deinit(&sb);
-            return hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory reading journal");
+            return rd == -1 ? hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot read journal")
+                            : hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory reading journal");
         }
         text = sb.data;
         len = sb.len;
@@ -785,14 +776,11 @@ int journal_read_events(const char *path, journal_event **ev_out, size_t *n_out,
     if (!f) return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot open journal: %s", strerror(errno));
     strbuf sb;
     strbuf_init(&sb);
-    char buf[65536];
-    size_t k;
-    while ((k = fread(buf, 1, sizeof buf, f)) > 0) strbuf_putn(&sb, buf, k);
-    int bad = ferror(f);
+    int rd = strbuf_read_stream(&sb, f);
     fclose(f);
-    if (bad || strbuf_failed(&sb)) {
+    if (rd != 0) {
         strbuf_deinit(&sb);
-        return hs_error_set(err, bad ? HS_ERR_IO : HS_ERR_NOMEM, path, 0, 0, "cannot read journal");
+        return hs_error_set(err, rd == -1 ? HS_ERR_IO : HS_ERR_NOMEM, path, 0, 0, "cannot read journal");
     }
     const char *text = sb.data ? sb.data : "";
     size_t len = sb.len, n = 0, cap = 0, p = 0;

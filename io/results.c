@@ -750,10 +750,7 @@ int results_read_json(const char *path, json_value **root, hs_error *err) {
     if (!f) return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
     strbuf sb;
     strbuf_init(&sb);
-    char buf[8192];
-    size_t k;
-    while ((k = fread(buf, 1, sizeof buf, f)) > 0) strbuf_putn(&sb, buf, k);
-    int bad = ferror(f) || strbuf_failed(&sb);
+    int bad = strbuf_read_stream(&sb, f) != 0;
     fclose(f);
     if (bad) {
         strbuf_deinit(&sb);

@@ -64,3 +64,11 @@ void strbuf_printf(strbuf *sb, const char *fmt, ...) {
 const char *strbuf_str(const strbuf *sb) { return sb->data ? sb->data : ""; }
 
 int strbuf_failed(const strbuf *sb) { return sb->failed; }
+
+int strbuf_read_stream(strbuf *sb, FILE *f) {
+    char buf[65536];
+    size_t k;
+    while ((k = fread(buf, 1, sizeof buf, f)) > 0) strbuf_putn(sb, buf, k);
+    if (ferror(f)) return -1;
+    return strbuf_failed(sb) ? -2 : 0;
+}

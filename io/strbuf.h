@@ -8,6 +8,7 @@
 #define HS_STRBUF_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 typedef struct strbuf {
     char *data;           /* (cap) bytes, data[len] == '\0' once anything was appended; owned */
@@ -43,5 +44,9 @@ const char *strbuf_str(const strbuf *sb);
 
 /* 1 if an allocation failed since init, else 0. */
 int strbuf_failed(const strbuf *sb);
+
+/* Append the rest of stream f to sb. 0; -1 when reading failed (ferror); -2 when memory
+ * ran out (sb failed). f stays open. */
+int strbuf_read_stream(strbuf *sb, FILE *f);
 
 #endif

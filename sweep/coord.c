@@ -320,9 +320,7 @@ static int coord_write_metadata(coord *c, const coord_open_args *a, const char *
     strbuf_init(&text);
     FILE *f = fopen(a->sweep_path, "rb");
     if (f) {
-        char buf[4096];
-        size_t k;
-        while ((k = fread(buf, 1, sizeof buf, f)) > 0) strbuf_putn(&text, buf, k);
+        (void)strbuf_read_stream(&text, f);   /* best effort: metadata keeps what was read */
         fclose(f);
     }
     results_meta m = {0};
@@ -341,26 +339,6 @@ static int coord_write_metadata(coord *c, const coord_open_args *a, const char *
     int rc = results_write_metadata(c->cfg.outdir, &m, err);
     strbuf_deinit(&text);
     return rc;
-}
-
-/* A job of another sweep that is still running in dir (its heartbeat younger than its
- * timeout), its key into who; 1 if there is one. Our own files do not exist yet. */
-static int coord_live_job(const char *dir, char *who, size_t n) {
-    jobfile *jobs = NULL;
-    size_t nj = 0;
-    int live = 0;
-    if (jobfile_list(dir, &jobs, &nj, NULL) != 0) return 0;
-    for (size_t k = 0; k < nj; k++) {
-        double age = (double)time(NULL) - jobs[k].mtime;
-        double timeout = jobs[k].timeout_s > 0 ? jobs[k].timeout_s : STUDY_TIMEOUT_S;
-        if (!live && strcmp(jobs[k].state, "running") == 0 && age <= timeout) {
-            live = 1;
-            snprintf(who, n, "%s", jobs[k].job);
-        }
-        jobfile_deinit(&jobs[k]);
-    }
-    free(jobs);
-    return live;
 }
 
 int coord_open(coord *c, const coord_open_args *a, hs_error *err) {
@@ -387,7 +365,7 @@ int coord_open(coord *c, const coord_open_args *a, hs_error *err) {
     int have_journal = rundir_exists(path);
     char who[160] = "";
     if (have_meta && (a->restart || strcmp(info.sweep_hash, hash) != 0) &&
-        coord_live_job(dir, who, sizeof who))
+        jobfile_live(dir, STUDY_TIMEOUT_S, who, sizeof who))
         return hs_error_set(err, HS_ERR_STATE, dir, 0, 0,
                             "job %s is still running %s here (sweep hash %s); wait for it to "
                             "end, or stop it, before %s", who,
