@@ -9,6 +9,8 @@
 #   - a 3-rank ASHA sweep finishes; rerunning it replays the journal (every decision must
 #     come out as journaled) and changes nothing; a journal whose decision was altered is
 #     refused (negative control);
+#   - idle_promotion on 3 ranks: finishes, a rerun replays it exactly (a yield between rungs
+#     included when one of up to 8 seeds gives one: it depends on the completion order);
 #   - hyperband and median run on 3 ranks;
 #   - TPE + ASHA (trials drawn while the sweep runs): two 1-rank runs give identical
 #     journals (timings aside); kill -9 and the same command rebuild TPE's history and the
@@ -167,6 +169,12 @@ cp "$DIR/three/journal.jsonl" "$DIR/three.journal"
 grep -q "scheduler rebuilt from" "$DIR/three.2.err" || fail "3-rank rerun did not replay"
 cmp -s "$DIR/three.journal" "$DIR/three/journal.jsonl" || fail "3-rank rerun changed the journal"
 grep -q "^0 trials finished in this run" "$DIR/three.2.out" || fail "3-rank rerun trained trials"
+# the end message says what the remaining trials are: paused by the scheduler, in no other job
+for f in three.err three.2.err; do
+    grep -q "the search is done: [1-9][0-9]* trials paused by the scheduler (not promoted" "$DIR/$f" ||
+        fail "$f: no true end message: $(grep hsweep "$DIR/$f" | tail -2)"
+    ! grep -q "held by other jobs" "$DIR/$f" || fail "$f: paused trials called held by other jobs"
+done
 # negative control: a decision the scheduler would not make is refused, nothing is trained
 mkdir -p "$DIR/tampered"
 sed '0,/"decision":"pause"/s//"decision":"go_on"/' "$DIR/three.journal" >"$DIR/tampered/journal.jsonl"
@@ -177,6 +185,34 @@ if "${MPI3[@]}" "$HSWEEP" run "$DIR/asha.yaml" --output "$DIR/tampered" >"$DIR/t
 fi
 grep -q "gives pause where the journal says go_on.*--restart" "$DIR/tampered.err" ||
     fail "altered journal: $(grep hsweep "$DIR/tampered.err" | head -2)"
+
+# ---- idle_promotion: 3 ranks finish, a rerun replays every decision, yields included ---------
+# A yield (an idle-promoted trial paused between rungs because normal work appeared) depends on
+# the completion order, so several seeds are tried; every run must finish and replay exactly.
+yields=0
+for seed in 1 2 3 4 5 6 7 8; do
+    write_sweep "$DIR/idle.yaml" "scheduler: {type: asha, min_epochs: 1, max_epochs: 9, reduction: 3, idle_promotion: true}"
+    sed -i "s/^seed: .*/seed: $seed/" "$DIR/idle.yaml"
+    rm -rf "$DIR/idle"
+    "${MPI3[@]}" "$HSWEEP" run "$DIR/idle.yaml" --output "$DIR/idle" >"$DIR/idle.out" \
+        2>"$DIR/idle.err" || fail "idle_promotion seed $seed: $(tail -3 "$DIR/idle.err")"
+    grep -q '"state":"finished"' "$DIR/idle/status.json" || fail "idle seed $seed: not finished"
+    cp "$DIR/idle/journal.jsonl" "$DIR/idle.journal"
+    "${MPI3[@]}" "$HSWEEP" run "$DIR/idle.yaml" --output "$DIR/idle" >"$DIR/idle.2.out" \
+        2>"$DIR/idle.2.err" || fail "idle seed $seed rerun: $(tail -3 "$DIR/idle.2.err")"
+    grep -q "scheduler rebuilt from" "$DIR/idle.2.err" || fail "idle seed $seed: rerun did not replay"
+    cmp -s "$DIR/idle.journal" "$DIR/idle/journal.jsonl" || fail "idle seed $seed: rerun changed the journal"
+    n=$($PY - "$DIR/idle.journal" <<'PYEOF'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if '"event"' in l]
+print(sum(e["event"] == "epoch" and e["decision"] == "pause" and e["epoch"] not in (1, 3, 9)
+          for e in ev))
+PYEOF
+)
+    yields=$((yields + n))
+    [ "$yields" -gt 0 ] && break
+done
+[ "$yields" -gt 0 ] || echo "note: idle_promotion: no yield (pause between rungs) in 8 runs" >&2
 
 # ---- hyperband and median on 3 ranks; TPE refused --------------------------------------------
 write_sweep "$DIR/hb.yaml" "scheduler: {type: hyperband, min_epochs: 1, max_epochs: 9, reduction: 3}"
