@@ -17,7 +17,9 @@
 #     scheduler and give the uninterrupted run's draws and decisions, nothing finished
 #     reruns; 3 ranks finish (workers train trials they never expanded) and a rerun changes
 #     nothing; an altered journal is refused (negative control); TPE alone on 3 ranks;
-#     repeats with TPE refused at file:line:col.
+#     repeats with TPE refused at file:line:col;
+#   - `hsweep report` on a copy of each run writes the same results.csv and results.md (the
+#     rungs column rebuilt from the event lines).
 # Usage: test_mpi_search.sh HSWEEP SCRATCH_DIR
 . "$(dirname "$0")/lib.sh"
 test_init "$@"
@@ -350,4 +352,14 @@ sed 's/^name: tpeonly/name: tpeonly\nrepeats: 2/' "$DIR/tpeonly.yaml" >"$DIR/tpe
 grep -q "tperep.yaml:7:1: sampler: tpe: hsweep run does not combine it with repeats" \
     "$DIR/tperep.err" || fail "TPE repeats refusal: $(head -2 "$DIR/tperep.err")"
 
+# ---- hsweep report rebuilds the tables with the run's rungs column (from the event lines) ----
+for d in one1 three idle hb med tpe3 tpeonly; do
+    rm -rf "$DIR/rep"
+    cp -r "$DIR/$d" "$DIR/rep"
+    "$HSWEEP" report "$DIR/rep" >"$DIR/rep.out" 2>&1 || fail "report $d: $(tail -2 "$DIR/rep.out")"
+    for f in results.csv results.md; do
+        cmp -s "$DIR/$d/$f" "$DIR/rep/$f" || fail "report $d: $f differs from the run's"
+    done
+done
+grep -q "3 promoted" "$DIR/one1/results.csv" || fail "one1 has no promotions to compare"
 exit "$fails"
