@@ -403,10 +403,16 @@ static int report_html(const report_sweep *rs, results_metric metric, const char
     snprintf(note, sizeof note, "The test predictions cannot be computed: %s.", rs->ds_note);
     report_pred_compute(&rp, rs->dir, rs->recs, rs->n, metric, htmlreport_meta_dataset(rs->meta),
                         rs->have_ds ? &rs->ds : NULL, note);
+    char jpath[4200];
+    journal_event *ev = NULL;
+    size_t ne = 0;
+    snprintf(jpath, sizeof jpath, "%s/%s", rs->dir, RUNDIR_JOURNAL);
+    if (journal_read_events(jpath, &ev, &ne, &err) != 0) ne = 0;   /* no rung plots */
+    hs_error_clear(&err);
     htmlreport_input in = {.recs = rs->recs, .n = rs->n, .metric = metric, .meta = rs->meta,
                            .pred = rp.ok ? &rp.pred : NULL, .pred_note = rp.note, .top_curves = 5, .pred_days = 14.0,
                            .baselines = rs->base, .n_baselines = rs->n_base, .baseline_note = rs->ds_note,
-                           .axis_scale = rs->scale};
+                           .axis_scale = rs->scale, .events = ev, .n_events = ne};
     strbuf sb;
     strbuf_init(&sb);
     int rc = htmlreport_build(&sb, &in, &err);
@@ -423,6 +429,7 @@ static int report_html(const report_sweep *rs, results_metric metric, const char
             printf(" (no prediction panel: %s)\n", rp.note);
     }
     report_pred_free(&rp);
+    free(ev);
     return rc == 0 ? 0 : 1;
 }
 
