@@ -655,8 +655,23 @@ static int journal_dedupe(journal_record *recs, size_t *n, size_t *dups, hs_erro
     return 0;
 }
 
+void journal_repair_hint(const char *path, char *buf, size_t n) {
+    size_t len = strlen(path), suf = strlen(RUNDIR_JOURNAL);
+    int dirlen = (int)len;
+    if (len >= suf && strcmp(path + len - suf, RUNDIR_JOURNAL) == 0) dirlen = (int)(len - suf);
+    if (dirlen > 1 && path[dirlen - 1] == '/') dirlen--;
+    if (dirlen == 0) snprintf(buf, n, "`hsweep journal repair .` moves it to %s", RUNDIR_REJECTED);
+    else snprintf(buf, n, "`hsweep journal repair %.*s` moves it to %s", dirlen > 3000 ? 3000 : dirlen, path,
+                  RUNDIR_REJECTED);
+}
+
 int journal_read(const char *path, journal_record **recs_out, size_t *n_out, journal_read_info *info,
                  hs_error *err) {
+    return journal_read_filtered(path, NULL, NULL, recs_out, n_out, info, err);
+}
+
+int journal_read_filtered(const char *path, journal_keep_fn keep, void *ctx, journal_record **recs_out,
+                          size_t *n_out, journal_read_info *info, hs_error *err) {
     journal_read_info dummy;
     if (!info) info = &dummy;
     memset(info, 0, sizeof *info);
@@ -711,8 +726,10 @@ int journal_read(const char *path, journal_record **recs_out, size_t *n_out, jou
         if (b < body) {
             info->lines++;
             if (bad_line) {
-                rc = hs_error_set(err, bad_err.code, path, bad_line, bad_err.col, "corrupt journal record: %s",
-                                  bad_err.msg);
+                char hint[3200];
+                journal_repair_hint(path, hint, sizeof hint);
+                rc = hs_error_set(err, bad_err.code, path, bad_line, bad_err.col, "corrupt journal record: %.300s; %s",
+                                  bad_err.msg, hint);
                 goto done;
             }
             if (n == cap) {
@@ -734,6 +751,9 @@ int journal_read(const char *path, journal_record **recs_out, size_t *n_out, jou
                 bad_line = lineno;
                 bad_err = le;
                 if (bad_err.col > 0) bad_err.col += (long)(b - p);
+            } else if (keep && !keep(&recs[n], lineno, ctx)) {
+                journal_record_deinit(&recs[n]);   /* set aside by the caller's check */
+                info->set_aside++;
             } else {
                 n++;
             }
@@ -790,7 +810,10 @@ int journal_read_events(const char *path, journal_event **ev_out, size_t *n_out,
         p = e + 1;
         if (b == body) continue;
         if (bad_line) { /* a bad line followed by another: not a crash mid-write */
-            rc = hs_error_set(err, bad_err.code, path, bad_line, 0, "corrupt journal line: %s", bad_err.msg);
+            char hint[3200];
+            journal_repair_hint(path, hint, sizeof hint);
+            rc = hs_error_set(err, bad_err.code, path, bad_line, 0, "corrupt journal line: %.300s; %s", bad_err.msg,
+                              hint);
             break;
         }
         if (!journal_line_is_event(text + b, body - b)) continue;   /* a trial record */

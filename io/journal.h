@@ -112,6 +112,7 @@ typedef struct journal_read_info {
     long dropped_line;     /* 1-based line number of that line, 0 if none */
     size_t duplicates;     /* earlier records replaced by a later one with the same id */
     char warning[512];     /* one-line description of the skipped line, "" if none */
+    size_t set_aside;      /* records the keep callback set aside (journal_read_filtered) */
 } journal_read_info;
 
 typedef struct journal journal;   /* an open journal for appending (opaque) */
@@ -199,6 +200,20 @@ void journal_close(journal *j);
  * err->file = path, err->line = its line), HS_ERR_NOMEM. */
 int journal_read(const char *path, journal_record **recs, size_t *n, journal_read_info *info,
                  hs_error *err);
+
+/* journal_read_filtered's check: 1 to keep record r (read from 1-based line `line`), 0 to set
+ * it aside (it is then neither returned nor allowed to supersede an earlier record). */
+typedef int (*journal_keep_fn)(const journal_record *r, long line, void *ctx);
+
+/* journal_read with a check applied to every parsed record before duplicates are resolved
+ * (keep NULL: keep all). Records set aside are counted in info->set_aside; the callback
+ * keeps their details (io/jcheck.h). Same returns as journal_read. */
+int journal_read_filtered(const char *path, journal_keep_fn keep, void *ctx, journal_record **recs,
+                          size_t *n, journal_read_info *info, hs_error *err);
+
+/* The way out of a corrupt line for journal path (DIR/journal.jsonl) into buf[n]:
+ * "`hsweep journal repair DIR` moves it to journal.rejected.jsonl". Cannot fail. */
+void journal_repair_hint(const char *path, char *buf, size_t n);
 
 /* Read every event line of the journal at path, in file order, into *ev (malloc'ed, *n
  * events; free with free()). A corrupt LAST line is skipped (as journal_read does); a corrupt

@@ -998,6 +998,10 @@ void results_status_members(json_writer *w, const results_status *st, long long 
     json_i64(w, st->ranks);
     json_key(w, "updated_unix");
     json_i64(w, updated_unix);
+    if (st->reason && st->reason[0]) {
+        json_key(w, "reason");
+        json_string(w, st->reason);
+    }
 }
 
 int results_write_status(const char *dir, const results_status *st, hs_error *err) {

@@ -192,7 +192,8 @@ typedef struct results_status {
     double best;          /* best metric so far, NaN if none */
     const char *best_id;  /* trial id of best, may be NULL */
     int ranks;            /* MPI world size */
-    const char *state;    /* "running", "finished" or "stopped" */
+    const char *state;    /* "running", "finished", "stopped" (a signal) or "failed" */
+    const char *reason;   /* why it stopped or failed (status.json "reason"), NULL or "" none */
 } results_status;
 
 /* The members of status.json (state ... updated_unix, see docs) into the JSON object w is

@@ -3,6 +3,8 @@
  * A sweep's output directory (`output:` in the sweep file, --output) holds:
  *   journal.jsonl          one JSON line per finished trial (io/journal.h), the truth
  *   journal.jsonl.dropped  bytes of a corrupt last journal line, moved aside on repair
+ *   journal.rejected.jsonl invalid, foreign or corrupt lines moved out by `hsweep journal
+ *                          repair` (io/jcheck.h), appended, never deleted
  *   journal.jsonl.<UTC>    a previous sweep's journal set aside by --restart
  *   metadata.json          the sweep file, its hash, versions, dataset fingerprint
  *   status.json            progress counts, ETA, best so far, run state
@@ -33,6 +35,7 @@
 
 #define RUNDIR_JOURNAL "journal.jsonl"
 #define RUNDIR_DROPPED_SUFFIX ".dropped" /* journal.jsonl.dropped */
+#define RUNDIR_REJECTED "journal.rejected.jsonl" /* lines moved out by `hsweep journal repair` */
 #define RUNDIR_METADATA "metadata.json"
 #define RUNDIR_STATUS "status.json"
 #define RUNDIR_RESULTS_CSV "results.csv"

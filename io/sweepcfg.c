@@ -1247,6 +1247,30 @@ void sweepcfg_deinit(sweep_def *d) {
     memset(d, 0, sizeof *d);
 }
 
+/* The trial count before exclusion, repeats x samples x the product of the axes, in exact
+ * integer arithmetic that stops at the first factor crossing SWEEPCFG_MAX_TRIALS (so it
+ * cannot wrap), before anything is expanded. 0, or HS_ERR_VALUE located at the axis that
+ * crosses the limit (at the document when repeats x samples alone do). */
+static int check_trial_count(const pctx *c, const sweep_def *d, const yaml_node_t *root) {
+    size_t samples = d->random.samples ? d->random.samples : 1;
+    size_t total = d->repeats ? d->repeats : 1;
+    if (samples > SWEEPCFG_MAX_TRIALS / total)
+        return fail(c, root, HS_ERR_VALUE,
+                    "the sweep expands to more than %d trials (limit of hsweep): %zu repeats "
+                    "x %zu random samples", SWEEPCFG_MAX_TRIALS, d->repeats, samples);
+    total *= samples;
+    for (size_t a = 0; a < d->n_axes; a++) {
+        const sweepcfg_axis *ax = &d->axes[a];
+        if (ax->n_values > SWEEPCFG_MAX_TRIALS / total)
+            return hs_error_set(c->err, HS_ERR_VALUE, c->file, ax->line, ax->col,
+                                "the sweep expands to more than %d trials (limit of hsweep): "
+                                "%zu before this axis x its %zu values", SWEEPCFG_MAX_TRIALS,
+                                total, ax->n_values);
+        total *= ax->n_values;
+    }
+    return 0;
+}
+
 static int parse_sweep(const pctx *c, sweep_def *d, const yaml_node_t *root) {
     int rc = check_map(c, root, "the sweep file");
     if (rc) return rc;
@@ -1327,12 +1351,7 @@ static int parse_sweep(const pctx *c, sweep_def *d, const yaml_node_t *root) {
     if ((rc = check_search(c, d, sched, sampler, rnd)) != 0) return rc;
     if (!d->name[0]) default_name(c->file, d->name, sizeof d->name);
     if (!have_output) snprintf(d->output, sizeof d->output, "runs/%s", d->name);
-    /* the trial count before exclusion must stay sane */
-    double total = (double)d->repeats * (d->random.samples ? (double)d->random.samples : 1.0);
-    for (size_t a = 0; a < d->n_axes; a++) total *= (double)d->axes[a].n_values;
-    if (total > 10000000.0)
-        return fail(c, root, HS_ERR_VALUE, "the sweep has %.0f trials (limit 10,000,000)", total);
-    return 0;
+    return check_trial_count(c, d, root);
 }
 
 int sweepcfg_load(sweep_def *def, const char *path, hs_error *err) {

@@ -32,6 +32,11 @@ typedef enum sweepcfg_param {
     SWEEPCFG_NPARAMS = HS_HP_SEED /* number of parameters, not a parameter */
 } sweepcfg_param;
 
+/* Most trials a sweep may expand to (repeats x samples x grid points, before exclusion):
+ * sweepcfg_load refuses more, located at the axis that crosses it. The figure `plan` and
+ * `run` were measured at is in docs/hardening.md. */
+#define SWEEPCFG_MAX_TRIALS 10000000
+
 /* The value type of a parameter (decides parsing, range checks and formatting). */
 typedef enum sweepcfg_type {
     SWEEPCFG_T_INT = 0,       /* non-negative integer (size_t field) */

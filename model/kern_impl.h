@@ -151,7 +151,11 @@ static const size_t mk_rows[3] = {KERN_MR1, KERN_MR2, KERN_MR3};
 
 /* C = beta*C + op(A) op(B) (contract in kern.h). Columns go in strips of 3 vectors
  * (2 + 2 when 4 remain, so 4*VL is two even strips), the last strip partial with masks;
- * a transposed B is packed strip by strip into a (KC, 3*VL) stack buffer. */
+ * B's strip (KC rows) is packed into a contiguous (KC, 3*VL) stack buffer when B is
+ * transposed, or when more than one row block will read it and B's rows are >= 4 KiB
+ * apart (ldb >= 1024: the weight gradients of LSTM(256) and wider, whose rows of B all
+ * map to one L1 set), the packed rows are adjacent (measured: 1.4x on the AVX2 dU of
+ * LSTM(256); no gain, or a loss on AVX-512, at 2 KiB). The sums are the same either way. */
 static void gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const float *B,
                  size_t ldb, int tb, size_t M, size_t N, size_t K, float beta) {
     if (M == 0 || N == 0) return;
@@ -173,6 +177,7 @@ static void gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const
             int tail = w < nv * VL;
             const float *Bp = B + k0 * ldb + j;
             size_t lb = ldb;
+            size_t MR = mk_rows[nv - 1];
             if (tb) { /* pk(k, jj) = B(j + jj, k0 + k) */
                 lb = nv * VL;
                 for (size_t jj = 0; jj < w; jj++) {
@@ -180,8 +185,14 @@ static void gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const
                     for (size_t k = 0; k < kc; k++) pk[k * lb + jj] = src[k];
                 }
                 Bp = pk;
+            } else if (M > MR && ldb >= 1024) { /* pk(k, :) = B(k0 + k, j : j + w), zero past w */
+                lb = nv * VL;
+                for (size_t k = 0; k < kc; k++)
+                    for (size_t q = 0; q < nv; q++)
+                        vf_store(pk + k * lb + q * VL,
+                                 ld(Bp + k * ldb + q * VL, !(tail && q == nv - 1), vm_first(w - q * VL)));
+                Bp = pk;
             }
-            size_t MR = mk_rows[nv - 1];
             vm ml = vm_first(w - (nv - 1) * VL);
             for (size_t i = 0; i < M; i += MR) {
                 size_t mr = M - i < MR ? M - i : MR;
@@ -200,20 +211,46 @@ static void gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const
  * and the cell formulas while the pre-activations are still in registers: the input
  * projection, the recurrent product and the gates make one pass over memory. Units outer,
  * rows inner: the W and U columns of this unit vector stay in L1 while all rows pass. */
-#define KERN_GATE_PRODUCT(NQ, ROWS, A, lda, Bm, K)                                             \
+#define KERN_GATE_PRODUCT(NQ, ROWS, A, lda, Bm, KS, QS, K)                                     \
     for (size_t k = 0; k < (K); k++) {                                                        \
-        const float *u = (Bm) + k * NQ * H + j;                                                \
+        const float *u = (Bm) + k * (KS);                                                     \
         vf bq[NQ];                                                                            \
-        for (int q = 0; q < NQ; q++) bq[q] = ld(u + q * H, full, m);                          \
+        for (int q = 0; q < NQ; q++) bq[q] = ld(u + q * (QS), full, m);                       \
         for (int r = 0; r < ROWS; r++) {                                                      \
             vf a = vf_set1((A)[row[r] * (lda) + k]);                                          \
             for (int q = 0; q < NQ; q++) acc[r][q] = vf_fma(a, bq[q], acc[r][q]);             \
         }                                                                                     \
     }
 
+/* Weights of one unit vector j for the fused steps: (K, NQ gates) vectors at wj + k*ks +
+ * q*qs. Either the weight matrix itself (wj = Wm + j, ks = NQ*H, qs = H) or a copy packed
+ * into a stack buffer (ks = NQ*VL, qs = VL; lanes past H are 0): the copy is contiguous,
+ * so it stays in L1 while every row block passes over it, where the matrix's rows are
+ * NQ*H floats apart (4 KiB at LSTM(256): every row maps to the same L1 set). Packing
+ * moves K*NQ vectors once per unit vector and step, 1/B of the FMAs; the sums are the
+ * same. */
+typedef struct kstrip { const float *w; size_t ks, qs; } kstrip;
+
+/* rows of W and U together that the fused steps pack (above that, the matrices are read
+ * in place): 384 * 4 gates * VL floats, 96 KiB of stack on AVX-512 */
+#define KPACK_ROWS 384
+
+static inline kstrip strip_of(float *pk, const float *Wm, size_t K, size_t NQ, size_t H,
+                              size_t j, int pack, int full, vm m) {
+    kstrip s = {Wm + j, NQ * H, H};
+    if (!pack || !Wm) return s;
+    for (size_t k = 0; k < K; k++)
+        for (size_t q = 0; q < NQ; q++)
+            vf_store(pk + (k * NQ + q) * VL, ld(Wm + k * NQ * H + q * H + j, full, m));
+    s.w = pk;
+    s.ks = NQ * VL;
+    s.qs = VL;
+    return s;
+}
+
 static inline void lstm_block(float *g, float *c, float *tc, float *h, const float *cprev,
-                              int gin, const float *x, const float *W, size_t I,
-                              const float *hprev, const float *U, const float *b, size_t H,
+                              int gin, const float *x, kstrip W, size_t I,
+                              const float *hprev, kstrip U, const float *b, size_t H,
                               size_t j, size_t mr, int full, vm m) {
     enum { LMR = KERN_LSTM_MR };
     size_t G = 4 * H;
@@ -223,8 +260,8 @@ static inline void lstm_block(float *g, float *c, float *tc, float *h, const flo
         row[r] = (size_t)r < mr ? (size_t)r : mr - 1;
         for (int q = 0; q < 4; q++) acc[r][q] = gin ? ld(g + row[r] * G + q * H + j, full, m) : vf_zero();
     }
-    if (x) KERN_GATE_PRODUCT(4, LMR, x, I, W, I)
-    if (hprev) KERN_GATE_PRODUCT(4, LMR, hprev, H, U, H)
+    if (x) KERN_GATE_PRODUCT(4, LMR, x, I, W.w, W.ks, W.qs, I)
+    if (hprev) KERN_GATE_PRODUCT(4, LMR, hprev, H, U.w, U.ks, U.qs, H)
     vf bi = ld(b + j, full, m), bf = ld(b + H + j, full, m), bg = ld(b + 2 * H + j, full, m),
        bo = ld(b + 3 * H + j, full, m);
     for (int r = 0; r < LMR; r++) {
@@ -250,19 +287,24 @@ static void lstm_step(float *g, float *c, float *tc, float *h, const float *cpre
                       const float *x, const float *W, size_t I, const float *hprev,
                       const float *U, const float *b, size_t B, size_t H) {
     size_t G = 4 * H;
+    float pk[KPACK_ROWS * 4 * VL];
+    size_t kx = x ? I : 0, kh = hprev ? H : 0;
+    int pack = kx + kh <= KPACK_ROWS;
     for (size_t j = 0; j < H; j += VL) {
         int full = H - j >= VL;
         vm m = vm_first(H - j);
+        kstrip ws = strip_of(pk, x ? W : NULL, kx, 4, H, j, pack, full, m);
+        kstrip us = strip_of(pk + kx * 4 * VL, hprev ? U : NULL, kh, 4, H, j, pack, full, m);
         for (size_t i = 0; i < B; i += KERN_LSTM_MR) {
             size_t mr = B - i < KERN_LSTM_MR ? B - i : KERN_LSTM_MR;
             const float *cp = cprev ? cprev + i * H : NULL, *hp = hprev ? hprev + i * H : NULL;
             const float *xi = x ? x + i * I : NULL;
             if (full)
-                lstm_block(g + i * G, c + i * H, tc + i * H, h + i * H, cp, gin, xi, W, I, hp, U, b,
-                           H, j, mr, 1, m);
+                lstm_block(g + i * G, c + i * H, tc + i * H, h + i * H, cp, gin, xi, ws, I, hp, us,
+                           b, H, j, mr, 1, m);
             else
-                lstm_block(g + i * G, c + i * H, tc + i * H, h + i * H, cp, gin, xi, W, I, hp, U, b,
-                           H, j, mr, 0, m);
+                lstm_block(g + i * G, c + i * H, tc + i * H, h + i * H, cp, gin, xi, ws, I, hp, us,
+                           b, H, j, mr, 0, m);
         }
     }
 }
@@ -307,7 +349,7 @@ static void lstm_cell_bwd(float *dg, float *dc, const float *g, const float *tc,
  * z = s(x_z + rec_z + b_in_z + b_rec_z); r = s(x_r + rec_r + b_in_r + b_rec_r);
  * r_h = rec_h + b_rec_h; hh = tanh(x_h + b_in_h + r*r_h); h = hh + z*(h_prev - hh). */
 static inline void gru_block(float *g, float *h, float *rh, const float *rec, const float *x,
-                             const float *W, size_t I, const float *hprev, const float *U,
+                             kstrip W, size_t I, const float *hprev, kstrip U,
                              const float *b, size_t H, size_t j, size_t mr, int full, vm m) {
     enum { GMR = KERN_GRU_MR };
     size_t G = 3 * H;
@@ -321,8 +363,8 @@ static inline void gru_block(float *g, float *h, float *rh, const float *rec, co
     }
     /* x W: columns z, r into accumulators 0, 1 and h into 3 */
     for (size_t k = 0; k < I; k++) {
-        const float *w = W + k * G + j;
-        vf w0 = ld(w, full, m), w1 = ld(w + H, full, m), w2 = ld(w + 2 * H, full, m);
+        const float *w = W.w + k * W.ks;
+        vf w0 = ld(w, full, m), w1 = ld(w + W.qs, full, m), w2 = ld(w + 2 * W.qs, full, m);
         for (int r = 0; r < GMR; r++) {
             vf a = vf_set1(x[row[r] * I + k]);
             acc[r][0] = vf_fma(a, w0, acc[r][0]);
@@ -330,7 +372,7 @@ static inline void gru_block(float *g, float *h, float *rh, const float *rec, co
             acc[r][3] = vf_fma(a, w2, acc[r][3]);
         }
     }
-    if (!rec && hprev) KERN_GATE_PRODUCT(3, GMR, hprev, H, U, H)
+    if (!rec && hprev) KERN_GATE_PRODUCT(3, GMR, hprev, H, U.w, U.ks, U.qs, H)
     const float *bi = b, *br = b + G;
     vf bz = vf_add(ld(bi + j, full, m), ld(br + j, full, m));
     vf bq = vf_add(ld(bi + H + j, full, m), ld(br + H + j, full, m));
@@ -355,18 +397,23 @@ static void gru_step(float *g, float *h, float *rh, const float *rec, const floa
                      const float *W, size_t I, const float *hprev, const float *U,
                      const float *b, size_t B, size_t H) {
     size_t G = 3 * H;
+    float pk[KPACK_ROWS * 4 * VL];
+    size_t kh = !rec && hprev ? H : 0;
+    int pack = I + kh <= KPACK_ROWS;
     for (size_t j = 0; j < H; j += VL) {
         int full = H - j >= VL;
         vm m = vm_first(H - j);
+        kstrip ws = strip_of(pk, W, I, 3, H, j, pack, full, m);
+        kstrip us = strip_of(pk + I * 3 * VL, kh ? U : NULL, kh, 3, H, j, pack, full, m);
         for (size_t i = 0; i < B; i += KERN_GRU_MR) {
             size_t mr = B - i < KERN_GRU_MR ? B - i : KERN_GRU_MR;
             const float *rc = rec ? rec + i * G : NULL, *hp = hprev ? hprev + i * H : NULL;
             if (full)
-                gru_block(g + i * G, h + i * H, rh + i * H, rc, x + i * I, W, I, hp, U, b, H, j, mr,
-                          1, m);
+                gru_block(g + i * G, h + i * H, rh + i * H, rc, x + i * I, ws, I, hp, us, b, H, j,
+                          mr, 1, m);
             else
-                gru_block(g + i * G, h + i * H, rh + i * H, rc, x + i * I, W, I, hp, U, b, H, j, mr,
-                          0, m);
+                gru_block(g + i * G, h + i * H, rh + i * H, rc, x + i * I, ws, I, hp, us, b, H, j,
+                          mr, 0, m);
         }
     }
 }

@@ -27,6 +27,10 @@ int cmd_report(int argc, char **argv);
 /* `hsweep status DIR [--json]`: live state of a run directory's jobs (cmd_status.c). */
 int cmd_status(int argc, char **argv);
 
+/* `hsweep journal check|repair DIR`: list, or move aside, the journal lines that cannot be
+ * trusted (io/jcheck.h; cmd_journal.c). */
+int cmd_journal(int argc, char **argv);
+
 /* hsweep train DATA.h5 [flags]: train one configuration (cmd_train.c). */
 int cmd_train(int argc, char **argv);
 /* `hsweep help-params --markdown train|sweep-file`: the parameter tables of docs/train.md and

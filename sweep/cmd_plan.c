@@ -20,6 +20,7 @@
 #include "sweep/cli.h"
 #include "sweep/cmd.h"
 #include "sweep/expand.h"
+#include "model/rng.h"
 
 #if defined(__has_include)
 #if __has_include("io/h5data.h")
@@ -136,39 +137,45 @@ static void plan_duration(double s, char *buf, size_t n) {
     else snprintf(buf, n, "%llus", t);
 }
 
-/* Every window setting of the trials must have a complete window in each split, as `run`
- * checks per trial. Prints one line per failing setting (with its trial count); 0 or 1.
- * O(trials x settings): the settings (sequence_length, sampling_rate, delay) are few. */
-static int plan_check_windows(const char *file, const sweep_trial *t, size_t n, const hs_dataset *ds) {
-    enum { MAXSET = 4096 };
-    static const size_t none = (size_t)-1;
-    size_t (*set)[4] = calloc(MAXSET, sizeof *set); /* seq_len, rate, delay, trials */
-    size_t ns = 0;
-    int bad = 0;
-    if (!set) return 1;
-    for (size_t i = 0; i < n; i++) {
-        size_t L = t[i].hp.sequence_length, r = t[i].hp.sampling_rate, d = hparams_delay(&t[i].hp), k = none;
-        for (size_t j = 0; j < ns && k == none; j++)
-            if (set[j][0] == L && set[j][1] == r && set[j][2] == d) k = j;
-        if (k == none && ns < MAXSET) {
-            k = ns++;
-            set[k][0] = L;
-            set[k][1] = r;
-            set[k][2] = d;
+/* The window settings (sequence_length, sampling_rate, delay) of the trials, with their
+ * trial counts, gathered while the trials stream by: they are few. */
+typedef struct plan_windows {
+    size_t (*set)[4];         /* (ns) seq_len, rate, delay, trials */
+    size_t ns;                /* distinct settings, at most PLAN_MAX_SETTINGS kept */
+} plan_windows;
+
+enum { PLAN_MAX_SETTINGS = 4096 };
+
+static void plan_windows_add(plan_windows *w, const hs_hparams *hp) {
+    size_t L = hp->sequence_length, r = hp->sampling_rate, d = hparams_delay(hp);
+    for (size_t j = 0; j < w->ns; j++)
+        if (w->set[j][0] == L && w->set[j][1] == r && w->set[j][2] == d) {
+            w->set[j][3]++;
+            return;
         }
-        if (k != none) set[k][3]++;
-    }
-    for (size_t j = 0; j < ns; j++) {
-        window_spec spec = {.seq_len = set[j][0], .rate = set[j][1], .delay = set[j][2], .batch = 1};
+    if (w->ns == PLAN_MAX_SETTINGS) return;
+    size_t *e = w->set[w->ns++];
+    e[0] = L;
+    e[1] = r;
+    e[2] = d;
+    e[3] = 1;
+}
+
+/* Every window setting of the trials must have a complete window in each split, as `run`
+ * checks per trial. Prints one line per failing setting (with its trial count); 0 or 1. */
+static int plan_windows_check(const char *file, const plan_windows *w, const hs_dataset *ds) {
+    int bad = 0;
+    for (size_t j = 0; j < w->ns; j++) {
+        const size_t *e = w->set[j];
+        window_spec spec = {.seq_len = e[0], .rate = e[1], .delay = e[2], .batch = 1};
         window_plan wp;
         hs_error err;
         if (window_plan_make(&wp, &spec, ds->n_rows, ds->n_train, ds->n_val, ds->n_features, &err) != 0) {
-            fprintf(stderr, "%s: %s (%zu trial%s would fail in `hsweep run`)\n", file, err.msg, set[j][3],
-                    set[j][3] == 1 ? "" : "s");
+            fprintf(stderr, "%s: %s (%zu trial%s would fail in `hsweep run`)\n", file, err.msg, e[3],
+                    e[3] == 1 ? "" : "s");
             bad = 1;
         }
     }
-    free(set);
     return bad;
 }
 
@@ -251,50 +258,59 @@ static void print_search(const sweep_def *def) {
                def->sampler.constant_liar ? "on" : "off");
 }
 
-static void print_table(const sweep_def *def, const sweep_trial *t, size_t n,
-                        const sweepcfg_param *sw, size_t nsw, double min_cost, double total,
-                        size_t train_rows, int rows_known, const plan_estimate *est) {
-    char hash[17], flops[32];
+/* What the first pass over the trials learns, for the header, the widths and the footer. */
+typedef struct plan_sum {
+    size_t n;                           /* trials */
+    double total, min_cost;             /* summed and smallest estimated cost (FLOPs) */
+    sweepcfg_param sw[SWEEPCFG_NPARAMS];/* (nsw) parameters whose value differs between trials */
+    size_t nsw;
+    int width[SWEEPCFG_NPARAMS];        /* per parameter: widest formatted value (table) */
+    size_t train_rows;                  /* training rows (read or nominal) */
+    int rows_known;                     /* train_rows was read from the dataset */
+    const plan_estimate *est;           /* wall-time estimate, NULL without --ranks */
+} plan_sum;
+
+static void print_table_head(const sweep_def *def, const plan_sum *ps) {
+    char hash[17];
     expand_id_string(def->hash, hash);
     printf("sweep %s (%s), hash %s\n", def->name, def->file, hash);
-    if (rows_known)
-        printf("dataset %s: %zu training rows\n", def->data_path, train_rows);
+    if (ps->rows_known)
+        printf("dataset %s: %zu training rows\n", def->data_path, ps->train_rows);
     else
         printf("dataset %s: training rows not read (io/h5data not in this build); costs "
                "estimated with a nominal %zu rows\n",
-               def->data_path, train_rows);
+               def->data_path, ps->train_rows);
     printf("output %s\nmetric %s (minimised), repeats %zu, max_failures ", def->output,
            sweepcfg_metric_name(def->metric), def->repeats);
     if (def->max_failures) printf("%zu\n", def->max_failures);
     else printf("unlimited\n");
     print_search(def);
     printf("swept:");
-    for (size_t k = 0; k < nsw; k++) printf(" %s", sweepcfg_param_name(sw[k]));
-    printf("%s\n\n", nsw ? "" : " (nothing: one configuration)");
-
-    int w[SWEEPCFG_NPARAMS];
-    char val[64];
+    for (size_t k = 0; k < ps->nsw; k++) printf(" %s", sweepcfg_param_name(ps->sw[k]));
+    printf("%s\n\n", ps->nsw ? "" : " (nothing: one configuration)");
     printf("%6s  %-16s  %6s", "#", "id", "repeat");
-    for (size_t k = 0; k < nsw; k++) {
-        w[k] = (int)strlen(sweepcfg_param_name(sw[k]));
-        for (size_t i = 0; i < n; i++) {
-            sweepcfg_param_format(sw[k], sweepcfg_param_get(&t[i].hp, sw[k]), val, sizeof val);
-            if ((int)strlen(val) > w[k]) w[k] = (int)strlen(val);
-        }
-        printf("  %-*s", w[k], sweepcfg_param_name(sw[k]));
-    }
+    for (size_t k = 0; k < ps->nsw; k++)
+        printf("  %-*s", ps->width[ps->sw[k]], sweepcfg_param_name(ps->sw[k]));
     printf("  %8s\n", "rel_cost");
-    for (size_t i = 0; i < n; i++) {
-        printf("%6zu  %-16s  %6zu", i + 1, t[i].id, t[i].repeat);
-        for (size_t k = 0; k < nsw; k++) {
-            sweepcfg_param_format(sw[k], sweepcfg_param_get(&t[i].hp, sw[k]), val, sizeof val);
-            printf("  %-*s", w[k], val);
-        }
-        printf("  %8.2f\n", min_cost > 0.0 ? t[i].cost / min_cost : 0.0);
+}
+
+/* Row i (0-based) of the table. */
+static void print_table_row(const plan_sum *ps, size_t i, const sweep_trial *t) {
+    char val[64];
+    printf("%6zu  %-16s  %6zu", i + 1, t->id, t->repeat);
+    for (size_t k = 0; k < ps->nsw; k++) {
+        sweepcfg_param_format(ps->sw[k], sweepcfg_param_get(&t->hp, ps->sw[k]), val, sizeof val);
+        printf("  %-*s", ps->width[ps->sw[k]], val);
     }
-    fmt_flops(total, flops, sizeof flops);
-    printf("\n%zu trials, total estimated cost %s (%.1f x the cheapest trial)\n", n, flops,
-           min_cost > 0.0 ? total / min_cost : 0.0);
+    printf("  %8.2f\n", ps->min_cost > 0.0 ? t->cost / ps->min_cost : 0.0);
+}
+
+static void print_table_foot(const plan_sum *ps) {
+    char flops[32];
+    const plan_estimate *est = ps->est;
+    fmt_flops(ps->total, flops, sizeof flops);
+    printf("\n%zu trials, total estimated cost %s (%.1f x the cheapest trial)\n", ps->n, flops,
+           ps->min_cost > 0.0 ? ps->total / ps->min_cost : 0.0);
     if (est) {
         char a[32], b[32], c[32];
         plan_duration(est->makespan_s, a, sizeof a);
@@ -309,10 +325,9 @@ static void print_table(const sweep_def *def, const sweep_trial *t, size_t n,
     }
 }
 
-static void print_json(const sweep_def *def, const sweep_trial *t, size_t n,
-                       const sweepcfg_param *sw, size_t nsw, double min_cost, double total,
-                       size_t train_rows, int rows_known, const plan_estimate *est) {
+static void print_json_head(const sweep_def *def, const plan_sum *ps) {
     char hash[17];
+    const plan_estimate *est = ps->est;
     expand_id_string(def->hash, hash);
     printf("{\"name\":");
     json_str(stdout, def->name);
@@ -325,32 +340,118 @@ static void print_json(const sweep_def *def, const sweep_trial *t, size_t n,
     printf(",\"train_rows\":%zu,\"train_rows_estimated\":%s,\"metric\":\"%s\",\"repeats\":%zu,"
            "\"max_failures\":%zu,\"seed\":%llu,\"scheduler\":\"%s\",\"sampler\":\"%s\","
            "\"swept\":[",
-           train_rows, rows_known ? "false" : "true", sweepcfg_metric_name(def->metric),
+           ps->train_rows, ps->rows_known ? "false" : "true", sweepcfg_metric_name(def->metric),
            def->repeats, def->max_failures, (unsigned long long)def->seed,
            def->scheduler.type == SWEEPCFG_SCHED_NONE ? "none"
            : def->scheduler.type == SWEEPCFG_SCHED_ASHA ? "asha"
            : def->scheduler.type == SWEEPCFG_SCHED_HYPERBAND ? "hyperband" : "median",
            def->sampler.type == SWEEPCFG_SAMPLER_TPE ? "tpe" : "random");
-    for (size_t k = 0; k < nsw; k++) printf("%s\"%s\"", k ? "," : "", sweepcfg_param_name(sw[k]));
-    printf("],\"n_trials\":%zu,\"total_cost_flops\":%.6g,", n, total);
+    for (size_t k = 0; k < ps->nsw; k++) printf("%s\"%s\"", k ? "," : "", sweepcfg_param_name(ps->sw[k]));
+    printf("],\"n_trials\":%zu,\"total_cost_flops\":%.6g,", ps->n, ps->total);
     if (est)
         printf("\"estimate\":{\"ranks\":%zu,\"flops_per_s\":%.6g,\"calibrated\":%s,\"calibration_trials\":%zu,"
                "\"wall_s\":%.6g,\"lower_bound_s\":%.6g},",
                est->ranks, est->flops_per_s, est->calibrated ? "true" : "false", est->calib_trials, est->makespan_s,
                est->lower_s);
     printf("\"trials\":[");
-    for (size_t i = 0; i < n; i++) {
-        printf("%s\n{\"id\":\"%s\",\"repeat\":%zu,\"seed\":%llu,\"cost_flops\":%.6g,"
-               "\"relative_cost\":%.6g,\"params\":{",
-               i ? "," : "", t[i].id, t[i].repeat, (unsigned long long)t[i].hp.seed, t[i].cost,
-               min_cost > 0.0 ? t[i].cost / min_cost : 0.0);
-        for (int p = 0; p < SWEEPCFG_NPARAMS; p++) {
-            printf("%s\"%s\":", p ? "," : "", sweepcfg_param_name((sweepcfg_param)p));
-            json_param(stdout, (sweepcfg_param)p, sweepcfg_param_get(&t[i].hp, (sweepcfg_param)p));
-        }
-        printf("}}");
+}
+
+static void print_json_row(const plan_sum *ps, size_t i, const sweep_trial *t) {
+    printf("%s\n{\"id\":\"%s\",\"repeat\":%zu,\"seed\":%llu,\"cost_flops\":%.6g,"
+           "\"relative_cost\":%.6g,\"params\":{",
+           i ? "," : "", t->id, t->repeat, (unsigned long long)t->hp.seed, t->cost,
+           ps->min_cost > 0.0 ? t->cost / ps->min_cost : 0.0);
+    for (int p = 0; p < SWEEPCFG_NPARAMS; p++) {
+        printf("%s\"%s\":", p ? "," : "", sweepcfg_param_name((sweepcfg_param)p));
+        json_param(stdout, (sweepcfg_param)p, sweepcfg_param_get(&t->hp, (sweepcfg_param)p));
     }
-    printf("\n]}\n");
+    printf("}}");
+}
+
+/* A value whose width is already counted (plan_scan). */
+typedef struct plan_memo {
+    uint64_t bits;            /* the value's double bits */
+    int p;                    /* its parameter */
+    int used;                 /* the slot holds a value */
+} plan_memo;
+
+enum { PLAN_MEMO = 1 << 14 }; /* slots (a power of 2) */
+
+/* First pass: count the trials, sum their costs, find the swept parameters and their
+ * widths, gather the window settings and (secs != NULL) every trial's cost, holding one
+ * trial at a time. Parameters set by the grid, a zip group or a random distribution are the
+ * only ones that can differ, so only their values are formatted. 0 or the expansion's error. */
+static int plan_scan(const sweep_def *def, plan_sum *ps, plan_windows *w, double **secs,
+                     hs_error *err) {
+    expand_iter it;
+    int rc = expand_iter_init(&it, def, ps->rows_known ? ps->train_rows : 0, err);
+    sweep_trial first, t;
+    int differs[SWEEPCFG_NPARAMS] = {0};
+    size_t cap = 0;
+    char val[64];
+    ps->min_cost = INFINITY;
+    for (int p = 0; p < SWEEPCFG_NPARAMS; p++) ps->width[p] = (int)strlen(sweepcfg_param_name((sweepcfg_param)p));
+    plan_memo *memo = calloc(PLAN_MEMO, sizeof *memo);  /* NULL: format every value */
+    while (rc == 0 && (rc = expand_iter_next(&it, &t, err)) == 1) {
+        rc = 0;
+        if (ps->n == 0) first = t;
+        for (int p = 0; p < SWEEPCFG_NPARAMS; p++) {
+            sweepcfg_source src = def->source[p];
+            if (src != SWEEPCFG_SRC_GRID && src != SWEEPCFG_SRC_ZIP && src != SWEEPCFG_SRC_RANDOM)
+                continue;
+            double v = sweepcfg_param_get(&t.hp, (sweepcfg_param)p);
+            if (!differs[p] && !sweepcfg_param_equal((sweepcfg_param)p, v,
+                                                     sweepcfg_param_get(&first.hp, (sweepcfg_param)p)))
+                differs[p] = 1;
+            /* grid values recur: format each distinct value once (a direct-mapped memo) */
+            uint64_t bits;
+            memcpy(&bits, &v, sizeof bits);
+            size_t slot = (size_t)((rng_mix64(bits) ^ (uint64_t)p) & (PLAN_MEMO - 1));
+            if (memo && memo[slot].used && memo[slot].p == p && memo[slot].bits == bits) continue;
+            sweepcfg_param_format((sweepcfg_param)p, v, val, sizeof val);
+            if ((int)strlen(val) > ps->width[p]) ps->width[p] = (int)strlen(val);
+            if (memo) memo[slot] = (plan_memo){bits, p, 1};
+        }
+        plan_windows_add(w, &t.hp);
+        ps->total += t.cost;
+        if (t.cost < ps->min_cost) ps->min_cost = t.cost;
+        if (secs) {
+            if (ps->n == cap) {
+                cap = cap ? 2 * cap : 1024;
+                double *g = realloc(*secs, cap * sizeof *g);
+                if (!g) {
+                    rc = hs_error_set(err, HS_ERR_NOMEM, def->file, 0, 0, "out of memory");
+                    break;
+                }
+                *secs = g;
+            }
+            (*secs)[ps->n] = t.cost;
+        }
+        ps->n++;
+    }
+    expand_iter_deinit(&it);
+    free(memo);
+    for (int p = 0; p < SWEEPCFG_NPARAMS; p++)
+        if (differs[p]) ps->sw[ps->nsw++] = (sweepcfg_param)p;
+    return rc;
+}
+
+/* Second pass: the same trials again, one row each. 0 or the expansion's error. */
+static int plan_print(const sweep_def *def, const plan_sum *ps, int json, hs_error *err) {
+    expand_iter it;
+    int rc = expand_iter_init(&it, def, ps->rows_known ? ps->train_rows : 0, err);
+    sweep_trial t;
+    if (json) print_json_head(def, ps);
+    else print_table_head(def, ps);
+    for (size_t i = 0; rc == 0 && (rc = expand_iter_next(&it, &t, err)) == 1; i++) {
+        rc = 0;
+        if (json) print_json_row(ps, i, &t);
+        else print_table_row(ps, i, &t);
+    }
+    expand_iter_deinit(&it);
+    if (json) printf("\n]}\n");
+    else print_table_foot(ps);
+    return rc;
 }
 
 int cmd_plan(int argc, char **argv) {
@@ -416,55 +517,40 @@ int cmd_plan(int argc, char **argv) {
     train_rows = ds.n_train;
     rows_known = 1;
 #endif
-    sweep_trial *t = NULL;
-    size_t n = 0;
-    if (expand_trials(&def, rows_known ? train_rows : 0, &t, &n, &err) != 0) {
-        hs_error_print(&err, stderr);
-        dataset_deinit(&ds);
-        sweepcfg_deinit(&def);
-        return 1;
-    }
+    /* two streamed passes over the trials: the plan never holds the whole list */
+    plan_sum ps;
+    memset(&ps, 0, sizeof ps);
+    ps.train_rows = train_rows;
+    ps.rows_known = rows_known;
+    plan_windows w = {calloc(PLAN_MAX_SETTINGS, sizeof *w.set), 0};
+    double *secs = NULL;
+    int rc = w.set ? plan_scan(&def, &ps, &w, ranks ? &secs : NULL, &err)
+                   : hs_error_set(&err, HS_ERR_NOMEM, path, 0, 0, "out of memory");
+    if (rc != 0) hs_error_print(&err, stderr);
     /* what `run` would reject: a window setting without a window in some split */
-    if (rows_known && plan_check_windows(path, t, n, &ds) != 0) {
-        expand_free(t);
-        dataset_deinit(&ds);
-        sweepcfg_deinit(&def);
-        return 1;
-    }
+    if (rc == 0 && rows_known && plan_windows_check(path, &w, &ds) != 0) rc = 1;
+    free(w.set);
     dataset_deinit(&ds);
     plan_estimate est = {ranks, PLAN_NOMINAL_FLOPS, 0, 0, 0.0, 0.0};
-    if (ranks && from && plan_calibrate(from, &est.flops_per_s, &est.calib_trials) != 0) {
-        expand_free(t);
-        sweepcfg_deinit(&def);
-        return 1;
-    }
+    if (rc == 0 && ranks && from && plan_calibrate(from, &est.flops_per_s, &est.calib_trials) != 0)
+        rc = 1;
     est.calibrated = from != NULL;
-    sweepcfg_param sw[SWEEPCFG_NPARAMS];
-    size_t nsw = expand_swept(t, n, sw);
-    double total = 0.0, min_cost = INFINITY;
-    for (size_t i = 0; i < n; i++) {
-        total += t[i].cost;
-        if (t[i].cost < min_cost) min_cost = t[i].cost;
-    }
-    if (ranks) {
-        double *secs = malloc((n ? n : 1) * sizeof *secs), longest = 0.0;
-        if (!secs) {
-            expand_free(t);
-            sweepcfg_deinit(&def);
-            return 1;
-        }
-        for (size_t i = 0; i < n; i++) {
-            secs[i] = t[i].cost / est.flops_per_s;
+    if (rc == 0 && ranks) {
+        double longest = 0.0;
+        for (size_t i = 0; i < ps.n; i++) {
+            secs[i] /= est.flops_per_s;
             if (secs[i] > longest) longest = secs[i];
         }
-        est.makespan_s = plan_makespan(secs, n, ranks);
-        est.lower_s = total / est.flops_per_s / (double)ranks;
+        est.makespan_s = plan_makespan(secs, ps.n, ranks);
+        est.lower_s = ps.total / est.flops_per_s / (double)ranks;
         if (longest > est.lower_s) est.lower_s = longest;
-        free(secs);
+        ps.est = &est;
     }
-    if (json) print_json(&def, t, n, sw, nsw, min_cost, total, train_rows, rows_known, ranks ? &est : NULL);
-    else print_table(&def, t, n, sw, nsw, min_cost, total, train_rows, rows_known, ranks ? &est : NULL);
-    expand_free(t);
+    free(secs);
+    if (rc == 0 && plan_print(&def, &ps, json, &err) != 0) {
+        hs_error_print(&err, stderr);  /* cannot happen: the first pass saw the same trials */
+        rc = 1;
+    }
     sweepcfg_deinit(&def);
-    return 0;
+    return rc == 0 ? 0 : 1;
 }

@@ -21,6 +21,7 @@
 #include "io/h5data.h"
 #include "io/hpfields.h"
 #include "io/htmlreport.h"
+#include "io/jcheck.h"
 #include "io/journal.h"
 #include "io/modelio.h"
 #include "io/results.h"
@@ -358,11 +359,19 @@ static int report_sweep_load(report_sweep *rs, const char *dir) {
     if (htmlreport_load_metadata(dir, &rs->meta, &err) != 0) rs->meta = NULL;
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", dir, RUNDIR_JOURNAL);
-    if (journal_read(path, &rs->recs, &rs->n, &rs->jinfo, &err) != 0) {
+    jcheck_expect x;
+    jcheck_expect_load(dir, &x);
+    jcheck_report aside;
+    if (jcheck_read(path, &x, &rs->recs, &rs->n, &rs->jinfo, &aside, &err) != 0) {
         hs_error_print(&err, stderr);
         return 1;
     }
     if (rs->jinfo.dropped_last) fprintf(stderr, "hsweep report: warning: %s\n", rs->jinfo.warning);
+    if (rs->jinfo.set_aside) {   /* invalid or foreign records: not ranked, said once */
+        char line[1600];
+        jcheck_format(&aside, dir, line, sizeof line);
+        fprintf(stderr, "hsweep report: warning: %s\n", line);
+    }
     rs->scale = calloc(hpfields_count(), sizeof *rs->scale);
     if (!rs->scale) {
         fprintf(stderr, "hsweep report: out of memory\n");

@@ -502,7 +502,7 @@ int cmd_train(int argc, char **argv) {
     if (o.save && res.status == TRIAL_OK && res.best_params) {
         /* the model file borrows the dataset's names and normalisation statistics */
         modelio_meta m;
-        modelio_meta_borrow(&m, &o.hp, &ds, NULL);
+        modelio_meta_borrow(&m, &o.hp, &ds, o.from ? o.rec.id : NULL);   /* --from: the trial it is */
         m.val_mae = res.val_mae;
         m.val_loss = res.val_loss;
         m.test_mae = res.test_mae;

@@ -429,7 +429,7 @@ int coord_open(coord *c, const coord_open_args *a, hs_error *err) {
         return err->code;
     }
     if (have_journal || c->reuse.gone) {
-        char line[256];
+        char line[1600];
         reuse_format(&c->reuse, line, sizeof line);
         if (c->reuse.reused)
             fprintf(c->cfg.log, "hsweep run: resuming %s: %zu of %zu trials already finished; %s\n",
@@ -455,12 +455,17 @@ void coord_check_best(coord *c) {
             best = &c->recs[i];
         }
     }
+    if (best && best->hp.cell == HS_CELL_SYNTHETIC) return;   /* no network: no model file */
     char path[4200];
     if (rundir_path(path, sizeof path, c->cfg.outdir, RUNDIR_BEST_MODEL, NULL) != 0) return;
     modelio_meta m;
     hs_error e;
     int rc = modelio_load(path, &m, NULL, 0, &e);
     FILE *log = c->cfg.log;
+    char how[4800] = "";   /* the way to the best trial's weights: retrain it from the journal */
+    if (best)
+        snprintf(how, sizeof how, "; `hsweep train --from %.2000s --trial %s --save %.2000s` retrains it", c->cfg.outdir,
+                 best->id, path);
     if (!best) {
         if (rc == 0)
             fprintf(log, "hsweep run: %s holds trial %s of an earlier sweep; this sweep's "
@@ -468,13 +473,14 @@ void coord_check_best(coord *c) {
     } else if (rc == HS_ERR_IO) {
         fprintf(log, "hsweep run: %s is missing: the best model of a previous run (trial "
                 "%s) cannot be recovered without retraining; it is written again when a trial "
-                "beats it\n", path, best->id);
+                "beats it%s\n", path, best->id, how);
     } else if (rc != 0) {
         fprintf(log, "hsweep run: %s is unreadable (%s); the best model (trial %s) cannot "
-                "be recovered without retraining\n", path, e.msg, best->id);
+                "be recovered without retraining; it is replaced when a trial beats it%s\n", path, e.msg,
+                best->id, how);
     } else if (strcmp(m.trial_id, best->id) != 0) {
         fprintf(log, "hsweep run: %s holds trial %s but the journal's best is %s, which "
-                "cannot be recovered without retraining\n", path, m.trial_id, best->id);
+                "cannot be recovered without retraining%s\n", path, m.trial_id, best->id, how);
     }
     modelio_meta_deinit(&m);
 }
@@ -614,13 +620,19 @@ void coord_status(const coord *c, const char *state, results_status *st) {
     }
     st->ranks = c->cfg.nranks;
     st->state = state;
+    /* a final state says why (the heartbeat file's reason, coord_jobfile) */
+    if (strcmp(state, "running") != 0 && c->st)   /* this job runs nothing any more */
+        st->running = study_claimed_by_others(c->st);
+    if (strcmp(state, "running") != 0)
+        st->reason = c->infra_rc ? c->infra_err.msg : c->max_failures_hit ? "max_failures reached"
+                     : c->halted ? "stopped by a signal" : NULL;
 }
 
 void coord_write_tables(coord *c) {
     results_options o = coord_results_options(c);
     hs_error e;
-    if (results_write_tables(c->cfg.outdir, c->recs, c->n_recs, &o, &e) != 0)
-        hs_error_print(&e, c->cfg.log);
+    c->tables_failed = results_write_tables(c->cfg.outdir, c->recs, c->n_recs, &o, &e) != 0;
+    if (c->tables_failed) hs_error_print(&e, c->cfg.log);
     c->last_tables = coord_now(c);
 }
 
@@ -665,8 +677,9 @@ static void coord_save_best(coord *c, size_t idx, const journal_record *rec, con
                             size_t n) {
     results_metric metric = coord_metric(c);
     double v = results_metric_value(rec, metric);
+    /* the synthetic cell has no network (its one "weight" is bookkeeping): no model file */
     if (!c->cfg.ds || !w || n == 0 || n != rec->n_params || rec->status != JOURNAL_OK ||
-        !isfinite(v))
+        !isfinite(v) || c->cfg.trials[idx].hp.cell == HS_CELL_SYNTHETIC)
         return;
     for (size_t i = 0; i < c->n_recs; i++) {
         double b = results_metric_value(&c->recs[i], metric);
@@ -721,7 +734,16 @@ static void coord_finish_trial(coord *c, int rank, size_t idx, journal_record *r
     }
     if (rc != 0 && c->infra_rc == 0) coord_fail(c, &e);   /* the journal is the truth */
     if (rc == 0 && !late) coord_drop_ckpt(c, rec->id);
-    if (sched_state_of(c->s, idx) == SCHED_RUNNING) sched_record(c->s, idx, rec->status != JOURNAL_FAILED);
+    if (sched_state_of(c->s, idx) == SCHED_RUNNING) {
+        /* not journaled: not finished (its checkpoint stays; a resume runs it again) */
+        if (rc != 0 && !late) sched_release(c->s, idx);
+        else sched_record(c->s, idx, rec->status != JOURNAL_FAILED);
+    }
+    if (rc != 0 && !late) {
+        c->unjournaled++;
+        fprintf(c->cfg.log, "[rank %d] trial %s: finished but not journaled (the journal failed); "
+                "it runs again on resume\n", rank, rec->id);
+    }
     c->busy_s += rec->wall_s;
     if (late) {
         c->late++;
@@ -961,7 +983,11 @@ void coord_summary(coord *c, FILE *out, size_t top) {
 
 int coord_conclude(coord *c, FILE *out, int sig) {
     const char *dir = c->cfg.outdir;
-    fprintf(out, "results: %s/%s, %s/%s\n", dir, RUNDIR_RESULTS_MD, dir, RUNDIR_SUMMARY);
+    if (c->tables_failed)   /* never point to a file that was not written */
+        fprintf(out, "results: %s/%s and %s/%s could not be written (above); `hsweep report %s` "
+                "rebuilds them from the journal\n", dir, RUNDIR_RESULTS_MD, dir, RUNDIR_SUMMARY, dir);
+    else
+        fprintf(out, "results: %s/%s, %s/%s\n", dir, RUNDIR_RESULTS_MD, dir, RUNDIR_SUMMARY);
     if (c->infra_rc) {
         hs_error_print(&c->infra_err, c->cfg.log);
         return 1;

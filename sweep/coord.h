@@ -158,6 +158,8 @@ struct coord {
     int stopping;             /* 1: hand out nothing more (signal, max_failures, infra error) */
     int halted;               /* 1 once coord_halt ran (a signal stopped the run) */
     int max_failures_hit;     /* 1 once max_failures was reached */
+    int tables_failed;        /* 1 when the last coord_write_tables could not write them */
+    size_t unjournaled;       /* trials that finished after the journal failed (not counted) */
     int infra_rc;             /* first infrastructure error (journal write, memory), 0: none */
     hs_error infra_err;       /* its message */
     unsigned char *rank_state;/* (nranks) coord_rank_state per rank */

@@ -137,16 +137,148 @@ static int excluded(const sweep_def *def, const hs_hparams *hp) {
     return 0;
 }
 
-typedef struct id_ix {
-    uint64_t h;               /* id hash */
-    size_t i;                 /* position in the trial array */
-} id_ix;
+/* ---- the set of ids seen: open addressing over the 64-bit hashes ------------------------ */
 
-static int cmp_id(const void *a, const void *b) {
-    const id_ix *x = a, *y = b;
-    if (x->h != y->h) return x->h < y->h ? -1 : 1;
-    return x->i < y->i ? -1 : (x->i > y->i);
+/* Insert h; 1 if it was new, 0 if already there, -1 out of memory. Hash 0 is kept aside
+ * (0 marks an empty slot). The table doubles at 3/4 load: at most 8 / (3/8) ~ 21 bytes per
+ * id, 16 on average. */
+static int idset_add(expand_iter *it, uint64_t h) {
+    if (h == 0) {
+        if (it->have_zero) return 0;
+        it->have_zero = 1;
+        return 1;
+    }
+    if (4 * (it->set_n + 1) > 3 * it->set_cap) {
+        size_t cap = it->set_cap ? 2 * it->set_cap : 1024;
+        uint64_t *t = calloc(cap, sizeof *t);
+        if (!t) return -1;
+        for (size_t i = 0; i < it->set_cap; i++) {
+            if (!it->set[i]) continue;
+            size_t k = (size_t)(it->set[i] & (cap - 1));
+            while (t[k]) k = (k + 1) & (cap - 1);
+            t[k] = it->set[i];
+        }
+        free(it->set);
+        it->set = t;
+        it->set_cap = cap;
+    }
+    size_t k = (size_t)(h & (it->set_cap - 1));  /* h is already mixed (rng_mix64) */
+    while (it->set[k]) {
+        if (it->set[k] == h) return 0;
+        k = (k + 1) & (it->set_cap - 1);
+    }
+    it->set[k] = h;
+    it->set_n++;
+    return 1;
 }
+
+/* ---- the streamed expansion ---------------------------------------------------------------- */
+
+int expand_iter_init(expand_iter *it, const sweep_def *def, size_t n_train_rows, hs_error *err) {
+    memset(it, 0, sizeof *it);
+    it->def = def;
+    it->n_train_rows = n_train_rows;
+    it->points = 1;
+    for (size_t a = 0; a < def->n_axes; a++) it->points *= def->axes[a].n_values; /* capped by
+                                                 sweepcfg_load: SWEEPCFG_MAX_TRIALS */
+    it->samples = def->random.samples ? def->random.samples : 1;
+    it->repeats = def->repeats ? def->repeats : 1;
+    it->odo = calloc(def->n_axes + 1, sizeof *it->odo);
+    if (!it->odo)
+        return hs_error_set(err, HS_ERR_NOMEM, def->file, 0, 0, "out of memory expanding the sweep");
+    rng_seed(&it->r, rng_mix64(def->seed ^ UINT64_C(0x72616e646f6d)));  /* "random" */
+    return 0;
+}
+
+void expand_iter_deinit(expand_iter *it) {
+    if (!it) return;
+    free(it->odo);
+    free(it->set);
+    memset(it, 0, sizeof *it);
+}
+
+/* Fill *tr from the current configuration and repeat; 0 or HS_ERR_VALUE when its window
+ * does not fit the training split. */
+static int make_trial(expand_iter *it, sweep_trial *tr, uint64_t *hash, hs_error *err) {
+    const sweep_def *def = it->def;
+    const hs_hparams *hp = &it->hp;
+    int scheme = def->id_scheme == HPKEY_V1 ? HPKEY_V1 : HPKEY_V2;
+    uint64_t h = hpkey_trial_hash(hp, it->rep, scheme);
+    memset(tr, 0, sizeof *tr);  /* padding too: trials may be sent as bytes */
+    tr->hp = *hp;
+    tr->hp.seed = rng_mix64(def->seed ^ h);
+    tr->repeat = it->rep;
+    tr->id_scheme = scheme;
+    expand_id_string(h, tr->id);
+    size_t rows = it->n_train_rows ? it->n_train_rows : EXPAND_NOMINAL_TRAIN_ROWS;
+    tr->cost = expand_cost(&tr->hp, expand_train_windows(&tr->hp, rows));
+    *hash = h;
+    if (it->n_train_rows && expand_train_windows(&tr->hp, it->n_train_rows) == 0) {
+        sweepcfg_param p = def->source[SWEEPCFG_SEQUENCE_LENGTH] != SWEEPCFG_SRC_DEFAULT
+                               ? SWEEPCFG_SEQUENCE_LENGTH
+                               : SWEEPCFG_SAMPLING_RATE;
+        return hs_error_set(err, HS_ERR_VALUE, def->file, def->src_line[p], def->src_col[p],
+                            "sequence_length %zu x sampling_rate %zu does not fit the "
+                            "%zu rows of the training split",
+                            hp->sequence_length, hp->sampling_rate, it->n_train_rows);
+    }
+    return 0;
+}
+
+int expand_iter_next(expand_iter *it, sweep_trial *tr, hs_error *err) {
+    const sweep_def *def = it->def;
+    for (;;) {
+        if (it->have_hp && it->rep < it->repeats) {
+            uint64_t h;
+            int rc = make_trial(it, tr, &h, err);
+            it->rep++;
+            if (rc) return rc;
+            int fresh = idset_add(it, h);
+            if (fresh < 0)
+                return hs_error_set(err, HS_ERR_NOMEM, def->file, 0, 0,
+                                    "out of memory expanding the sweep (%zu trials)", it->n_out);
+            if (!fresh) continue;  /* a configuration seen before: kept once */
+            it->n_out++;
+            return 1;
+        }
+        it->have_hp = 0;
+        if (it->g >= it->points) break;
+        if (it->s == 0) { /* a new grid point: its axis values */
+            it->grid_hp = def->base;
+            for (size_t a = 0; a < def->n_axes; a++) {
+                const sweepcfg_axis *ax = &def->axes[a];
+                for (size_t k = 0; k < ax->n_params; k++)
+                    sweepcfg_param_set(&it->grid_hp, ax->params[k],
+                                       ax->values[it->odo[a] * ax->n_params + k]);
+            }
+        }
+        it->hp = it->grid_hp;
+        for (size_t d = 0; d < def->random.n_dists; d++)
+            sweepcfg_param_set(&it->hp, def->random.dists[d].param,
+                               draw(&def->random.dists[d], &it->r));
+        if (++it->s == it->samples) {
+            it->s = 0;
+            it->g++;
+            /* odometer: the last axis varies fastest */
+            for (size_t a = def->n_axes; a-- > 0;) {
+                if (++it->odo[a] < def->axes[a].n_values) break;
+                it->odo[a] = 0;
+            }
+        }
+        if (excluded(def, &it->hp)) continue;
+        it->have_hp = 1;
+        it->rep = 0;
+    }
+    if (it->n_out == 0) {
+        long line = def->n_excludes ? def->excludes[0].line : 0;
+        long col = def->n_excludes ? def->excludes[0].col : 0;
+        return hs_error_set(err, HS_ERR_VALUE, def->file, line, col,
+                            "the sweep has no trial left: every combination is excluded");
+    }
+    return 0;
+}
+
+/* ---- the whole list --------------------------------------------------------------------- */
 
 void expand_free(sweep_trial *t) { free(t); }
 
@@ -154,106 +286,30 @@ int expand_trials(const sweep_def *def, size_t n_train_rows, sweep_trial **out, 
                   hs_error *err) {
     *out = NULL;
     *n_out = 0;
-    size_t points = 1;
-    for (size_t a = 0; a < def->n_axes; a++) points *= def->axes[a].n_values;
-    size_t samples = def->random.samples ? def->random.samples : 1;
-    size_t repeats = def->repeats ? def->repeats : 1;
-    size_t cap = points * samples * repeats; /* bounded by sweepcfg_load (10 million) */
+    expand_iter it;
+    int rc = expand_iter_init(&it, def, n_train_rows, err);
+    if (rc) return rc;
+    size_t cap = it.points * it.samples * it.repeats; /* <= SWEEPCFG_MAX_TRIALS (sweepcfg_load) */
     sweep_trial *t = malloc((cap ? cap : 1) * sizeof *t);
-    uint64_t *hashes = malloc((cap ? cap : 1) * sizeof *hashes);
-    size_t *odo = calloc(def->n_axes + 1, sizeof *odo);
-    id_ix *ix = NULL;
-    int rc = 0;
-    if (!t || !hashes || !odo) {
-        rc = hs_error_set(err, HS_ERR_NOMEM, def->file, 0, 0, "out of memory expanding %zu trials",
-                          cap);
-        goto fail;
+    if (!t) {
+        expand_iter_deinit(&it);
+        return hs_error_set(err, HS_ERR_NOMEM, def->file, 0, 0,
+                            "out of memory expanding %zu trials", cap);
     }
-    rng r;
-    rng_seed(&r, rng_mix64(def->seed ^ UINT64_C(0x72616e646f6d)));  /* "random" */
     size_t n = 0;
-    for (size_t g = 0; g < points; g++) {
-        hs_hparams grid_hp = def->base;
-        for (size_t a = 0; a < def->n_axes; a++) {
-            const sweepcfg_axis *ax = &def->axes[a];
-            for (size_t k = 0; k < ax->n_params; k++)
-                sweepcfg_param_set(&grid_hp, ax->params[k], ax->values[odo[a] * ax->n_params + k]);
-        }
-        for (size_t s = 0; s < samples; s++) {
-            hs_hparams hp = grid_hp;
-            for (size_t d = 0; d < def->random.n_dists; d++)
-                sweepcfg_param_set(&hp, def->random.dists[d].param, draw(&def->random.dists[d], &r));
-            if (excluded(def, &hp)) continue;
-            for (size_t rep = 0; rep < repeats; rep++) {
-                sweep_trial *tr = &t[n];
-                uint64_t h = hpkey_trial_hash(&hp, rep, def->id_scheme == HPKEY_V1 ? HPKEY_V1 : HPKEY_V2);
-                memset(tr, 0, sizeof *tr);  /* padding too: trials may be sent as bytes */
-                tr->hp = hp;
-                tr->hp.seed = rng_mix64(def->seed ^ h);
-                tr->repeat = rep;
-                tr->id_scheme = def->id_scheme == HPKEY_V1 ? HPKEY_V1 : HPKEY_V2;
-                expand_id_string(h, tr->id);
-                size_t rows = n_train_rows ? n_train_rows : EXPAND_NOMINAL_TRAIN_ROWS;
-                tr->cost = expand_cost(&tr->hp, expand_train_windows(&tr->hp, rows));
-                if (n_train_rows && expand_train_windows(&tr->hp, n_train_rows) == 0) {
-                    sweepcfg_param p = def->source[SWEEPCFG_SEQUENCE_LENGTH] != SWEEPCFG_SRC_DEFAULT
-                                           ? SWEEPCFG_SEQUENCE_LENGTH
-                                           : SWEEPCFG_SAMPLING_RATE;
-                    rc = hs_error_set(err, HS_ERR_VALUE, def->file, def->src_line[p],
-                                      def->src_col[p],
-                                      "sequence_length %zu x sampling_rate %zu does not fit the "
-                                      "%zu rows of the training split",
-                                      hp.sequence_length, hp.sampling_rate, n_train_rows);
-                    goto fail;
-                }
-                hashes[n] = h;
-                n++;
-            }
-        }
-        /* odometer: the last axis varies fastest */
-        for (size_t a = def->n_axes; a-- > 0;) {
-            if (++odo[a] < def->axes[a].n_values) break;
-            odo[a] = 0;
-        }
+    while (n < cap && (rc = expand_iter_next(&it, &t[n], err)) == 1) n++;
+    expand_iter_deinit(&it);
+    if (rc < 0) {
+        free(t);
+        return rc;
     }
-    if (n == 0) {
-        long line = def->n_excludes ? def->excludes[0].line : 0;
-        long col = def->n_excludes ? def->excludes[0].col : 0;
-        rc = hs_error_set(err, HS_ERR_VALUE, def->file, line, col,
-                          "the sweep has no trial left: every combination is excluded");
-        goto fail;
+    if (n < cap) { /* give back what duplicates and exclusions left unused */
+        sweep_trial *s = realloc(t, n * sizeof *t);
+        if (s) t = s;
     }
-    /* drop repeated configurations (same id), keeping the first occurrence */
-    ix = malloc(n * sizeof *ix);
-    if (!ix) {
-        rc = hs_error_set(err, HS_ERR_NOMEM, def->file, 0, 0, "out of memory");
-        goto fail;
-    }
-    for (size_t i = 0; i < n; i++) ix[i] = (id_ix){hashes[i], i};
-    qsort(ix, n, sizeof *ix, cmp_id);
-    unsigned char *dup = calloc(n, 1);  /* (n) 1 = a later copy of an earlier trial */
-    if (!dup) {
-        rc = hs_error_set(err, HS_ERR_NOMEM, def->file, 0, 0, "out of memory");
-        goto fail;
-    }
-    for (size_t i = 1; i < n; i++)
-        if (ix[i].h == ix[i - 1].h) dup[ix[i].i] = 1;
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!dup[i]) t[m++] = t[i];
-    free(dup);
-    free(ix);
-    free(hashes);
-    free(odo);
     *out = t;
-    *n_out = m;
+    *n_out = n;
     return 0;
-fail:
-    free(ix);
-    free(t);
-    free(hashes);
-    free(odo);
-    return rc;
 }
 
 size_t expand_swept(const sweep_trial *t, size_t n, sweepcfg_param *out) {

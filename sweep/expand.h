@@ -19,6 +19,7 @@
 #include "io/hs_error.h"
 #include "io/sweepcfg.h"
 #include "model/hparams.h"
+#include "model/rng.h"
 
 /* Input features assumed by the cost model (the Jena set); costs are relative anyway. */
 #define EXPAND_COST_FEATURES 14
@@ -60,6 +61,39 @@ void expand_grid_point(const sweep_def *def, size_t g, hs_hparams *hp);
  * expand_trials). Never fails. */
 void expand_fill_trial(sweep_trial *tr, const sweep_def *def, const hs_hparams *hp,
                        size_t repeat, size_t n_train_rows);
+
+/* The expansion one trial at a time, for callers that must not hold the whole list
+ * (`hsweep plan` at SWEEPCFG_MAX_TRIALS): the same trials as expand_trials, in the same
+ * order, with the same ids, seeds, costs and errors. It holds the ids seen so far (about
+ * 16 bytes per trial) to keep a configuration that occurs twice once. Caller-owned. */
+typedef struct expand_iter {
+    const sweep_def *def;     /* borrowed; must outlive the iterator */
+    size_t n_train_rows;      /* as for expand_trials (0 = unknown) */
+    size_t points;            /* grid points (product of the axes' lengths) */
+    size_t samples, repeats;  /* random draws per point, repeats per configuration (>= 1) */
+    size_t g, s, rep;         /* position: grid point, draw within it, repeat */
+    size_t *odo;              /* (n_axes + 1) the grid point's index along each axis */
+    hs_hparams grid_hp;       /* the current grid point's configuration */
+    hs_hparams hp;            /* the current configuration (grid point + draws) */
+    int have_hp;              /* hp is a configuration whose repeats are being handed out */
+    rng r;                    /* the random draws, seeded from the sweep seed */
+    uint64_t *set;            /* (set_cap) ids seen, open addressing, 0 = empty slot */
+    size_t set_cap, set_n;    /* slots (a power of 2), ids in them */
+    int have_zero;            /* the id hash 0 was seen (0 marks empty slots) */
+    size_t n_out;             /* trials handed out so far */
+} expand_iter;
+
+/* Start a streamed expansion of def (read, not copied). 0 or HS_ERR_NOMEM; on failure
+ * expand_iter_deinit is still safe. */
+int expand_iter_init(expand_iter *it, const sweep_def *def, size_t n_train_rows, hs_error *err);
+
+/* The next trial into *t: 1 when one was written, 0 at the end, or a negative hs_status
+ * (expand_trials' errors: HS_ERR_VALUE for a window that does not fit or, at the end, for
+ * a sweep with no trial left; HS_ERR_NOMEM). */
+int expand_iter_next(expand_iter *it, sweep_trial *t, hs_error *err);
+
+/* Free what it holds; it may be NULL. Restart with expand_iter_init. */
+void expand_iter_deinit(expand_iter *it);
 
 /* Free an array from expand_trials. t may be NULL. */
 void expand_free(sweep_trial *t);

@@ -16,6 +16,7 @@ const cmd_entry cmd_table[] = {
     {"run", cmd_run, "run a sweep under MPI: mpirun -n P hsweep run SWEEP.yaml"},
     {"status", cmd_status, "what the jobs of a run directory are doing now (trial, epoch, heartbeat)"},
     {"report", cmd_report, "rebuild and print the result tables of a sweep directory"},
+    {"journal", cmd_journal, "check a run directory's journal, or move its invalid lines aside"},
     {"predict", cmd_predict, "predictions and MAE of a saved model (best_model.h5) on a dataset"},
     {"help-params", cmd_help_params, NULL}, /* hidden: the docs' parameter tables */
     {NULL, NULL, NULL},

@@ -119,5 +119,7 @@ void reuse_format(const reuse_counts *c, char *buf, size_t n) {
         k += snprintf(buf + k, n - (size_t)k, ", %zu rerun with another seed, configuration or "
                       "dataset", c->changed);
     if (k < 0 || (size_t)k >= n) return;
-    if (c->retried) snprintf(buf + k, n - (size_t)k, ", %zu failed retried", c->retried);
+    if (c->retried) k += snprintf(buf + k, n - (size_t)k, ", %zu failed retried", c->retried);
+    if (k < 0 || (size_t)k >= n) return;
+    if (c->set_aside && c->aside[0]) snprintf(buf + k, n - (size_t)k, "; %s", c->aside);
 }

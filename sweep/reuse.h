@@ -31,6 +31,9 @@ typedef struct reuse_counts {
                              configuration or dataset (its result would differ) */
     size_t retried;       /* of fresh: failed/diverged records rerun (--retry-failed) */
     size_t gone;          /* records whose id is not in the sweep (kept, not shown) */
+    size_t set_aside;     /* records set aside as invalid or foreign (io/jcheck.h): neither
+                             reused nor shown; their trials run again */
+    char aside[1200];     /* jcheck_format's line about them, "" when none */
 } reuse_counts;
 
 /* 1 when record rec may stand for trial t: same id, every hyperparameter equal in canonical
@@ -54,7 +57,8 @@ int reuse_plan(const sweep_trial *trials, size_t n_trials, const journal_record 
 
 /* The start line's figures into buf (truncated to n): "12 reused, 4 new, 2 no longer in the
  * sweep", with ", 3 rerun with another seed, configuration or dataset" and ", 1 failed
- * retried" appended when those are non-zero. */
+ * retried" appended when those are non-zero, and "; " + c->aside when records were set
+ * aside. */
 void reuse_format(const reuse_counts *c, char *buf, size_t n);
 
 #endif

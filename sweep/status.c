@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "io/jcheck.h"
 #include "io/journal.h"
 #include "io/rundir.h"
 #include "io/json.h"
@@ -23,7 +24,10 @@ static double status_clock(void) {
 static int status_from_journal(status_info *st, const char *path, results_metric m, hs_error *err) {
     journal_record *recs = NULL;
     size_t n = 0;
-    int rc = journal_read(path, &recs, &n, NULL, err);
+    jcheck_expect x;
+    jcheck_expect_load(st->dir, &x);
+    jcheck_report aside;   /* invalid or foreign records are not counted */
+    int rc = jcheck_read(path, &x, &recs, &n, NULL, &aside, err);
     if (rc) return rc;
     for (size_t i = 0; i < n; i++) {
         if (recs[i].status == JOURNAL_FAILED) st->failed++;
@@ -104,6 +108,7 @@ int status_collect(const char *dir, double now, status_info *st, hs_error *err) 
         status_info tmp;
         memset(&tmp, 0, sizeof tmp);
         tmp.best = NAN;
+        snprintf(tmp.dir, sizeof tmp.dir, "%s", dir);
         rc = status_from_journal(&tmp, jpath, m, err);
         if (rc) return rc;
         if (!fresh) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "io/claimlog.h"
+#include "io/jcheck.h"
 #include "io/rundir.h"
 
 /* A trial id and its index, sorted for lookups. */
@@ -61,6 +62,9 @@ struct study {
     double hb_mono;           /* monotonic time of that write */
     int opened;               /* 1 once study_open succeeded */
     hs_error perr;            /* the last line that did not parse, with its line number */
+    jcheck_expect expect;     /* what a record must be to be trusted (the sweep's id scheme,
+                                 the dataset) */
+    jcheck_report aside;      /* records set aside as invalid or foreign (counts, the first) */
 };
 
 /* claimlog_read_lines callbacks: a line that does not parse (details in study.perr) */
@@ -130,6 +134,20 @@ static int study_on_journal_line(const char *line, size_t len, long lineno, void
         s->perr.line = lineno;
         return rc == HS_ERR_NOMEM ? rc : STUDY_BAD_LINE;
     }
+    jcheck_item bad;
+    memset(&bad, 0, sizeof bad);
+    bad.verdict = jcheck_record(&rec, &s->expect, bad.why, sizeof bad.why);
+    if (bad.verdict != JCHECK_VALID) {   /* never reused, never ranked: counted at open */
+        if (bad.verdict == JCHECK_INVALID) s->aside.invalid++;
+        else s->aside.foreign++;
+        if (s->aside.first.line == 0) {
+            bad.line = lineno;
+            memcpy(bad.id, rec.id, sizeof bad.id);
+            s->aside.first = bad;
+        }
+        journal_record_deinit(&rec);
+        return 0;
+    }
     size_t idx = study_find(s, rec.id), ours = STUDY_NOT_OURS;
     if (idx == SIZE_MAX) {
         if (s->opening) {
@@ -194,9 +212,12 @@ static int study_on_claim_line(const char *line, size_t len, long lineno, void *
  * an error naming it; the last line of a file is only read once complete. */
 static int study_read(study *s, hs_error *err) {
     int rc = claimlog_read_lines(s->jpath, &s->j_off, &s->j_line, study_on_journal_line, s, err);
-    if (rc == STUDY_BAD_LINE)
+    if (rc == STUDY_BAD_LINE) {
+        char hint[3200];
+        journal_repair_hint(s->jpath, hint, sizeof hint);
         return hs_error_set(err, HS_ERR_FORMAT, s->jpath, s->perr.line, s->perr.col,
-                            "corrupt journal record: %s", s->perr.msg);
+                            "corrupt journal record: %.300s; %s", s->perr.msg, hint);
+    }
     if (rc) return rc;
     rc = claimlog_read_lines(s->cpath, &s->c_off, &s->c_line, study_on_claim_line, s, err);
     if (rc == STUDY_BAD_LINE)
@@ -265,6 +286,9 @@ study *study_open(const char *dir, const sweep_trial *trials, size_t n, const si
     snprintf(s->dir, sizeof s->dir, "%s", dir);
     snprintf(s->jpath, sizeof s->jpath, "%s/%s", dir, RUNDIR_JOURNAL);
     snprintf(s->cpath, sizeof s->cpath, "%s/%s", dir, RUNDIR_CLAIMS);
+    s->expect.id_scheme = -1;   /* reuse_match compares each record with its trial's id */
+    snprintf(s->expect.dataset, sizeof s->expect.dataset, "%s", opt->dataset_id ? opt->dataset_id : "");
+    snprintf(s->aside.path, sizeof s->aside.path, "%s", s->jpath);
     jobfile_key(s->job, sizeof s->job);
     jobfile_slurm_id(s->slurm, sizeof s->slurm);
     s->cap = n ? n : 1;
@@ -317,6 +341,8 @@ study *study_open(const char *dir, const sweep_trial *trials, size_t n, const si
     counts->fresh = n - counts->reused;
     counts->gone = s->gone;
     counts->retried = s->retried;
+    counts->set_aside = s->aside.invalid + s->aside.foreign;
+    jcheck_format(&s->aside, dir, counts->aside, sizeof counts->aside);
     for (size_t i = 0; i < n; i++)
         counts->changed += s->mismatch[i] && claim_state_of(s->ct, i) != CLAIM_DONE && s->status[i] != 0xff;
     for (size_t i = 0; i < n; i++)

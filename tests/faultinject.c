@@ -2,7 +2,7 @@
  *
  * Built by CMake as libfaultinject.so (tests only, never installed). Configured by the
  * environment of the process it is preloaded into:
- *   HSWEEP_FAULT_OP     write | fsync | rename | open   which call fails
+ *   HSWEEP_FAULT_OP     write | fsync | rename | open | mpi_win   which call fails
  *   HSWEEP_FAULT_PATH   substring of the file's path (for rename: of either path); "" = any
  *   HSWEEP_FAULT_N      the Nth matching call fails (1-based; default 1); "N+" fails the Nth
  *                       and every later one (a full disk stays full)
@@ -13,6 +13,11 @@
  * see, so they are intercepted one level up; fclose still closes the stream when it fails).
  * "fsync" covers fsync and fdatasync; "open" covers open, open64, mkstemp, mkostemp (path:
  * the template) and fopen with a write mode.
+ * "mpi_win" covers MPI_Win_allocate_shared (the path is not used): the real call runs, so
+ * every rank of the communicator takes part in the collective, then the window is freed
+ * (collectively too: every rank runs under the same environment) and MPI_ERR_NO_MEM is
+ * returned, as when the node cannot back the window. The shim is compiled against mpi.h
+ * but not linked with MPI: the MPI functions are looked up when called.
  * A file descriptor's path comes from /proc/self/fd. Calls that do not match go to libc
  * unchanged. Not thread-safe in its counting (hsweep's writers are single-threaded). */
 #define _GNU_SOURCE
@@ -27,6 +32,8 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <unistd.h>
+
+#include <mpi.h>
 
 /* ---- configuration ------------------------------------------------------------------------ */
 
@@ -111,79 +118,43 @@ static int fi_fd_fails(const char *op, int fd) {
 
 static int fi_file_fails(FILE *f) { return f && fi_fd_fails("write", fileno(f)); }
 
-/* the next definition of name (libc's, or a sanitizer's interceptor), looked up once */
-#define REAL(name, type)                                                                   \
-    static type real_##name;                                                               \
-    if (!real_##name) real_##name = (type)dlsym(RTLD_NEXT, #name)
+/* real_NAME: the next definition of NAME (libc's, or a sanitizer's interceptor) with return
+ * type RET and parameter list PARAMS, looked up once */
+#define REAL(ret, name, params)                                                            \
+    typedef ret(*fi_##name##_fn) params;                                                   \
+    static fi_##name##_fn real_##name;                                                     \
+    if (!real_##name) real_##name = (fi_##name##_fn)dlsym(RTLD_NEXT, #name)
 
-typedef ssize_t (*fi_write_fn)(int, const void *, size_t);
-typedef ssize_t (*fi_pwrite_fn)(int, const void *, size_t, off_t);
-typedef ssize_t (*fi_pwrite64_fn)(int, const void *, size_t, off_t);
-typedef ssize_t (*fi_writev_fn)(int, const struct iovec *, int);
-typedef size_t (*fi_fwrite_fn)(const void *, size_t, size_t, FILE *);
-typedef int (*fi_fputs_fn)(const char *, FILE *);
-typedef int (*fi_fputc_fn)(int, FILE *);
-typedef int (*fi_vfprintf_fn)(FILE *, const char *, va_list);
-typedef int (*fi_fflush_fn)(FILE *);
-typedef int (*fi_fclose_fn)(FILE *);
-typedef int (*fi_fsync_fn)(int);
-typedef int (*fi_fdatasync_fn)(int);
-typedef int (*fi_rename_fn)(const char *, const char *);
-typedef int (*fi_open_fn)(const char *, int, ...);
-typedef int (*fi_open64_fn)(const char *, int, ...);
-typedef int (*fi_mkstemp_fn)(char *);
-typedef int (*fi_mkostemp_fn)(char *, int);
-typedef FILE * (*fi_fopen_fn)(const char *, const char *);
+/* One wrapper per intercepted call, all through fi_fd_fails / fi_file_fails: NAME's real
+ * definition is looked up once, the call fails with FAILED when the shim says so, and
+ * goes through unchanged otherwise. */
+#define FI_FD_WRAP(ret, name, op, failed, params, args)                                   \
+    ret name params {                                                                      \
+        REAL(ret, name, params);                                                         \
+        if (fi_fd_fails(op, fd)) return failed;                                            \
+        return real_##name args;                                                           \
+    }
+#define FI_FILE_WRAP(ret, name, failed, params, args)                                      \
+    ret name params {                                                                      \
+        REAL(ret, name, params);                                                         \
+        if (fi_file_fails(f)) return failed;                                               \
+        return real_##name args;                                                           \
+    }
 
 /* ---- write ------------------------------------------------------------------------------- */
 
-ssize_t write(int fd, const void *b, size_t n) {
-    REAL(write, fi_write_fn);
-    if (fi_fd_fails("write", fd)) return -1;
-    return real_write(fd, b, n);
-}
-
-ssize_t pwrite(int fd, const void *b, size_t n, off_t off) {
-    REAL(pwrite, fi_pwrite_fn);
-    if (fi_fd_fails("write", fd)) return -1;
-    return real_pwrite(fd, b, n, off);
-}
-
-ssize_t pwrite64(int fd, const void *b, size_t n, off_t off) {
-    REAL(pwrite64, fi_pwrite64_fn);
-    if (fi_fd_fails("write", fd)) return -1;
-    return real_pwrite64(fd, b, n, off);
-}
-
-ssize_t writev(int fd, const struct iovec *iov, int cnt) {
-    REAL(writev, fi_writev_fn);
-    if (fi_fd_fails("write", fd)) return -1;
-    return real_writev(fd, iov, cnt);
-}
-
-size_t fwrite(const void *p, size_t size, size_t n, FILE *f) {
-    REAL(fwrite, fi_fwrite_fn);
-    if (fi_file_fails(f)) return 0;
-    return real_fwrite(p, size, n, f);
-}
-
-int fputs(const char *s, FILE *f) {
-    REAL(fputs, fi_fputs_fn);
-    if (fi_file_fails(f)) return EOF;
-    return real_fputs(s, f);
-}
-
-int fputc(int c, FILE *f) {
-    REAL(fputc, fi_fputc_fn);
-    if (fi_file_fails(f)) return EOF;
-    return real_fputc(c, f);
-}
-
-int vfprintf(FILE *f, const char *fmt, va_list ap) {
-    REAL(vfprintf, fi_vfprintf_fn);
-    if (fi_file_fails(f)) return -1;
-    return real_vfprintf(f, fmt, ap);
-}
+FI_FD_WRAP(ssize_t, write, "write", -1, (int fd, const void *b, size_t n), (fd, b, n))
+FI_FD_WRAP(ssize_t, pwrite, "write", -1, (int fd, const void *b, size_t n, off_t off),
+           (fd, b, n, off))
+FI_FD_WRAP(ssize_t, pwrite64, "write", -1, (int fd, const void *b, size_t n, off_t off),
+           (fd, b, n, off))
+FI_FD_WRAP(ssize_t, writev, "write", -1, (int fd, const struct iovec *iov, int cnt),
+           (fd, iov, cnt))
+FI_FILE_WRAP(size_t, fwrite, 0, (const void *p, size_t size, size_t n, FILE *f), (p, size, n, f))
+FI_FILE_WRAP(int, fputs, EOF, (const char *s, FILE *f), (s, f))
+FI_FILE_WRAP(int, fputc, EOF, (int c, FILE *f), (c, f))
+FI_FILE_WRAP(int, vfprintf, -1, (FILE *f, const char *fmt, va_list ap), (f, fmt, ap))
+FI_FILE_WRAP(int, fflush, EOF, (FILE *f), (f))
 
 int fprintf(FILE *f, const char *fmt, ...) {
     va_list ap;
@@ -193,14 +164,8 @@ int fprintf(FILE *f, const char *fmt, ...) {
     return r;
 }
 
-int fflush(FILE *f) {
-    REAL(fflush, fi_fflush_fn);
-    if (fi_file_fails(f)) return EOF;
-    return real_fflush(f);
-}
-
 int fclose(FILE *f) {
-    REAL(fclose, fi_fclose_fn);
+    REAL(int, fclose, (FILE *));
     int failed = fi_file_fails(f), saved = errno;
     int r = real_fclose(f);
     if (failed) {
@@ -212,20 +177,11 @@ int fclose(FILE *f) {
 
 /* ---- fsync, rename, open ----------------------------------------------------------------- */
 
-int fsync(int fd) {
-    REAL(fsync, fi_fsync_fn);
-    if (fi_fd_fails("fsync", fd)) return -1;
-    return real_fsync(fd);
-}
-
-int fdatasync(int fd) {
-    REAL(fdatasync, fi_fdatasync_fn);
-    if (fi_fd_fails("fsync", fd)) return -1;
-    return real_fdatasync(fd);
-}
+FI_FD_WRAP(int, fsync, "fsync", -1, (int fd), (fd))
+FI_FD_WRAP(int, fdatasync, "fsync", -1, (int fd), (fd))
 
 int rename(const char *a, const char *b) {
-    REAL(rename, fi_rename_fn);
+    REAL(int, rename, (const char *, const char *));
     if (fi_fail("rename", a, b)) return -1;
     return real_rename(a, b);
 }
@@ -234,47 +190,51 @@ static int fi_open_fails(const char *path, int flags) {
     return (flags & (O_WRONLY | O_RDWR | O_CREAT)) && fi_fail("open", path, NULL);
 }
 
-int open(const char *path, int flags, ...) {
-    REAL(open, fi_open_fn);
-    mode_t mode = 0;
-    if (flags & O_CREAT) {
-        va_list ap;
-        va_start(ap, flags);
-        mode = (mode_t)va_arg(ap, int);
-        va_end(ap);
+/* open and open64: the mode argument exists only with O_CREAT */
+#define FI_OPEN_WRAP(name)                                                                 \
+    int name(const char *path, int flags, ...) {                                           \
+        REAL(int, name, (const char *, int, ...));                                       \
+        mode_t mode = 0;                                                                   \
+        if (flags & O_CREAT) {                                                             \
+            va_list ap;                                                                    \
+            va_start(ap, flags);                                                           \
+            mode = (mode_t)va_arg(ap, int);                                                \
+            va_end(ap);                                                                    \
+        }                                                                                  \
+        if (fi_open_fails(path, flags)) return -1;                                         \
+        return real_##name(path, flags, mode);                                             \
     }
-    if (fi_open_fails(path, flags)) return -1;
-    return real_open(path, flags, mode);
-}
-
-int open64(const char *path, int flags, ...) {
-    REAL(open64, fi_open64_fn);
-    mode_t mode = 0;
-    if (flags & O_CREAT) {
-        va_list ap;
-        va_start(ap, flags);
-        mode = (mode_t)va_arg(ap, int);
-        va_end(ap);
-    }
-    if (fi_open_fails(path, flags)) return -1;
-    return real_open64(path, flags, mode);
-}
+FI_OPEN_WRAP(open)
+FI_OPEN_WRAP(open64)
 
 int mkstemp(char *tmpl) {
-    REAL(mkstemp, fi_mkstemp_fn);
+    REAL(int, mkstemp, (char *));
     if (fi_fail("open", tmpl, NULL)) return -1;
     return real_mkstemp(tmpl);
 }
 
 int mkostemp(char *tmpl, int flags) {
-    REAL(mkostemp, fi_mkostemp_fn);
+    REAL(int, mkostemp, (char *, int));
     if (fi_fail("open", tmpl, NULL)) return -1;
     return real_mkostemp(tmpl, flags);
 }
 
 FILE *fopen(const char *path, const char *mode) {
-    REAL(fopen, fi_fopen_fn);
+    REAL(FILE *, fopen, (const char *, const char *));
     int writes = strpbrk(mode, "wa+") != NULL;
     if (writes && fi_fail("open", path, NULL)) return NULL;
     return real_fopen(path, mode);
+}
+
+/* ---- MPI --------------------------------------------------------------------------------- */
+
+int MPI_Win_allocate_shared(MPI_Aint size, int disp_unit, MPI_Info info, MPI_Comm comm,
+                            void *baseptr, MPI_Win *win) {
+    REAL(int, MPI_Win_allocate_shared, (MPI_Aint, int, MPI_Info, MPI_Comm, void *, MPI_Win *));
+    int rc = real_MPI_Win_allocate_shared(size, disp_unit, info, comm, baseptr, win);
+    if (rc != MPI_SUCCESS || !fi_fail("mpi_win", "MPI_Win_allocate_shared", NULL)) return rc;
+    int (*win_free)(MPI_Win *) = (int (*)(MPI_Win *))dlsym(RTLD_DEFAULT, "MPI_Win_free");
+    if (win_free) win_free(win);  /* sets *win to MPI_WIN_NULL (a symbol of libmpi: not
+                                     named here, so the shim loads without MPI) */
+    return MPI_ERR_NO_MEM;
 }

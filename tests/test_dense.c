@@ -72,12 +72,14 @@ static void run(int relu) {
 /* gemm (the active path's register-blocked kernels) against gemm_ref on every
  * transposition, strip decomposition (full and partial vectors of AVX-512, AVX2 and the
  * generic path), partial row blocks, K across the 256-row chunk boundary, beta 0 and 1,
- * with padded leading dimensions (nothing outside the N columns may change) */
+ * with padded leading dimensions (nothing outside the N columns may change); B is
+ * transposed (tb 1), or not with ldb = N + 3 (tb 0) or ldb = N + 1024 (wb: the rows of B
+ * are >= 4 KiB apart, so gemm packs them) */
 static void test_gemm(void) {
     size_t Ns[] = {1, 3, 8, 13, 16, 20, 32, 48, 64, 80, 100, 128, 192};
     size_t Ms[] = {1, 7, 13, 17}, Ks[] = {1, 5, 300};
     enum { MMAX = 17, NMAX = 192, KMAX = 300, LDC = 200 };
-    size_t cap = (KMAX + 2) * (NMAX + 3) + 64;
+    size_t cap = (KMAX + 2) * (NMAX + 1024) + 64;
     float *A = malloc(cap * sizeof *A), *Bm = malloc(cap * sizeof *Bm);
     float *C1 = malloc(MMAX * LDC * sizeof *C1), *C2 = malloc(MMAX * LDC * sizeof *C2);
     if (!A || !Bm || !C1 || !C2) {
@@ -94,12 +96,13 @@ static void test_gemm(void) {
         for (size_t b = 0; b < sizeof Ms / sizeof *Ms; b++)
             for (size_t c = 0; c < sizeof Ks / sizeof *Ks; c++)
                 for (int ta = 0; ta < 2; ta++)
-                    for (int tb = 0; tb < 2; tb++)
+                    for (int tbw = 0; tbw < 3; tbw++)
                         for (int beta = 0; beta < 2; beta++) {
                             size_t N = Ns[a], M = Ms[b], K = Ks[c];
+                            int tb = tbw == 1, wb = tbw == 2;
                             fill(C1, MMAX * LDC, 1.0f, &r);
                             memcpy(C2, C1, MMAX * LDC * sizeof *C1);
-                            size_t lda = ta ? M + 1 : K + 2, ldb = tb ? K + 1 : N + 3;
+                            size_t lda = ta ? M + 1 : K + 2, ldb = tb ? K + 1 : wb ? N + 1024 : N + 3;
                             gemm(C1, LDC, A, lda, ta, Bm, ldb, tb, M, N, K, (float)beta);
                             gemm_ref(C2, LDC, A, lda, ta, Bm, ldb, tb, M, N, K, (float)beta);
                             double e = 0.0;
@@ -109,8 +112,8 @@ static void test_gemm(void) {
                             cases++;
                             if (e > 1e-4 * (double)K) {
                                 bad++;
-                                fprintf(stderr, "gemm M=%zu N=%zu K=%zu ta=%d tb=%d beta=%d err %g\n",
-                                        M, N, K, ta, tb, beta, e);
+                                fprintf(stderr, "gemm M=%zu N=%zu K=%zu ta=%d tb=%d ldb=%zu beta=%d err %g\n",
+                                        M, N, K, ta, tb, ldb, beta, e);
                             }
                         }
     printf("gemm (%s): %d shapes against gemm_ref, %d mismatches\n", isa_name(), cases, bad);

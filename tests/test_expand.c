@@ -315,6 +315,36 @@ static void test_window_fit(void) {
     sweepcfg_deinit(&d);
 }
 
+/* The streamed expansion hands out exactly expand_trials' list (bytes compared), across
+ * exclusions, duplicate draws, repeats and several growths of its id set (3,000 points). */
+static void test_iter(void) {
+    const char *y = "seed: 3\ndata: {path: d.h5}\nrepeats: 2\ngrid:\n"
+                    "  units: {range: {start: 1, stop: 1500, step: 1}}\n"
+                    "random:\n  samples: 3\n  params:\n    cell: {choice: [gru, lstm]}\n"
+                    "exclude:\n  - {units: [7, 9], cell: [gru]}\n";
+    sweep_def d;
+    sweep_trial *t;
+    size_t n;
+    hs_error err;
+    int rc = expand_text(y, 0, &d, &t, &n, &err);
+    CHECK(rc == 0 && n > 3000 && n < 2 * 3000, "expanded: rc %d, %zu trials", rc, n);
+    expand_iter it;
+    rc = expand_iter_init(&it, &d, 0, &err);
+    size_t k = 0, same = 0;
+    sweep_trial x;
+    while (rc == 0 && (rc = expand_iter_next(&it, &x, &err)) == 1) {
+        if (k < n && memcmp(&x, &t[k], sizeof x) == 0) same++;
+        k++;
+        rc = 0;
+    }
+    CHECK(rc == 0 && k == n && same == n, "iterator: rc %d, %zu trials, %zu equal of %zu", rc,
+          k, same, n);
+    CHECK(it.set_n + (size_t)it.have_zero == n, "ids held: %zu", it.set_n);
+    expand_iter_deinit(&it);
+    expand_free(t);
+    sweepcfg_deinit(&d);
+}
+
 int main(void) {
     snprintf(dir, sizeof dir, "/tmp/hsweep_expand_XXXXXX");
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
@@ -330,6 +360,7 @@ int main(void) {
     test_repeats_ids_seeds();
     test_cost();
     test_window_fit();
+    test_iter();
     char cmd[512];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);

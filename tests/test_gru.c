@@ -141,9 +141,55 @@ static void test_dh_top(void) {
           "dh_top changes the gradients");
 }
 
+/* A wide input (I + H = 400 rows of W and U, above what the fused step packs per unit
+ * vector, KPACK_ROWS in model/kern_impl.h) makes the step read W and U in place: two
+ * steps against the double reference (weights scaled so pre-activations stay O(1)). */
+static void test_wide_input(void) {
+    enum { TW = 2, IW = 380 };
+    size_t nx = TW * B * IW, np = IW * G + H * G + 2 * G;
+    /* one buffer: x (TW,B,IW), params, h, rh (TW,B,H), gates (TW,B,3H), rec (B,3H) */
+    float *x = malloc((nx + np + 2 * TW * B * H + TW * B * G + B * G) * sizeof *x);
+    CHECK(x != NULL, "out of memory");
+    if (!x) return;
+    float *p = x + nx, *h = p + np, *rh = h + TW * B * H, *gates = rh + TW * B * H;
+    float *rec = gates + TW * B * G;
+    rng r;
+    rng_seed(&r, 14);
+    fill(x, nx, 1.0f, &r);
+    fill(p, np, 0.1f, &r);
+    const float *W = p, *U = p + IW * G, *bin = p + IW * G + H * G, *brec = bin + G;
+    gru_forward(h, gates, rh, rec, NULL, x, NULL, W, U, bin, TW, B, IW, H);
+    double maxerr = 0.0;
+    for (size_t b = 0; b < B; b++) {
+        double hd[H] = {0};
+        for (size_t t = 0; t < TW; t++) {
+            double xa[G], ra[G], hn[H];
+            for (size_t k = 0; k < G; k++) {
+                xa[k] = bin[k];
+                ra[k] = brec[k];
+                for (size_t i = 0; i < IW; i++) xa[k] += (double)x[(t * B + b) * IW + i] * (double)W[i * G + k];
+                for (size_t j = 0; j < H; j++) ra[k] += hd[j] * (double)U[j * G + k];
+            }
+            for (size_t j = 0; j < H; j++) {
+                double z = sig(xa[j] + ra[j]), rr = sig(xa[H + j] + ra[H + j]);
+                hn[j] = z * hd[j] + (1.0 - z) * tanh(xa[2 * H + j] + rr * ra[2 * H + j]);
+            }
+            for (size_t j = 0; j < H; j++) {
+                hd[j] = hn[j];
+                maxerr = fmax(maxerr, fabs(hd[j] - (double)h[(t * B + b) * H + j]));
+            }
+        }
+    }
+    printf("gru forward, I = %d (weights in place) vs double reference: max |err| %.3g\n", IW,
+           maxerr);
+    CHECK(maxerr < 1e-5, "gru wide forward max err %g", maxerr);
+    free(x);
+}
+
 int main(void) {
     test_isa_init();
     test_forward_reference();
+    test_wide_input();
     run_gradcheck(0);
     run_gradcheck(1);
     test_dh_top();

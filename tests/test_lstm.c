@@ -136,9 +136,52 @@ static void test_dh_top(void) {
           "dh_top changes the gradients");
 }
 
+/* A wide input (I + H = 400 rows of W and U, above what the fused step packs per unit
+ * vector, KPACK_ROWS in model/kern_impl.h) makes the step read W and U in place: two
+ * steps against the double reference (weights scaled so pre-activations stay O(1)). */
+static void test_wide_input(void) {
+    enum { TW = 2, IW = 380 };
+    size_t nx = TW * B * IW, np = IW * G + H * G + G;
+    /* one buffer: x (TW,B,IW), params, h, c, tc (TW,B,H), gates (TW,B,4H) */
+    float *x = malloc((nx + np + 3 * TW * B * H + TW * B * G) * sizeof *x);
+    CHECK(x != NULL, "out of memory");
+    if (!x) return;
+    float *p = x + nx, *h = p + np, *c = h + TW * B * H, *tc = c + TW * B * H;
+    float *gates = tc + TW * B * H;
+    rng r;
+    rng_seed(&r, 13);
+    fill(x, nx, 1.0f, &r);
+    fill(p, np, 0.1f, &r);
+    const float *W = p, *U = p + IW * G, *bias = p + IW * G + H * G;
+    lstm_forward(h, c, tc, gates, NULL, x, NULL, W, U, bias, TW, B, IW, H);
+    double maxerr = 0.0;
+    for (size_t b = 0; b < B; b++) {
+        double hd[H] = {0}, cd[H] = {0};
+        for (size_t t = 0; t < TW; t++) {
+            double a[G];
+            for (size_t k = 0; k < G; k++) {
+                a[k] = bias[k];
+                for (size_t i = 0; i < IW; i++) a[k] += (double)x[(t * B + b) * IW + i] * (double)W[i * G + k];
+                for (size_t j = 0; j < H; j++) a[k] += hd[j] * (double)U[j * G + k];
+            }
+            for (size_t j = 0; j < H; j++) {
+                cd[j] = sig(a[H + j]) * cd[j] + sig(a[j]) * tanh(a[2 * H + j]);
+                hd[j] = sig(a[3 * H + j]) * tanh(cd[j]);
+                maxerr = fmax(maxerr, fabs(hd[j] - (double)h[(t * B + b) * H + j]));
+                maxerr = fmax(maxerr, fabs(cd[j] - (double)c[(t * B + b) * H + j]));
+            }
+        }
+    }
+    printf("lstm forward, I = %d (weights in place) vs double reference: max |err| %.3g\n", IW,
+           maxerr);
+    CHECK(maxerr < 1e-5, "lstm wide forward max err %g", maxerr);
+    free(x);
+}
+
 int main(void) {
     test_isa_init();
     test_forward_reference();
+    test_wide_input();
     run_gradcheck(0);
     run_gradcheck(1);
     test_dh_top();

@@ -165,10 +165,14 @@ PYEOF
 "${MPI3[@]}" "$HSWEEP" run "$DIR/asha.yaml" --output "$DIR/three" >"$DIR/three.out" \
     2>"$DIR/three.err" || fail "3-rank run: $(tail -3 "$DIR/three.err")"
 grep -q '"state":"finished"' "$DIR/three/status.json" || fail "3 ranks: $(cat "$DIR/three/status.json")"
+# the synthetic cell has no network: no model file, and no complaint about one
+[ ! -e "$DIR/three/best_model.h5" ] || fail "synthetic sweep wrote best_model.h5"
+grep -q "best_model\|weights given" "$DIR/three.err" && fail "model message on a synthetic sweep: $(grep -m1 "best_model\|weights given" "$DIR/three.err")"
 cp "$DIR/three/journal.jsonl" "$DIR/three.journal"
 "${MPI3[@]}" "$HSWEEP" run "$DIR/asha.yaml" --output "$DIR/three" >"$DIR/three.2.out" \
     2>"$DIR/three.2.err" || fail "3-rank rerun: $(tail -3 "$DIR/three.2.err")"
 grep -q "scheduler rebuilt from" "$DIR/three.2.err" || fail "3-rank rerun did not replay"
+grep -q "best_model" "$DIR/three.2.err" && fail "resume looked for a synthetic sweep's model: $(grep -m1 best_model "$DIR/three.2.err")"
 cmp -s "$DIR/three.journal" "$DIR/three/journal.jsonl" || fail "3-rank rerun changed the journal"
 grep -q "^0 trials finished in this run" "$DIR/three.2.out" || fail "3-rank rerun trained trials"
 # the end message says what the remaining trials are: paused by the scheduler, in no other job

@@ -517,6 +517,33 @@ static void test_limits(void) {
     expect_error("name: a/b\n", HS_ERR_VALUE, 1, 7, "may only contain");
 }
 
+/* The trial count is checked in exact integer arithmetic before anything is expanded, at
+ * the axis that crosses SWEEPCFG_MAX_TRIALS (10^4 x 10^4 values: the second axis; it was
+ * located at 1:1 before). */
+static void test_trial_limit(void) {
+    const char *y = "name: x\ndata: d.h5\ngrid:\n"
+                    "  units: {range: {start: 1, stop: 10000, step: 1}}\n"
+                    "  learning_rate: {logspace: {start: 1e-5, stop: 1e-1, num: 10000}}\n";
+    expect_error(y, HS_ERR_VALUE, 5, 3, "more than 10000000 trials (limit of hsweep): 10000 "
+                                        "before this axis x its 10000 values");
+    /* 1000 repeats x 10^4 units is the limit itself; 2 more values cross it */
+    expect_error("name: x\ndata: d.h5\nrepeats: 1000\ngrid:\n"
+                 "  units: {range: {start: 1, stop: 10000, step: 1}}\n"
+                 "  dropout: [0, 0.5]\n",
+                 HS_ERR_VALUE, 6, 3, "10000000 before this axis x its 2 values");
+    expect_error("name: x\ndata: d.h5\nrepeats: 1000000\nrandom:\n  samples: 100\n"
+                 "  params: {dropout: {uniform: [0, 0.5]}}\n",
+                 HS_ERR_VALUE, 1, 1, "1000000 repeats x 100 random samples");
+    /* exactly the limit is accepted */
+    sweep_def d;
+    hs_error err;
+    int rc = load("ok.yaml", "name: x\ndata: d.h5\nrepeats: 10\ngrid:\n"
+                  "  units: {range: {start: 1, stop: 1000, step: 1}}\n"
+                  "  learning_rate: {logspace: {start: 1e-5, stop: 1e-1, num: 1000}}\n", &d, &err);
+    CHECK(rc == 0, "10 x 1000 x 1000 trials refused: %s", err.msg);
+    sweepcfg_deinit(&d);
+}
+
 int main(void) {
     snprintf(dir, sizeof dir, "/tmp/hsweep_sweepcfg_XXXXXX");
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
@@ -528,6 +555,7 @@ int main(void) {
     test_trialcfg();
     test_errors();
     test_limits();
+    test_trial_limit();
     test_search();
     test_helpers();
     char cmd[512];
