@@ -410,13 +410,9 @@ static void put_rungs(strbuf *o, htmlreport_ctx *c) {
     double *bl = NULL, *bv = NULL;
     double lo = INFINITY, hi = -INFINITY;
     if (!ids || !grid || !cx || !cy) goto oom;
-    /* the trials (ids with events) and the rung grid (epochs with a pause or finished) */
-    for (size_t k = 0; k < ne; k++) {
-        ids[nid++] = (char *)ev[k].id;
-        if (ev[k].kind == JOURNAL_EV_EPOCH &&
-            (strcmp(ev[k].decision, "pause") == 0 || strcmp(ev[k].decision, "finished") == 0))
-            grid[ng++] = ev[k].epoch;
-    }
+    /* the trials (ids with events) and the rung grid */
+    for (size_t k = 0; k < ne; k++) ids[nid++] = (char *)ev[k].id;
+    ng = journal_events_rung_grid(ev, ne, grid);
     qsort(ids, nid, sizeof *ids, rung_id_cmp);
     size_t u = 0;
     for (size_t k = 0; k < nid; k++)

@@ -188,10 +188,7 @@ typedef struct report_sweep {
  * run (no scheduler needed): a START from epoch f > 0 of a trial paused at f is a promotion
  * at f; an EPOCH "pause" or "stop" is marked at its epoch; an EPOCH "go_on" at the rung the
  * trial runs towards is a promotion on arrival, and its next rung is the next epoch of the
- * rung grid. The grid is the set of epochs with a "pause" or "finished" decision: the first
- * trial to reach any rung is paused there (floor(1 / eta) = 0 promoted) and max_epochs ends
- * with "finished", so every rung anyone passed is in it. With idle_promotion a yield pauses a
- * trial between rungs, which adds its epoch to the grid. */
+ * rung grid (journal_events_rung_grid). */
 typedef struct report_rungs {
     const journal_record *recs;   /* (n) the records, borrowed */
     size_t n;                     /* records */
@@ -213,11 +210,6 @@ static size_t report_rungs_find(const report_rungs *rr, const char *id) {
         else hi = mid;
     }
     return SIZE_MAX;
-}
-
-static int report_rungs_epoch_cmp(const void *a, const void *b) {
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    return x < y ? -1 : x > y;
 }
 
 /* Append "E what" to record i's column. */
@@ -265,11 +257,7 @@ static int report_rungs_build(report_rungs *rr, const char *dir, const journal_r
     for (size_t i = 0; ok && i < n; i++) rr->by_id[i] = &recs[i];
     if (ok) {
         qsort(rr->by_id, n, sizeof *rr->by_id, report_rungs_cmp);
-        for (size_t k = 0; k < ne; k++)
-            if (ev[k].kind == JOURNAL_EV_EPOCH &&
-                (strcmp(ev[k].decision, "pause") == 0 || strcmp(ev[k].decision, "finished") == 0))
-                grid[ng++] = ev[k].epoch;
-        qsort(grid, ng, sizeof *grid, report_rungs_epoch_cmp);
+        ng = journal_events_rung_grid(ev, ne, grid);
     }
     for (size_t k = 0; ok && k < ne; k++) {
         size_t i = report_rungs_find(rr, ev[k].id);
