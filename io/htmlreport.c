@@ -384,6 +384,152 @@ static void put_curves(strbuf *o, htmlreport_ctx *c) {
     add_plot(c, "plot-curves");
 }
 
+/* ==== adaptive search: rung plot and best so far ====================================== */
+
+static int rung_id_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* index of id in the sorted ids[0..n), SIZE_MAX if absent */
+static size_t rung_id_find(char *const *ids, size_t n, const char *id) {
+    char *const *hit = bsearch(&id, ids, n, sizeof *ids, rung_id_cmp);
+    return hit ? (size_t)(hit - ids) : SIZE_MAX;
+}
+
+static double rung_metric(const htmlreport_ctx *c, double val_loss, double val_mae) {
+    return c->in->metric == RESULTS_VAL_LOSS ? val_loss : val_mae;
+}
+
+/* svg#plot-rungs and svg#plot-best-so-far, for a journal with scheduler events. */
+static void put_rungs(strbuf *o, htmlreport_ctx *c) {
+    const htmlreport_input *in = c->in;
+    if (!in->events || in->n_events == 0) return;
+    const journal_event *ev = in->events;
+    size_t ne = in->n_events, nid = 0, ng = 0, emax = 0;
+    char **ids = malloc(ne * sizeof *ids);
+    size_t *grid = malloc(ne * sizeof *grid);
+    double *cx = malloc(ne * sizeof *cx), *cy = malloc(ne * sizeof *cy);
+    double *bl = NULL, *bv = NULL;
+    double lo = INFINITY, hi = -INFINITY;
+    if (!ids || !grid || !cx || !cy) goto oom;
+    /* the trials (ids with events) and the rung grid */
+    for (size_t k = 0; k < ne; k++) ids[nid++] = (char *)ev[k].id;
+    ng = journal_events_rung_grid(ev, ne, grid);
+    qsort(ids, nid, sizeof *ids, rung_id_cmp);
+    size_t u = 0;
+    for (size_t k = 0; k < nid; k++)
+        if (u == 0 || strcmp(ids[u - 1], ids[k]) != 0) ids[u++] = ids[k];
+    nid = u;
+    bl = malloc(nid * sizeof *bl);
+    bv = malloc(nid * sizeof *bv);
+    if (!bl || !bv) goto oom;
+    for (size_t k = 0; k < nid; k++) bl[k] = bv[k] = INFINITY;
+    /* best so far against cumulative epochs, in event order */
+    size_t np = 0;
+    double best = INFINITY;
+    for (size_t k = 0; k < ne; k++) {
+        if (ev[k].kind != JOURNAL_EV_EPOCH) continue;
+        size_t i = rung_id_find(ids, nid, ev[k].id);
+        double v = rung_metric(c, ev[k].val_loss, ev[k].val_mae);
+        if (i != SIZE_MAX && ev[k].val_loss < bl[i]) {
+            bl[i] = ev[k].val_loss;
+            bv[i] = v;
+        }
+        if (i != SIZE_MAX && isfinite(bv[i]) && bv[i] < best) best = bv[i];
+        cx[np] = (double)(np + 1);
+        cy[np++] = best;
+        if (ev[k].epoch > emax) emax = ev[k].epoch;
+        if (isfinite(v)) {
+            if (v < lo) lo = v;
+            if (v > hi) hi = v;
+        }
+    }
+    if (np == 0 || !(hi >= lo)) goto done;
+    if (hi == lo) hi = lo + 1.0;
+    const char *mn = in->metric == RESULTS_VAL_LOSS ? "val loss" : "val MAE";
+    char title[160];
+    strbuf_puts(o, "<h2>Adaptive search: rungs and best so far</h2>\n");
+    snprintf(title, sizeof title, "%s against epoch for every trial (paused or stopped trials faded, "
+             "promotions marked)", mn);
+    svgplot p;
+    svgplot_begin(&p, o, "plot-rungs", 1180, 380, 70, 300, 28, 48, title);
+    p.legend_outside = 1;
+    svgplot_axis_auto(&p.x, 1.0, (double)(emax > 1 ? emax : 2), SVGPLOT_LINEAR, emax < 10 ? emax : 10);
+    if (p.x.step < 1.0) svgplot_axis_auto(&p.x, 1.0, (double)(emax > 1 ? emax : 2), SVGPLOT_LINEAR, 1);
+    svgplot_axis_pad(&p.x, 0.02);
+    svgplot_axis_auto(&p.y, lo, hi, SVGPLOT_LINEAR, 6);
+    svgplot_axis_pad(&p.y, 0.03);
+    svgplot_frame(&p, "epoch", mn);
+    /* faded trials first, so the ones that went on are drawn over them */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t r = 0; r < in->n; r++) {
+            const journal_record *rec = &in->recs[r];
+            if (rung_id_find(ids, nid, rec->id) == SIZE_MAX || rec->n_history == 0) continue;
+            int faded = rec->status == JOURNAL_PAUSED || rec->status == JOURNAL_PRUNED;
+            if (faded != (pass == 0)) continue;
+            double xs[4096], ys[4096];
+            size_t m = rec->n_history < 4096 ? rec->n_history : 4096;
+            for (size_t e = 0; e < m; e++) {
+                xs[e] = (double)(e + 1);
+                ys[e] = rung_metric(c, rec->history[e].val_loss, rec->history[e].val_mae);
+            }
+            svgplot_line(&p, xs, ys, m, faded ? "#c8c8c8" : htmlreport_colors[r % HTMLREPORT_NCOLORS], "",
+                         faded ? 1.0 : 1.5);
+        }
+    /* promotions: a paused trial continued (start from its epoch), or a go_on at a rung */
+    for (size_t k = 0; k < ne; k++) {
+        size_t e = ev[k].kind == JOURNAL_EV_START ? ev[k].epoch : ev[k].epoch;
+        int promo = ev[k].kind == JOURNAL_EV_START ? e > 0 : 0;
+        for (size_t g = 0; !promo && ev[k].kind == JOURNAL_EV_EPOCH && g < ng; g++)
+            promo = grid[g] == e && strcmp(ev[k].decision, "go_on") == 0;
+        if (!promo) continue;
+        for (size_t r = 0; r < in->n; r++) {
+            const journal_record *rec = &in->recs[r];
+            if (strcmp(rec->id, ev[k].id) != 0 || e == 0 || e > rec->n_history) continue;
+            char tip[96];
+            snprintf(tip, sizeof tip, "%s promoted at epoch %zu", rec->id, e);
+            svgplot_point(&p, (double)e,
+                          rung_metric(c, rec->history[e - 1].val_loss, rec->history[e - 1].val_mae), 0.0, 3.5,
+                          "#000", 0.8, tip);
+            break;
+        }
+    }
+    svgplot_legend(&p, "went on (finished or running)", htmlreport_colors[0], "", '-');
+    svgplot_legend(&p, "paused or stopped", "#c8c8c8", "", '-');
+    svgplot_legend(&p, "promoted", "#000", "", 'o');
+    svgplot_end(&p);
+    add_plot(c, "plot-rungs");
+
+    double blo = INFINITY, bhi = -INFINITY;
+    for (size_t k = 0; k < np; k++)
+        if (isfinite(cy[k])) {
+            if (cy[k] < blo) blo = cy[k];
+            if (cy[k] > bhi) bhi = cy[k];
+        }
+    if (!(bhi >= blo)) goto done;
+    if (bhi == blo) bhi = blo + 1.0;
+    snprintf(title, sizeof title, "Best %s so far against cumulative epochs trained (in the journal's order)", mn);
+    svgplot_begin(&p, o, "plot-best-so-far", 1180, 340, 70, 300, 28, 48, title);
+    p.legend_outside = 1;
+    svgplot_axis_auto(&p.x, 1.0, (double)(np > 1 ? np : 2), SVGPLOT_LINEAR, 10);
+    svgplot_axis_pad(&p.x, 0.02);
+    svgplot_axis_auto(&p.y, blo, bhi, SVGPLOT_LINEAR, 6);
+    svgplot_axis_pad(&p.y, 0.03);
+    svgplot_frame(&p, "cumulative epochs", mn);
+    svgplot_line(&p, cx, cy, np, htmlreport_colors[0], "", 2.0);
+    svgplot_legend(&p, "best so far", htmlreport_colors[0], "", '-');
+    svgplot_end(&p);
+    add_plot(c, "plot-best-so-far");
+    goto done;
+oom:
+    o->failed = 1;
+done:
+    free(ids);
+    free(grid);
+    free(cx);
+    free(cy);
+    free(bl);
+    free(bv);
+}
+
 /* ==== metric plots: shared pieces ====================================================== */
 
 /* The distinct baseline values of the metric over the ranked trials' window settings
@@ -1164,6 +1310,7 @@ int htmlreport_build(strbuf *out, const htmlreport_input *in, hs_error *err) {
     put_header(&body, &c);
     put_best_and_meta(&body, &c);
     put_curves(&body, &c);
+    put_rungs(&body, &c);
     rc = put_why(&body, &c, err);
     if (rc != 0) goto done;
     rc = put_axes(&body, &c, err);

@@ -17,6 +17,12 @@
  *     them; otherwise p#note-pred says why they are missing;
  *   - a sentence under the header when no trial beats the persistence baseline, and the
  *     baseline as a dashed reference line in every plot of the metric;
+ *   - for a run with scheduler events (adaptive search): svg#plot-rungs, the sweep metric's
+ *     validation value (val_loss for val_loss, else val_mae) against epoch for every trial,
+ *     trials the scheduler paused or stopped faded, a dot where a trial was promoted (it went
+ *     on at a rung, or a paused trial continued); svg#plot-best-so-far, the best value so far
+ *     against cumulative epochs in the order the events record them (a trial's value at
+ *     epoch k: its validation value at the epoch with the lowest val_loss among 1..k);
  *   - svg#plot-importance (share of the metric's variance per swept parameter, io/analysis.h),
  *     svg#plot-heatmap (mean metric over the strongest pair's bins), svg#plot-parcoords
  *     (every trial across the swept parameters, coloured by the metric);
@@ -72,6 +78,9 @@ typedef struct htmlreport_input {
     const char *baseline_note;  /* why the baseline is unknown, may be NULL */
     const int *axis_scale;      /* (hpfields_count()) how a sampled parameter was drawn: 0 unknown,
                                    1 linear (uniform, int), 2 log (log_uniform); may be NULL */
+    const journal_event *events;/* (n_events) the journal's scheduler events in file order, may
+                                   be NULL: none (no rung plots) */
+    size_t n_events;            /* entries in events */
 } htmlreport_input;
 
 /* Append the whole page to out. Returns 0, or HS_ERR_NOMEM (out failed) / HS_ERR_VALUE (bad

@@ -824,3 +824,31 @@ int journal_read_events(const char *path, journal_event **ev_out, size_t *n_out,
     *n_out = n;
     return 0;
 }
+
+static int journal_size_cmp(const void *a, const void *b) {
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+size_t journal_events_rung_grid(const journal_event *ev, size_t n, size_t *grid) {
+    size_t ng = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (ev[k].kind != JOURNAL_EV_EPOCH) continue;
+        int rung = strcmp(ev[k].decision, "finished") == 0;
+        if (strcmp(ev[k].decision, "pause") == 0) {
+            size_t until = 0;
+            for (size_t j = k; j-- > 0;)
+                if (ev[j].kind == JOURNAL_EV_START && strcmp(ev[j].id, ev[k].id) == 0) {
+                    until = ev[j].until;
+                    break;
+                }
+            rung = ev[k].epoch >= until;
+        }
+        if (rung) grid[ng++] = ev[k].epoch;
+    }
+    qsort(grid, ng, sizeof *grid, journal_size_cmp);
+    size_t u = 0;
+    for (size_t k = 0; k < ng; k++)
+        if (u == 0 || grid[u - 1] != grid[k]) grid[u++] = grid[k];
+    return u;
+}

@@ -162,6 +162,13 @@ int journal_event_format(const journal_event *e, strbuf *out, hs_error *err);
 /* Parse one event line into e. 0 or HS_ERR_FORMAT (not an event line, or malformed). */
 int journal_event_parse(const char *line, size_t len, journal_event *e, hs_error *err);
 
+/* The rung grid of a scheduler's events ev[0..n): the epochs, ascending and unique, of every
+ * "finished" decision and every "pause" at or beyond the rung its trial was started towards
+ * (the `until` of its last start); a pause before it is a yield between rungs (ASHA's
+ * idle_promotion), not a rung. Since the first trial to reach any rung is paused there, every
+ * rung a trial passed is in it. grid holds n entries; returns how many were written. */
+size_t journal_events_rung_grid(const journal_event *ev, size_t n, size_t *grid);
+
 /* 1 if the line is an event line (has an "event" key), else 0. */
 int journal_line_is_event(const char *line, size_t len);
 

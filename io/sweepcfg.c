@@ -844,7 +844,7 @@ static int parse_scheduler(const pctx *c, sweep_def *d, const yaml_node_t *kn,
     int rc = check_map(c, n, "scheduler");
     if (rc) return rc;
     static const char *const keys[] = {"type", "min_epochs", "max_epochs", "reduction",
-                                       "brackets", "min_samples"};
+                                       "brackets", "min_samples", "idle_promotion"};
     static const char *const types[] = {"asha", "hyperband", "median"};
     sweepcfg_scheduler *sc = &d->scheduler;
     int t = 0;
@@ -869,8 +869,15 @@ static int parse_scheduler(const pctx *c, sweep_def *d, const yaml_node_t *kn,
             rc = parse_size(c, v, "scheduler.brackets", 1, 64, &sc->brackets);
         else if (strcmp(key, "min_samples") == 0 && sc->type == SWEEPCFG_SCHED_MEDIAN)
             rc = parse_size(c, v, "scheduler.min_samples", 1, 1000000, &sc->min_samples);
-        else if (strcmp(key, "reduction") == 0 || strcmp(key, "brackets") == 0 ||
-                 strcmp(key, "min_samples") == 0)
+        else if (strcmp(key, "idle_promotion") == 0 && sc->type != SWEEPCFG_SCHED_MEDIAN) {
+            if (scalar(v) && strcmp(scalar(v), "true") == 0)
+                sc->idle_promotion = 1;
+            else if (scalar(v) && strcmp(scalar(v), "false") == 0)
+                sc->idle_promotion = 0;
+            else
+                rc = fail(c, v, HS_ERR_VALUE, "scheduler.idle_promotion: expected true or false");
+        } else if (strcmp(key, "reduction") == 0 || strcmp(key, "brackets") == 0 ||
+                   strcmp(key, "min_samples") == 0 || strcmp(key, "idle_promotion") == 0)
             rc = fail(c, k, HS_ERR_VALUE, "scheduler: '%s' does not apply to type %s", key,
                       types[t]);
         else
@@ -1182,6 +1189,7 @@ uint64_t sweepcfg_hash(const sweep_def *d) {
     if (sc->type != SWEEPCFG_SCHED_NONE)
         hash_text(&hs, "scheduler %d %zu %zu %zu %zu %zu\n", (int)sc->type, sc->min_epochs,
                   sc->max_epochs, sc->reduction, sc->brackets, sc->min_samples);
+    if (sc->idle_promotion) hash_text(&hs, "idle_promotion 1\n");   /* other decisions */
     const sweepcfg_sampler *sm = &d->sampler;
     if (sm->type != SWEEPCFG_SAMPLER_RANDOM || sm->n_trials)
         hash_text(&hs, "sampler %d %zu %zu %zu %d\n", (int)sm->type, sm->n_trials, sm->n_startup,

@@ -118,6 +118,10 @@ typedef struct sweepcfg_scheduler {
     size_t reduction;                      /* eta, default 3 */
     size_t brackets;                       /* hyperband: brackets, 0 = all */
     size_t min_samples;                    /* median: trials needed at an epoch, default 3 */
+    int idle_promotion;                    /* asha, hyperband: 1 = a rank ASHA would leave
+                                              waiting continues the best paused trial outside
+                                              the top 1/eta (asha_config.idle_promotion),
+                                              default 0 */
     long line, col;                        /* location of the `scheduler` key, 0 if absent */
 } sweepcfg_scheduler;
 

@@ -182,6 +182,118 @@ typedef struct report_sweep {
     int *scale;                   /* (hpfields_count()) sampled distribution scale, owned */
 } report_sweep;
 
+/* ---- the "rungs" column from the journal's scheduler events ------------------------------- */
+
+/* Rung decisions per record, rebuilt from the event lines as policy_search keeps them in a
+ * run (no scheduler needed): a START from epoch f > 0 of a trial paused at f is a promotion
+ * at f; an EPOCH "pause" or "stop" is marked at its epoch; an EPOCH "go_on" at the rung the
+ * trial runs towards is a promotion on arrival, and its next rung is the next epoch of the
+ * rung grid (journal_events_rung_grid). */
+typedef struct report_rungs {
+    const journal_record *recs;   /* (n) the records, borrowed */
+    size_t n;                     /* records */
+    const journal_record **by_id; /* (n) the records sorted by id */
+    char **text;                  /* (n) the column of record i, owned, NULL: "" */
+} report_rungs;
+
+static int report_rungs_cmp(const void *a, const void *b) {
+    return strcmp((*(const journal_record *const *)a)->id, (*(const journal_record *const *)b)->id);
+}
+
+static size_t report_rungs_find(const report_rungs *rr, const char *id) {
+    size_t lo = 0, hi = rr->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(rr->by_id[mid]->id, id);
+        if (c == 0) return (size_t)(rr->by_id[mid] - rr->recs);
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return SIZE_MAX;
+}
+
+/* Append "E what" to record i's column. */
+static void report_rungs_mark(report_rungs *rr, size_t i, size_t e, const char *what, size_t *last_e,
+                              char *last_what) {
+    char add[48];
+    int k = snprintf(add, sizeof add, "%s%zu %s", rr->text[i] ? ", " : "", e, what);
+    size_t old = rr->text[i] ? strlen(rr->text[i]) : 0;
+    char *t = realloc(rr->text[i], old + (size_t)k + 1);
+    if (!t) return;
+    memcpy(t + old, add, (size_t)k + 1);
+    rr->text[i] = t;
+    last_e[i] = e;
+    *last_what = what[1];
+}
+
+static void report_rungs_free(report_rungs *rr) {
+    for (size_t i = 0; rr->text && i < rr->n; i++) free(rr->text[i]);
+    free(rr->text);
+    free(rr->by_id);
+    memset(rr, 0, sizeof *rr);
+}
+
+/* Build rr from the journal at dir (records recs[0..n)). Returns 1 when the journal has
+ * scheduler events (a column to show), 0 when not or on any failure (no column). */
+static int report_rungs_build(report_rungs *rr, const char *dir, const journal_record *recs, size_t n) {
+    memset(rr, 0, sizeof *rr);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, RUNDIR_JOURNAL);
+    journal_event *ev = NULL;
+    size_t ne = 0, ng = 0;
+    hs_error err;
+    if (journal_read_events(path, &ev, &ne, &err) != 0 || ne == 0 || n == 0) {
+        free(ev);
+        return 0;
+    }
+    size_t *grid = malloc(ne * sizeof *grid), *target = calloc(n, sizeof *target);
+    size_t *last_e = calloc(n, sizeof *last_e);
+    char *last_w = calloc(n, 1);
+    rr->recs = recs;
+    rr->n = n;
+    rr->by_id = malloc(n * sizeof *rr->by_id);
+    rr->text = calloc(n, sizeof *rr->text);
+    int ok = grid && target && last_e && last_w && rr->by_id && rr->text;
+    for (size_t i = 0; ok && i < n; i++) rr->by_id[i] = &recs[i];
+    if (ok) {
+        qsort(rr->by_id, n, sizeof *rr->by_id, report_rungs_cmp);
+        ng = journal_events_rung_grid(ev, ne, grid);
+    }
+    for (size_t k = 0; ok && k < ne; k++) {
+        size_t i = report_rungs_find(rr, ev[k].id);
+        if (i == SIZE_MAX) continue;
+        if (ev[k].kind == JOURNAL_EV_START) {
+            target[i] = ev[k].until;
+            if (ev[k].epoch > 0 && last_e[i] == ev[k].epoch && last_w[i] == 'a')
+                report_rungs_mark(rr, i, ev[k].epoch, "promoted", last_e, &last_w[i]);
+        } else if (ev[k].kind == JOURNAL_EV_EPOCH) {
+            const char *d = ev[k].decision;
+            size_t e = ev[k].epoch;
+            if (strcmp(d, "pause") == 0) report_rungs_mark(rr, i, e, "paused", last_e, &last_w[i]);
+            if (strcmp(d, "stop") == 0) report_rungs_mark(rr, i, e, "stopped", last_e, &last_w[i]);
+            if (strcmp(d, "go_on") != 0 || e != target[i]) continue;
+            report_rungs_mark(rr, i, e, "promoted", last_e, &last_w[i]);
+            target[i] = 0;
+            for (size_t g = 0; g < ng && !target[i]; g++)
+                if (grid[g] > e) target[i] = grid[g];
+        }
+    }
+    free(ev);
+    free(grid);
+    free(target);
+    free(last_e);
+    free(last_w);
+    if (!ok) report_rungs_free(rr);
+    return ok;
+}
+
+/* results_options.rungs over a report_rungs */
+static void report_rungs_text(void *ctx, const journal_record *r, char *buf, size_t n) {
+    const report_rungs *rr = ctx;
+    size_t i = report_rungs_find(rr, r->id);
+    snprintf(buf, n, "%s", i != SIZE_MAX && rr->text[i] ? rr->text[i] : "");
+}
+
 static void report_sweep_free(report_sweep *rs) {
     journal_records_free(rs->recs, rs->n);
     json_free(rs->meta);
@@ -288,10 +400,16 @@ static int report_html(const report_sweep *rs, results_metric metric, const char
     snprintf(note, sizeof note, "The test predictions cannot be computed: %s.", rs->ds_note);
     report_pred_compute(&rp, rs->dir, rs->recs, rs->n, metric, htmlreport_meta_dataset(rs->meta),
                         rs->have_ds ? &rs->ds : NULL, note);
+    char jpath[4200];
+    journal_event *ev = NULL;
+    size_t ne = 0;
+    snprintf(jpath, sizeof jpath, "%s/%s", rs->dir, RUNDIR_JOURNAL);
+    if (journal_read_events(jpath, &ev, &ne, &err) != 0) ne = 0;   /* no rung plots */
+    hs_error_clear(&err);
     htmlreport_input in = {.recs = rs->recs, .n = rs->n, .metric = metric, .meta = rs->meta,
                            .pred = rp.ok ? &rp.pred : NULL, .pred_note = rp.note, .top_curves = 5, .pred_days = 14.0,
                            .baselines = rs->base, .n_baselines = rs->n_base, .baseline_note = rs->ds_note,
-                           .axis_scale = rs->scale};
+                           .axis_scale = rs->scale, .events = ev, .n_events = ne};
     strbuf sb;
     strbuf_init(&sb);
     int rc = htmlreport_build(&sb, &in, &err);
@@ -308,6 +426,7 @@ static int report_html(const report_sweep *rs, results_metric metric, const char
             printf(" (no prediction panel: %s)\n", rp.note);
     }
     report_pred_free(&rp);
+    free(ev);
     return rc == 0 ? 0 : 1;
 }
 
@@ -558,15 +677,22 @@ int cmd_report(int argc, char **argv) {
         report_sweep_free(&rs);
         return 1;
     }
+    report_rungs rr;
+    if (report_rungs_build(&rr, dir, rs.recs, rs.n)) {
+        opt.rungs = report_rungs_text;
+        opt.rungs_ctx = &rr;
+    }
     hs_error err;
     hs_error_clear(&err);
     rc = own_view ? results_write_tables(dir, rs.recs, rs.n, &opt, &err) : 0;
     if (rc == 0) rc = json ? report_json(&rs, opt.metric, top) : results_print_ranked(stdout, rs.recs, rs.n, &opt, top, &err);
     if (rc != 0) {
         if (err.msg[0]) hs_error_print(&err, stderr);
+        report_rungs_free(&rr);
         report_sweep_free(&rs);
         return 1;
     }
+    report_rungs_free(&rr);
     FILE *info = json ? stderr : stdout;
     if (rs.have_info && rs.info.n_trials > 0)
         fprintf(info, "%zu of %zu trials finished.", rs.n, rs.info.n_trials);

@@ -991,8 +991,9 @@ int coord_conclude(coord *c, FILE *out, int sig) {
                 c->n_stalled == 1 ? "" : "s", c->timeout_s, c->n_stalled == 1 ? "its" : "their",
                 c->n_stalled == 1 ? "it" : "them");
     if (c->policy_done && c->policy.next != coord_default_next && sched_pending(c->s) > 0)
-        fprintf(c->cfg.log, "hsweep run: the search is done: %zu trials stay paused (their "
-                "checkpoints kept in %s/%s)\n", sched_pending(c->s), dir, RUNDIR_CKPT);
+        fprintf(c->cfg.log, "hsweep run: the search is done: %zu trials paused by the scheduler "
+                "(not promoted; their checkpoints kept in %s/%s)\n", sched_pending(c->s), dir,
+                RUNDIR_CKPT);
     else if (c->st && study_remaining(c->st) > 0)
         fprintf(c->cfg.log, "hsweep run: nothing left for this job: %zu trials are held by other "
                 "jobs still running on %s (`hsweep status %s` shows them)\n",

@@ -87,7 +87,7 @@ policy_search *policy_search_create(const sweep_def *def, size_t n_trials, size_
     sp.sched = (asha_config){.type = types[sc->type], .min_epochs = sc->min_epochs,
                              .max_epochs = sc->max_epochs, .reduction = sc->reduction,
                              .brackets = sc->brackets, .min_samples = sc->min_samples,
-                             .n_configs = n_trials};
+                             .idle_promotion = sc->idle_promotion, .n_configs = n_trials};
     if (use_tpe && sc->type == SWEEPCFG_SCHED_NONE)  /* TPE alone: every trial to its budget */
         sp.sched = (asha_config){.type = ASHA_TYPE_ASHA, .min_epochs = def->base.epochs,
                                  .max_epochs = def->base.epochs, .reduction = 3,

@@ -183,7 +183,7 @@ static void test_page(const char *tmpdir) {
         pv[i] = av[i] + 0.5f;
     }
     htmlreport_pred pr = {recs[0].id, "test", "T (degC)", tm, pv, av, NP, 0.5, 2.1};
-    htmlreport_input in = {recs, NR, RESULTS_VAL_MAE, meta, &pr, NULL, 5, 14.0, NULL, 0, NULL, NULL};
+    htmlreport_input in = {recs, NR, RESULTS_VAL_MAE, meta, &pr, NULL, 5, 14.0, NULL, 0, NULL, NULL, NULL, 0};
     strbuf sb;
     strbuf_init(&sb);
     hs_error err;
@@ -230,7 +230,7 @@ static void test_page(const char *tmpdir) {
     journal_record one[2];
     make_record(&one[0], 0, HS_CELL_GRU, 8, 1e-3f, 2.0);
     make_record(&one[1], 1, HS_CELL_GRU, 8, 1e-3f, 2.2);
-    htmlreport_input in2 = {one, 2, RESULTS_VAL_MAE, NULL, NULL, "DIR/best_model.h5 not found", 0, 0, NULL, 0, NULL, NULL};
+    htmlreport_input in2 = {one, 2, RESULTS_VAL_MAE, NULL, NULL, "DIR/best_model.h5 not found", 0, 0, NULL, 0, NULL, NULL, NULL, 0};
     strbuf_init(&sb);
     CHECK(htmlreport_build(&sb, &in2, &err) == 0, "build without extras");
     s = strbuf_str(&sb);
@@ -242,7 +242,7 @@ static void test_page(const char *tmpdir) {
     strbuf_deinit(&sb);
 
     /* an empty journal still gives a valid page with notes */
-    htmlreport_input in3 = {NULL, 0, RESULTS_VAL_MAE, NULL, NULL, NULL, 0, 0, NULL, 0, NULL, NULL};
+    htmlreport_input in3 = {NULL, 0, RESULTS_VAL_MAE, NULL, NULL, NULL, 0, 0, NULL, 0, NULL, NULL, NULL, 0};
     strbuf_init(&sb);
     CHECK(htmlreport_build(&sb, &in3, &err) == 0, "build with no records");
     CHECK(strstr(strbuf_str(&sb), "data-plots=\"\"") != NULL, "no plots expected");
@@ -301,7 +301,7 @@ static void test_analysis_page(void) {
     int *scale = calloc(hpfields_count(), sizeof *scale);
     scale[hpfields_find("learning_rate")] = 2;
     scale[hpfields_find("dropout")] = 1;
-    htmlreport_input in = {recs, NR, RESULTS_VAL_MAE, NULL, NULL, NULL, 5, 14.0, &base, 1, NULL, scale};
+    htmlreport_input in = {recs, NR, RESULTS_VAL_MAE, NULL, NULL, NULL, 5, 14.0, &base, 1, NULL, scale, NULL, 0};
     strbuf sb;
     strbuf_init(&sb);
     hs_error err;

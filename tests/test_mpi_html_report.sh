@@ -14,7 +14,9 @@
 # The analysis plots (importance, heatmap, parallel coordinates, metric vs size and wall time,
 # per-rank timeline) are in the list; a page without parallel coordinates must not pass; a
 # journal stripped of provenance (as an older hsweep wrote it) gives a timeline note and
-# still passes; `report A B --html` (comparison page) passes the same checks.
+# still passes; `report A B --html` (comparison page) passes the same checks; an ASHA run of
+# the synthetic cell gets the rung plot and the best-so-far curve (promotions marked), the
+# sweep without a scheduler neither.
 # Also a screenshot (PNG, checked for size and non-uniform content), a second report without
 # best_model.h5 / metadata (a note instead of the prediction panel, still data-ok), that the
 # test MAE recomputed from best_model.h5 equals the recorded one, and that the page references
@@ -252,6 +254,32 @@ grep -q 'id="plot-timeline"' "$DIR/old.dom" && fail "old journal: a timeline wit
 PLOTS="plot-cmp-best plot-cmp-cell plot-cmp-learning_rate"
 check_dom "$DIR/cmp"
 grep -q "data-plots=\"$PLOTS\"" "$DIR/cmp.dom" || fail "comparison data-plots is not '$PLOTS'"
+# adaptive search: an ASHA run of the synthetic cell has scheduler events, hence the rung plot
+# and the best-so-far curve; the sweep above (no scheduler) has neither
+cat >"$DIR/asha.yaml" <<YEOF
+name: html-asha
+seed: 5
+data: {path: $DIR/tiny.h5}
+fixed: {cell: synthetic}
+grid:
+  units: [16, 64, 256]
+  dropout: [0, 0.2, 0.4]
+  learning_rate: [1e-3, 1e-2]
+scheduler: {type: asha, min_epochs: 1, max_epochs: 9, reduction: 3}
+output: $DIR/asha
+YEOF
+mpirun --oversubscribe --bind-to none -n 1 "$HSWEEP" run "$DIR/asha.yaml" >"$DIR/asha.out" 2>"$DIR/asha.err" ||
+    fail "ASHA run: $(tail -3 "$DIR/asha.err")"
+"$HSWEEP" report "$DIR/asha" --html >"$DIR/asha.report.out" 2>&1 || fail "ASHA report: $(tail -2 "$DIR/asha.report.out")"
+chrome "$DIR/asha" "file://$DIR/asha/report.html" --screenshot="$DIR/asha.png" --window-size=1280,1400 \
+    --hide-scrollbars --dump-dom || fail "chromium on the ASHA page: $(tail -3 "$DIR/asha.log")"
+PLOTS="plot-rungs plot-best-so-far"
+check_dom "$DIR/asha"
+grep -q 'data-plots="plot-curves plot-rungs plot-best-so-far ' "$DIR/asha.dom" ||
+    fail "ASHA page: $(grep -o 'data-plots="[^"]*"' "$DIR/asha.dom")"
+grep -q 'id="plot-rungs"' "$DIR/page.dom" && fail "a sweep without a scheduler got a rung plot"
+grep -q '<circle class="data"[^>]*><title>[0-9a-f]* promoted at epoch' "$DIR/asha.dom" ||
+    fail "ASHA page: no promotion marked"
 # the persistence baseline: in the header and as a reference line in the metric plots
 grep -q 'id="baseline">Persistence baseline (predict' "$DIR/page.dom" || fail "no persistence line in the page"
 [ "$(grep -c 'stroke="#555555" stroke-width="1.4" stroke-linejoin="round" stroke-dasharray="7 4"' "$DIR/page.dom")" -ge 4 ] ||

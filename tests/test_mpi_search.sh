@@ -9,13 +9,17 @@
 #   - a 3-rank ASHA sweep finishes; rerunning it replays the journal (every decision must
 #     come out as journaled) and changes nothing; a journal whose decision was altered is
 #     refused (negative control);
+#   - idle_promotion on 3 ranks: finishes, a rerun replays it exactly (a yield between rungs
+#     included when one of up to 8 seeds gives one: it depends on the completion order);
 #   - hyperband and median run on 3 ranks;
 #   - TPE + ASHA (trials drawn while the sweep runs): two 1-rank runs give identical
 #     journals (timings aside); kill -9 and the same command rebuild TPE's history and the
 #     scheduler and give the uninterrupted run's draws and decisions, nothing finished
 #     reruns; 3 ranks finish (workers train trials they never expanded) and a rerun changes
 #     nothing; an altered journal is refused (negative control); TPE alone on 3 ranks;
-#     repeats with TPE refused at file:line:col.
+#     repeats with TPE refused at file:line:col;
+#   - `hsweep report` on a copy of each run writes the same results.csv and results.md (the
+#     rungs column rebuilt from the event lines).
 # Usage: test_mpi_search.sh HSWEEP SCRATCH_DIR
 . "$(dirname "$0")/lib.sh"
 test_init "$@"
@@ -171,6 +175,12 @@ grep -q "scheduler rebuilt from" "$DIR/three.2.err" || fail "3-rank rerun did no
 grep -q "best_model" "$DIR/three.2.err" && fail "resume looked for a synthetic sweep's model: $(grep -m1 best_model "$DIR/three.2.err")"
 cmp -s "$DIR/three.journal" "$DIR/three/journal.jsonl" || fail "3-rank rerun changed the journal"
 grep -q "^0 trials finished in this run" "$DIR/three.2.out" || fail "3-rank rerun trained trials"
+# the end message says what the remaining trials are: paused by the scheduler, in no other job
+for f in three.err three.2.err; do
+    grep -q "the search is done: [1-9][0-9]* trials paused by the scheduler (not promoted" "$DIR/$f" ||
+        fail "$f: no true end message: $(grep hsweep "$DIR/$f" | tail -2)"
+    ! grep -q "held by other jobs" "$DIR/$f" || fail "$f: paused trials called held by other jobs"
+done
 # negative control: a decision the scheduler would not make is refused, nothing is trained
 mkdir -p "$DIR/tampered"
 sed '0,/"decision":"pause"/s//"decision":"go_on"/' "$DIR/three.journal" >"$DIR/tampered/journal.jsonl"
@@ -181,6 +191,34 @@ if "${MPI3[@]}" "$HSWEEP" run "$DIR/asha.yaml" --output "$DIR/tampered" >"$DIR/t
 fi
 grep -q "gives pause where the journal says go_on.*--restart" "$DIR/tampered.err" ||
     fail "altered journal: $(grep hsweep "$DIR/tampered.err" | head -2)"
+
+# ---- idle_promotion: 3 ranks finish, a rerun replays every decision, yields included ---------
+# A yield (an idle-promoted trial paused between rungs because normal work appeared) depends on
+# the completion order, so several seeds are tried; every run must finish and replay exactly.
+yields=0
+for seed in 1 2 3 4 5 6 7 8; do
+    write_sweep "$DIR/idle.yaml" "scheduler: {type: asha, min_epochs: 1, max_epochs: 9, reduction: 3, idle_promotion: true}"
+    sed -i "s/^seed: .*/seed: $seed/" "$DIR/idle.yaml"
+    rm -rf "$DIR/idle"
+    "${MPI3[@]}" "$HSWEEP" run "$DIR/idle.yaml" --output "$DIR/idle" >"$DIR/idle.out" \
+        2>"$DIR/idle.err" || fail "idle_promotion seed $seed: $(tail -3 "$DIR/idle.err")"
+    grep -q '"state":"finished"' "$DIR/idle/status.json" || fail "idle seed $seed: not finished"
+    cp "$DIR/idle/journal.jsonl" "$DIR/idle.journal"
+    "${MPI3[@]}" "$HSWEEP" run "$DIR/idle.yaml" --output "$DIR/idle" >"$DIR/idle.2.out" \
+        2>"$DIR/idle.2.err" || fail "idle seed $seed rerun: $(tail -3 "$DIR/idle.2.err")"
+    grep -q "scheduler rebuilt from" "$DIR/idle.2.err" || fail "idle seed $seed: rerun did not replay"
+    cmp -s "$DIR/idle.journal" "$DIR/idle/journal.jsonl" || fail "idle seed $seed: rerun changed the journal"
+    n=$($PY - "$DIR/idle.journal" <<'PYEOF'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if '"event"' in l]
+print(sum(e["event"] == "epoch" and e["decision"] == "pause" and e["epoch"] not in (1, 3, 9)
+          for e in ev))
+PYEOF
+)
+    yields=$((yields + n))
+    [ "$yields" -gt 0 ] && break
+done
+[ "$yields" -gt 0 ] || echo "note: idle_promotion: no yield (pause between rungs) in 8 runs" >&2
 
 # ---- hyperband and median on 3 ranks; TPE refused --------------------------------------------
 write_sweep "$DIR/hb.yaml" "scheduler: {type: hyperband, min_epochs: 1, max_epochs: 9, reduction: 3}"
@@ -318,4 +356,14 @@ sed 's/^name: tpeonly/name: tpeonly\nrepeats: 2/' "$DIR/tpeonly.yaml" >"$DIR/tpe
 grep -q "tperep.yaml:7:1: sampler: tpe: hsweep run does not combine it with repeats" \
     "$DIR/tperep.err" || fail "TPE repeats refusal: $(head -2 "$DIR/tperep.err")"
 
+# ---- hsweep report rebuilds the tables with the run's rungs column (from the event lines) ----
+for d in one1 three idle hb med tpe3 tpeonly; do
+    rm -rf "$DIR/rep"
+    cp -r "$DIR/$d" "$DIR/rep"
+    "$HSWEEP" report "$DIR/rep" >"$DIR/rep.out" 2>&1 || fail "report $d: $(tail -2 "$DIR/rep.out")"
+    for f in results.csv results.md; do
+        cmp -s "$DIR/$d/$f" "$DIR/rep/$f" || fail "report $d: $f differs from the run's"
+    done
+done
+grep -q "3 promoted" "$DIR/one1/results.csv" || fail "one1 has no promotions to compare"
 exit "$fails"

@@ -398,6 +398,15 @@ static void test_search(void) {
     rc = load("s4.yaml", "data: {path: d.h5}\nfixed: {epochs: 9}\n", &f, &err);
     CHECK(rc == 0 && f.scheduler.type == SWEEPCFG_SCHED_NONE && f.hash != e.hash, "none");
     uint64_t h = f.hash;
+    /* idle_promotion: parsed, off by default, changes the hash only when on */
+    sweep_def g;
+    rc = load("s5.yaml", "data: {path: d.h5}\nfixed: {epochs: 9}\n"
+              "scheduler: {type: hyperband, idle_promotion: true}\n", &g, &err);
+    CHECK(rc == 0 && g.scheduler.idle_promotion == 1 && e.scheduler.idle_promotion == 0 &&
+          g.hash != e.hash, "idle_promotion: %s", err.msg);
+    g.scheduler.idle_promotion = 0;
+    CHECK(sweepcfg_hash(&g) == e.hash, "idle_promotion off: the hash without the key");
+    sweepcfg_deinit(&g);
     f.scheduler.type = SWEEPCFG_SCHED_NONE;
     CHECK(sweepcfg_hash(&f) == h, "a sweep without the sections keeps its hash");
     sweepcfg_deinit(&d);
@@ -435,6 +444,10 @@ static void test_search(void) {
     expect_error(Y("scheduler: asha\n"), HS_ERR_VALUE, 2, 12, "scheduler must be a map");
     expect_error(Y("scheduler: {type: median, reduction: 3}\n"), HS_ERR_VALUE, 2, 27,
                  "'reduction' does not apply to type median");
+    expect_error(Y("scheduler: {type: median, idle_promotion: true}\n"), HS_ERR_VALUE, 2, 27,
+                 "'idle_promotion' does not apply to type median");
+    expect_error(Y("scheduler: {type: asha, idle_promotion: 1}\n"), HS_ERR_VALUE, 2, 41,
+                 "scheduler.idle_promotion: expected true or false");
     expect_error(Y("fixed: {epochs: 9}\nscheduler: {type: asha, max_epochs: 27}\n"),
                  HS_ERR_VALUE, 3, 37, "max_epochs (27) differs from epochs (9, fixed at 2:9)");
     expect_error(YR("sampler: {type: random, n_startup: 3}\n"), HS_ERR_VALUE, 6, 25,
