@@ -17,6 +17,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 test_init "$@"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"   # Open MPI leaks under the sanitizer job (see test_cli_corrupt)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 
 # the session: indented lines after the marker, up to the first line that is not indented
