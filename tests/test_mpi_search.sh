@@ -124,23 +124,26 @@ rank_pids() {
         [ -n "$r" ] && echo "$p"
     done
 }
+# kill_after_pauses YAML OUT LOG: a 1-rank run of YAML into OUT (stdout/stderr LOG.1.*),
+# its rank killed -9 once the journal holds 12 pauses; fails if it ended before
+kill_after_pauses() {
+    setsid "${MPI1[@]}" "$HSWEEP" run "$1" --output "$2" >"$3.1.out" 2>"$3.1.err" &
+    local pid=$! ok=0 n p
+    for _ in $(seq 1 2400); do
+        kill -0 "$pid" 2>/dev/null || break
+        n=$(grep -c '"decision":"pause"' "$2/journal.jsonl" 2>/dev/null)
+        if [ "${n:-0}" -ge 12 ]; then
+            ok=1
+            break
+        fi
+        sleep 0.02
+    done
+    for p in $(rank_pids "$pid"); do kill -9 "$p"; done
+    wait "$pid" 2>/dev/null
+    [ "$ok" -eq 1 ] || fail "kill -9 ($1): the sweep ended before 12 pauses"
+}
 out="$DIR/killed"
-setsid "${MPI1[@]}" "$HSWEEP" run "$DIR/asha.yaml" --output "$out" >"$DIR/killed.1.out" \
-    2>"$DIR/killed.1.err" &
-pid=$!
-ok=0
-for _ in $(seq 1 2400); do
-    kill -0 "$pid" 2>/dev/null || break
-    n=$(grep -c '"decision":"pause"' "$out/journal.jsonl" 2>/dev/null)
-    if [ "${n:-0}" -ge 12 ]; then
-        ok=1
-        break
-    fi
-    sleep 0.02
-done
-for p in $(rank_pids "$pid"); do kill -9 "$p"; done
-wait "$pid" 2>/dev/null
-[ "$ok" -eq 1 ] || fail "kill -9: the sweep ended before 12 pauses"
+kill_after_pauses "$DIR/asha.yaml" "$out" "$DIR/killed"
 cp "$out/journal.jsonl" "$DIR/killed.before"
 "${MPI1[@]}" "$HSWEEP" run "$DIR/asha.yaml" --output "$out" >"$DIR/killed.2.out" \
     2>"$DIR/killed.2.err" || fail "resume after kill -9: $(tail -3 "$DIR/killed.2.err")"
@@ -267,22 +270,7 @@ PYEOF
 # kill -9 mid-sweep, then the same command: TPE's history and the scheduler rebuilt from the
 # journal, the same draws and decisions as uninterrupted, nothing finished reruns
 out="$DIR/tpekilled"
-setsid "${MPI1[@]}" "$HSWEEP" run "$DIR/tpe.yaml" --output "$out" >"$DIR/tpek.1.out" \
-    2>"$DIR/tpek.1.err" &
-pid=$!
-ok=0
-for _ in $(seq 1 2400); do
-    kill -0 "$pid" 2>/dev/null || break
-    n=$(grep -c '"decision":"pause"' "$out/journal.jsonl" 2>/dev/null)
-    if [ "${n:-0}" -ge 12 ]; then
-        ok=1
-        break
-    fi
-    sleep 0.02
-done
-for p in $(rank_pids "$pid"); do kill -9 "$p"; done
-wait "$pid" 2>/dev/null
-[ "$ok" -eq 1 ] || fail "TPE kill -9: the sweep ended before 12 pauses"
+kill_after_pauses "$DIR/tpe.yaml" "$out" "$DIR/tpek"
 cp "$out/journal.jsonl" "$DIR/tpek.before"
 "${MPI1[@]}" "$HSWEEP" run "$DIR/tpe.yaml" --output "$out" >"$DIR/tpek.2.out" \
     2>"$DIR/tpek.2.err" || fail "TPE resume after kill -9: $(tail -3 "$DIR/tpek.2.err")"
