@@ -17,8 +17,8 @@
  * shuffles the order in which configurations are drawn, and seeds TPE; the curves, i.e. the
  * trial seeds, stay those of the recorded sweep):
  *   grid       every configuration to 27 epochs, in the shuffled order
- *   asha       ASHA min 1, max 27, reduction 3 over the shuffled grid
- *   hyperband  asynchronous Hyperband, same rungs (4 brackets)
+ *   asha       ASHA min 1, max 27, reduction 3 (--reduction R: R) over the shuffled grid
+ *   hyperband  asynchronous Hyperband, same rungs and reduction (4 brackets)
  *   median     median stopping rule, grace 3 epochs
  *   tpe+asha   TPE (choice over each axis's values) draws the configurations, ASHA decides;
  *              81 draws (a configuration drawn twice is trained twice)
@@ -56,7 +56,7 @@
 #include "sweep/tpe.h"
 #include "sweep/trial.h"
 
-#define BS_USAGE "usage: bench_search JOURNAL.jsonl [--seeds K] [--seed S] [--settings] " \
+#define BS_USAGE "usage: bench_search JOURNAL.jsonl [--seeds K] [--seed S] [--settings] [--reduction R] " \
                  "[--events FILE] [--curves FILE] [--svg FILE] [--verify DATA.h5]\n"
 
 /* The recorded grid. */
@@ -451,6 +451,7 @@ static void bs_settings(const bs_grid *g, int seeds, uint64_t seed0, double grid
 int main(int argc, char **argv) {
     const char *jpath = NULL, *curves = NULL, *verify = NULL, *svg = NULL, *events = NULL;
     int seeds = 3, settings = 0;
+    size_t eta = 3;
     uint64_t seed0 = 1;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--seeds") == 0 && i + 1 < argc) seeds = atoi(argv[++i]);
@@ -460,13 +461,14 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[i], "--settings") == 0) settings = 1;
         else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) seed0 = strtoull(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--events") == 0 && i + 1 < argc) events = argv[++i];
+        else if (strcmp(argv[i], "--reduction") == 0 && i + 1 < argc) eta = strtoul(argv[++i], NULL, 10);
         else if (argv[i][0] != '-' && !jpath) jpath = argv[i];
         else {
             fprintf(stderr, BS_USAGE);
             return 2;
         }
     }
-    if (!jpath || seeds < 1) {
+    if (!jpath || seeds < 1 || eta < 2) {
         fprintf(stderr, BS_USAGE);
         return 2;
     }
@@ -496,7 +498,7 @@ int main(int argc, char **argv) {
     for (size_t m = 0; m < n_methods; m++) {
         for (int s = 1; s <= seeds; s++) {
             asha_config c = {.type = methods[m].type, .min_epochs = methods[m].min,
-                             .max_epochs = g.E, .reduction = 3, .n_configs = g.n};
+                             .max_epochs = g.E, .reduction = eta, .n_configs = g.n};
             bs_run *rp = &runs[m * (size_t)seeds + (size_t)(s - 1)], run;
             bs_replay(&g, &c, methods[m].grid, methods[m].tpe, seed0 + (uint64_t)(s - 1), &run, NULL);
             size_t within = 0;
@@ -548,7 +550,7 @@ int main(int argc, char **argv) {
         printf("verify: ASHA seed %llu trained for real on %s (checkpoints in %s)\n",
                (unsigned long long)seed0, verify, rr.dir);
         asha_config c = {.type = ASHA_TYPE_ASHA, .min_epochs = 1, .max_epochs = g.E,
-                         .reduction = 3, .n_configs = g.n};
+                         .reduction = eta, .n_configs = g.n};
         bs_run real;
         bs_replay(&g, &c, 0, 0, seed0, &real, &rr);
         size_t diff = real.n_ev != asha1.n_ev;

@@ -20,11 +20,16 @@
 #
 # Cases: `synthetic` (the synthetic cell, 81 configurations x 27 epochs; about a minute, the
 # journal's fsyncs dominate), `real` (the embedded data, GRU and dense, 16 configurations x 9
-# epochs; a few minutes on 2 shared cores). Needs build/hsweep and build/bench_search.
+# epochs; a few minutes on 2 shared cores), `grid81` (the embedded data, the issue's space of
+# configs/search_grid.yaml: cell x units x dropout x learning rate, 81 configurations x 27
+# epochs; about 35 minutes of 2 cores for the grid). Needs build/hsweep and build/bench_search.
 #
-# Usage: scripts/bench_search_run.sh [synthetic|real|all]     (default: synthetic)
+# Usage: scripts/bench_search_run.sh [synthetic|real|grid81|all]     (default: synthetic;
+#        all = synthetic and real)
 #   env: BUILD (default build), RANKS (default "1 3"), WORK (default a temporary directory,
-#        removed at the end unless KEEP=1)
+#        removed at the end unless KEEP=1), REDUCTION (ASHA's eta, default 3), GRID_RANKS
+#        (ranks of the full grid run, default 3), REUSE_GRID=1 (keep WORK/<case>/grid: a
+#        finished grid resumes and trains nothing, so other REDUCTIONs reuse its curves)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -32,6 +37,8 @@ BUILD=${BUILD:-build}
 HSWEEP=$ROOT/$BUILD/hsweep
 BENCH=$ROOT/$BUILD/bench_search
 RANKS=${RANKS:-"1 3"}
+REDUCTION=${REDUCTION:-3}
+GRID_RANKS=${GRID_RANKS:-3}
 CASE=${1:-synthetic}
 PY=/usr/bin/python3
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -45,7 +52,7 @@ MPI=(mpirun --oversubscribe --bind-to none)
 echo "bench_search_run: $(date -u +%FT%TZ), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), hsweep $("$HSWEEP" --version 2>&1 | head -1)"
 
 # sweep_files DIR DATA FIXED GRID MAX: DIR/grid.yaml (MAX epochs, no early stopping) and
-# DIR/asha.yaml (the same configurations, scheduler asha 1/MAX/3); both give the same trial
+# DIR/asha.yaml (the same configurations, scheduler asha 1/MAX/REDUCTION); both give the same trial
 # ids and seeds. FIXED: the `fixed:` entries, GRID: the `grid:` entries (flow style).
 sweep_files() {
     local common="seed: 9
@@ -53,8 +60,8 @@ data: {path: $2, sequence_length: 30, sampling_rate: 6, horizon: 24, batch_size:
 grid: {$4}
 metric: val_mae"
     printf 'name: grid\nfixed: {%s, patience: 0, epochs: %s}\n%s\n' "$3" "$5" "$common" >"$1/grid.yaml"
-    printf 'name: asha\nfixed: {%s, patience: 0}\n%s\nscheduler: {type: asha, min_epochs: 1, max_epochs: %s, reduction: 3}\n' \
-        "$3" "$common" "$5" >"$1/asha.yaml"
+    printf 'name: asha\nfixed: {%s, patience: 0}\n%s\nscheduler: {type: asha, min_epochs: 1, max_epochs: %s, reduction: %s}\n' \
+        "$3" "$common" "$5" "$REDUCTION" >"$1/asha.yaml"
 }
 
 # compare GRID_JOURNAL REPLAY_EVENTS RUN_JOURNAL P: print the run's figures against the
@@ -125,14 +132,18 @@ PYEOF
 run_case() {
     local name=$1 dir=$WORK/$1 gj t0 rc=0
     # (set -e does not apply in a function called with ||: every step checks its status)
-    rm -rf "$dir" && mkdir -p "$dir" || return 1
+    if [ "${REUSE_GRID:-0}" = 1 ] && [ -d "$dir/grid" ]; then
+        find "$dir" -mindepth 1 -maxdepth 1 ! -name grid -exec rm -rf {} + || return 1
+    else
+        rm -rf "$dir" && mkdir -p "$dir" || return 1
+    fi
     sweep_files "$dir" "$2" "$3" "$4" "$5"
-    echo "== $name: fixed {$3}, grid {$4}, $5 epochs; ASHA 1/$5/3"
+    echo "== $name: fixed {$3}, grid {$4}, $5 epochs; ASHA 1/$5/$REDUCTION"
     t0=$SECONDS
-    "${MPI[@]}" -n 3 "$HSWEEP" run "$dir/grid.yaml" --output "$dir/grid" --top 0 >"$dir/grid.log" 2>&1 ||
+    "${MPI[@]}" -n "$GRID_RANKS" "$HSWEEP" run "$dir/grid.yaml" --output "$dir/grid" --top 0 >"$dir/grid.log" 2>&1 ||
         { echo "  full grid failed: $(tail -1 "$dir/grid.log")"; return 1; }
     gj=$dir/grid/journal.jsonl
-    echo "  full grid: mpirun -n 3 hsweep run grid.yaml, $((SECONDS - t0)) s (its journal: every curve)"
+    echo "  full grid: mpirun -n $GRID_RANKS hsweep run grid.yaml, $((SECONDS - t0)) s (its journal: every curve)"
     # the grid's records in the ASHA sweep's trial order
     "$HSWEEP" plan --json "$dir/asha.yaml" >"$dir/plan.json" || return 1
     $PY - "$dir/plan.json" "$gj" "$dir/ordered.jsonl" <<'PYEOF'
@@ -152,7 +163,7 @@ with open(sys.argv[3], "w") as f:
     f.writelines(recs[i] for i in ids)
 PYEOF
     [ $? = 0 ] || return 1
-    "$BENCH" "$dir/ordered.jsonl" --seeds 1 --seed 9 --events "$dir/replay.jsonl" >"$dir/replay.txt" ||
+    "$BENCH" "$dir/ordered.jsonl" --seeds 1 --seed 9 --reduction "$REDUCTION" --events "$dir/replay.jsonl" >"$dir/replay.txt" ||
         return 1
     grep -E '^(bench_search|asha )' "$dir/replay.txt" | sed 's/^/  replay: /'
     for P in $RANKS; do
@@ -191,5 +202,15 @@ if [ "$CASE" = real ] || [ "$CASE" = all ]; then
     run_case real "$DATA" "optimizer: rmsprop" \
         "cell: [gru, dense], units: [8, 16], dropout: [0, 0.25], learning_rate: [3e-3, 1e-2]" \
         9 || status=1
+fi
+if [ "$CASE" = grid81 ]; then
+    DATA=${DATA:-$ROOT/data/jena2020.h5}
+    [ -f "$DATA" ] || "$HSWEEP" prep "$ROOT/data/weather_ltsf_jena_2020.csv.xz" -o "$DATA" --quiet
+    run_case grid81 "$DATA" "optimizer: rmsprop" \
+        "cell: [lstm, gru, dense], units: [8, 16, 32], dropout: [0, 0.1, 0.25], learning_rate: [1e-3, 3e-3, 1e-2]" \
+        27 || status=1
+    # every documented setting replayed on the curves just recorded (3 scheduler seeds)
+    "$BENCH" "$WORK/grid81/ordered.jsonl" --seeds 3 --settings >"$WORK/grid81/settings.txt" || status=1
+    sed 's/^/  replay: /' "$WORK/grid81/settings.txt"
 fi
 exit $status
