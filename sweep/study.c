@@ -65,6 +65,10 @@ struct study {
     jcheck_expect expect;     /* what a record must be to be trusted (the sweep's id scheme,
                                  the dataset) */
     jcheck_report aside;      /* records set aside as invalid or foreign (counts, the first) */
+    int group;                /* 1: group commit (study_set_group): appends are not fsynced
+                                 one by one, study_commit fsyncs them */
+    journal *pending;         /* group commit: the journal of the first append since the
+                                 last study_commit (kept open for its fsync), NULL: none */
 };
 
 /* claimlog_read_lines callbacks: a line that does not parse (details in study.perr) */
@@ -389,6 +393,8 @@ static void study_release_all(study *s) {
 
 void study_close_with(study *s, jobfile *final) {
     if (!s) return;
+    hs_error ce;
+    if (study_commit(s, &ce) != 0) hs_error_print(&ce, stderr);
     study_release_all(s);
     if (final) {
         hs_error e;
@@ -502,12 +508,34 @@ void study_end(study *s) { studylock_release(&s->lock); }
 
 int study_is_done(const study *s, size_t idx) { return claim_state_of(s->ct, idx) == CLAIM_DONE; }
 
+/* Append rec or ev (one of them) to the journal; lock held by the caller. In group mode the
+ * line is not fsynced: the journal of the first such append stays open in s->pending for
+ * study_commit's fsync (fsync covers every line written to the file, by any descriptor). */
+static int study_append_line(study *s, const journal_record *rec, const journal_event *ev,
+                             hs_error *err) {
+    journal *j = journal_open_append_shared(s->dir, err);
+    if (!j) return err->code;
+    journal_defer_sync(j, s->group);
+    int rc = rec ? journal_append(j, rec, err) : journal_append_event(j, ev, err);
+    if (rc == 0 && s->group && !s->pending) s->pending = j;
+    else journal_close(j);
+    return rc;
+}
+
+void study_set_group(study *s, int on) { s->group = on != 0; }
+
+int study_commit(study *s, hs_error *err) {
+    if (!s || !s->pending) return 0;
+    int rc = journal_sync(s->pending, err);
+    journal_close(s->pending);
+    s->pending = NULL;
+    return rc;
+}
+
 int study_append(study *s, const journal_record *rec, hs_error *err) {
     journal_record r = *rec;   /* shallow: only read by journal_append */
     if (s->opt.dataset_id) snprintf(r.dataset, sizeof r.dataset, "%s", s->opt.dataset_id);
-    journal *j = journal_open_append_shared(s->dir, err);
-    int rc = j ? journal_append(j, &r, err) : err->code;
-    journal_close(j);
+    int rc = study_append_line(s, &r, NULL, err);
     if (rc == 0) rc = study_read(s, err);   /* our record reaches on_record like anyone's */
     return rc;
 }
@@ -515,9 +543,7 @@ int study_append(study *s, const journal_record *rec, hs_error *err) {
 int study_append_event(study *s, const journal_event *ev, hs_error *err) {
     int rc = study_begin(s, err);
     if (rc) return rc;
-    journal *j = journal_open_append_shared(s->dir, err);
-    rc = j ? journal_append_event(j, ev, err) : err->code;
-    journal_close(j);
+    rc = study_append_line(s, NULL, ev, err);
     study_end(s);
     return rc;
 }
