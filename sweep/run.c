@@ -127,24 +127,7 @@ static void run_sleep(double s) {
     nanosleep(&ts, NULL);
 }
 
-/* The longest sleep between two probes of a waiting rank, s: 2 ms, longer when more ranks
- * than cores share the node (run_set_poll), so that ranks waiting for an answer do not take
- * the cores from the ranks that have work (rank 0 above all). Set once at start-up, like the
- * signal flags: process state. */
-static double run_poll_max = 2e-3;
-
-/* run_poll_max for `local` ranks on a node of `cores` cores: 1 ms per rank per core, at
- * least 2 ms (one rank per core: as before), at most 20 ms (64 ranks on 2 cores: 20 ms, about
- * 3,000 wake-ups a second in all while 63 of them wait, instead of 31,500). */
-static void run_set_poll(int local, long cores) {
-    double per_core = cores > 0 ? (double)local / (double)cores : 1.0;
-    run_poll_max = per_core * 1e-3;
-    if (run_poll_max < 2e-3) run_poll_max = 2e-3;
-    if (run_poll_max > 20e-3) run_poll_max = 20e-3;
-}
-
-/* Wait for req without spinning: MPI_Test, then sleep, backing off from 50 us to
- * run_poll_max. */
+/* Wait for req without spinning: MPI_Test, then sleep, backing off from 50 us to 2 ms. */
 static void run_wait(MPI_Request *req, MPI_Status *st) {
     double pause = 50e-6;
     for (;;) {
@@ -152,7 +135,7 @@ static void run_wait(MPI_Request *req, MPI_Status *st) {
         MPI_Test(req, &done, st ? st : MPI_STATUS_IGNORE);
         if (done) return;
         run_sleep(pause);
-        if (pause < run_poll_max) pause = pause * 2 < run_poll_max ? pause * 2 : run_poll_max;
+        if (pause < 2e-3) pause *= 2;
     }
 }
 
@@ -165,7 +148,7 @@ static void run_probe(int src, int tag, MPI_Status *st) {
         MPI_Iprobe(src, tag, MPI_COMM_WORLD, &flag, st);
         if (flag) return;
         run_sleep(pause);
-        if (pause < run_poll_max) pause = pause * 2 < run_poll_max ? pause * 2 : run_poll_max;
+        if (pause < 2e-3) pause *= 2;
     }
 }
 
@@ -1002,9 +985,6 @@ int cmd_run_policy(int argc, char **argv, const coord_policy *policy) {
     if (rc == 0) rc = run_open_coord(x);
     if (rc == 0) rc = shmdata_open(&x->sd, x->data_path, MPI_COMM_WORLD, &x->err);
     if (rc == 0) {
-        int local = 1;
-        MPI_Comm_size(x->sd.node, &local);
-        run_set_poll(local, sysconf(_SC_NPROCESSORS_ONLN));
         run_roles(x);
         exit_code = run_finish(x);
     } else if (x->rank == 0) {
