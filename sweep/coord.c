@@ -324,6 +324,15 @@ int coord_commit(coord *c) {
     return 0;
 }
 
+void coord_hold(coord *c) {
+    hs_error e;
+    if (c->cfg.group_commit && c->st) study_hold(c->st, &e);
+}
+
+void coord_unhold(coord *c) {
+    if (c->st) study_unhold(c->st);
+}
+
 /* ==== the run directory ================================================================= */
 
 /* study_record_fn: every journal record as the study reads it (at open, then what any job

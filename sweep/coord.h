@@ -244,6 +244,13 @@ void coord_progress_tick(coord *c);
  * Returns 0 or the error's code. Without group commit: nothing to do, 0. */
 int coord_commit(coord *c);
 
+/* Group commit: hold the study lock across one service round (study_hold), so that the
+ * round's claims and journal lines take it once; coord_unhold releases it. A failure to
+ * take it is left to the round's own calls (they report it). Without group commit or a
+ * study: nothing. */
+void coord_hold(coord *c);
+void coord_unhold(coord *c);
+
 /* What coord_open needs to set up the run directory. */
 typedef struct coord_open_args {
     const char *sweep_path;   /* the YAML file (its text goes into metadata.json) */

@@ -522,11 +522,14 @@ static void run_recv_epoch(coord *c, int w) {
 static void run_service(coord *c) {
     coord_progress_tick(c);
     if (run_signal && coord_halt(c)) run_halt_all(c);
+    int held = 0;   /* the study lock, taken once for the round when there is work */
     for (;;) {
         int flag = 0;
         MPI_Status st;
         MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st);
         if (!flag) break;
+        if (!held) coord_hold(c);
+        held = 1;
         int w = st.MPI_SOURCE;
         if (st.MPI_TAG == RUN_TAG_EPOCH) {
             run_recv_epoch(c, w);
@@ -555,6 +558,7 @@ static void run_service(coord *c) {
     for (int w = 1; c->n_waiting > 0 && w < c->cfg.nranks; w++)
         if (c->rank_state[w] == COORD_RANK_WAITING) run_assign(c, w);
     run_flush(c);
+    if (held) coord_unhold(c);
     /* stalled ranks, heartbeat file, status.json */
     coord_tick(c);
 }

@@ -69,7 +69,20 @@ struct study {
                                  one by one, study_commit fsyncs them */
     journal *pending;         /* group commit: the journal of the first append since the
                                  last study_commit (kept open for its fsync), NULL: none */
+    int hold;                 /* 1 between study_hold and study_unhold: the lock stays held
+                                 and every operation in between runs under it */
+    int pending_held;         /* 1: pending was opened under the current hold, so no other
+                                 job appended since: later appends of the hold reuse it */
 };
+
+/* The study lock for one operation: taken here, unless study_hold holds it already. */
+static int study_lock(study *s, hs_error *err) {
+    return s->hold ? 0 : studylock_acquire(&s->lock, err);
+}
+
+static void study_unlock(study *s) {
+    if (!s->hold) studylock_release(&s->lock);
+}
 
 /* claimlog_read_lines callbacks: a line that does not parse (details in study.perr) */
 #define STUDY_BAD_LINE (-100)
@@ -231,10 +244,10 @@ static int study_read(study *s, hs_error *err) {
 }
 
 int study_sync(study *s, hs_error *err) {
-    int rc = studylock_acquire(&s->lock, err);
+    int rc = study_lock(s, err);
     if (rc) return rc;
     rc = study_read(s, err);
-    studylock_release(&s->lock);
+    study_unlock(s);
     return rc;
 }
 
@@ -395,6 +408,7 @@ void study_close_with(study *s, jobfile *final) {
     if (!s) return;
     hs_error ce;
     if (study_commit(s, &ce) != 0) hs_error_print(&ce, stderr);
+    study_unhold(s);
     study_release_all(s);
     if (final) {
         hs_error e;
@@ -473,7 +487,7 @@ int study_claim(study *s, int rank, size_t *idx, int *stale, hs_error *err) {
     *idx = CLAIM_NONE;
     *stale = 0;
     study_check_jobs(s);
-    int rc = studylock_acquire(&s->lock, err);
+    int rc = study_lock(s, err);
     if (rc) return rc;
     rc = study_read(s, err);
     if (rc == 0) {
@@ -492,19 +506,33 @@ int study_claim(study *s, int rank, size_t *idx, int *stale, hs_error *err) {
             if (rc == 0) *idx = i;
         }
     }
-    studylock_release(&s->lock);
+    study_unlock(s);
     return rc;
 }
 
 int study_begin(study *s, hs_error *err) {
-    int rc = studylock_acquire(&s->lock, err);
+    int rc = study_lock(s, err);
     if (rc) return rc;
     rc = study_read(s, err);
-    if (rc) studylock_release(&s->lock);
+    if (rc) study_unlock(s);
     return rc;
 }
 
-void study_end(study *s) { studylock_release(&s->lock); }
+void study_end(study *s) { study_unlock(s); }
+
+int study_hold(study *s, hs_error *err) {
+    if (s->hold) return 0;
+    int rc = studylock_acquire(&s->lock, err);
+    if (rc == 0) s->hold = 1;
+    return rc;
+}
+
+void study_unhold(study *s) {
+    if (!s->hold) return;
+    s->hold = 0;
+    s->pending_held = 0;   /* other jobs may append from now on: open the journal afresh */
+    studylock_release(&s->lock);
+}
 
 int study_is_done(const study *s, size_t idx) { return claim_state_of(s->ct, idx) == CLAIM_DONE; }
 
@@ -513,12 +541,18 @@ int study_is_done(const study *s, size_t idx) { return claim_state_of(s->ct, idx
  * study_commit's fsync (fsync covers every line written to the file, by any descriptor). */
 static int study_append_line(study *s, const journal_record *rec, const journal_event *ev,
                              hs_error *err) {
-    journal *j = journal_open_append_shared(s->dir, err);
+    /* under a hold nobody else appended since pending was opened: append through it */
+    journal *j = s->pending && s->pending_held ? s->pending : journal_open_append_shared(s->dir, err);
     if (!j) return err->code;
     journal_defer_sync(j, s->group);
     int rc = rec ? journal_append(j, rec, err) : journal_append_event(j, ev, err);
-    if (rc == 0 && s->group && !s->pending) s->pending = j;
-    else journal_close(j);
+    if (j == s->pending) return rc;
+    if (rc == 0 && s->group && !s->pending) {
+        s->pending = j;
+        s->pending_held = s->hold;
+    } else {
+        journal_close(j);
+    }
     return rc;
 }
 
@@ -529,6 +563,7 @@ int study_commit(study *s, hs_error *err) {
     int rc = journal_sync(s->pending, err);
     journal_close(s->pending);
     s->pending = NULL;
+    s->pending_held = 0;
     return rc;
 }
 
@@ -578,12 +613,12 @@ int study_claim_trial(study *s, size_t idx, int rank, int *ok, hs_error *err) {
 }
 
 int study_release(study *s, size_t idx, int rank, hs_error *err) {
-    int rc = studylock_acquire(&s->lock, err);
+    int rc = study_lock(s, err);
     if (rc) return rc;
     rc = study_read(s, err);
     if (rc == 0 && claim_state_of(s->ct, idx) == CLAIM_CLAIMED && claim_owner_of(s->ct, idx) == s->self)
         rc = study_log(s, CLAIMLOG_RELEASE, idx, rank, err);
-    studylock_release(&s->lock);
+    study_unlock(s);
     return rc;
 }
 

@@ -106,6 +106,13 @@ void study_end(study *s);
 void study_set_group(study *s, int on);
 int study_commit(study *s, hs_error *err);
 
+/* Hold the study lock across several operations (hsweep run's rank 0: one service round):
+ * study_hold takes it (0, or the error of studylock_acquire), every study_* call until
+ * study_unhold runs under it without taking it again, and appends reuse one open journal.
+ * Other jobs wait meanwhile, so a hold must be short (milliseconds). study_close ends it. */
+int study_hold(study *s, hs_error *err);
+void study_unhold(study *s);
+
 /* Journal a scheduler event (io/journal.h; sweep/policy_search.h) under the lock. 0 or a
  * negative hs_status. */
 int study_append_event(study *s, const journal_event *ev, hs_error *err);
