@@ -1,7 +1,8 @@
 /* journal: the append-only JSON Lines journal of finished trials (DIR/journal.jsonl).
  *
  * One line per finished trial, written only by rank 0, each line flushed and fsynced before
- * journal_append returns, so a finished trial is never lost. A line is one JSON object:
+ * journal_append returns (or, with journal_defer_sync, by the group commit's journal_sync
+ * before anything acts on it), so a finished trial is never lost. A line is one JSON object:
  *
  *   {"v":1,"id":"0123456789abcdef","repeat":0,"status":"ok","reason":"",
  *    "hparams":{"cell":"lstm","units":32,...every hs_hparams field by name...,"seed":7},
