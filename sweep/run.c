@@ -28,7 +28,9 @@
  * (the trial_hooks on_batch callback) and, when it has nothing to train, sleeps between
  * probes. No rank ever spins in a blocking MPI call: every wait is MPI_Test/MPI_Iprobe plus
  * nanosleep, so idle ranks cost no core. A finished trial is journaled and fsynced by rank 0
- * (coord_result) before the worker gets its next task, so no result is lost.
+ * (coord_result) before the worker gets its next task, so no result is lost. Group commit:
+ * rank 0 handles every message already arrived, then fsyncs the journal once for all their
+ * lines and only then sends the replies (run_flush; docs/running.md "Group commit").
  * Checkpoints: every rank writes DIR/ckpt/<id>.ckpt (io/ckpt.h) after each finished epoch
  * of its trial; coord removes it once the trial is journaled. A task whose trial has a
  * valid checkpoint continues after its last finished epoch (bit-identical result); a
