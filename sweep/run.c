@@ -389,6 +389,14 @@ static int run_train(journal_record *rec, coord_outcome *how, float **weights,
     trial_checkpoint ck;
     memset(&ck, 0, sizeof ck);
     run_load_ckpt(&hooks, &ck, &hctx);
+    /* a paused trial whose record was lost (policy_search_resume): its checkpoint is at the
+     * pause already, so the trial stops before training anything and its paused record is
+     * made from the checkpoint, as the lost one was made from the same state */
+    volatile int stop_now = 1;
+    if (hooks.resume && hooks.resume->epochs_done >= task->until && task->until < t->hp.epochs) {
+        hooks.stop = &stop_now;
+        hctx.outcome = COORD_PAUSED;
+    }
     double t0 = run_now(), start_unix = run_unix_now();
     double resumed_s = hooks.resume ? hooks.resume->wall_s : 0.0; /* earlier segments */
     int rc = trial_run(&res, &t->hp, ds, &hooks, &terr);

@@ -11,7 +11,11 @@
 #     the kill is a prefix of the resumed one, and no trial finished or pruned before the kill
 #     is handed out again;
 #   - negative controls: the ordering check fails on the same trace without its journal
-#     fsyncs, and the rerun check fails on a journal that hands a finished trial out again.
+#     fsyncs, and the rerun check fails on a journal that hands a finished trial out again;
+#   - a run that died between a pause decision and its paused record (a 1-rank ASHA journal
+#     with one never-promoted trial's paused record removed, its checkpoint kept): the same
+#     command rebuilds that record from the checkpoint, equal to the lost one (hsweep before
+#     this left the trial without a record).
 # Usage: test_mpi_groupcommit.sh HSWEEP SCRATCH_DIR
 . "$(dirname "$0")/lib.sh"
 test_init "$@"
@@ -155,4 +159,49 @@ print(json.dumps({"v": 1, "event": "start", "id": i, "from": 0, "until": 1}, sep
 PYEOF
 kept "$DIR/killed.before" "$DIR/doctored.jsonl" 2>/dev/null &&
     fail "negative control: a finished trial started again passed"
+
+# ---- died between a pause decision and its paused record ----------------------------------
+cat >"$DIR/grid.yaml" <<YEOF
+name: grid
+seed: 5
+data: {path: $DIR/tiny.h5}
+fixed: {cell: synthetic}
+grid:
+  units: [16, 64, 256]
+  dropout: [0, 0.2, 0.4]
+  learning_rate: [1e-3, 3e-3, 1e-2, 3e-2]
+scheduler: {type: asha, min_epochs: 1, max_epochs: 9, reduction: 3}
+YEOF
+"${MPI[@]}" -n 1 "$HSWEEP" run "$DIR/grid.yaml" --output "$DIR/ref" >"$DIR/ref.out" 2>"$DIR/ref.err" ||
+    fail "1-rank ASHA: $(tail -2 "$DIR/ref.err")"
+cp -r "$DIR/ref" "$DIR/cut"
+# the paused record of a trial never promoted, removed: as if the run died right before it
+victim=$($PY - "$DIR/cut/journal.jsonl" <<'PYEOF'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines(True)
+last = {}
+for i, l in enumerate(lines):
+    if '"event"' not in l: last[json.loads(l)["id"]] = (i, json.loads(l)["status"])
+i, vid = next((i, k) for k, (i, st) in sorted(last.items()) if st == "paused")
+del lines[i]
+open(sys.argv[1], "w").writelines(lines)
+print(vid)
+PYEOF
+)
+[ -f "$DIR/cut/ckpt/$victim.ckpt" ] || fail "paused trial $victim has no checkpoint"
+"${MPI[@]}" -n 1 "$HSWEEP" run "$DIR/grid.yaml" --output "$DIR/cut" >"$DIR/cut.out" 2>"$DIR/cut.err" ||
+    fail "rerun after a lost paused record: $(tail -2 "$DIR/cut.err")"
+$PY - "$DIR/ref/journal.jsonl" "$DIR/cut/journal.jsonl" <<'PYEOF' || fail "lost paused record of $victim not rebuilt"
+import json, sys
+def final(p):
+    rec = {}
+    for l in open(p):
+        o = json.loads(l)
+        if "event" in o: continue
+        for k in ("wall_s", "rank", "start_unix", "end_unix", "wall_total_s"): o.pop(k, None)
+        rec[o["id"]] = o
+    return rec
+a, b = final(sys.argv[1]), final(sys.argv[2])
+assert a == b, "final records differ: " + ", ".join(k for k in a if a[k] != b.get(k))[:200]
+PYEOF
 exit "$fails"
