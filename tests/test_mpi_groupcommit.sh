@@ -66,7 +66,14 @@ random:
 scheduler: {type: asha, min_epochs: 1, max_epochs: 9, reduction: 3}
 YEOF
 out="$DIR/killed"
-setsid strace -f -qq -y -s 96 -e trace=write,fsync,rename,unlink,unlinkat -o "$DIR/trace" \
+# strace needs ptrace; a machine (container) that forbids it still runs the kill -9 and resume
+# checks, and says loudly that the ordering check did not run
+traced=(strace -f -qq -y -s 96 -e trace=write,fsync,rename,unlink,unlinkat -o "$DIR/trace")
+if ! strace -f -qq -o /dev/null true 2>"$DIR/strace.probe"; then
+    echo "SKIP (ordering check only): strace cannot trace here: $(head -1 "$DIR/strace.probe")" >&2
+    traced=()
+fi
+setsid "${traced[@]}" \
     "${MPI[@]}" -n 4 "$HSWEEP" run "$DIR/asha.yaml" --output "$out" >"$DIR/killed.1.out" \
     2>"$DIR/killed.1.err" &
 pid=$!
@@ -120,10 +127,12 @@ print(f"{acts} checkpoint renames/removals checked, {bad} before their journal l
 sys.exit(1 if bad or acts < 20 else 0)
 PYEOF
 }
-order "$DIR/trace" >"$DIR/order.txt" || fail "kill -9 trace: $(tail -4 "$DIR/order.txt")"
-# negative control: the same trace without its journal fsyncs must be caught
-order "$DIR/trace" drop-fsyncs >"$DIR/order.neg.txt" &&
-    fail "negative control: a trace without journal fsyncs passed: $(tail -1 "$DIR/order.neg.txt")"
+if [ "${#traced[@]}" -gt 0 ]; then
+    order "$DIR/trace" >"$DIR/order.txt" || fail "kill -9 trace: $(tail -4 "$DIR/order.txt")"
+    # negative control: the same trace without its journal fsyncs must be caught
+    order "$DIR/trace" drop-fsyncs >"$DIR/order.neg.txt" &&
+        fail "negative control: a trace without journal fsyncs passed: $(tail -1 "$DIR/order.neg.txt")"
+fi
 
 "${MPI[@]}" -n 4 "$HSWEEP" run "$DIR/asha.yaml" --output "$out" >"$DIR/killed.2.out" \
     2>"$DIR/killed.2.err" || fail "resume after kill -9: $(tail -3 "$DIR/killed.2.err")"
