@@ -627,8 +627,9 @@ static void run_usage(FILE *f) {
             "kept, each unfinished trial keeps its last epoch checkpoint (DIR/ckpt/<id>.ckpt)\n"
             "and the same command resumes, bit-identically. Several runs (mpiruns, Slurm jobs)\n"
             "may share DIR at the same time: trials are claimed through DIR/claims.jsonl and\n"
-            "each is journaled once (docs/study.md); a changed sweep reuses every unchanged\n"
-            "trial. Exit status: 0 finished (or interrupted and resumable), 1 error or\n"
+            "each is journaled once (docs/study.md); a sweep with a scheduler or TPE runs\n"
+            "as one job instead (a second is refused while it runs); a changed sweep reuses\n"
+            "every unchanged trial. Exit status: 0 finished (or interrupted and resumable), 1 error or\n"
             "max_failures reached, 2 bad usage.\n", STUDY_TIMEOUT_S, COORD_PROGRESS_EVERY_S);
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_mpi_search: the `scheduler:` section through `hsweep run` (sweep/policy_search.h), on
-# the synthetic cell (microseconds per epoch; the time goes to fsyncs). Budget: ~1.5 min on 2
+# the synthetic cell (microseconds per epoch; the time goes to fsyncs). Budget: ~2.5 min on 2
 # cores.
 #   - a 1-rank ASHA sweep is reproducible bit for bit (events and records, wall times aside);
 #   - kill -9 of a 1-rank sweep mid-way, then the same command: the rung decisions and every
@@ -18,8 +18,16 @@
 #     reruns; 3 ranks finish (workers train trials they never expanded) and a rerun changes
 #     nothing; an altered journal is refused (negative control); TPE alone on 3 ranks;
 #     repeats with TPE refused at file:line:col;
+#   - TPE's total is its draw budget from the start (progress and trial lines, status.json,
+#     metadata.json, hsweep status);
+#   - one job per scheduler/TPE sweep: a second 2-rank job next to a live (SIGSTOPped) one is
+#     refused in one line naming it and writes nothing, the first finishes, a sequential rerun
+#     resumes; a live job refuses a scheduler sweep but not a plain one (negative control),
+#     a dead one refuses nothing;
 #   - `hsweep report` on a copy of each run writes the same results.csv and results.md (the
-#     rungs column rebuilt from the event lines).
+#     rungs column rebuilt from the event lines); idle_promotion's words ("yielded", "resumed
+#     while idle") in the run's column and, from appended events, in report's and the HTML
+#     plot's (a promotion from a rung stays "promoted": negative control).
 # Usage: test_mpi_search.sh HSWEEP SCRATCH_DIR
 . "$(dirname "$0")/lib.sh"
 test_init "$@"
@@ -480,8 +488,8 @@ grep -q "3 promoted" "$DIR/one1/results.csv" || fail "one1 has no promotions to 
 rm -rf "$DIR/rep"
 cp -r "$DIR/one1" "$DIR/rep"
 $PY - "$DIR/rep" <<'PYEOF' || fail "idle words: setup"
-import csv, json, os
-d = os.environ.get("D", "") or __import__("sys").argv[1]
+import csv, json, os, sys
+d = sys.argv[1]
 rows = list(csv.DictReader(open(os.path.join(d, "results.csv"))))
 p = [r["id"] for r in rows if r["rungs"] == "1 promoted, 3 paused"]
 q = [r["id"] for r in rows if r["rungs"] == "1 promoted, 3 paused" and r["id"] != p[0]]

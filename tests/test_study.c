@@ -9,7 +9,10 @@
  * another claims one, heartbeats once and stops itself (SIGSTOP: alive but silent) with a
  * 1 s heartbeat timeout. Checked: every trial journaled exactly once, both abandoned trials
  * claimed again by another job, and the stopped victim, continued after the others
- * finished, has its late result discarded. Prints the lock's hold and wait times. */
+ * finished, has its late result discarded. A sweep that runs alone (study_opts.alone): a
+ * second job is refused while the first is live, a shared sweep is not (negative control),
+ * a job opens once the first ended or died, and of 6 jobs starting together exactly one
+ * opens. Prints the lock's hold and wait times. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
