@@ -402,7 +402,7 @@ random:
 scheduler: {type: asha, min_epochs: 1, max_epochs: 27, reduction: 3}
 YEOF
 sed '/^  samples: 200/d; s/^name: many/name: manytpe/' "$DIR/many.yaml" >"$DIR/manytpe.yaml"
-echo "sampler: {type: tpe, n_trials: 200, n_startup: 10}" >>"$DIR/manytpe.yaml"
+echo "sampler: {type: tpe, n_trials: 100, n_startup: 10}" >>"$DIR/manytpe.yaml"
 MPI2=(mpirun --oversubscribe --bind-to none -n 2)
 for y in many manytpe; do
     out="$DIR/jobs_$y"
@@ -410,7 +410,7 @@ for y in many manytpe; do
     pid=$! ok=0
     for _ in $(seq 1 3000); do
         kill -0 "$pid" 2>/dev/null || break
-        n=$(wc -l <"$out/journal.jsonl" 2>/dev/null)
+        n=$(wc -l 2>/dev/null <"$out/journal.jsonl")
         if [ "${n:-0}" -ge 20 ]; then ok=1; break; fi
         sleep 0.02
     done
