@@ -54,6 +54,7 @@
 #include "io/h5data.h"
 #include "io/hpkey.h"
 #include "io/journal.h"
+#include "io/results.h"
 #include "io/rundir.h"
 #include "io/strbuf.h"
 #include "io/sweepcfg.h"
@@ -730,6 +731,16 @@ static int run_check_search(const sweep_def *d, hs_error *err) {
                         "sampler: tpe: hsweep run does not combine it with %s", why);
 }
 
+/* 1 when dir's metadata.json is sweep def's (same hash): a live job there runs this sweep.
+ * Another sweep's live job is coord_open's to refuse, with its own message. */
+static int run_same_sweep(const char *dir, const sweep_def *def) {
+    results_meta_info info;
+    hs_error e;
+    char hash[17];
+    expand_id_string(def->hash, hash);
+    return results_read_metadata(dir, &info, &e) == 0 && strcmp(info.sweep_hash, hash) == 0;
+}
+
 /* Rank 0 parses, validates and expands the sweep; every rank learns the outcome and the
  * dataset path. 0 or rank 0's error. */
 static int run_load_sweep(run_ctx *x) {
@@ -757,7 +768,7 @@ static int run_load_sweep(run_ctx *x) {
          * another job is live, before TPE replays a journal that job is still writing
          * (checked again under the study lock by coord_open) */
         const char *dir = x->opt.output ? x->opt.output : x->def.output;
-        if (rc == 0 && x->ps && !x->opt.restart)
+        if (rc == 0 && x->ps && !x->opt.restart && run_same_sweep(dir, &x->def))
             rc = study_check_alone(dir, RUN_ALONE, x->opt.timeout_s, NULL, &x->err);
         /* TPE: the trials drawn so far, rebuilt from the journal; more come as it runs */
         if (rc == 0 && tpe)
