@@ -474,27 +474,33 @@ static void put_rungs(strbuf *o, htmlreport_ctx *c) {
             svgplot_line(&p, xs, ys, m, faded ? "#c8c8c8" : htmlreport_colors[r % HTMLREPORT_NCOLORS], "",
                          faded ? 1.0 : 1.5);
         }
-    /* promotions: a paused trial continued (start from its epoch), or a go_on at a rung */
-    for (size_t k = 0; k < ne; k++) {
-        size_t e = ev[k].kind == JOURNAL_EV_START ? ev[k].epoch : ev[k].epoch;
-        int promo = ev[k].kind == JOURNAL_EV_START ? e > 0 : 0;
-        for (size_t g = 0; !promo && ev[k].kind == JOURNAL_EV_EPOCH && g < ng; g++)
-            promo = grid[g] == e && strcmp(ev[k].decision, "go_on") == 0;
-        if (!promo) continue;
+    /* promotions (went on at a rung, or a paused trial continued there) and continuations
+     * by an otherwise idle rank (idle_promotion), decided as in the rungs column */
+    journal_rung_state *rs = calloc(nid, sizeof *rs);
+    int any_idle = 0;
+    for (size_t k = 0; rs && k < ne; k++) {
+        size_t i = rung_id_find(ids, nid, ev[k].id);
+        if (i == SIZE_MAX) continue;
+        journal_rung_mark m = journal_rung_step(&rs[i], &ev[k], grid, ng);
+        if (m != JOURNAL_MARK_PROMOTED && m != JOURNAL_MARK_IDLE) continue;
+        size_t e = ev[k].epoch;
         for (size_t r = 0; r < in->n; r++) {
             const journal_record *rec = &in->recs[r];
             if (strcmp(rec->id, ev[k].id) != 0 || e == 0 || e > rec->n_history) continue;
             char tip[96];
-            snprintf(tip, sizeof tip, "%s promoted at epoch %zu", rec->id, e);
-            svgplot_point(&p, (double)e,
-                          rung_metric(c, rec->history[e - 1].val_loss, rec->history[e - 1].val_mae), 0.0, 3.5,
-                          "#000", 0.8, tip);
+            snprintf(tip, sizeof tip, "%s %s at epoch %zu", rec->id, journal_rung_mark_name(m), e);
+            double y = rung_metric(c, rec->history[e - 1].val_loss, rec->history[e - 1].val_mae);
+            if (m == JOURNAL_MARK_PROMOTED) svgplot_point(&p, (double)e, y, 0.0, 3.5, "#000", 0.8, tip);
+            else svgplot_point(&p, (double)e, y, 0.0, 3.5, "#e08a00", 0.8, tip);
+            any_idle |= m == JOURNAL_MARK_IDLE;
             break;
         }
     }
+    free(rs);
     svgplot_legend(&p, "went on (finished or running)", htmlreport_colors[0], "", '-');
     svgplot_legend(&p, "paused or stopped", "#c8c8c8", "", '-');
     svgplot_legend(&p, "promoted", "#000", "", 'o');
+    if (any_idle) svgplot_legend(&p, "resumed while idle", "#e08a00", "", 'o');
     svgplot_end(&p);
     add_plot(c, "plot-rungs");
 

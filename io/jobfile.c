@@ -258,6 +258,11 @@ int jobfile_list(const char *dir, jobfile **out, size_t *n, hs_error *err) {
 }
 
 int jobfile_live(const char *dir, double default_timeout_s, char *who, size_t n) {
+    return jobfile_live_other(dir, default_timeout_s, NULL, who, n);
+}
+
+int jobfile_live_other(const char *dir, double default_timeout_s, const char *self, char *who,
+                       size_t n) {
     jobfile *jobs = NULL;
     size_t nj = 0;
     int live = 0;
@@ -268,7 +273,8 @@ int jobfile_live(const char *dir, double default_timeout_s, char *who, size_t n)
         double age = (double)time(NULL) - jobs[k].mtime;
         double timeout = jobs[k].timeout_s > 0 ? jobs[k].timeout_s : default_timeout_s;
         int dead = strcmp(host, jobs[k].host) == 0 && studylock_pid_dead(jobs[k].pid);
-        if (!live && !dead && strcmp(jobs[k].state, "running") == 0 && age <= timeout) {
+        int me = self && strcmp(self, jobs[k].job) == 0;
+        if (!live && !dead && !me && strcmp(jobs[k].state, "running") == 0 && age <= timeout) {
             live = 1;
             snprintf(who, n, "%s", jobs[k].job);
         }

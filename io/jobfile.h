@@ -71,6 +71,11 @@ int jobfile_list(const char *dir, jobfile **out, size_t *n, hs_error *err);
  * Its key into who (n bytes); 1 if there is one, 0 if none or the jobs cannot be listed. */
 int jobfile_live(const char *dir, double default_timeout_s, char *who, size_t n);
 
+/* jobfile_live, not counting the job whose key is self (NULL: none; a job asking about the
+ * others). */
+int jobfile_live_other(const char *dir, double default_timeout_s, const char *self, char *who,
+                       size_t n);
+
 /* Modification time (s) of DIR/jobs/<job>.json into *mtime; 0, or -1 if it does not exist. */
 int jobfile_mtime(const char *dir, const char *job, double *mtime);
 

@@ -358,6 +358,10 @@ int journal_event_format(const journal_event *e, strbuf *out, hs_error *err) {
         json_u64(&w, e->epoch);
         json_key(&w, "until");
         json_u64(&w, e->until);
+        if (e->idle) {
+            json_key(&w, "idle");
+            json_bool(&w, 1);
+        }
     } else if (e->kind == JOURNAL_EV_EPOCH) {
         json_key(&w, "epoch");
         json_u64(&w, e->epoch);
@@ -399,6 +403,9 @@ int journal_event_parse(const char *line, size_t len, journal_event *e, hs_error
             (json_as_size(json_get(root, "from"), &e->epoch) != 0 ||
              json_as_size(json_get(root, "until"), &e->until) != 0))
             rc = journal_bad(err, "from/until");
+        const json_value *idle = json_get(root, "idle");
+        if (kind == JOURNAL_EV_START && idle && json_as_bool(idle, &e->idle) != 0)
+            rc = journal_bad(err, "idle");
         if (kind == JOURNAL_EV_EPOCH) {
             const char *d = json_as_string(json_get(root, "decision"));
             if (json_as_size(json_get(root, "epoch"), &e->epoch) != 0 ||
@@ -863,4 +870,37 @@ size_t journal_events_rung_grid(const journal_event *ev, size_t n, size_t *grid)
     for (size_t k = 0; k < ng; k++)
         if (u == 0 || grid[u - 1] != grid[k]) grid[u++] = grid[k];
     return u;
+}
+
+journal_rung_mark journal_rung_step(journal_rung_state *st, const journal_event *ev,
+                                    const size_t *grid, size_t ng) {
+    journal_rung_mark m = JOURNAL_MARK_NONE;
+    size_t e = ev->epoch;
+    if (ev->kind == JOURNAL_EV_START) {
+        st->target = ev->until;
+        int held = st->last == JOURNAL_MARK_PAUSED || st->last == JOURNAL_MARK_YIELDED;
+        if (e > 0 && st->last_epoch == e && held)
+            m = ev->idle || st->last == JOURNAL_MARK_YIELDED ? JOURNAL_MARK_IDLE : JOURNAL_MARK_PROMOTED;
+    } else if (ev->kind == JOURNAL_EV_EPOCH) {
+        const char *d = ev->decision;
+        if (strcmp(d, "pause") == 0) m = e < st->target ? JOURNAL_MARK_YIELDED : JOURNAL_MARK_PAUSED;
+        if (strcmp(d, "stop") == 0) m = JOURNAL_MARK_STOPPED;
+        if (strcmp(d, "go_on") == 0 && e == st->target) {
+            m = JOURNAL_MARK_PROMOTED;
+            st->target = 0;
+            for (size_t g = 0; g < ng && !st->target; g++)
+                if (grid[g] > e) st->target = grid[g];
+        }
+    }
+    if (m == JOURNAL_MARK_NONE) return m;
+    st->last_epoch = e;
+    st->last = m;
+    st->n_marks++;
+    return m;
+}
+
+const char *journal_rung_mark_name(journal_rung_mark m) {
+    static const char *const names[] = {"", "promoted", "paused", "stopped", "yielded",
+                                        "resumed while idle"};
+    return (unsigned)m < sizeof names / sizeof *names ? names[m] : "";
 }

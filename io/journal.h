@@ -72,6 +72,9 @@ typedef struct journal_event {
     size_t until;             /* START: the epoch of the trial's next rung */
     double val_loss, val_mae; /* EPOCH: the epoch's validation metrics (NaN: null) */
     char decision[16];        /* EPOCH: the scheduler's decision (asha_decision_name) */
+    int idle;                 /* START: 1 = a paused trial continued by a rank that would
+                                 otherwise wait (idle_promotion), not a promotion; the key
+                                 "idle":true, absent when 0 */
 } journal_event;
 
 typedef struct journal_epoch {
@@ -169,6 +172,44 @@ int journal_event_parse(const char *line, size_t len, journal_event *e, hs_error
  * idle_promotion), not a rung. Since the first trial to reach any rung is paused there, every
  * rung a trial passed is in it. grid holds n entries; returns how many were written. */
 size_t journal_events_rung_grid(const journal_event *ev, size_t n, size_t *grid);
+
+/* The decisions of the tables' `rungs` column ("1 promoted, 3 paused, 3 promoted"), one per
+ * event that makes one. The one definition: the run's policy (sweep/policy_search.c),
+ * `hsweep report` and the HTML rung plot all step through a trial's events with
+ * journal_rung_step, so they agree byte for byte. */
+typedef enum journal_rung_mark {
+    JOURNAL_MARK_NONE = 0,        /* the event decides nothing the column shows */
+    JOURNAL_MARK_PROMOTED = 1,    /* went on at its rung, or a paused trial continued there */
+    JOURNAL_MARK_PAUSED = 2,      /* paused at a rung */
+    JOURNAL_MARK_STOPPED = 3,     /* stopped for good (median rule) */
+    JOURNAL_MARK_YIELDED = 4,     /* a trial promoted while idle paused short of its rung to
+                                     give its rank back (idle_promotion) */
+    JOURNAL_MARK_IDLE = 5         /* a paused trial continued by a rank that would otherwise
+                                     wait (idle_promotion): "resumed while idle" */
+} journal_rung_mark;
+
+#define JOURNAL_RUNG_MARKS 16     /* marks a trial's column shows; later ones are left out */
+
+/* One trial's state while its events are stepped through, zeroed before its first event. */
+typedef struct journal_rung_state {
+    size_t target;                /* the rung the trial runs towards (0: none) */
+    size_t last_epoch;            /* epoch of its last mark */
+    journal_rung_mark last;       /* its last mark (NONE: none yet) */
+    size_t n_marks;               /* marks so far */
+} journal_rung_state;
+
+/* The mark event ev (of the trial whose state is st) makes, st updated: a START from epoch f
+ * > 0 of a trial whose last mark was a pause or yield at f is a promotion, or "resumed
+ * while idle" when the start says idle or follows a yield (a yielded trial left the normal
+ * path); an EPOCH "pause" is a pause at or beyond the trial's target rung, a yield before
+ * it; "stop" is stopped; "go_on" at the target is a promotion, and the next target is the
+ * first epoch of grid[0..ng) (ascending) above it. */
+journal_rung_mark journal_rung_step(journal_rung_state *st, const journal_event *ev,
+                                    const size_t *grid, size_t ng);
+
+/* The column's word for m ("promoted", "paused", "stopped", "yielded", "resumed while
+ * idle"; "" for NONE). */
+const char *journal_rung_mark_name(journal_rung_mark m);
 
 /* 1 if the line is an event line (has an "event" key), else 0. */
 int journal_line_is_event(const char *line, size_t len);

@@ -373,7 +373,7 @@ static void results_build_csv(strbuf *sb, const journal_record *recs, size_t n, 
     strbuf_puts(sb, "rank,id,repeat,status,val_mae,test_mae,val_loss,best_epoch,epochs_run,wall_s,n_params,worker");
     for (size_t k = 0; k < hpfields_count(); k++) strbuf_printf(sb, ",%s", hpfields_name(k));
     strbuf_puts(sb, opt->rungs ? ",rungs,reason\n" : ",reason\n");
-    char v[64], rg[256];
+    char v[64], rg[512];
     for (size_t p = 0; p < n; p++) {
         const journal_record *r = &recs[order[p]];
         if (p < ranked) strbuf_printf(sb, "%zu", p + 1);
@@ -464,7 +464,7 @@ static void results_md_ranked(strbuf *sb, const journal_record *recs, const size
     strbuf_puts(sb, opt->rungs ? "--:|---|---|" : "--:|---|");
     for (size_t a = 0; a < n_axes; a++) strbuf_puts(sb, "---|");
     strbuf_putc(sb, '\n');
-    char x[32], y[32], z[32], v[64], rg[256];
+    char x[32], y[32], z[32], v[64], rg[512];
     for (size_t p = 0; p < rows; p++) {
         const journal_record *r = &recs[order[p]];
         results_num(x, sizeof x, results_metric_value(r, m));

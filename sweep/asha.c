@@ -481,4 +481,6 @@ asha_state asha_state_of(const asha *a, size_t i) {
 
 size_t asha_epochs_of(const asha *a, size_t i) { return i < a->n_tr ? a->tr[i].epochs : 0; }
 
+int asha_idle_of(const asha *a, size_t i) { return i < a->n_tr && a->tr[i].idle; }
+
 void asha_get_stats(const asha *a, asha_stats *st) { *st = a->st; }

@@ -187,6 +187,10 @@ asha_state asha_state_of(const asha *a, size_t t);
 /* Epochs trial t has reported (0 for an unknown t). */
 size_t asha_epochs_of(const asha *a, size_t t);
 
+/* 1 when trial t was promoted while idle (idle_promotion): it has left the normal path for
+ * good and every later continuation of it is one by an otherwise idle rank; 0 otherwise. */
+int asha_idle_of(const asha *a, size_t t);
+
 /* Counters. */
 typedef struct asha_stats {
     size_t started;           /* new trials handed out */

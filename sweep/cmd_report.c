@@ -184,11 +184,9 @@ typedef struct report_sweep {
 
 /* ---- the "rungs" column from the journal's scheduler events ------------------------------- */
 
-/* Rung decisions per record, rebuilt from the event lines as policy_search keeps them in a
- * run (no scheduler needed): a START from epoch f > 0 of a trial paused at f is a promotion
- * at f; an EPOCH "pause" or "stop" is marked at its epoch; an EPOCH "go_on" at the rung the
- * trial runs towards is a promotion on arrival, and its next rung is the next epoch of the
- * rung grid (journal_events_rung_grid). */
+/* Rung decisions per record, rebuilt from the event lines by the steps policy_search takes
+ * in a run (journal_rung_step, no scheduler needed) over the journal's rung grid
+ * (journal_events_rung_grid), at most JOURNAL_RUNG_MARKS per trial. */
 typedef struct report_rungs {
     const journal_record *recs;   /* (n) the records, borrowed */
     size_t n;                     /* records */
@@ -213,8 +211,7 @@ static size_t report_rungs_find(const report_rungs *rr, const char *id) {
 }
 
 /* Append "E what" to record i's column. */
-static void report_rungs_mark(report_rungs *rr, size_t i, size_t e, const char *what, size_t *last_e,
-                              char *last_what) {
+static void report_rungs_mark(report_rungs *rr, size_t i, size_t e, const char *what) {
     char add[48];
     int k = snprintf(add, sizeof add, "%s%zu %s", rr->text[i] ? ", " : "", e, what);
     size_t old = rr->text[i] ? strlen(rr->text[i]) : 0;
@@ -222,8 +219,6 @@ static void report_rungs_mark(report_rungs *rr, size_t i, size_t e, const char *
     if (!t) return;
     memcpy(t + old, add, (size_t)k + 1);
     rr->text[i] = t;
-    last_e[i] = e;
-    *last_what = what[1];
 }
 
 static void report_rungs_free(report_rungs *rr) {
@@ -246,14 +241,13 @@ static int report_rungs_build(report_rungs *rr, const char *dir, const journal_r
         free(ev);
         return 0;
     }
-    size_t *grid = malloc(ne * sizeof *grid), *target = calloc(n, sizeof *target);
-    size_t *last_e = calloc(n, sizeof *last_e);
-    char *last_w = calloc(n, 1);
+    size_t *grid = malloc(ne * sizeof *grid);
+    journal_rung_state *rs = calloc(n, sizeof *rs);
     rr->recs = recs;
     rr->n = n;
     rr->by_id = malloc(n * sizeof *rr->by_id);
     rr->text = calloc(n, sizeof *rr->text);
-    int ok = grid && target && last_e && last_w && rr->by_id && rr->text;
+    int ok = grid && rs && rr->by_id && rr->text;
     for (size_t i = 0; ok && i < n; i++) rr->by_id[i] = &recs[i];
     if (ok) {
         qsort(rr->by_id, n, sizeof *rr->by_id, report_rungs_cmp);
@@ -262,27 +256,14 @@ static int report_rungs_build(report_rungs *rr, const char *dir, const journal_r
     for (size_t k = 0; ok && k < ne; k++) {
         size_t i = report_rungs_find(rr, ev[k].id);
         if (i == SIZE_MAX) continue;
-        if (ev[k].kind == JOURNAL_EV_START) {
-            target[i] = ev[k].until;
-            if (ev[k].epoch > 0 && last_e[i] == ev[k].epoch && last_w[i] == 'a')
-                report_rungs_mark(rr, i, ev[k].epoch, "promoted", last_e, &last_w[i]);
-        } else if (ev[k].kind == JOURNAL_EV_EPOCH) {
-            const char *d = ev[k].decision;
-            size_t e = ev[k].epoch;
-            if (strcmp(d, "pause") == 0) report_rungs_mark(rr, i, e, "paused", last_e, &last_w[i]);
-            if (strcmp(d, "stop") == 0) report_rungs_mark(rr, i, e, "stopped", last_e, &last_w[i]);
-            if (strcmp(d, "go_on") != 0 || e != target[i]) continue;
-            report_rungs_mark(rr, i, e, "promoted", last_e, &last_w[i]);
-            target[i] = 0;
-            for (size_t g = 0; g < ng && !target[i]; g++)
-                if (grid[g] > e) target[i] = grid[g];
-        }
+        size_t before = rs[i].n_marks;
+        journal_rung_mark m = journal_rung_step(&rs[i], &ev[k], grid, ng);
+        if (m != JOURNAL_MARK_NONE && before < JOURNAL_RUNG_MARKS)
+            report_rungs_mark(rr, i, ev[k].epoch, journal_rung_mark_name(m));
     }
     free(ev);
     free(grid);
-    free(target);
-    free(last_e);
-    free(last_w);
+    free(rs);
     if (!ok) report_rungs_free(rr);
     return ok;
 }

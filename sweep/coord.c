@@ -257,6 +257,11 @@ static int coord_keep(coord *c, size_t idx, journal_record *rec) {
     return 0;
 }
 
+/* Trials of the sweep when complete: cfg.total, at least the trials there are now. */
+static size_t coord_total(const coord *c) {
+    return c->cfg.total > c->cfg.n_trials ? c->cfg.total : c->cfg.n_trials;
+}
+
 static results_metric coord_metric(const coord *c) {
     return c->cfg.def->metric == SWEEPCFG_METRIC_VAL_LOSS ? RESULTS_VAL_LOSS : RESULTS_VAL_MAE;
 }
@@ -380,7 +385,7 @@ static int coord_write_metadata(coord *c, const coord_open_args *a, const char *
     m.dataset = a->meta;
     m.start_time = (double)time(NULL);
     m.ranks = c->cfg.nranks;
-    m.n_trials = c->cfg.n_trials;
+    m.n_trials = coord_total(c);
     m.id_scheme = c->cfg.def->id_scheme;
     int rc = results_write_metadata(c->cfg.outdir, &m, err);
     strbuf_deinit(&text);
@@ -442,6 +447,7 @@ int coord_open(coord *c, const coord_open_args *a, hs_error *err) {
     so.no_lock = a->no_lock;
     so.retry_failed = a->retry_failed;
     so.dataset_id = c->dataset_id[0] ? c->dataset_id : NULL;
+    so.alone = a->alone;
     so.on_record = coord_on_record;
     so.ctx = c;
     study *st = study_open(dir, c->cfg.trials, n, order, &so, &c->reuse, err);
@@ -628,7 +634,7 @@ const char *coord_state(const coord *c) {
 
 void coord_status(const coord *c, const char *state, results_status *st) {
     memset(st, 0, sizeof *st);
-    st->total = c->cfg.n_trials;
+    st->total = coord_total(c);
     st->done = sched_done(c->s);
     st->failed = sched_failed(c->s);
     st->running = c->st ? study_claimed(c->st) : sched_running(c->s);
@@ -680,11 +686,11 @@ static void coord_report(coord *c, size_t idx, const journal_record *rec) {
     if (c->cfg.tty) fprintf(log, "\r\033[K");
     if (rec->status == JOURNAL_FAILED)
         fprintf(log, "[rank %d] trial %s (%zu/%zu)%s: failed: %s\n", rec->rank, rec->id,
-                idx + 1, c->cfg.n_trials, params, rec->reason);
+                idx + 1, coord_total(c), params, rec->reason);
     else
         fprintf(log, "[rank %d] trial %s (%zu/%zu)%s: %s val_mae %.4f test_mae %.4f, "
                 "best epoch %zu/%zu, %.1f s%s%s\n", rec->rank, rec->id, idx + 1,
-                c->cfg.n_trials, params, journal_status_name(rec->status), rec->val_mae,
+                coord_total(c), params, journal_status_name(rec->status), rec->val_mae,
                 rec->test_mae, rec->best_epoch, rec->epochs_run, rec->wall_s,
                 rec->reason[0] ? ": " : "", rec->reason);
     if (c->cfg.tty) fprintf(log, "%s", line);
@@ -897,6 +903,7 @@ static void coord_jobfile(coord *c, const char *state, jobfile *jf_out, results_
     jobfile jf;
     memset(&jf, 0, sizeof jf);
     snprintf(jf.state, sizeof jf.state, "%s", state);
+    jf.total = st.total;   /* with TPE more than the trials drawn so far */
     if (c->infra_rc) snprintf(jf.reason, sizeof jf.reason, "%.250s", c->infra_err.msg);
     else if (c->max_failures_hit)
         snprintf(jf.reason, sizeof jf.reason, "max_failures (%zu) reached", c->cfg.def->max_failures);
@@ -1031,7 +1038,7 @@ int coord_conclude(coord *c, FILE *out, int sig) {
         fprintf(c->cfg.log, "hsweep run: interrupted by %s; %zu of %zu trials finished "
                 "and journaled, unfinished trials continue from their last epoch "
                 "checkpoint in %s/%s. Run the same command again to resume.\n", what,
-                sched_done(c->s) + sched_failed(c->s), c->cfg.n_trials, dir, RUNDIR_CKPT);
+                sched_done(c->s) + sched_failed(c->s), coord_total(c), dir, RUNDIR_CKPT);
         return 0;
     }
     if (c->max_failures_hit) {

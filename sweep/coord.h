@@ -125,6 +125,10 @@ typedef struct coord_config {
     const sweep_def *def;     /* the sweep: name, metric, max_failures, hash */
     const sweep_trial *trials;/* (n_trials) the expanded sweep */
     size_t n_trials;          /* trials in the sweep */
+    size_t total;             /* trials the sweep has when complete, for the progress line,
+                                 status.json, metadata.json and the heartbeat file: more
+                                 than n_trials when a policy adds trials as it runs (TPE:
+                                 sampler.n_trials); 0: n_trials */
     const char *outdir;       /* the run directory */
     int nranks;               /* ranks, rank 0 included, >= 1 */
     const coord_policy *policy; /* NULL: coord_policy_default() (copied) */
@@ -261,6 +265,10 @@ typedef struct coord_open_args {
     int retry_failed;         /* rerun failed and diverged trials of the journal */
     int no_lock;              /* no study lock: a single job only (--no-lock) */
     double timeout_s;         /* heartbeat timeout, s; <= 0: STUDY_TIMEOUT_S */
+    const char *alone;        /* non-NULL: the policy decides from the whole sequence of
+                                 events (a scheduler or TPE sweep), so no other job may
+                                 work on the directory at the same time: refused while
+                                 another job is live (study_opts.alone names it) */
 } coord_open_args;
 
 /* Prepare the run directory cfg.outdir, a study other jobs may share (docs/study.md):

@@ -15,11 +15,7 @@
 #include "sweep/study.h"
 #include "sweep/tpe.h"
 
-#define PS_MARKS 8    /* rung decisions kept per trial: two per rung (paused, promoted later)
-                         for the 3-4 rungs of a typical ASHA; more are not shown */
-
-/* A decision at a rung, for the tables. */
-typedef enum ps_mark { PS_PROMOTED = 0, PS_PAUSED = 1, PS_STOPPED = 2 } ps_mark;
+#define PS_MARKS JOURNAL_RUNG_MARKS   /* rung decisions kept per trial (as hsweep report) */
 
 struct policy_search {
     search *s;                /* the scheduler over the trial list */
@@ -48,9 +44,8 @@ struct policy_search {
     size_t *rung_ep;          /* (n_rung_ep) every bracket's rung epochs, ascending, unique
                                  (Hyperband's brackets share one geometric grid) */
     size_t n_rung_ep;         /* entries in rung_ep */
-    size_t *target;           /* (n) the rung a trial runs towards, 0 none */
-    uint32_t *marks;          /* (n x PS_MARKS) epoch << 2 | ps_mark, in order */
-    unsigned char *n_marks;   /* (n) marks per trial */
+    journal_rung_state *rs;   /* (n) each trial's column state (journal_rung_step) */
+    uint32_t *marks;          /* (n x PS_MARKS) epoch << 3 | journal_rung_mark, in order */
     int prepared;             /* 1: policy_search_prepare replayed the journal already */
 };
 
@@ -114,9 +109,8 @@ policy_search *policy_search_create(const sweep_def *def, size_t n_trials, size_
         p->cfg_hash = malloc(m * sizeof *p->cfg_hash);
         p->made = malloc(m * sizeof *p->made);
     }
-    if (p) p->target = calloc(m, sizeof *p->target);
+    if (p) p->rs = calloc(m, sizeof *p->rs);
     if (p) p->marks = malloc(m * PS_MARKS * sizeof *p->marks);
-    if (p) p->n_marks = calloc(m, 1);
     if (p && p->s) {
         const asha *a = search_scheduler(p->s);
         size_t nb = asha_brackets(a), cap = 64;
@@ -133,8 +127,7 @@ policy_search *policy_search_create(const sweep_def *def, size_t n_trials, size_
             }
         }
     }
-    if (!p || (n_trials && !p->s) || !p->owed || !p->stopped || !p->target || !p->marks ||
-        !p->n_marks || (p->s && !p->rung_ep) ||
+    if (!p || (n_trials && !p->s) || !p->owed || !p->stopped || !p->rs || !p->marks || (p->s && !p->rung_ep) ||
         (use_tpe && (!p->tpe || !p->cfg_hash || !p->made))) {
         policy_search_free(p);
         hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
@@ -154,9 +147,8 @@ void policy_search_free(policy_search *p) {
     free(p->stopped);
     tpe_free(p->tpe);
     free(p->rung_ep);
-    free(p->target);
+    free(p->rs);
     free(p->marks);
-    free(p->n_marks);
     free(p->cfg_hash);
     free(p->made);
     free(p);
@@ -216,44 +208,41 @@ static void ps_journal(policy_search *p, const coord *c, journal_event *ev, size
 
 /* ---- rung decisions for the tables -------------------------------------------------------- */
 
-static void ps_mark_add(policy_search *p, size_t k, size_t epoch, ps_mark m) {
-    if (k >= p->n || p->n_marks[k] >= PS_MARKS) return;
-    p->marks[k * PS_MARKS + p->n_marks[k]++] = (uint32_t)(epoch << 2) | (uint32_t)m;
-}
-
-/* Trial k handed out from epoch `from` towards the rung at `until`: a trial paused at `from`
- * that continues was promoted there. */
-static void ps_note_start(policy_search *p, size_t k, size_t from, size_t until) {
+/* Step trial k's column through event ev (journal_rung_step over the rung grid), keeping
+ * the mark it makes, if any. */
+static void ps_mark(policy_search *p, size_t k, const journal_event *ev) {
     if (k >= p->n) return;
-    p->target[k] = until;
-    unsigned char m = p->n_marks[k];
-    if (from > 0 && m > 0 && p->marks[k * PS_MARKS + m - 1] == ((uint32_t)(from << 2) | PS_PAUSED))
-        ps_mark_add(p, k, from, PS_PROMOTED);
+    size_t before = p->rs[k].n_marks;
+    journal_rung_mark m = journal_rung_step(&p->rs[k], ev, p->rung_ep, p->n_rung_ep);
+    if (m != JOURNAL_MARK_NONE && before < PS_MARKS)
+        p->marks[k * PS_MARKS + before] = (uint32_t)(ev->epoch << 3) | (uint32_t)m;
 }
 
-/* Trial k's decision d at epoch: at its rung, "go on" is a promotion on arrival (the next
- * rung is the next epoch of the rung grid); pause and stop are marked wherever they fall. */
+/* Trial k handed out from epoch `from` towards the rung at `until` (idle: continued by a
+ * rank that would otherwise wait): a trial paused at `from` that continues was promoted
+ * there, or resumed while idle. */
+static void ps_note_start(policy_search *p, size_t k, size_t from, size_t until, int idle) {
+    journal_event ev = {.kind = JOURNAL_EV_START, .epoch = from, .until = until, .idle = idle};
+    ps_mark(p, k, &ev);
+}
+
+/* Trial k's decision d at epoch: at its rung, "go on" is a promotion on arrival; a pause
+ * short of it a yield; pause and stop are marked wherever they fall. */
 static void ps_note_epoch(policy_search *p, size_t k, size_t epoch, asha_decision d) {
-    if (k >= p->n) return;
-    if (d == ASHA_PAUSE) ps_mark_add(p, k, epoch, PS_PAUSED);
-    if (d == ASHA_STOP) ps_mark_add(p, k, epoch, PS_STOPPED);
-    if (d != ASHA_GO_ON || epoch != p->target[k]) return;
-    ps_mark_add(p, k, epoch, PS_PROMOTED);
-    p->target[k] = 0;
-    for (size_t i = 0; i < p->n_rung_ep && !p->target[k]; i++)
-        if (p->rung_ep[i] > epoch) p->target[k] = p->rung_ep[i];
+    journal_event ev = {.kind = JOURNAL_EV_EPOCH, .epoch = epoch};
+    snprintf(ev.decision, sizeof ev.decision, "%s", asha_decision_name(d));
+    ps_mark(p, k, &ev);
 }
 
 static void ps_rungs(void *state, const coord *c, size_t trial, char *buf, size_t n) {
     (void)c;
     const policy_search *p = state;
-    static const char *const names[] = {"promoted", "paused", "stopped"};
-    size_t off = 0;
+    size_t off = 0, m = trial < p->n ? p->rs[trial].n_marks : 0;
     buf[0] = '\0';
-    for (unsigned char j = 0; trial < p->n && j < p->n_marks[trial] && off < n; j++) {
+    for (size_t j = 0; j < m && j < PS_MARKS && off < n; j++) {
         uint32_t v = p->marks[trial * PS_MARKS + j];
-        off += (size_t)snprintf(buf + off, n - off, "%s%u %s", j ? ", " : "", (unsigned)(v >> 2),
-                                names[v & 3]);
+        off += (size_t)snprintf(buf + off, n - off, "%s%u %s", j ? ", " : "", (unsigned)(v >> 3),
+                                journal_rung_mark_name((journal_rung_mark)(v & 7)));
     }
 }
 
@@ -301,9 +290,10 @@ static coord_task ps_next(void *state, const coord *c, int rank) {
             return t;
         }
     }
-    journal_event ev = {.kind = JOURNAL_EV_START, .epoch = st.from, .until = st.until};
+    int idle = st.from > 0 && search_idle(p->s, st.trial);
+    journal_event ev = {.kind = JOURNAL_EV_START, .epoch = st.from, .until = st.until, .idle = idle};
     ps_journal(p, c, &ev, st.trial);
-    ps_note_start(p, st.trial, st.from, st.until);
+    ps_note_start(p, st.trial, st.from, st.until, idle);
     if (sched_state_of(c->s, st.trial) != SCHED_PENDING) {
         p->owed[p->n_owed++] = st.trial;
         return wait;
@@ -395,7 +385,7 @@ static int ps_replay(policy_search *p, const coord *c, const journal_event *ev, 
             if (ps_make(p, st.trial, t) != 0)
                 return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
             p->n_made++;
-            ps_note_start(p, st.trial, st.from, st.until);
+            ps_note_start(p, st.trial, st.from, st.until, ev->idle);
             if (strcmp(t->id, ev->id) == 0) return 0;
             snprintf(buf, sizeof buf, "a new trial %s", t->id);
         } else {
@@ -411,7 +401,7 @@ static int ps_replay(policy_search *p, const coord *c, const journal_event *ev, 
         search_task st;
         if (search_next(p->s, &st) != 0)
             return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
-        if (st.kind == SEARCH_RUN) ps_note_start(p, st.trial, st.from, st.until);
+        if (st.kind == SEARCH_RUN) ps_note_start(p, st.trial, st.from, st.until, ev->idle);
         if (st.kind != SEARCH_RUN || st.trial != idx || st.from != ev->epoch) {
             const char *tid = !c ? (st.trial < p->n_made ? p->made[st.trial].id : "a new trial")
                                  : st.trial < c->cfg.n_trials ? c->cfg.trials[st.trial].id

@@ -56,6 +56,7 @@
 #include "io/h5data.h"
 #include "io/hpkey.h"
 #include "io/journal.h"
+#include "io/results.h"
 #include "io/rundir.h"
 #include "io/strbuf.h"
 #include "io/sweepcfg.h"
@@ -65,11 +66,16 @@
 #include "sweep/expand.h"
 #include "sweep/policy_search.h"
 #include "sweep/shmdata.h"
+#include "sweep/study.h"
 #include "sweep/trial.h"
 
 enum run_tag { RUN_TAG_READY = 1, RUN_TAG_RESULT = 2, RUN_TAG_TASK = 3, RUN_TAG_STOP = 4,
                RUN_TAG_WEIGHTS = 5, RUN_TAG_HALT = 6, RUN_TAG_STOPPED = 7, RUN_TAG_EPOCH = 8,
                RUN_TAG_VERDICT = 9, RUN_TAG_BEAT = 10 };
+
+/* What runs as one job on a study: every decision of its policy depends on the whole
+ * sequence of events, which a second job would not see (docs/study.md). */
+#define RUN_ALONE "a scheduler or TPE sweep"
 
 /* RUN_TAG_TASK payload (sent as bytes: every rank runs the same binary). */
 typedef struct run_task_msg {
@@ -708,8 +714,9 @@ static void run_usage(FILE *f) {
             "kept, each unfinished trial keeps its last epoch checkpoint (DIR/ckpt/<id>.ckpt)\n"
             "and the same command resumes, bit-identically. Several runs (mpiruns, Slurm jobs)\n"
             "may share DIR at the same time: trials are claimed through DIR/claims.jsonl and\n"
-            "each is journaled once (docs/study.md); a changed sweep reuses every unchanged\n"
-            "trial. Exit status: 0 finished (or interrupted and resumable), 1 error or\n"
+            "each is journaled once (docs/study.md); a sweep with a scheduler or TPE runs\n"
+            "as one job instead (a second is refused while it runs); a changed sweep reuses\n"
+            "every unchanged trial. Exit status: 0 finished (or interrupted and resumable), 1 error or\n"
             "max_failures reached, 2 bad usage.\n", STUDY_TIMEOUT_S, COORD_PROGRESS_EVERY_S);
 }
 
@@ -810,6 +817,16 @@ static int run_check_search(const sweep_def *d, hs_error *err) {
                         "sampler: tpe: hsweep run does not combine it with %s", why);
 }
 
+/* 1 when dir's metadata.json is sweep def's (same hash): a live job there runs this sweep.
+ * Another sweep's live job is coord_open's to refuse, with its own message. */
+static int run_same_sweep(const char *dir, const sweep_def *def) {
+    results_meta_info info;
+    hs_error e;
+    char hash[17];
+    expand_id_string(def->hash, hash);
+    return results_read_metadata(dir, &info, &e) == 0 && strcmp(info.sweep_hash, hash) == 0;
+}
+
 /* Rank 0 parses, validates and expands the sweep; every rank learns the outcome and the
  * dataset path. 0 or rank 0's error. */
 static int run_load_sweep(run_ctx *x) {
@@ -833,6 +850,12 @@ static int run_load_sweep(run_ctx *x) {
             if (x->ps) x->ps_policy = policy_search_policy(x->ps);
             if (x->ps) x->policy = &x->ps_policy;
         }
+        /* a scheduler or TPE sweep runs as one job (docs/study.md): refused at once while
+         * another job is live, before TPE replays a journal that job is still writing
+         * (checked again under the study lock by coord_open) */
+        const char *dir = x->opt.output ? x->opt.output : x->def.output;
+        if (rc == 0 && x->ps && !x->opt.restart && run_same_sweep(dir, &x->def))
+            rc = study_check_alone(dir, RUN_ALONE, x->opt.timeout_s, NULL, &x->err);
         /* TPE: the trials drawn so far, rebuilt from the journal; more come as it runs */
         if (rc == 0 && tpe)
             rc = policy_search_prepare(x->ps, x->opt.output ? x->opt.output : x->def.output,
@@ -859,6 +882,8 @@ static int run_open_coord(run_ctx *x) {
         cfg.def = &x->def;
         cfg.trials = x->list;
         cfg.n_trials = x->n_trials;
+        /* TPE: the draw budget is the total from the start, not the trials drawn so far */
+        if (x->ps && !x->trials) cfg.total = policy_search_tpe_total(&x->def);
         cfg.outdir = x->outdir;
         cfg.nranks = x->nranks;
         cfg.tty = isatty(2);
@@ -873,7 +898,8 @@ static int run_open_coord(run_ctx *x) {
         char *nl = strchr(mpi_version, '\n');
         if (nl) *nl = '\0';
         coord_open_args a = {x->opt.sweep_path, x->opt.restart, mpi_version, x->data_path,
-                             &x->meta, x->opt.retry_failed, x->opt.no_lock, x->opt.timeout_s};
+                             &x->meta, x->opt.retry_failed, x->opt.no_lock, x->opt.timeout_s,
+                             x->ps ? RUN_ALONE : NULL};
         if (rc == 0) rc = coord_open(&x->c, &a, &x->err);
         /* the scheduler's state: replayed from the journal's events */
         if (rc == 0 && x->ps) rc = policy_search_resume(x->ps, &x->c, &x->err);

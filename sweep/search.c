@@ -99,4 +99,8 @@ size_t search_epochs(const search *s, size_t trial) {
     return trial < s->n ? asha_epochs_of(s->a, s->number[trial]) : 0;
 }
 
+int search_idle(const search *s, size_t trial) {
+    return trial < s->n && asha_idle_of(s->a, s->number[trial]);
+}
+
 const asha *search_scheduler(const search *s) { return s->a; }

@@ -68,6 +68,9 @@ double search_value(const search *s, size_t trial);
 asha_state search_state(const search *s, size_t trial);
 size_t search_epochs(const search *s, size_t trial);
 
+/* 1 when the trial was promoted while idle (asha_idle_of). */
+int search_idle(const search *s, size_t trial);
+
 /* The scheduler, for its state and counters (read only). */
 const asha *search_scheduler(const search *s);
 

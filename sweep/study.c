@@ -287,6 +287,17 @@ static void study_check_jobs(study *s) {
 
 /* ---- open, claim, finish, release ---------------------------------------------------------- */
 
+int study_check_alone(const char *dir, const char *what, double timeout_s, const char *self,
+                      hs_error *err) {
+    char who[160] = "";
+    if (!jobfile_live_other(dir, timeout_s > 0 ? timeout_s : STUDY_TIMEOUT_S, self, who, sizeof who))
+        return 0;
+    return hs_error_set(err, HS_ERR_STATE, dir, 0, 0,
+                        "%s runs as one job: job %s is running it here; give that job more "
+                        "ranks, or wait for it to end and run this command again (it resumes)",
+                        what, who);
+}
+
 study *study_open(const char *dir, const sweep_trial *trials, size_t n, const size_t *order,
                   const study_opts *opt, reuse_counts *counts, hs_error *err) {
     study *s = calloc(1, sizeof *s);
@@ -328,10 +339,19 @@ study *study_open(const char *dir, const sweep_trial *trials, size_t n, const si
         goto fail;
     }
     if (studylock_init(&s->lock, dir, opt->lock_stale_s, opt->lock_wait_s, opt->no_lock, err)) goto fail;
-    /* the heartbeat file first: other jobs must see us live before our first claim */
+    /* the heartbeat file first: other jobs must see us live before our first claim; a
+     * sweep that must run alone checks for other live jobs and announces itself in one
+     * lock hold, so of two such jobs starting together the second sees the first */
     jobfile jf;
     memset(&jf, 0, sizeof jf);
-    if (study_heartbeat(s, &jf, err)) goto fail;
+    if (opt->alone && studylock_acquire(&s->lock, err)) goto fail;
+    if (opt->alone && study_check_alone(dir, opt->alone, s->opt.timeout_s, s->job, err)) {
+        studylock_release(&s->lock);
+        goto fail;
+    }
+    int hb = study_heartbeat(s, &jf, err);
+    if (opt->alone) studylock_release(&s->lock);
+    if (hb) goto fail;
     /* read the bulk without the lock (a job array's tasks all start at once: a journal of
      * tens of MB read under the lock would queue them), stopping at the first line that does
      * not parse (a write in flight may show a hole on NFS); then the rest under the lock */
@@ -631,7 +651,7 @@ int study_heartbeat(study *s, jobfile *jf, hs_error *err) {
     jf->pid = (long)getpid();
     jf->started = s->started;
     jf->timeout_s = s->opt.timeout_s;
-    jf->total = s->n;
+    if (jf->total < s->n) jf->total = s->n;   /* the caller may know a larger total (TPE) */
     jf->failed = s->n_failed;
     jf->done = claim_count(s->ct, CLAIM_DONE) - s->n_failed;
     jf->running = claim_count(s->ct, CLAIM_CLAIMED);

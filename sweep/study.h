@@ -41,11 +41,25 @@ typedef struct study_opts {
     int no_lock;              /* 1: no study lock (one job only: --no-lock) */
     int retry_failed;         /* 1: failed/diverged records present at open are rerun */
     const char *dataset_id;   /* fingerprint id of the dataset (dsfp.h), NULL unknown */
+    const char *alone;        /* non-NULL: this sweep must be the only live job in the
+                                 directory (its policy decides from state a second job
+                                 would not see: a scheduler or TPE sweep); names the kind
+                                 of sweep in the refusal (study_check_alone) */
     study_record_fn on_record;/* may be NULL */
     void *ctx;                /* passed to on_record */
 } study_opts;
 
 typedef struct study study;   /* opaque */
+
+/* Refuse when a job other than self (its key, NULL: none) is live in dir (jobfile_live:
+ * state running, heartbeat younger than its timeout, not a dead process of this host):
+ * HS_ERR_STATE with one line, "<what> runs as one job: job <key> is running it here ...;
+ * give that job more ranks, or wait for it to end and run this command again (it
+ * resumes)". 0 when no other job is live. study_open makes this check under the study
+ * lock before it writes the job's first heartbeat when opt->alone is set, so of two jobs
+ * starting together exactly one goes on. */
+int study_check_alone(const char *dir, const char *what, double timeout_s, const char *self,
+                      hs_error *err);
 
 /* Open the study in directory dir (which must exist) for the trials (n, borrowed for the
  * study's lifetime) handed out in priority order `order` (n indices, copied; NULL: index

@@ -76,7 +76,7 @@ static void fixture_init(fixture *f, const char *name, size_t n, const double *c
 
 static int fixture_open(fixture *f, int restart) {
     hs_error err;
-    coord_open_args a = {"sweep.yaml", restart, "fake MPI", "/data.h5", NULL, 0, 0, 0.0};
+    coord_open_args a = {"sweep.yaml", restart, "fake MPI", "/data.h5", NULL, 0, 0, 0.0, NULL};
     int rc = coord_open(&f->c, &a, &err);
     if (rc) fprintf(f->log, "open: %s\n", err.msg);
     return rc;
@@ -369,7 +369,7 @@ static void test_changed_sweep(void) {
     fixture_init(&h, "changed", 2, NULL, 0, 1, NULL);
     h.def.hash = 0x5555;
     hs_error err;
-    coord_open_args a = {"sweep.yaml", 0, NULL, "/d.h5", NULL, 0, 0, 0.0};
+    coord_open_args a = {"sweep.yaml", 0, NULL, "/d.h5", NULL, 0, 0, 0.0, NULL};
     int rc = coord_open(&h.c, &a, &err);
     CHECK(rc == HS_ERR_STATE && strstr(err.msg, "still running another sweep") &&
           strstr(err.msg, "0000000000009999"), "refused while a job of another sweep runs: %s", err.msg);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_mpi_search: the `scheduler:` section through `hsweep run` (sweep/policy_search.h), on
-# the synthetic cell (microseconds per epoch; the time goes to fsyncs). Budget: ~1.5 min on 2
+# the synthetic cell (microseconds per epoch; the time goes to fsyncs). Budget: ~2.5 min on 2
 # cores.
 #   - a 1-rank ASHA sweep is reproducible bit for bit (events and records, wall times aside);
 #   - kill -9 of a 1-rank sweep mid-way, then the same command: the rung decisions and every
@@ -18,8 +18,16 @@
 #     reruns; 3 ranks finish (workers train trials they never expanded) and a rerun changes
 #     nothing; an altered journal is refused (negative control); TPE alone on 3 ranks;
 #     repeats with TPE refused at file:line:col;
+#   - TPE's total is its draw budget from the start (progress and trial lines, status.json,
+#     metadata.json, hsweep status);
+#   - one job per scheduler/TPE sweep: a second 2-rank job next to a live (SIGSTOPped) one is
+#     refused in one line naming it and writes nothing, the first finishes, a sequential rerun
+#     resumes; a live job refuses a scheduler sweep but not a plain one (negative control),
+#     a dead one refuses nothing;
 #   - `hsweep report` on a copy of each run writes the same results.csv and results.md (the
-#     rungs column rebuilt from the event lines).
+#     rungs column rebuilt from the event lines); idle_promotion's words ("yielded", "resumed
+#     while idle") in the run's column and, from appended events, in report's and the HTML
+#     plot's (a promotion from a rung stays "promoted": negative control).
 # Usage: test_mpi_search.sh HSWEEP SCRATCH_DIR
 . "$(dirname "$0")/lib.sh"
 test_init "$@"
@@ -222,6 +230,20 @@ PYEOF
     [ "$yields" -gt 0 ] && break
 done
 [ "$yields" -gt 0 ] || echo "note: idle_promotion: no yield (pause between rungs) in 8 runs" >&2
+# the rungs column tells idle work apart: every start with "idle":true is "resumed while idle"
+# and every pause between rungs "yielded" in results.csv, never "promoted"/"paused" there
+$PY - "$DIR/idle" <<'PYEOF' || fail "idle_promotion: rungs column"
+import csv, json, os, sys
+d = sys.argv[1]
+ev = [json.loads(l) for l in open(os.path.join(d, "journal.jsonl")) if '"event"' in l]
+rows = {r["id"]: r["rungs"] for r in csv.DictReader(open(os.path.join(d, "results.csv")))}
+idle = sum(e["event"] == "start" and e.get("idle") is True for e in ev)
+col = " , ".join(rows.values())
+assert col.count("resumed while idle") == idle, (col.count("resumed while idle"), idle)
+ylds = sum(e["event"] == "epoch" and e["decision"] == "pause" and e["epoch"] not in (1, 3, 9) for e in ev)
+assert col.count("yielded") == ylds, (col.count("yielded"), ylds)
+print(f"idle_promotion: {idle} continuations while idle, {ylds} yields in the rungs column", file=sys.stderr)
+PYEOF
 
 # ---- hyperband and median on 3 ranks; TPE refused --------------------------------------------
 write_sweep "$DIR/hb.yaml" "scheduler: {type: hyperband, min_epochs: 1, max_epochs: 9, reduction: 3}"
@@ -344,6 +366,111 @@ sed 's/^name: tpeonly/name: tpeonly\nrepeats: 2/' "$DIR/tpeonly.yaml" >"$DIR/tpe
 grep -q "tperep.yaml:7:1: sampler: tpe: hsweep run does not combine it with repeats" \
     "$DIR/tperep.err" || fail "TPE repeats refusal: $(head -2 "$DIR/tperep.err")"
 
+# ---- TPE's total is its draw budget from the start: progress, status.json, metadata, status --
+grep -q "finished [0-9]*/30 " "$DIR/tpe1.err" || fail "TPE progress: $(grep -m1 finished "$DIR/tpe1.err")"
+grep "finished [0-9]*/[0-9]* " "$DIR/tpe1.err" | grep -v "finished [0-9]*/30 " | head -1 |
+    grep -q . && fail "TPE progress counts drawn trials: $(grep "finished" "$DIR/tpe1.err" | grep -v "/30 " | head -1)"
+grep -q "^\[rank 0\] trial [0-9a-f]* (1/30)" "$DIR/tpe1.err" ||
+    fail "TPE trial line: $(grep -m1 "^\[rank" "$DIR/tpe1.err")"
+"$HSWEEP" status "$DIR/tpe1" --json >"$DIR/tpe1.status" || fail "status of a TPE run"
+$PY - "$DIR/tpe1" "$DIR/tpe1.status" <<'PYEOF' || fail "TPE totals"
+import json, os, sys
+d = sys.argv[1]
+assert json.load(open(os.path.join(d, "status.json")))["total"] == 30, "status.json"
+assert json.load(open(os.path.join(d, "metadata.json")))["sweep"]["n_trials"] == 30, "metadata.json"
+assert json.load(open(sys.argv[2]))["total"] == 30, "hsweep status"
+PYEOF
+
+# ---- a scheduler or TPE sweep runs as one job: a second live job is refused -----------------
+# Job A (2 ranks) is stopped (SIGSTOP: alive, heartbeat fresh) once it has journaled 20
+# lines; job B on the same directory must be refused in one line naming A, change nothing,
+# and write no heartbeat file; A continued finishes, and the same command again (a sequential
+# resume) replays it and is not refused. A job killed -9 does not block: the kill -9 cases
+# above resume in a directory whose heartbeat file still says "running" (checked here).
+grep -q '"state":"running"' "$DIR"/killed/jobs/*.json ||
+    fail "the killed job's heartbeat file does not say running: the resume did not test a dead job"
+cat >"$DIR/many.yaml" <<YEOF
+name: many
+seed: 3
+data: {path: $DIR/tiny.h5}
+fixed: {cell: synthetic}
+random:
+  samples: 200
+  params:
+    learning_rate: {log_uniform: [1e-4, 3e-2]}
+    dropout: {uniform: [0, 0.5]}
+scheduler: {type: asha, min_epochs: 1, max_epochs: 27, reduction: 3}
+YEOF
+sed '/^  samples: 200/d; s/^name: many/name: manytpe/' "$DIR/many.yaml" >"$DIR/manytpe.yaml"
+echo "sampler: {type: tpe, n_trials: 100, n_startup: 10}" >>"$DIR/manytpe.yaml"
+MPI2=(mpirun --oversubscribe --bind-to none -n 2)
+for y in many manytpe; do
+    out="$DIR/jobs_$y"
+    setsid "${MPI2[@]}" "$HSWEEP" run "$DIR/$y.yaml" --output "$out" >"$out.a.out" 2>"$out.a.err" &
+    pid=$! ok=0
+    for _ in $(seq 1 3000); do
+        kill -0 "$pid" 2>/dev/null || break
+        n=$(wc -l 2>/dev/null <"$out/journal.jsonl")
+        if [ "${n:-0}" -ge 20 ]; then ok=1; break; fi
+        sleep 0.02
+    done
+    ranks=$(rank_pids "$pid")
+    [ -n "$ranks" ] && kill -STOP $ranks
+    [ "$ok" -eq 1 ] || fail "$y: job A ended before the second job started"
+    cp "$out/journal.jsonl" "$out.before"
+    jobs_before=$(ls "$out/jobs")
+    if "${MPI2[@]}" "$HSWEEP" run "$DIR/$y.yaml" --output "$out" >"$out.b.out" 2>"$out.b.err"; then
+        fail "$y: a second job on a live scheduler sweep was not refused"
+    fi
+    grep -q "^hsweep: $out: a scheduler or TPE sweep runs as one job: job [^ ]*\.$(echo $ranks | cut -d' ' -f1) is running it here; give that job more ranks, or wait for it to end and run this command again (it resumes)$" "$out.b.err" ||
+        fail "$y: refusal line: $(grep hsweep "$out.b.err" | head -2)"
+    [ "$(grep -c "^hsweep" "$out.b.err")" -eq 1 ] || fail "$y: more than one line: $(grep hsweep "$out.b.err")"
+    cmp -s "$out.before" "$out/journal.jsonl" || fail "$y: the refused job wrote to the journal"
+    [ "$(ls "$out/jobs")" = "$jobs_before" ] || fail "$y: the refused job left a heartbeat file"
+    [ -n "$ranks" ] && kill -CONT $ranks
+    wait "$pid" || fail "$y: job A after the refusal: $(tail -3 "$out.a.err")"
+    grep -q '"state":"finished"' "$out/status.json" || fail "$y: A did not finish: $(cat "$out/status.json")"
+    $PY - "$out.before" "$out/journal.jsonl" <<'PYEOF' || fail "$y: lost journal lines"
+import sys
+before, after = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+assert after.startswith(before[:before.rfind("\n") + 1])
+PYEOF
+    cp "$out/journal.jsonl" "$out.after"
+    "${MPI2[@]}" "$HSWEEP" run "$DIR/$y.yaml" --output "$out" >"$out.c.out" 2>"$out.c.err" ||
+        fail "$y: a sequential rerun after A ended: $(grep hsweep "$out.c.err" | head -2)"
+    grep -q "scheduler rebuilt from" "$out.c.err" || fail "$y: the rerun did not replay"
+    cmp -s "$out.after" "$out/journal.jsonl" || fail "$y: the rerun changed a finished journal"
+done
+# negative control: a live job (a heartbeat file naming a live process of this host, state
+# running) refuses a scheduler sweep's rerun but not a plain random sweep's (shared studies)
+sed '/^scheduler:/d; s/^name: many/name: plain/; s/samples: 200/samples: 20/' "$DIR/many.yaml" >"$DIR/plain.yaml"
+"${MPI2[@]}" "$HSWEEP" run "$DIR/plain.yaml" --output "$DIR/jobs_plain" >/dev/null 2>"$DIR/jobs_plain.a.err" ||
+    fail "plain sweep: $(tail -2 "$DIR/jobs_plain.a.err")"
+sleep 600 &
+live=$!
+for d in jobs_many jobs_plain; do
+    $PY - "$DIR/$d/jobs" "$live" <<'PYEOF' || fail "$d: fake live job"
+import json, os, sys
+d, pid = sys.argv[1], int(sys.argv[2])
+f = sorted(os.listdir(d))[0]
+j = json.load(open(os.path.join(d, f)))
+j.update(state="running", pid=pid, job=f"{j['host']}.{pid}")
+json.dump(j, open(os.path.join(d, f"{j['host']}.{pid}.json"), "w"))
+PYEOF
+done
+"${MPI2[@]}" "$HSWEEP" run "$DIR/many.yaml" --output "$DIR/jobs_many" >/dev/null 2>"$DIR/jobs_many.d.err" &&
+    fail "a rerun next to a live job was not refused"
+grep -q "runs as one job: job [^ ]*\.$live is running it here" "$DIR/jobs_many.d.err" ||
+    fail "rerun next to a live job: $(grep hsweep "$DIR/jobs_many.d.err" | head -2)"
+"${MPI2[@]}" "$HSWEEP" run "$DIR/plain.yaml" --output "$DIR/jobs_plain" >/dev/null 2>"$DIR/jobs_plain.b.err" ||
+    fail "plain sweep next to a live job: $(grep hsweep "$DIR/jobs_plain.b.err" | head -2)"
+grep -q "runs as one job" "$DIR/jobs_plain.b.err" && fail "a plain (shared) sweep was refused"
+kill "$live"
+wait "$live" 2>/dev/null
+# the job is gone (its file still says running): not refused any more
+"${MPI2[@]}" "$HSWEEP" run "$DIR/many.yaml" --output "$DIR/jobs_many" >/dev/null 2>"$DIR/jobs_many.e.err" ||
+    fail "a rerun after the live job died: $(grep hsweep "$DIR/jobs_many.e.err" | head -2)"
+
 # ---- hsweep report rebuilds the tables with the run's rungs column (from the event lines) ----
 for d in one1 three idle hb med tpe3 tpeonly; do
     rm -rf "$DIR/rep"
@@ -354,4 +481,37 @@ for d in one1 three idle hb med tpe3 tpeonly; do
     done
 done
 grep -q "3 promoted" "$DIR/one1/results.csv" || fail "one1 has no promotions to compare"
+# idle_promotion's words, deterministically: events of a yield and continuations appended to a
+# copy of the 1-rank run for a trial paused at 3 ("1 promoted, 3 paused"): continued while
+# idle from 3, yielded at 5, continued from 5 (after a yield: idle, also without the key),
+# yielded at 6; a start from a rung pause without "idle" stays a promotion (negative control)
+rm -rf "$DIR/rep"
+cp -r "$DIR/one1" "$DIR/rep"
+$PY - "$DIR/rep" <<'PYEOF' || fail "idle words: setup"
+import csv, json, os, sys
+d = sys.argv[1]
+rows = list(csv.DictReader(open(os.path.join(d, "results.csv"))))
+p = [r["id"] for r in rows if r["rungs"] == "1 promoted, 3 paused"]
+q = [r["id"] for r in rows if r["rungs"] == "1 promoted, 3 paused" and r["id"] != p[0]]
+ev = lambda **k: json.dumps(dict(v=1, **k), separators=(",", ":")) + "\n"
+with open(os.path.join(d, "journal.jsonl"), "a") as f:
+    f.write(ev(event="start", id=p[0], **{"from": 3}, until=9, idle=True))
+    f.write(ev(event="epoch", id=p[0], epoch=4, val_loss=1.0, val_mae=1.0, decision="go_on"))
+    f.write(ev(event="epoch", id=p[0], epoch=5, val_loss=1.0, val_mae=1.0, decision="pause"))
+    f.write(ev(event="start", id=p[0], **{"from": 5}, until=9))
+    f.write(ev(event="epoch", id=p[0], epoch=6, val_loss=1.0, val_mae=1.0, decision="pause"))
+    f.write(ev(event="start", id=q[0], **{"from": 3}, until=9))
+open(os.path.join(d, "ids"), "w").write(p[0] + " " + q[0] + "\n")
+PYEOF
+"$HSWEEP" report "$DIR/rep" >"$DIR/rep.out" 2>&1 || fail "report idle words: $(tail -2 "$DIR/rep.out")"
+read -r pid qid <"$DIR/rep/ids"
+grep -q "^[0-9]*,$pid,.*,\"1 promoted, 3 paused, 3 resumed while idle, 5 yielded, 5 resumed while idle, 6 yielded\"," "$DIR/rep/results.csv" ||
+    fail "idle words: $(grep "$pid" "$DIR/rep/results.csv")"
+grep -q "^[0-9]*,$qid,.*,\"1 promoted, 3 paused, 3 promoted\"," "$DIR/rep/results.csv" ||
+    fail "a promotion from a rung: $(grep "$qid" "$DIR/rep/results.csv")"
+"$HSWEEP" report "$DIR/rep" --html >/dev/null 2>&1 || fail "report --html with idle words"
+grep -q "$pid resumed while idle at epoch 3" "$DIR/rep/report.html" || fail "html: no idle continuation mark"
+grep -q "$pid promoted at epoch 3\|$pid promoted at epoch 5" "$DIR/rep/report.html" &&
+    fail "html: an idle continuation marked as a promotion"
+grep -q "$qid promoted at epoch 3" "$DIR/rep/report.html" || fail "html: the promotion from a rung is not marked"
 exit "$fails"

@@ -9,7 +9,10 @@
  * another claims one, heartbeats once and stops itself (SIGSTOP: alive but silent) with a
  * 1 s heartbeat timeout. Checked: every trial journaled exactly once, both abandoned trials
  * claimed again by another job, and the stopped victim, continued after the others
- * finished, has its late result discarded. Prints the lock's hold and wait times. */
+ * finished, has its late result discarded. A sweep that runs alone (study_opts.alone): a
+ * second job is refused while the first is live, a shared sweep is not (negative control),
+ * a job opens once the first ended or died, and of 6 jobs starting together exactly one
+ * opens. Prints the lock's hold and wait times. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
@@ -333,6 +336,97 @@ static void test_claim_trial(void) {
     study_close(a, "finished", NULL);
 }
 
+/* ---- a sweep that runs alone (a scheduler or TPE sweep: study_opts.alone) ------------------ */
+
+static study *open_in(const char *d, const char *alone, hs_error *e) {
+    study_opts o;
+    memset(&o, 0, sizeof o);
+    o.timeout_s = 60;
+    o.lock_wait_s = 30;
+    o.alone = alone;
+    reuse_counts c;
+    return study_open(d, trials, N, NULL, &o, &c, e);
+}
+
+/* A job that opens d alone, says so on fd (1 byte: '1' opened, '0' refused), then holds the
+ * study until fd_hold has a byte (or EOF), and ends as `how`: 'c' closes ("finished"), 'k'
+ * exits without closing (a kill -9: its file still says running). */
+static int alone_job(const char *d, int fd, int fd_hold, char how) {
+    hs_error e;
+    study *s = open_in(d, "a scheduler sweep", &e);
+    char b = s ? '1' : '0';
+    if (write(fd, &b, 1) != 1) _exit(2);
+    if (!s) _exit(0);
+    if (read(fd_hold, &b, 1) < 0) _exit(2);
+    if (how == 'c') study_close(s, "finished", NULL);
+    _exit(0);
+}
+
+static void test_alone(void) {
+    char d[300];
+    snprintf(d, sizeof d, "%s/alone", dir);
+    mkdir(d, 0755);
+    hs_error e;
+    for (int pass = 0; pass < 2; pass++) {   /* the holder exits: closing, or killed */
+        int up[2], hold[2];
+        if (pipe(up) != 0 || pipe(hold) != 0) return;
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(hold[1]);
+            alone_job(d, up[1], hold[0], pass ? 'k' : 'c');
+        }
+        char b = 0;
+        CHECK(read(up[0], &b, 1) == 1 && b == '1', "the first job opens alone");
+        study *s = open_in(d, "a scheduler sweep", &e);
+        char want[64];
+        snprintf(want, sizeof want, ".%ld is running it here", (long)pid);
+        CHECK(!s && e.code == HS_ERR_STATE && strstr(e.msg, "a scheduler sweep runs as one job: job") &&
+              strstr(e.msg, want) && strstr(e.msg, "give that job more ranks, or wait"),
+              "a second job is refused while the first is live: %s", s ? "opened" : e.msg);
+        study_close(s, NULL, NULL);
+        /* negative control: a sweep that may share the directory opens next to it */
+        s = open_in(d, NULL, &e);
+        CHECK(s != NULL, "a shared sweep opens next to a live job: %s", s ? "" : e.msg);
+        study_close(s, "finished", NULL);
+        if (write(hold[1], "x", 1) != 1) return;
+        int st = 0;
+        waitpid(pid, &st, 0);
+        /* ended (finished, or its process is gone): the next job opens, as a resume does */
+        s = open_in(d, "a scheduler sweep", &e);
+        CHECK(s != NULL, "after the first job %s, a job opens alone: %s", pass ? "died" : "ended",
+              s ? "" : e.msg);
+        study_close(s, "finished", NULL);
+        close(up[0]); close(up[1]); close(hold[0]); close(hold[1]);
+    }
+    /* six jobs start together: the check and the first heartbeat are one lock hold, so
+     * exactly one of them opens */
+    enum { J = 6 };
+    int up[2], hold[2], go[2];
+    if (pipe(up) != 0 || pipe(hold) != 0 || pipe(go) != 0) return;
+    pid_t pids[J];
+    for (int j = 0; j < J; j++) {
+        pids[j] = fork();
+        if (pids[j] == 0) {
+            char b;
+            close(go[1]);     /* so that the parent's close is an EOF here */
+            close(hold[1]);
+            if (read(go[0], &b, 1) < 0) _exit(2);
+            alone_job(d, up[1], hold[0], 'c');
+        }
+    }
+    close(go[0]);
+    close(go[1]);   /* EOF: every job starts now */
+    int opened = 0;
+    for (int j = 0; j < J; j++) {
+        char b = 0;
+        if (read(up[0], &b, 1) == 1) opened += b == '1';
+    }
+    close(hold[1]);   /* EOF: the holder closes */
+    for (int j = 0; j < J; j++) waitpid(pids[j], NULL, 0);
+    CHECK(opened == 1, "of %d jobs starting together %d opened alone, want exactly 1", J, opened);
+    close(up[0]); close(up[1]); close(hold[0]);
+}
+
 int main(void) {
     snprintf(dir, sizeof dir, "/tmp/test_study.XXXXXX");
     if (!mkdtemp(dir)) return 1;
@@ -340,6 +434,7 @@ int main(void) {
     test_lock();
     test_study();
     test_claim_trial();
+    test_alone();
     int rc = test_failures("test_study");
     if (rc == 0) {
         char cmd[300];
