@@ -6,8 +6,10 @@
  * (with weights, optimiser state and the early-stopping counters) is all a checkpoint needs
  * to continue bit-identically. Buffers are allocated once before the first epoch; the loop
  * itself never allocates. */
+#define _POSIX_C_SOURCE 200809L  /* nanosleep */
 #include "sweep/trial.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -136,6 +138,7 @@ typedef struct trial_loop {
     double t0;                /* start of this session */
     int synthetic;            /* cell synthetic: no dataset, network or optimiser */
     float synth;              /* synthetic: its one "weight", the last epoch's val_mae */
+    long synth_ms;            /* synthetic: HSWEEP_SYNTH_EPOCH_MS, the least an epoch lasts */
 } trial_loop;
 
 /* The trainable parameters (the network's, or the synthetic cell's one float). */
@@ -155,6 +158,11 @@ static int trial_setup_synthetic(trial_loop *L, hs_error *err) {
     L->n_batches = 1;
     L->best_val = INFINITY;
     L->first = 1;
+    /* a testing knob: each epoch lasts at least this long (values unchanged), so that a test
+     * can interrupt a synthetic sweep mid-way however fast the machine is */
+    const char *ms = getenv("HSWEEP_SYNTH_EPOCH_MS");
+    L->synth_ms = ms ? strtol(ms, NULL, 10) : 0;
+    if (L->synth_ms < 0 || L->synth_ms > 60000) L->synth_ms = 0;
     return 0;
 }
 
@@ -320,6 +328,10 @@ static int trial_epoch_run_synthetic(trial_loop *L, size_t epoch) {
         res->status = TRIAL_DIVERGED;
         snprintf(res->reason, sizeof res->reason, "diverged at epoch %zu (loss=%g)", epoch, m.loss);
         return 1;
+    }
+    if (L->synth_ms > 0) {
+        struct timespec d = {L->synth_ms / 1000, (L->synth_ms % 1000) * 1000000L};
+        while (nanosleep(&d, &d) != 0 && errno == EINTR && !trial_stop_requested(L->hooks)) {}
     }
     res->history[epoch - 1] = (trial_epoch){m.loss, m.mae, m.val_loss, m.val_mae, trial_now() - te};
     L->synth = (float)m.val_mae;

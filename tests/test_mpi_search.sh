@@ -133,9 +133,11 @@ rank_pids() {
     done
 }
 # kill_after_pauses YAML OUT LOG: a 1-rank run of YAML into OUT (stdout/stderr LOG.1.*),
-# its rank killed -9 once the journal holds 12 pauses; fails if it ended before
+# its rank killed -9 once the journal holds 12 pauses; fails if it ended before. Each
+# synthetic epoch lasts 40 ms (HSWEEP_SYNTH_EPOCH_MS; values unchanged) so that the kill lands
+# mid-run however fast the machine is (with group commit a whole run takes about a second).
 kill_after_pauses() {
-    setsid "${MPI1[@]}" "$HSWEEP" run "$1" --output "$2" >"$3.1.out" 2>"$3.1.err" &
+    HSWEEP_SYNTH_EPOCH_MS=40 setsid "${MPI1[@]}" "$HSWEEP" run "$1" --output "$2" >"$3.1.out" 2>"$3.1.err" &
     local pid=$! ok=0 n p
     for _ in $(seq 1 2400); do
         kill -0 "$pid" 2>/dev/null || break
@@ -149,6 +151,7 @@ kill_after_pauses() {
     for p in $(rank_pids "$pid"); do kill -9 "$p"; done
     wait "$pid" 2>/dev/null
     [ "$ok" -eq 1 ] || fail "kill -9 ($1): the sweep ended before 12 pauses"
+    ! grep -q "the search is done" "$3.1.err" || fail "kill -9 ($1): the sweep ended before the kill"
 }
 out="$DIR/killed"
 kill_after_pauses "$DIR/asha.yaml" "$out" "$DIR/killed"
