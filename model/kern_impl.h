@@ -58,6 +58,13 @@ static inline vf v_tanh(vf x) {
     return vf_select_lt(ax, vf_set1(0.625f), small, big);
 }
 
+/* unroll the next loop completely (its trip count is a small constant) */
+#if defined(__GNUC__)
+#define KERN_UNROLL _Pragma("GCC unroll 8")
+#else
+#define KERN_UNROLL
+#endif
+
 /* loads/stores of a column block that may be partial: full != 0 is a compile-time
  * constant at every call site once inlined, so full blocks use plain vector moves */
 static inline vf ld(const float *p, int full, vm m) { return full ? vf_load(p) : vf_loadm(p, m); }
@@ -149,6 +156,37 @@ static const size_t mk_rows[3] = {KERN_MR1, KERN_MR2, KERN_MR3};
  * (the weight gradients have K = T*B = 30,720) */
 #define KC 256
 
+static void gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const float *B,
+                 size_t ldb, int tb, size_t M, size_t N, size_t K, float beta);
+
+/* Columns of the slice of C^T that gemm_at_narrow computes at a time (a multiple of 3 VL
+ * on every path; with N <= 2 VL the slice is at most 30 KiB of stack). */
+#define CT_COLS 240
+
+/* C = beta*C + A^T B for narrow C (N <= 2 VL), tall A^T (M >= 3 VL) and K >= 64: the weight
+ * gradient of a dense layer, x^T dy with x (K=B, M=I) and dy (K, N=units). Blocked
+ * directly, such a product has one vector of columns per row block, and every block
+ * re-reads its own strided column slice of A: one broadcast per FMA. Computed instead as
+ * C^T = B^T A (N rows; A's rows are the contiguous B operand, 3 vectors per FMA row)
+ * into a stack slice, CT_COLS columns at a time, then transposed into C. The slice starts
+ * from C^T (when beta != 0) and every C(i,j) is the same FMA chain over k in the same order
+ * with the same K chunks (a*b = b*a exactly), so the result is bit-identical to the direct
+ * blocking. Below K = 64 the two transpositions cost more than they save. */
+static void gemm_at_narrow(float *C, size_t ldc, const float *A, size_t lda, const float *B,
+                           size_t ldb, size_t M, size_t N, size_t K, float beta) {
+    float ct[2 * VL * CT_COLS];
+    for (size_t m0 = 0; m0 < M; m0 += CT_COLS) {
+        size_t mc = M - m0 < CT_COLS ? M - m0 : CT_COLS;
+        if (beta != 0.0f)
+            for (size_t i = 0; i < mc; i++)
+                for (size_t j = 0; j < N; j++) ct[j * mc + i] = C[(m0 + i) * ldc + j];
+        /* ct (N, mc) = beta*ct + B^T (N,K) A(:, m0 : m0+mc) (K, mc) */
+        gemm(ct, mc, B, ldb, 1, A + m0, lda, 0, N, mc, K, beta);
+        for (size_t i = 0; i < mc; i++)
+            for (size_t j = 0; j < N; j++) C[(m0 + i) * ldc + j] = ct[j * mc + i];
+    }
+}
+
 /* C = beta*C + op(A) op(B) (contract in kern.h). Columns go in strips of 3 vectors
  * (2 + 2 when 4 remain, so 4*VL is two even strips), the last strip partial with masks;
  * B's strip (KC rows) is packed into a contiguous (KC, 3*VL) stack buffer when B is
@@ -162,6 +200,10 @@ static void gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const
     if (K == 0) {
         for (size_t i = 0; i < M; i++)
             for (size_t j = 0; j < N; j++) C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
+        return;
+    }
+    if (ta && !tb && N <= 2 * VL && M >= 3 * VL && K >= 64) {
+        gemm_at_narrow(C, ldc, A, lda, B, ldb, M, N, K, beta);
         return;
     }
     float pk[KC * 3 * VL];
@@ -264,22 +306,38 @@ static inline void lstm_block(float *g, float *c, float *tc, float *h, const flo
     if (hprev) KERN_GATE_PRODUCT(4, LMR, hprev, H, U.w, U.ks, U.qs, H)
     vf bi = ld(b + j, full, m), bf = ld(b + H + j, full, m), bg = ld(b + 2 * H + j, full, m),
        bo = ld(b + 3 * H + j, full, m);
+    /* i, f, o = sigmoid(a + b), g = tanh(a + b); c = f*c_prev + i*g; h = o*tanh(c).
+     * Gate by gate over all LMR rows (rows past mr repeat row mr-1 and are not stored): the
+     * rows' activations are independent chains side by side, where one row at a time
+     * left each row's exp/divide chains waiting on each other (the step of LSTM(32) and
+     * LSTM(64) on AVX-512, B 256: 1.14x and 1.06x faster; LSTM(128) and AVX2 unchanged).
+     * Same operations per value, same bits. */
+    vf cv[LMR], tv[LMR];
+    KERN_UNROLL
+    for (int r = 0; r < LMR; r++) acc[r][0] = v_sigmoid(vf_add(acc[r][0], bi));
+    KERN_UNROLL
+    for (int r = 0; r < LMR; r++) acc[r][1] = v_sigmoid(vf_add(acc[r][1], bf));
+    KERN_UNROLL
+    for (int r = 0; r < LMR; r++) acc[r][2] = v_tanh(vf_add(acc[r][2], bg));
+    KERN_UNROLL
+    for (int r = 0; r < LMR; r++) acc[r][3] = v_sigmoid(vf_add(acc[r][3], bo));
+    KERN_UNROLL
+    for (int r = 0; r < LMR; r++) {
+        vf cp = cprev ? ld(cprev + row[r] * H + j, full, m) : vf_zero();
+        cv[r] = vf_fma(acc[r][1], cp, vf_mul(acc[r][0], acc[r][2]));
+    }
+    KERN_UNROLL
+    for (int r = 0; r < LMR; r++) tv[r] = v_tanh(cv[r]);
     for (int r = 0; r < LMR; r++) {
         if ((size_t)r >= mr) continue;
-        /* i, f, o = sigmoid(a + b), g = tanh(a + b); c = f*c_prev + i*g; h = o*tanh(c) */
-        vf iv = v_sigmoid(vf_add(acc[r][0], bi)), fv = v_sigmoid(vf_add(acc[r][1], bf));
-        vf gv = v_tanh(vf_add(acc[r][2], bg)), ov = v_sigmoid(vf_add(acc[r][3], bo));
-        vf cp = cprev ? ld(cprev + (size_t)r * H + j, full, m) : vf_zero();
-        vf cv = vf_fma(fv, cp, vf_mul(iv, gv));
-        vf tv = v_tanh(cv);
         float *gr = g + (size_t)r * G + j;
-        st(gr, iv, full, m);
-        st(gr + H, fv, full, m);
-        st(gr + 2 * H, gv, full, m);
-        st(gr + 3 * H, ov, full, m);
-        st(c + (size_t)r * H + j, cv, full, m);
-        st(tc + (size_t)r * H + j, tv, full, m);
-        st(h + (size_t)r * H + j, vf_mul(ov, tv), full, m);
+        st(gr, acc[r][0], full, m);
+        st(gr + H, acc[r][1], full, m);
+        st(gr + 2 * H, acc[r][2], full, m);
+        st(gr + 3 * H, acc[r][3], full, m);
+        st(c + (size_t)r * H + j, cv[r], full, m);
+        st(tc + (size_t)r * H + j, tv[r], full, m);
+        st(h + (size_t)r * H + j, vf_mul(acc[r][3], tv[r]), full, m);
     }
 }
 
