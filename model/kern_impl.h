@@ -156,37 +156,6 @@ static const size_t mk_rows[3] = {KERN_MR1, KERN_MR2, KERN_MR3};
  * (the weight gradients have K = T*B = 30,720) */
 #define KC 256
 
-static void gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const float *B,
-                 size_t ldb, int tb, size_t M, size_t N, size_t K, float beta);
-
-/* Columns of the slice of C^T that gemm_at_narrow computes at a time (a multiple of 3 VL
- * on every path; with N <= 2 VL the slice is at most 30 KiB of stack). */
-#define CT_COLS 240
-
-/* C = beta*C + A^T B for narrow C (N <= 2 VL), tall A^T (M >= 3 VL) and K >= 64: the weight
- * gradient of a dense layer, x^T dy with x (K=B, M=I) and dy (K, N=units). Blocked
- * directly, such a product has one vector of columns per row block, and every block
- * re-reads its own strided column slice of A: one broadcast per FMA. Computed instead as
- * C^T = B^T A (N rows; A's rows are the contiguous B operand, 3 vectors per FMA row)
- * into a stack slice, CT_COLS columns at a time, then transposed into C. The slice starts
- * from C^T (when beta != 0) and every C(i,j) is the same FMA chain over k in the same order
- * with the same K chunks (a*b = b*a exactly), so the result is bit-identical to the direct
- * blocking. Below K = 64 the two transpositions cost more than they save. */
-static void gemm_at_narrow(float *C, size_t ldc, const float *A, size_t lda, const float *B,
-                           size_t ldb, size_t M, size_t N, size_t K, float beta) {
-    float ct[2 * VL * CT_COLS];
-    for (size_t m0 = 0; m0 < M; m0 += CT_COLS) {
-        size_t mc = M - m0 < CT_COLS ? M - m0 : CT_COLS;
-        if (beta != 0.0f)
-            for (size_t i = 0; i < mc; i++)
-                for (size_t j = 0; j < N; j++) ct[j * mc + i] = C[(m0 + i) * ldc + j];
-        /* ct (N, mc) = beta*ct + B^T (N,K) A(:, m0 : m0+mc) (K, mc) */
-        gemm(ct, mc, B, ldb, 1, A + m0, lda, 0, N, mc, K, beta);
-        for (size_t i = 0; i < mc; i++)
-            for (size_t j = 0; j < N; j++) C[(m0 + i) * ldc + j] = ct[j * mc + i];
-    }
-}
-
 /* C = beta*C + op(A) op(B) (contract in kern.h). Columns go in strips of 3 vectors
  * (2 + 2 when 4 remain, so 4*VL is two even strips), the last strip partial with masks;
  * B's strip (KC rows) is packed into a contiguous (KC, 3*VL) stack buffer when B is
@@ -200,10 +169,6 @@ static void gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const
     if (K == 0) {
         for (size_t i = 0; i < M; i++)
             for (size_t j = 0; j < N; j++) C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
-        return;
-    }
-    if (ta && !tb && N <= 2 * VL && M >= 3 * VL && K >= 64) {
-        gemm_at_narrow(C, ldc, A, lda, B, ldb, M, N, K, beta);
         return;
     }
     float pk[KC * 3 * VL];

@@ -124,69 +124,10 @@ static void test_gemm(void) {
     free(C2);
 }
 
-/* The narrow A^T B product (C at most 2 vectors wide, A^T tall, K >= 64: dense weight
- * gradients, computed as C^T = B^T A in model/kern_impl.h) against gemm_ref, and bit for bit
- * against the direct blocking, reached by computing the same C in slices of 11 rows
- * (fewer than 3 vectors of rows on every path, so they never take the narrow route) */
-static void test_gemm_narrow(void) {
-    size_t Ns[] = {1, 5, 16, 20, 32}, Ms[] = {48, 100, 530}, Ks[] = {64, 300};
-    enum { MMAX = 530, NMAX = 32, KMAX = 300, LDA = MMAX + 3, LDB = NMAX + 5, LDC = NMAX + 2 };
-    float *A = malloc(KMAX * LDA * sizeof *A), *Bm = malloc(KMAX * LDB * sizeof *Bm);
-    float *C1 = malloc(MMAX * LDC * sizeof *C1), *C2 = malloc(MMAX * LDC * sizeof *C2);
-    float *C3 = malloc(MMAX * LDC * sizeof *C3);
-    if (!A || !Bm || !C1 || !C2 || !C3) {
-        CHECK(0, "out of memory");
-        free(A), free(Bm), free(C1), free(C2), free(C3);
-        return;
-    }
-    rng r;
-    rng_seed(&r, 9);
-    fill(A, KMAX * LDA, 1.0f, &r);
-    fill(Bm, KMAX * LDB, 1.0f, &r);
-    int bad = 0, diff = 0, cases = 0;
-    for (size_t a = 0; a < sizeof Ns / sizeof *Ns; a++)
-        for (size_t b = 0; b < sizeof Ms / sizeof *Ms; b++)
-            for (size_t c = 0; c < sizeof Ks / sizeof *Ks; c++)
-                for (int beta = 0; beta < 2; beta++) {
-                    size_t N = Ns[a], M = Ms[b], K = Ks[c];
-                    fill(C1, MMAX * LDC, 1.0f, &r);
-                    memcpy(C2, C1, MMAX * LDC * sizeof *C1);
-                    memcpy(C3, C1, MMAX * LDC * sizeof *C1);
-                    gemm(C1, LDC, A, LDA, 1, Bm, LDB, 0, M, N, K, (float)beta);
-                    gemm_ref(C2, LDC, A, LDA, 1, Bm, LDB, 0, M, N, K, (float)beta);
-                    for (size_t i = 0; i < M; i += 11)
-                        gemm(C3 + i * LDC, LDC, A + i, LDA, 1, Bm, LDB, 0, M - i < 11 ? M - i : 11,
-                             N, K, (float)beta);
-                    double e = 0.0;
-                    for (size_t i = 0; i < M * LDC; i++)
-                        e = fmax(e, fabs((double)C1[i] - (double)C2[i]));
-                    cases++;
-                    if (e > 1e-4 * (double)K) {
-                        bad++;
-                        fprintf(stderr, "narrow gemm M=%zu N=%zu K=%zu beta=%d err %g\n", M, N, K,
-                                beta, e);
-                    }
-                    if (memcmp(C1, C3, MMAX * LDC * sizeof *C1) != 0) {
-                        diff++;
-                        fprintf(stderr, "narrow gemm M=%zu N=%zu K=%zu beta=%d: not the direct "
-                                        "blocking's bits\n", M, N, K, beta);
-                    }
-                }
-    printf("narrow gemm (%s): %d shapes, %d mismatches against gemm_ref, %d not bit-identical "
-           "to the direct blocking\n", isa_name(), cases, bad, diff);
-    CHECK(bad == 0 && diff == 0, "narrow gemm: %d mismatches, %d bit differences", bad, diff);
-    free(A);
-    free(Bm);
-    free(C1);
-    free(C2);
-    free(C3);
-}
-
 int main(void) {
     test_isa_init();
     run(0);
     run(1);
     test_gemm();
-    test_gemm_narrow();
     return test_failures("test_dense");
 }
