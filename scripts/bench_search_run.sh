@@ -29,7 +29,9 @@
 #   env: BUILD (default build), RANKS (default "1 3"), WORK (default a temporary directory,
 #        removed at the end unless KEEP=1), REDUCTION (ASHA's eta, default 3), GRID_RANKS
 #        (ranks of the full grid run, default 3), REUSE_GRID=1 (keep WORK/<case>/grid: a
-#        finished grid resumes and trains nothing, so other REDUCTIONs reuse its curves)
+#        finished grid resumes and trains nothing, so other REDUCTIONs reuse its curves), SEED
+#        (the sweeps' `seed:`, default 9: it sets every trial's seed, hence the curves, and
+#        the order in which ASHA draws the configurations)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -38,6 +40,7 @@ HSWEEP=$ROOT/$BUILD/hsweep
 BENCH=$ROOT/$BUILD/bench_search
 RANKS=${RANKS:-"1 3"}
 REDUCTION=${REDUCTION:-3}
+SEED=${SEED:-9}
 GRID_RANKS=${GRID_RANKS:-3}
 CASE=${1:-synthetic}
 PY=/usr/bin/python3
@@ -55,7 +58,7 @@ echo "bench_search_run: $(date -u +%FT%TZ), $(nproc) cores, load average $(cut -
 # DIR/asha.yaml (the same configurations, scheduler asha 1/MAX/REDUCTION); both give the same trial
 # ids and seeds. FIXED: the `fixed:` entries, GRID: the `grid:` entries (flow style).
 sweep_files() {
-    local common="seed: 9
+    local common="seed: $SEED
 data: {path: $2, sequence_length: 30, sampling_rate: 6, horizon: 24, batch_size: 256}
 grid: {$4}
 metric: val_mae"
@@ -163,7 +166,7 @@ with open(sys.argv[3], "w") as f:
     f.writelines(recs[i] for i in ids)
 PYEOF
     [ $? = 0 ] || return 1
-    "$BENCH" "$dir/ordered.jsonl" --seeds 1 --seed 9 --reduction "$REDUCTION" --events "$dir/replay.jsonl" >"$dir/replay.txt" ||
+    "$BENCH" "$dir/ordered.jsonl" --seeds 1 --seed "$SEED" --reduction "$REDUCTION" --events "$dir/replay.jsonl" >"$dir/replay.txt" ||
         return 1
     grep -E '^(bench_search|asha )' "$dir/replay.txt" | sed 's/^/  replay: /'
     for P in $RANKS; do
@@ -210,7 +213,7 @@ if [ "$CASE" = grid81 ]; then
         "cell: [lstm, gru, dense], units: [8, 16, 32], dropout: [0, 0.1, 0.25], learning_rate: [1e-3, 3e-3, 1e-2]" \
         27 || status=1
     # every documented setting replayed on the curves just recorded (3 scheduler seeds)
-    "$BENCH" "$WORK/grid81/ordered.jsonl" --seeds 3 --settings >"$WORK/grid81/settings.txt" || status=1
+    "$BENCH" "$WORK/grid81/ordered.jsonl" --seeds 3 --seed "$SEED" --settings >"$WORK/grid81/settings.txt" || status=1
     sed 's/^/  replay: /' "$WORK/grid81/settings.txt"
 fi
 exit $status
