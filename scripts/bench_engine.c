@@ -169,15 +169,18 @@ static void bench_gemm_shapes(void) {
 static void bench_lstm_step(size_t H) {
     const kern_ops *K = kern();
     const size_t T = 120, B = 256, I = 14, G = 4 * H;
-    size_t n = T * B * (G + 3 * H + I) + I * G + H * G + G;
-    float *buf = malloc(n * sizeof *buf);
-    if (!buf) {
-        fprintf(stderr, "bench_engine: out of memory\n");
-        exit(1);
+    /* each buffer 64-byte aligned, as the training arena's */
+    size_t sz[8] = {T * B * G, T * B * H, T * B * H, T * B * H, T * B * I, I * G, H * G, G};
+    float *p[8];
+    for (int k = 0; k < 8; k++) {
+        p[k] = aligned_alloc(64, (sz[k] * sizeof(float) + 63) / 64 * 64);
+        if (!p[k]) {
+            fprintf(stderr, "bench_engine: out of memory\n");
+            exit(1);
+        }
+        for (size_t i = 0; i < sz[k]; i++) p[k][i] = 1e-3f * (float)(i % 997) - 0.5f;
     }
-    for (size_t i = 0; i < n; i++) buf[i] = 1e-3f * (float)(i % 997) - 0.5f;
-    float *g = buf, *c = g + T * B * G, *tc = c + T * B * H, *h = tc + T * B * H;
-    float *x = h + T * B * H, *W = x + T * B * I, *U = W + I * G, *b = U + H * G;
+    float *g = p[0], *c = p[1], *tc = p[2], *h = p[3], *x = p[4], *W = p[5], *U = p[6], *b = p[7];
     double best = 1e30;
     for (int rep = 0; rep < 20; rep++) {
         double t0 = now();
@@ -192,7 +195,7 @@ static void bench_lstm_step(size_t H) {
     printf("lstm_step H=%zu B=%zu F=%zu, %s: %.1f us per step, %.1f GFLOP/s\n", H, B, I,
            isa_name(), best * 1e6, gf);
     printf("RESULT step lstm%zu %s %.2f %.1f\n", H, isa_name(), best * 1e6, gf);
-    free(buf);
+    for (int k = 0; k < 8; k++) free(p[k]);
 }
 
 /* ---- whole training steps ------------------------------------------------------------- */
