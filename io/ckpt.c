@@ -51,6 +51,11 @@ static void ckpt_put_f64(ckpt_out *o, double v) { ckpt_put(o, &v, sizeof v); }
 
 int ckpt_write(const char *path, const char *id, uint64_t key, const trial_checkpoint *ck,
                hs_error *err) {
+    return ckpt_write_opt(path, id, key, ck, 1, err);
+}
+
+int ckpt_write_opt(const char *path, const char *id, uint64_t key, const trial_checkpoint *ck,
+                   int durable, hs_error *err) {
     if (!id || strlen(id) != 16)
         return hs_error_set(err, HS_ERR_VALUE, path, 0, 0, "checkpoint: trial id must be 16 "
                             "characters");
@@ -59,6 +64,7 @@ int ckpt_write(const char *path, const char *id, uint64_t key, const trial_check
         return hs_error_set(err, HS_ERR_VALUE, path, 0, 0, "checkpoint: incomplete state");
     rundir_atomic a;
     if (rundir_atomic_open(&a, path, err) != 0) return HS_ERR_IO;
+    a.no_sync = !durable;
     ckpt_out o;
     memset(&o, 0, sizeof o);
     sha256_init(&o.sum);

@@ -52,6 +52,14 @@ uint64_t ckpt_key(const hs_hparams *hp, const hs_dataset *ds);
 int ckpt_write(const char *path, const char *id, uint64_t key, const trial_checkpoint *ck,
                hs_error *err);
 
+/* ckpt_write with durable = 0: the same file, checksum and rename, without the fsyncs of
+ * the file and its directory. Only for a trial whose epochs are recomputed bit for bit in
+ * microseconds (the synthetic cell): after a power cut its checkpoint may be missing, old or
+ * torn (the checksum refuses it), and the trial continues from an earlier state or from
+ * scratch to the same values. durable = 1 is ckpt_write. */
+int ckpt_write_opt(const char *path, const char *id, uint64_t key, const trial_checkpoint *ck,
+                   int durable, hs_error *err);
+
 /* Read the checkpoint at path into ck and check it belongs to trial id with key.
  * ck: output; on success its arrays (history, params, best, opt_state) are malloc'ed and
  *     owned by the caller, released with ckpt_state_free; on failure ck owns nothing.

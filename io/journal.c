@@ -24,6 +24,7 @@ struct journal {
     int fd;                /* journal.jsonl opened O_WRONLY|O_APPEND, -1 when closed */
     off_t size;            /* file length after the last successful append */
     size_t repaired;       /* bytes removed by the repair at open */
+    int defer_sync;        /* 1: appends write without fsync (group commit, journal_sync) */
     char path[4096];       /* DIR/journal.jsonl */
 };
 
@@ -560,12 +561,13 @@ journal *journal_open_append_shared(const char *dir, hs_error *err) { return jou
 
 size_t journal_repaired_bytes(const journal *j) { return j ? j->repaired : 0; }
 
-/* Append the formatted line in sb (a newline is added) and fsync; on failure truncate back
- * so no half line is left, and name what (e.g. "trial X") in the error. */
+/* Append the formatted line in sb (a newline is added) and fsync (unless the journal defers
+ * its fsyncs to journal_sync); on failure truncate back so no half line is left, and name
+ * what (e.g. "trial X") in the error. */
 static int journal_append_line(journal *j, strbuf *sb, const char *what, hs_error *err) {
     strbuf_putc(sb, '\n');
     if (strbuf_failed(sb)) return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory");
-    if (journal_write_all(j->fd, sb->data, sb->len) != 0 || fsync(j->fd) != 0) {
+    if (journal_write_all(j->fd, sb->data, sb->len) != 0 || (!j->defer_sync && fsync(j->fd) != 0)) {
         int e = errno;
         /* never leave half a record behind */
         if (ftruncate(j->fd, j->size) == 0) fsync(j->fd);
@@ -595,6 +597,16 @@ int journal_append_event(journal *j, const journal_event *ev, hs_error *err) {
     if (rc == 0) rc = journal_append_line(j, &sb, what, err);
     strbuf_deinit(&sb);
     return rc;
+}
+
+void journal_defer_sync(journal *j, int on) {
+    if (j) j->defer_sync = on != 0;
+}
+
+int journal_sync(journal *j, hs_error *err) {
+    if (fsync(j->fd) != 0)
+        return hs_error_set(err, HS_ERR_IO, j->path, 0, 0, "cannot fsync: %s", strerror(errno));
+    return 0;
 }
 
 void journal_close(journal *j) {

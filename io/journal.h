@@ -1,7 +1,8 @@
 /* journal: the append-only JSON Lines journal of finished trials (DIR/journal.jsonl).
  *
  * One line per finished trial, written only by rank 0, each line flushed and fsynced before
- * journal_append returns, so a finished trial is never lost. A line is one JSON object:
+ * journal_append returns (or, with journal_defer_sync, by the group commit's journal_sync
+ * before anything acts on it), so a finished trial is never lost. A line is one JSON object:
  *
  *   {"v":1,"id":"0123456789abcdef","repeat":0,"status":"ok","reason":"",
  *    "hparams":{"cell":"lstm","units":32,...every hs_hparams field by name...,"seed":7},
@@ -194,6 +195,17 @@ int journal_append(journal *j, const journal_record *r, hs_error *err);
 
 /* Append event e as one line, then fflush+fsync (as journal_append). */
 int journal_append_event(journal *j, const journal_event *e, hs_error *err);
+
+/* Group commit. With on = 1, journal_append and journal_append_event write their line but
+ * do not fsync it: the line is in the file (every reader sees it, and it survives the death
+ * of the writing process) but not durable against a power cut or an OS crash until
+ * journal_sync. A write error still truncates the half line away. j may be NULL. */
+void journal_defer_sync(journal *j, int on);
+
+/* fsync the journal: every line written to it so far, by this or any other descriptor of
+ * the same file, is durable when it returns 0. Otherwise HS_ERR_IO ("cannot fsync: ...",
+ * naming the file); the lines stay in the file, their durability unknown. */
+int journal_sync(journal *j, hs_error *err);
 
 /* Close the journal (releases the lock). j may be NULL. */
 void journal_close(journal *j);

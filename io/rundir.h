@@ -74,6 +74,9 @@ typedef struct rundir_atomic {
     char tmp[4112];           /* the temporary file: target + ".tmp.XXXXXX" */
     int fd;                   /* open descriptor of tmp, -1 when closed */
     FILE *f;                  /* stream over fd (rundir_atomic_stream), NULL if none */
+    int no_sync;              /* 1: commit renames without the two fsyncs (set by the caller
+                                 after open, only for content that is cheap to recompute:
+                                 after a power cut the file may be old, empty or torn) */
 } rundir_atomic;
 
 /* Create the temporary file for target path (mode 0644, unique name in path's directory)

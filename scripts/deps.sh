@@ -8,7 +8,8 @@ check_only=0
 [ "${1:-}" = --check ] && check_only=1
 pkgs=(build-essential cmake pkg-config git xz-utils libopenmpi-dev openmpi-bin
       libhdf5-openmpi-dev hdf5-tools libyaml-dev liblzma-dev
-      python3 python3-numpy python3-h5py chromium fonts-liberation)
+      python3 python3-numpy python3-h5py chromium fonts-liberation strace)
+# strace: tests/test_mpi_groupcommit.sh checks the order of fsyncs, renames and removals
 # chromium: the HTML report's browser test (headless); about 350 MB, 3 minutes to install
 # Optional extras for the PyTorch peer scripts: HSWEEP_DEPS_EXTRA="python3-torch" scripts/deps.sh
 read -r -a extra <<< "${HSWEEP_DEPS_EXTRA:-}"

@@ -112,6 +112,7 @@ int coord_init(coord *c, const coord_config *cfg, hs_error *err) {
     c->t0 = coord_now(c);
     c->last_tables = c->t0;
     c->last_progress = c->t0;
+    c->last_status = -1e30;   /* the first finished trial writes status.json */
 done:
     free(costs);
     free(keys);
@@ -122,6 +123,8 @@ static void coord_jobfile(coord *c, const char *state, jobfile *jf_out, results_
 
 void coord_deinit(coord *c) {
     if (!c) return;
+    coord_commit(c);
+    free(c->unsynced_ckpt);
     if (c->st) {
         jobfile jf;
         results_status st;
@@ -287,6 +290,49 @@ static void coord_drop_ckpt(const coord *c, const char *id) {
         fprintf(c->cfg.log, "hsweep run: warning: cannot remove %s: %s\n", p, strerror(errno));
 }
 
+/* The checkpoint of trial id whose record was just written: removed now, or with group
+ * commit once the record is fsynced (coord_commit), never before. */
+static void coord_drop_ckpt_after(coord *c, const char *id) {
+    if (!c->cfg.group_commit) {
+        coord_drop_ckpt(c, id);
+        return;
+    }
+    if (c->n_unsynced == c->cap_unsynced) {
+        size_t nc = c->cap_unsynced ? 2 * c->cap_unsynced : 64;
+        char (*g)[17] = realloc(c->unsynced_ckpt, nc * sizeof *g);
+        if (!g) {   /* cannot remember it: make the record durable now instead */
+            if (coord_commit(c) == 0) coord_drop_ckpt(c, id);
+            return;
+        }
+        c->unsynced_ckpt = g;
+        c->cap_unsynced = nc;
+    }
+    snprintf(c->unsynced_ckpt[c->n_unsynced++], 17, "%s", id);
+}
+
+int coord_commit(coord *c) {
+    if (!c->cfg.group_commit || !c->st) return 0;
+    hs_error e;
+    int rc = study_commit(c->st, &e);
+    if (rc != 0) {
+        if (c->infra_rc == 0) coord_fail(c, &e);
+        c->n_unsynced = 0;   /* their records may not be durable: keep the checkpoints */
+        return rc;
+    }
+    for (size_t k = 0; k < c->n_unsynced; k++) coord_drop_ckpt(c, c->unsynced_ckpt[k]);
+    c->n_unsynced = 0;
+    return 0;
+}
+
+void coord_hold(coord *c) {
+    hs_error e;
+    if (c->cfg.group_commit && c->st) study_hold(c->st, &e);
+}
+
+void coord_unhold(coord *c) {
+    if (c->st) study_unhold(c->st);
+}
+
 /* ==== the run directory ================================================================= */
 
 /* study_record_fn: every journal record as the study reads it (at open, then what any job
@@ -402,6 +448,7 @@ int coord_open(coord *c, const coord_open_args *a, hs_error *err) {
     free(order);
     if (!st) return err->code;
     c->st = st;
+    study_set_group(st, c->cfg.group_commit);
     if (c->infra_rc) {
         *err = c->infra_err;
         return err->code;
@@ -607,6 +654,7 @@ void coord_status(const coord *c, const char *state, results_status *st) {
 }
 
 void coord_write_tables(coord *c) {
+    coord_commit(c);   /* never a table ahead of the durable journal */
     results_options o = coord_results_options(c);
     hs_error e;
     c->tables_failed = results_write_tables(c->cfg.outdir, c->recs, c->n_recs, &o, &e) != 0;
@@ -643,6 +691,11 @@ static void coord_report(coord *c, size_t idx, const journal_record *rec) {
     else fprintf(log, "%s\n", line);
     fflush(log);
     c->last_progress = coord_now(c);
+    /* status.json: at most once a second (it costs two fsyncs; thousands of short trials a
+     * second would otherwise spend rank 0 on it); the end writes the final one */
+    if (coord_now(c) - c->last_status < 1.0) return;
+    c->last_status = coord_now(c);
+    coord_commit(c);   /* it counts only durable records */
     hs_error e;
     if (results_write_status(c->cfg.outdir, &st, &e) != 0) hs_error_print(&e, log);
 }
@@ -711,7 +764,7 @@ static void coord_finish_trial(coord *c, int rank, size_t idx, journal_record *r
         study_end(c->st);
     }
     if (rc != 0 && c->infra_rc == 0) coord_fail(c, &e);   /* the journal is the truth */
-    if (rc == 0 && !late) coord_drop_ckpt(c, rec->id);
+    if (rc == 0 && !late) coord_drop_ckpt_after(c, rec->id);
     if (sched_state_of(c->s, idx) == SCHED_RUNNING) {
         /* not journaled: not finished (its checkpoint stays; a resume runs it again) */
         if (rc != 0 && !late) sched_release(c->s, idx);
@@ -760,7 +813,7 @@ static void coord_pause_trial(coord *c, size_t idx, coord_outcome how, journal_r
         study_end(c->st);
     }
     if (rc != 0 && c->infra_rc == 0) coord_fail(c, &e);
-    if (rc == 0 && how == COORD_PRUNED) coord_drop_ckpt(c, rec->id);
+    if (rc == 0 && how == COORD_PRUNED) coord_drop_ckpt_after(c, rec->id);
     if (how == COORD_PAUSED) sched_release(c->s, idx);
     else sched_record(c->s, idx, 1);
     const journal_record *kept = coord_kept(c, idx);
@@ -882,6 +935,7 @@ static void coord_jobfile(coord *c, const char *state, jobfile *jf_out, results_
 static void coord_publish(coord *c) {
     c->last_publish = coord_now(c);
     if (!c->st) return;
+    coord_commit(c);   /* status.json counts only durable records */
     jobfile jf;
     results_status st;
     coord_jobfile(c, "running", &jf, &st);
@@ -931,7 +985,7 @@ void coord_stray_result(coord *c, int rank, size_t trial, journal_record *rec, c
                     "this result is discarded\n", rank, rec->id);
         } else if (rc == 0) {
             c->finished_now++;
-            coord_drop_ckpt(c, rec->id);
+            coord_drop_ckpt_after(c, rec->id);
             /* the rank holding it now will find its own result late */
         }
     }
@@ -960,6 +1014,7 @@ void coord_summary(coord *c, FILE *out, size_t top) {
 }
 
 int coord_conclude(coord *c, FILE *out, int sig) {
+    coord_commit(c);
     const char *dir = c->cfg.outdir;
     if (c->tables_failed)   /* never point to a file that was not written */
         fprintf(out, "results: %s/%s and %s/%s could not be written (above); `hsweep report %s` "

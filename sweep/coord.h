@@ -138,6 +138,8 @@ typedef struct coord_config {
     double progress_every_s;  /* not on a terminal: the progress line after this long
                                  without one (s); <= 0: COORD_PROGRESS_EVERY_S
                                  (coord_init sets it) */
+    int group_commit;         /* 1: journal lines are fsynced by coord_commit, once for all
+                                 written since the last one, not one by one (hsweep run) */
 } coord_config;
 
 /* Rank 0's state. Fields are read by policies, tests and the transport; only coord_*
@@ -191,10 +193,14 @@ struct coord {
     results_baseline *base;   /* (n_base) persistence per window setting (coord_set_dataset) */
     size_t n_base;            /* entries in base */
     double last_progress;     /* clock when the progress line was last printed, s */
+    double last_status;       /* clock when coord_report last wrote status.json, s */
     sweep_trial *own_trials;  /* (cap_trials) coord's own copy of the trial list once it
                                  grew (coord_add_trial; cfg.trials then points here), NULL
                                  while cfg.trials is the caller's */
     size_t cap_trials;        /* room in own_trials */
+    char (*unsynced_ckpt)[17];/* (n_unsynced) group commit: trials whose checkpoint goes once
+                                 their record is fsynced (coord_commit) */
+    size_t n_unsynced, cap_unsynced; /* entries / capacity */
 };
 
 /* Set c up for cfg (copied; its pointers are borrowed): every trial pending, every rank
@@ -228,6 +234,22 @@ void coord_set_dataset(coord *c, const hs_dataset *ds);
  * nothing (the live line is redrawn after each trial). Call it often (the transport does,
  * at every service round). */
 void coord_progress_tick(coord *c);
+
+/* Group commit (cfg.group_commit): fsync every journal line written since the last call
+ * (records, scheduler events), then remove the checkpoints of the trials those records
+ * finished or pruned. The transport calls it before any reply that depends on those lines
+ * (a task after a result, a verdict after an epoch report, a checkpoint renamed after its
+ * verdict); coord calls it itself before the tables, status.json and the end. A failed
+ * fsync is an infrastructure error (coord_fail: the run stops; the checkpoints stay).
+ * Returns 0 or the error's code. Without group commit: nothing to do, 0. */
+int coord_commit(coord *c);
+
+/* Group commit: hold the study lock across one service round (study_hold), so that the
+ * round's claims and journal lines take it once; coord_unhold releases it. A failure to
+ * take it is left to the round's own calls (they report it). Without group commit or a
+ * study: nothing. */
+void coord_hold(coord *c);
+void coord_unhold(coord *c);
 
 /* What coord_open needs to set up the run directory. */
 typedef struct coord_open_args {

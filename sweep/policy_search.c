@@ -257,6 +257,14 @@ static void ps_rungs(void *state, const coord *c, size_t trial, char *buf, size_
     }
 }
 
+/* 1 when trial i is paused by the scheduler at an epoch its journaled records do not reach:
+ * the run died between the pause decision and the paused record. */
+static int ps_unrecorded_pause(const policy_search *p, const coord *c, size_t i) {
+    if (search_state(p->s, i) != ASHA_PAUSED || search_epochs(p->s, i) == 0) return 0;
+    size_t r = c->rec_of[i];
+    return r == SIZE_MAX || c->recs[r].epochs_run < search_epochs(p->s, i);
+}
+
 static coord_task ps_next(void *state, const coord *c, int rank) {
     (void)rank;
     policy_search *p = state;
@@ -268,7 +276,11 @@ static coord_task ps_next(void *state, const coord *c, int rank) {
         size_t i = p->owed[k];
         if (sched_state_of(c->s, i) != SCHED_PENDING) continue;
         p->owed[k] = p->owed[--p->n_owed];
-        return (coord_task){COORD_RUN, i, 0};
+        if (search_state(p->s, i) != ASHA_PAUSED) return (coord_task){COORD_RUN, i, 0};
+        /* paused, its record lost (policy_search_resume): up to the pause, so the record comes
+         * from its checkpoint; nothing to do once a record has it */
+        if (ps_unrecorded_pause(p, c, i)) return (coord_task){COORD_RUN, i, search_epochs(p->s, i)};
+        k--;
     }
     search_task st;
     if (search_next(p->s, &st) != 0 || st.kind == SEARCH_WAIT) return wait;
@@ -483,6 +495,12 @@ int policy_search_resume(policy_search *p, coord *c, hs_error *err) {
          * journaled before the run died: run it again from its checkpoint to that end */
         if (search_state(p->s, i) == ASHA_ENDED && search_epochs(p->s, i) > 0 &&
             sched_state_of(c->s, i) == SCHED_PENDING) {
+            p->owed[p->n_owed++] = i;
+            continue;
+        }
+        /* paused, but its paused record was not journaled before the run died: handed out up
+         * to the pause, which rebuilds the record from its checkpoint without training */
+        if (sched_state_of(c->s, i) == SCHED_PENDING && ps_unrecorded_pause(p, c, i)) {
             p->owed[p->n_owed++] = i;
             continue;
         }

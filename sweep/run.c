@@ -28,7 +28,9 @@
  * (the trial_hooks on_batch callback) and, when it has nothing to train, sleeps between
  * probes. No rank ever spins in a blocking MPI call: every wait is MPI_Test/MPI_Iprobe plus
  * nanosleep, so idle ranks cost no core. A finished trial is journaled and fsynced by rank 0
- * (coord_result) before the worker gets its next task, so no result is lost.
+ * (coord_result) before the worker gets its next task, so no result is lost. Group commit:
+ * rank 0 handles every message already arrived, then fsyncs the journal once for all their
+ * lines and only then sends the replies (run_flush; docs/running.md "Group commit").
  * Checkpoints: every rank writes DIR/ckpt/<id>.ckpt (io/ckpt.h) after each finished epoch
  * of its trial; coord removes it once the trial is journaled. A task whose trial has a
  * valid checkpoint continues after its last finished epoch (bit-identical result); a
@@ -174,6 +176,58 @@ static int run_bcast_status(int rc, hs_error *err) {
     return v;
 }
 
+/* ---- rank 0's outbox: replies held back until the journal is durable ---------------------- */
+
+/* One reply rank 0 owes a worker. */
+typedef struct run_reply {
+    int w;                    /* the worker */
+    int tag;                  /* RUN_TAG_TASK, RUN_TAG_STOP or RUN_TAG_VERDICT */
+    uint64_t verdict;         /* RUN_TAG_VERDICT: the coord_verdict */
+    run_task_msg task;        /* RUN_TAG_TASK: the task */
+} run_reply;
+
+/* The replies of the current service round (group commit, docs/running.md). Rank 0 runs one
+ * coordinator per process, so this is process state like the signal flags above; only rank
+ * 0 touches it. */
+static struct run_outbox {
+    run_reply *q;             /* (n) replies in the order they were decided */
+    size_t n, cap;            /* entries / capacity */
+} run_outbox;
+
+static void run_queue(const run_reply *r) {
+    if (run_outbox.n == run_outbox.cap) {
+        size_t nc = run_outbox.cap ? 2 * run_outbox.cap : 64;
+        run_reply *g = realloc(run_outbox.q, nc * sizeof *g);
+        if (!g) {
+            fprintf(stderr, "hsweep run: out of memory queueing a reply\n");
+            MPI_Abort(MPI_COMM_WORLD, 1);
+        }
+        run_outbox.q = g;
+        run_outbox.cap = nc;
+    }
+    run_outbox.q[run_outbox.n++] = *r;
+}
+
+/* Group commit: make every journal line written so far durable (coord_commit, one fsync for
+ * all of them; it also removes the checkpoints of trials just journaled), then send the
+ * replies that waited for it, in order. No reply that depends on a journal line (a task
+ * after a result, a verdict after an epoch event) leaves rank 0 before that line is
+ * fsynced. After a failed fsync the run stops (coord_fail) and the replies still go out,
+ * so no worker hangs: the lines are in the file, and nothing new is handed out. */
+static void run_flush(coord *c) {
+    coord_commit(c);
+    for (size_t k = 0; k < run_outbox.n; k++) {
+        const run_reply *r = &run_outbox.q[k];
+        if (r->tag == RUN_TAG_TASK)
+            MPI_Send(&r->task, (int)sizeof r->task, MPI_BYTE, r->w, RUN_TAG_TASK, MPI_COMM_WORLD);
+        else if (r->tag == RUN_TAG_VERDICT)
+            MPI_Send(&r->verdict, 1, MPI_UINT64_T, r->w, RUN_TAG_VERDICT, MPI_COMM_WORLD);
+        else
+            MPI_Send(NULL, 0, MPI_BYTE, r->w, r->tag, MPI_COMM_WORLD);
+    }
+    run_outbox.n = 0;
+}
+
 /* ---- training one task (every rank) ------------------------------------------------------ */
 
 static void run_service(coord *c);
@@ -207,7 +261,13 @@ static coord_verdict run_report_epoch(const run_hook_ctx *h, const trial_progres
     em.index = h->index;
     em.epoch = p->epoch;
     em.m = (journal_epoch){p->e->loss, p->e->mae, p->e->val_loss, p->e->val_mae};
-    if (h->c) return coord_epoch(h->c, 0, h->index, p->epoch, &em.m);
+    if (h->c) {
+        /* rank 0's own trial: its epoch event is durable before run_on_epoch renames the
+         * checkpoint */
+        coord_verdict v = coord_epoch(h->c, 0, h->index, p->epoch, &em.m);
+        run_flush(h->c);
+        return v;
+    }
     run_send(&em, (int)sizeof em, MPI_BYTE, 0, RUN_TAG_EPOCH);
     ((run_hook_ctx *)h)->last_beat = run_now();
     if (!h->sync) return COORD_CONTINUE;
@@ -268,7 +328,10 @@ static void run_on_checkpoint(const trial_checkpoint *ck, void *ctx) {
     run_hook_ctx *h = ctx;
     hs_error e;
     const char *path = h->ckpt_next ? h->ckpt_next : h->ckpt;
-    if (ckpt_write(path, h->t->id, h->key, ck, &e) != 0 && !h->ckpt_failed) {
+    /* a synthetic epoch is recomputed bit for bit in microseconds: its checkpoint needs no
+     * fsync (docs/running.md, "Group commit"); a real network's is fsynced */
+    int durable = h->t->hp.cell != HS_CELL_SYNTHETIC;
+    if (ckpt_write_opt(path, h->t->id, h->key, ck, durable, &e) != 0 && !h->ckpt_failed) {
         h->ckpt_failed = 1;
         char msg[1600];
         hs_error_format(&e, msg, sizeof msg);
@@ -326,6 +389,14 @@ static int run_train(journal_record *rec, coord_outcome *how, float **weights,
     trial_checkpoint ck;
     memset(&ck, 0, sizeof ck);
     run_load_ckpt(&hooks, &ck, &hctx);
+    /* a paused trial whose record was lost (policy_search_resume): its checkpoint is at the
+     * pause already, so the trial stops before training anything and its paused record is
+     * made from the checkpoint, as the lost one was made from the same state */
+    volatile int stop_now = 1;
+    if (hooks.resume && hooks.resume->epochs_done >= task->until && task->until < t->hp.epochs) {
+        hooks.stop = &stop_now;
+        hctx.outcome = COORD_PAUSED;
+    }
     double t0 = run_now(), start_unix = run_unix_now();
     double resumed_s = hooks.resume ? hooks.resume->wall_s : 0.0; /* earlier segments */
     int rc = trial_run(&res, &t->hp, ds, &hooks, &terr);
@@ -361,6 +432,7 @@ static int run_train(journal_record *rec, coord_outcome *how, float **weights,
 /* coord_halt said the run halts now: stop rank 0's own trial and tell every rank still in
  * the run to stop its trial at the next batch boundary. */
 static void run_halt_all(coord *c) {
+    run_flush(c);   /* a worker sees the replies decided before the halt first */
     run_stop_flag = 1;
     for (int w = 1; w < c->cfg.nranks; w++)
         if (c->rank_state[w] != COORD_RANK_STOPPED)
@@ -372,18 +444,18 @@ static void run_assign(coord *c, int w) {
     if (run_signal && coord_halt(c)) run_halt_all(c);
     coord_task t = coord_next(c, w);
     if (t.kind == COORD_WAIT) return;
-    if (t.kind == COORD_STOP) {
-        MPI_Send(NULL, 0, MPI_BYTE, w, RUN_TAG_STOP, MPI_COMM_WORLD);
-        return;
+    run_reply r;
+    memset(&r, 0, sizeof r);
+    r.w = w;
+    r.tag = t.kind == COORD_STOP ? RUN_TAG_STOP : RUN_TAG_TASK;
+    if (t.kind == COORD_RUN) {
+        r.task.index = t.trial;
+        r.task.until = t.until;
+        r.task.sync = (uint64_t)coord_epoch_sync(c);
+        r.task.beat_s = coord_beat_interval(c);
+        r.task.trial = c->cfg.trials[t.trial];
     }
-    run_task_msg m;
-    memset(&m, 0, sizeof m);
-    m.index = t.trial;
-    m.until = t.until;
-    m.sync = (uint64_t)coord_epoch_sync(c);
-    m.beat_s = coord_beat_interval(c);
-    m.trial = c->cfg.trials[t.trial];
-    MPI_Send(&m, (int)sizeof m, MPI_BYTE, w, RUN_TAG_TASK, MPI_COMM_WORLD);
+    run_queue(&r);   /* sent by run_flush, after the journal lines it follows are fsynced */
 }
 
 /* Receive the RUN_TAG_WEIGHTS message worker w sends right after its result, sleeping
@@ -445,18 +517,29 @@ static void run_recv_epoch(coord *c, int w) {
     run_epoch_msg em;
     MPI_Recv(&em, (int)sizeof em, MPI_BYTE, w, RUN_TAG_EPOCH, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     uint64_t v = coord_epoch(c, w, (size_t)em.index, (size_t)em.epoch, &em.m);
-    if (coord_epoch_sync(c)) MPI_Send(&v, 1, MPI_UINT64_T, w, RUN_TAG_VERDICT, MPI_COMM_WORLD);
+    if (!coord_epoch_sync(c)) return;
+    run_reply r;
+    memset(&r, 0, sizeof r);
+    r.w = w;
+    r.tag = RUN_TAG_VERDICT;
+    r.verdict = v;
+    run_queue(&r);   /* the worker renames its checkpoint on it: after the event's fsync */
 }
 
-/* Answer every pending message; never blocks for long (messages are already there). */
+/* Answer every pending message; never blocks for long (messages are already there). Group
+ * commit: every message already arrived is handled first (their journal lines written), then
+ * one fsync covers them all and only then do the replies go out (run_flush). */
 static void run_service(coord *c) {
     coord_progress_tick(c);
     if (run_signal && coord_halt(c)) run_halt_all(c);
+    int held = 0;   /* the study lock, taken once for the round when there is work */
     for (;;) {
         int flag = 0;
         MPI_Status st;
         MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st);
         if (!flag) break;
+        if (!held) coord_hold(c);
+        held = 1;
         int w = st.MPI_SOURCE;
         if (st.MPI_TAG == RUN_TAG_EPOCH) {
             run_recv_epoch(c, w);
@@ -484,6 +567,8 @@ static void run_service(coord *c) {
     /* ranks told to wait are asked again: something may have changed */
     for (int w = 1; c->n_waiting > 0 && w < c->cfg.nranks; w++)
         if (c->rank_state[w] == COORD_RANK_WAITING) run_assign(c, w);
+    run_flush(c);
+    if (held) coord_unhold(c);
     /* stalled ranks, heartbeat file, status.json */
     coord_tick(c);
 }
@@ -514,6 +599,7 @@ static void run_coordinator(coord *c, const hs_dataset *ds, int verbose) {
             continue;
         }
         coord_result(c, 0, t.trial, how, &rec, weights, weights ? rec.n_params : 0);
+        run_flush(c);   /* its record durable (and its checkpoint gone) before anything else */
         free(weights);
     }
 }
@@ -778,6 +864,7 @@ static int run_open_coord(run_ctx *x) {
         cfg.tty = isatty(2);
         cfg.progress_every_s = x->opt.progress_s;
         cfg.policy = x->policy;
+        cfg.group_commit = 1;   /* run_flush fsyncs once per service round */
         rc = coord_init(&x->c, &cfg, &x->err);
         x->have_coord = 1;
         char mpi_version[MPI_MAX_LIBRARY_VERSION_STRING] = "";

@@ -65,7 +65,24 @@ struct study {
     jcheck_expect expect;     /* what a record must be to be trusted (the sweep's id scheme,
                                  the dataset) */
     jcheck_report aside;      /* records set aside as invalid or foreign (counts, the first) */
+    int group;                /* 1: group commit (study_set_group): appends are not fsynced
+                                 one by one, study_commit fsyncs them */
+    journal *pending;         /* group commit: the journal of the first append since the
+                                 last study_commit (kept open for its fsync), NULL: none */
+    int hold;                 /* 1 between study_hold and study_unhold: the lock stays held
+                                 and every operation in between runs under it */
+    int pending_held;         /* 1: pending was opened under the current hold, so no other
+                                 job appended since: later appends of the hold reuse it */
 };
+
+/* The study lock for one operation: taken here, unless study_hold holds it already. */
+static int study_lock(study *s, hs_error *err) {
+    return s->hold ? 0 : studylock_acquire(&s->lock, err);
+}
+
+static void study_unlock(study *s) {
+    if (!s->hold) studylock_release(&s->lock);
+}
 
 /* claimlog_read_lines callbacks: a line that does not parse (details in study.perr) */
 #define STUDY_BAD_LINE (-100)
@@ -227,10 +244,10 @@ static int study_read(study *s, hs_error *err) {
 }
 
 int study_sync(study *s, hs_error *err) {
-    int rc = studylock_acquire(&s->lock, err);
+    int rc = study_lock(s, err);
     if (rc) return rc;
     rc = study_read(s, err);
-    studylock_release(&s->lock);
+    study_unlock(s);
     return rc;
 }
 
@@ -389,6 +406,9 @@ static void study_release_all(study *s) {
 
 void study_close_with(study *s, jobfile *final) {
     if (!s) return;
+    hs_error ce;
+    if (study_commit(s, &ce) != 0) hs_error_print(&ce, stderr);
+    study_unhold(s);
     study_release_all(s);
     if (final) {
         hs_error e;
@@ -467,7 +487,7 @@ int study_claim(study *s, int rank, size_t *idx, int *stale, hs_error *err) {
     *idx = CLAIM_NONE;
     *stale = 0;
     study_check_jobs(s);
-    int rc = studylock_acquire(&s->lock, err);
+    int rc = study_lock(s, err);
     if (rc) return rc;
     rc = study_read(s, err);
     if (rc == 0) {
@@ -486,28 +506,71 @@ int study_claim(study *s, int rank, size_t *idx, int *stale, hs_error *err) {
             if (rc == 0) *idx = i;
         }
     }
-    studylock_release(&s->lock);
+    study_unlock(s);
     return rc;
 }
 
 int study_begin(study *s, hs_error *err) {
-    int rc = studylock_acquire(&s->lock, err);
+    int rc = study_lock(s, err);
     if (rc) return rc;
     rc = study_read(s, err);
-    if (rc) studylock_release(&s->lock);
+    if (rc) study_unlock(s);
     return rc;
 }
 
-void study_end(study *s) { studylock_release(&s->lock); }
+void study_end(study *s) { study_unlock(s); }
+
+int study_hold(study *s, hs_error *err) {
+    if (s->hold) return 0;
+    int rc = studylock_acquire(&s->lock, err);
+    if (rc == 0) s->hold = 1;
+    return rc;
+}
+
+void study_unhold(study *s) {
+    if (!s->hold) return;
+    s->hold = 0;
+    s->pending_held = 0;   /* other jobs may append from now on: open the journal afresh */
+    studylock_release(&s->lock);
+}
 
 int study_is_done(const study *s, size_t idx) { return claim_state_of(s->ct, idx) == CLAIM_DONE; }
+
+/* Append rec or ev (one of them) to the journal; lock held by the caller. In group mode the
+ * line is not fsynced: the journal of the first such append stays open in s->pending for
+ * study_commit's fsync (fsync covers every line written to the file, by any descriptor). */
+static int study_append_line(study *s, const journal_record *rec, const journal_event *ev,
+                             hs_error *err) {
+    /* under a hold nobody else appended since pending was opened: append through it */
+    journal *j = s->pending && s->pending_held ? s->pending : journal_open_append_shared(s->dir, err);
+    if (!j) return err->code;
+    journal_defer_sync(j, s->group);
+    int rc = rec ? journal_append(j, rec, err) : journal_append_event(j, ev, err);
+    if (j == s->pending) return rc;
+    if (rc == 0 && s->group && !s->pending) {
+        s->pending = j;
+        s->pending_held = s->hold;
+    } else {
+        journal_close(j);
+    }
+    return rc;
+}
+
+void study_set_group(study *s, int on) { s->group = on != 0; }
+
+int study_commit(study *s, hs_error *err) {
+    if (!s || !s->pending) return 0;
+    int rc = journal_sync(s->pending, err);
+    journal_close(s->pending);
+    s->pending = NULL;
+    s->pending_held = 0;
+    return rc;
+}
 
 int study_append(study *s, const journal_record *rec, hs_error *err) {
     journal_record r = *rec;   /* shallow: only read by journal_append */
     if (s->opt.dataset_id) snprintf(r.dataset, sizeof r.dataset, "%s", s->opt.dataset_id);
-    journal *j = journal_open_append_shared(s->dir, err);
-    int rc = j ? journal_append(j, &r, err) : err->code;
-    journal_close(j);
+    int rc = study_append_line(s, &r, NULL, err);
     if (rc == 0) rc = study_read(s, err);   /* our record reaches on_record like anyone's */
     return rc;
 }
@@ -515,9 +578,7 @@ int study_append(study *s, const journal_record *rec, hs_error *err) {
 int study_append_event(study *s, const journal_event *ev, hs_error *err) {
     int rc = study_begin(s, err);
     if (rc) return rc;
-    journal *j = journal_open_append_shared(s->dir, err);
-    rc = j ? journal_append_event(j, ev, err) : err->code;
-    journal_close(j);
+    rc = study_append_line(s, NULL, ev, err);
     study_end(s);
     return rc;
 }
@@ -552,12 +613,12 @@ int study_claim_trial(study *s, size_t idx, int rank, int *ok, hs_error *err) {
 }
 
 int study_release(study *s, size_t idx, int rank, hs_error *err) {
-    int rc = studylock_acquire(&s->lock, err);
+    int rc = study_lock(s, err);
     if (rc) return rc;
     rc = study_read(s, err);
     if (rc == 0 && claim_state_of(s->ct, idx) == CLAIM_CLAIMED && claim_owner_of(s->ct, idx) == s->self)
         rc = study_log(s, CLAIMLOG_RELEASE, idx, rank, err);
-    studylock_release(&s->lock);
+    study_unlock(s);
     return rc;
 }
 

@@ -97,6 +97,22 @@ int study_is_done(const study *s, size_t idx);
 int study_append(study *s, const journal_record *rec, hs_error *err);
 void study_end(study *s);
 
+/* Group commit (hsweep run's rank 0; docs/running.md "Group commit"). With on = 1,
+ * study_append and study_append_event write their line without fsyncing it; study_commit
+ * fsyncs every line written since the last commit (0, or HS_ERR_IO naming the journal: the
+ * lines stay in the file, their durability unknown). The caller must not let anything act
+ * on those lines (a reply to a worker, a checkpoint removed) before study_commit returned 0.
+ * study_close commits what is pending. Off by default: every append is fsynced. */
+void study_set_group(study *s, int on);
+int study_commit(study *s, hs_error *err);
+
+/* Hold the study lock across several operations (hsweep run's rank 0: one service round):
+ * study_hold takes it (0, or the error of studylock_acquire), every study_* call until
+ * study_unhold runs under it without taking it again, and appends reuse one open journal.
+ * Other jobs wait meanwhile, so a hold must be short (milliseconds). study_close ends it. */
+int study_hold(study *s, hs_error *err);
+void study_unhold(study *s);
+
 /* Journal a scheduler event (io/journal.h; sweep/policy_search.h) under the lock. 0 or a
  * negative hs_status. */
 int study_append_event(study *s, const journal_event *ev, hs_error *err);

@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# test_mpi_groupcommit: rank 0's group commit (docs/running.md, "Group commit") on the
+# synthetic cell. Budget: ~40 s on 2 loaded cores (a 1,500-trial sweep on 8 ranks, a traced
+# 4-rank ASHA sweep killed mid-way and its resume).
+#   - a large sweep: 1,500 trials of 3 epochs on 8 oversubscribed ranks finish with every
+#     trial journaled exactly once, no checkpoint left and status.json finished;
+#   - kill -9 mid-sweep with 4 ranks (ASHA, a verdict after every epoch), traced with strace:
+#     no worker renames a checkpoint into place, and rank 0 removes no checkpoint, before an
+#     fsync of the journal that began after rank 0's last journal write about that trial
+#     (the event or record it acts on); the same command then resumes: the journal before
+#     the kill is a prefix of the resumed one, and no trial finished or pruned before the kill
+#     is handed out again;
+#   - negative controls: the ordering check fails on the same trace without its journal
+#     fsyncs, and the rerun check fails on a journal that hands a finished trial out again;
+#   - a run that died between a pause decision and its paused record (a 1-rank ASHA journal
+#     with one never-promoted trial's paused record removed, its checkpoint kept): the same
+#     command rebuilds that record from the checkpoint, equal to the lost one (hsweep before
+#     this left the trial without a record).
+# Usage: test_mpi_groupcommit.sh HSWEEP SCRATCH_DIR
+. "$(dirname "$0")/lib.sh"
+test_init "$@"
+MPI=(mpirun --oversubscribe --bind-to none)
+command -v strace >/dev/null || { echo "FAIL: strace is missing (scripts/deps.sh installs it)" >&2; exit 1; }
+tiny_dataset || { echo "FAIL: prep" >&2; exit 1; }
+
+# ---- a large sweep: every trial journaled exactly once ----------------------------------------
+cat >"$DIR/many.yaml" <<YEOF
+name: many
+seed: 7
+data: {path: $DIR/tiny.h5}
+fixed: {cell: synthetic, epochs: 3}
+random:
+  samples: 1500
+  params:
+    learning_rate: {log_uniform: [1e-4, 3e-2]}
+    dropout: {uniform: [0, 0.5]}
+    units: {int: [8, 256]}
+YEOF
+"${MPI[@]}" -n 8 "$HSWEEP" run "$DIR/many.yaml" --output "$DIR/many" >"$DIR/many.out" \
+    2>"$DIR/many.err" || fail "1,500 trials on 8 ranks: $(tail -2 "$DIR/many.err")"
+$PY - "$DIR/many" 1500 <<'PYEOF' || fail "1,500 trials on 8 ranks: not each journaled once"
+import json, os, sys
+d, n = sys.argv[1], int(sys.argv[2])
+recs = [json.loads(l) for l in open(os.path.join(d, "journal.jsonl"))]
+ids = [r["id"] for r in recs]
+assert len(ids) == n and len(set(ids)) == n, f"{len(ids)} records, {len(set(ids))} trials, want {n}"
+assert all(r["status"] == "ok" and r["epochs_run"] == 3 for r in recs), "a trial not ok after 3 epochs"
+left = os.listdir(os.path.join(d, "ckpt")) if os.path.isdir(os.path.join(d, "ckpt")) else []
+assert not left, f"checkpoints left: {left[:3]}"
+st = json.load(open(os.path.join(d, "status.json")))
+assert st["state"] == "finished" and st["done"] == n, (st["state"], st["done"])
+PYEOF
+
+# ---- kill -9 mid-sweep on 4 ranks, traced ------------------------------------------------------
+cat >"$DIR/asha.yaml" <<YEOF
+name: asha
+seed: 3
+data: {path: $DIR/tiny.h5}
+fixed: {cell: synthetic}
+random:
+  samples: 400
+  params:
+    learning_rate: {log_uniform: [1e-4, 3e-2]}
+    dropout: {uniform: [0, 0.5]}
+    units: {int: [8, 256]}
+scheduler: {type: asha, min_epochs: 1, max_epochs: 9, reduction: 3}
+YEOF
+out="$DIR/killed"
+setsid strace -f -qq -y -s 96 -e trace=write,fsync,rename,unlink,unlinkat -o "$DIR/trace" \
+    "${MPI[@]}" -n 4 "$HSWEEP" run "$DIR/asha.yaml" --output "$out" >"$DIR/killed.1.out" \
+    2>"$DIR/killed.1.err" &
+pid=$!
+ok=0
+for _ in $(seq 1 3000); do
+    kill -0 "$pid" 2>/dev/null || break
+    n=$(grep -c '"status":"ok"' "$out/journal.jsonl" 2>/dev/null)
+    if [ "${n:-0}" -ge 5 ]; then ok=1; break; fi
+    sleep 0.02
+done
+kill -9 -- -"$pid" 2>/dev/null   # strace, mpirun and every rank: the whole session
+wait "$pid" 2>/dev/null
+[ "$ok" -eq 1 ] || fail "kill -9: the sweep ended (or never started) before 5 trials finished: $(tail -2 "$DIR/killed.1.err")"
+cp "$out/journal.jsonl" "$DIR/killed.before"
+
+# order TRACE [drop-fsyncs]: every checkpoint renamed into place (ID.ckpt.next -> ID.ckpt)
+# or removed comes after a journal fsync that began after the last journal write naming ID
+order() {
+    $PY - "$@" <<'PYEOF'
+import re, sys
+drop = len(sys.argv) > 2
+durable = -1            # line of the start of the latest completed journal fsync
+fs_start, w_ids = {}, {}   # per pid: an unfinished journal fsync / write
+last = {}               # id -> line of the last journal write naming it
+acts = bad = 0
+for i, l in enumerate(open(sys.argv[1], errors="replace")):
+    pid, _, rest = l.partition(" ")
+    rest = rest.lstrip()
+    if rest.startswith("write(") and "journal.jsonl>" in rest:
+        ids = re.findall(r'\\"id\\":\\"([0-9a-f]{16})', rest)
+        if "<unfinished" in rest: w_ids[pid] = ids
+        else:
+            for x in ids: last[x] = i
+    elif rest.startswith("<... write resumed>") and pid in w_ids:
+        for x in w_ids.pop(pid): last[x] = i
+    elif rest.startswith("fsync(") and "journal.jsonl>" in rest and not drop:
+        if "<unfinished" in rest: fs_start[pid] = i
+        elif rest.rstrip().endswith("= 0"): durable = i
+    elif rest.startswith("<... fsync resumed>") and pid in fs_start:
+        s = fs_start.pop(pid)
+        if rest.rstrip().endswith("= 0"): durable = max(durable, s)
+    else:
+        m = (re.match(r'rename\("[^"]*/([0-9a-f]{16})\.ckpt\.next", ', rest) or
+             re.match(r'unlink(?:at)?\((?:[^,]*, )?"[^"]*/([0-9a-f]{16})\.ckpt"', rest))
+        if m and m.group(1) in last:
+            acts += 1
+            if last[m.group(1)] > durable:
+                bad += 1
+                if bad <= 3: print(f"line {i + 1}: {rest.strip()[:90]} before the fsync of line {last[m.group(1)] + 1}")
+print(f"{acts} checkpoint renames/removals checked, {bad} before their journal line was fsynced")
+sys.exit(1 if bad or acts < 20 else 0)
+PYEOF
+}
+order "$DIR/trace" >"$DIR/order.txt" || fail "kill -9 trace: $(tail -4 "$DIR/order.txt")"
+# negative control: the same trace without its journal fsyncs must be caught
+order "$DIR/trace" drop-fsyncs >"$DIR/order.neg.txt" &&
+    fail "negative control: a trace without journal fsyncs passed: $(tail -1 "$DIR/order.neg.txt")"
+
+"${MPI[@]}" -n 4 "$HSWEEP" run "$DIR/asha.yaml" --output "$out" >"$DIR/killed.2.out" \
+    2>"$DIR/killed.2.err" || fail "resume after kill -9: $(tail -3 "$DIR/killed.2.err")"
+grep -q "scheduler rebuilt from [0-9]* journal events" "$DIR/killed.2.err" ||
+    fail "resume did not replay the scheduler: $(head -3 "$DIR/killed.2.err")"
+
+# kept BEFORE AFTER: BEFORE (less a torn last line) is a prefix of AFTER, and no trial with a
+# final record (ok, pruned) in it is started again in AFTER
+kept() {
+    $PY - "$1" "$2" <<'PYEOF'
+import json, sys
+before, after = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+good = before[:before.rfind("\n") + 1]          # a torn last line may be repaired away
+assert after.startswith(good), "the journal before the kill is not a prefix of the resumed one"
+done = {json.loads(l)["id"] for l in good.splitlines()
+        if '"event"' not in l and json.loads(l)["status"] in ("ok", "pruned")}
+assert done, "no trial finished before the kill"
+rerun = [json.loads(l)["id"] for l in after[len(good):].splitlines()
+         if '"event":"start"' in l and json.loads(l)["id"] in done]
+assert not rerun, f"finished trials handed out again: {rerun[:3]}"
+PYEOF
+}
+kept "$DIR/killed.before" "$out/journal.jsonl" || fail "kill -9: journaled lines lost or trials rerun"
+# negative control: a journal that starts a finished trial again must be caught
+$PY - "$DIR/killed.before" "$out/journal.jsonl" >"$DIR/doctored.jsonl" <<'PYEOF'
+import json, sys
+before = open(sys.argv[1]).read()
+good = before[:before.rfind("\n") + 1]
+i = next(json.loads(l)["id"] for l in good.splitlines()
+         if '"event"' not in l and json.loads(l)["status"] == "ok")
+sys.stdout.write(open(sys.argv[2]).read())
+print(json.dumps({"v": 1, "event": "start", "id": i, "from": 0, "until": 1}, separators=(",", ":")))
+PYEOF
+kept "$DIR/killed.before" "$DIR/doctored.jsonl" 2>/dev/null &&
+    fail "negative control: a finished trial started again passed"
+
+# ---- died between a pause decision and its paused record ----------------------------------
+cat >"$DIR/grid.yaml" <<YEOF
+name: grid
+seed: 5
+data: {path: $DIR/tiny.h5}
+fixed: {cell: synthetic}
+grid:
+  units: [16, 64, 256]
+  dropout: [0, 0.2, 0.4]
+  learning_rate: [1e-3, 3e-3, 1e-2, 3e-2]
+scheduler: {type: asha, min_epochs: 1, max_epochs: 9, reduction: 3}
+YEOF
+"${MPI[@]}" -n 1 "$HSWEEP" run "$DIR/grid.yaml" --output "$DIR/ref" >"$DIR/ref.out" 2>"$DIR/ref.err" ||
+    fail "1-rank ASHA: $(tail -2 "$DIR/ref.err")"
+cp -r "$DIR/ref" "$DIR/cut"
+# the paused record of a trial never promoted, removed: as if the run died right before it
+victim=$($PY - "$DIR/cut/journal.jsonl" <<'PYEOF'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines(True)
+last = {}
+for i, l in enumerate(lines):
+    if '"event"' not in l: last[json.loads(l)["id"]] = (i, json.loads(l)["status"])
+i, vid = next((i, k) for k, (i, st) in sorted(last.items()) if st == "paused")
+del lines[i]
+open(sys.argv[1], "w").writelines(lines)
+print(vid)
+PYEOF
+)
+[ -f "$DIR/cut/ckpt/$victim.ckpt" ] || fail "paused trial $victim has no checkpoint"
+"${MPI[@]}" -n 1 "$HSWEEP" run "$DIR/grid.yaml" --output "$DIR/cut" >"$DIR/cut.out" 2>"$DIR/cut.err" ||
+    fail "rerun after a lost paused record: $(tail -2 "$DIR/cut.err")"
+$PY - "$DIR/ref/journal.jsonl" "$DIR/cut/journal.jsonl" <<'PYEOF' || fail "lost paused record of $victim not rebuilt"
+import json, sys
+def final(p):
+    rec = {}
+    for l in open(p):
+        o = json.loads(l)
+        if "event" in o: continue
+        for k in ("wall_s", "rank", "start_unix", "end_unix", "wall_total_s"): o.pop(k, None)
+        rec[o["id"]] = o
+    return rec
+a, b = final(sys.argv[1]), final(sys.argv[2])
+assert a == b, "final records differ: " + ", ".join(k for k in a if a[k] != b.get(k))[:200]
+PYEOF
+exit "$fails"
