@@ -16,8 +16,10 @@
  * Lines starting with "RESULT" are parsed by scripts/bench.sh:
  *   RESULT peak ISA GFLOP/s
  *   RESULT model NAME ISA B MFLOP/sample best-samples/s median-samples/s steps
+ *   RESULT step lstmH ISA us-per-step GFLOP/s
  * Usage: bench_engine peak
  *        bench_engine gemm
+ *        bench_engine step H          (the fused LSTM forward step alone)
  *        bench_engine SECONDS lstm|gru|dense H [B [layers [bidir]]]
  * The kernel path is the one model/isa.c picks (HSWEEP_ISA overrides). */
 #define _POSIX_C_SOURCE 200809L
@@ -159,6 +161,43 @@ static void bench_gemm_shapes(void) {
     free(C);
 }
 
+/* ---- the fused LSTM forward step alone ------------------------------------------------
+ * kern lstm_step over T = 120 steps of B = 256 rows, F = 14 inputs, H units (the forward
+ * pass of one LSTM layer, its (T,B,4H) gates and (T,B,H) states going to memory as in
+ * training), best of 20 passes: microseconds per step and GFLOP/s of its products
+ * (2*B*4H*(F+H) per step; the gate math is work, not credited FLOPs). */
+static void bench_lstm_step(size_t H) {
+    const kern_ops *K = kern();
+    const size_t T = 120, B = 256, I = 14, G = 4 * H;
+    /* each buffer 64-byte aligned, as the training arena's */
+    size_t sz[8] = {T * B * G, T * B * H, T * B * H, T * B * H, T * B * I, I * G, H * G, G};
+    float *p[8];
+    for (int k = 0; k < 8; k++) {
+        p[k] = aligned_alloc(64, (sz[k] * sizeof(float) + 63) / 64 * 64);
+        if (!p[k]) {
+            fprintf(stderr, "bench_engine: out of memory\n");
+            exit(1);
+        }
+        for (size_t i = 0; i < sz[k]; i++) p[k][i] = 1e-3f * (float)(i % 997) - 0.5f;
+    }
+    float *g = p[0], *c = p[1], *tc = p[2], *h = p[3], *x = p[4], *W = p[5], *U = p[6], *b = p[7];
+    double best = 1e30;
+    for (int rep = 0; rep < 20; rep++) {
+        double t0 = now();
+        for (size_t t = 1; t < T; t++)
+            K->lstm_step(g + t * B * G, c + t * B * H, tc + t * B * H, h + t * B * H,
+                         c + (t - 1) * B * H, 0, x + t * B * I, W, I, h + (t - 1) * B * H, U, b,
+                         B, H);
+        double d = (now() - t0) / (double)(T - 1);
+        if (d < best) best = d;
+    }
+    double gf = 2.0 * (double)B * (double)G * (double)(I + H) / best / 1e9;
+    printf("lstm_step H=%zu B=%zu F=%zu, %s: %.1f us per step, %.1f GFLOP/s\n", H, B, I,
+           isa_name(), best * 1e6, gf);
+    printf("RESULT step lstm%zu %s %.2f %.1f\n", H, isa_name(), best * 1e6, gf);
+    for (int k = 0; k < 8; k++) free(p[k]);
+}
+
 /* ---- whole training steps ------------------------------------------------------------- */
 
 static double model_flops(const hs_hparams *hp, size_t F) {
@@ -247,10 +286,14 @@ int main(int argc, char **argv) {
         bench_gemm_shapes();
         return 0;
     }
+    if (argc == 3 && strcmp(argv[1], "step") == 0 && atoi(argv[2]) > 0) {
+        bench_lstm_step((size_t)atoi(argv[2]));
+        return 0;
+    }
     hs_cell cell;
     if (argc < 4 || !(atof(argv[1]) > 0.0) || hparams_parse_cell(argv[2], &cell) != 0 ||
         atoi(argv[3]) <= 0) {
-        fprintf(stderr, "usage: bench_engine peak | gemm | SECONDS lstm|gru|dense H [B [layers [bidir]]]\n");
+        fprintf(stderr, "usage: bench_engine peak | gemm | step H | SECONDS lstm|gru|dense H [B [layers [bidir]]]\n");
         return 2;
     }
     hs_hparams hp;
