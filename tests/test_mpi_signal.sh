@@ -121,6 +121,9 @@ print(f"{len(recs)} journaled, {len(left)} checkpoints")
 PYEOF
     local n_ckpt bad=""
     n_ckpt=$(ls "$out/ckpt" | wc -l)
+    # the trials the resume continues: the checkpoints left after the stop (a trial may have
+    # started, and written its first checkpoint, after the listing taken at the signal)
+    ls "$out/ckpt" | sed -n 's/\.ckpt$//p' >"$DIR/$name.left"
     if [ -n "$corrupt" ]; then
         bad=$(ls "$out/ckpt" | head -1)
         truncate -s -9 "$out/ckpt/$bad"
@@ -140,7 +143,7 @@ PYEOF
         [ "$resumed" -eq "$n_ckpt" ] || fail "$name: $resumed of $n_ckpt checkpoints used"
     fi
     [ -z "$(ls "$out/ckpt")" ] || fail "$name: checkpoints left after the resumed sweep"
-    $PY - "$DIR/ref/journal.jsonl" "$out/journal.jsonl" "$DIR/$name.before" "$bad" <<'PYEOF' || fail "$name: resumed results differ"
+    $PY - "$DIR/ref/journal.jsonl" "$out/journal.jsonl" "$DIR/$name.left" "$bad" <<'PYEOF' || fail "$name: resumed results differ"
 import json, sys
 a = {r["id"]: r for r in map(json.loads, open(sys.argv[1]))}
 resumed = set(open(sys.argv[3]).read().split()) - {sys.argv[4]}
