@@ -132,6 +132,22 @@ rank_pids() {
         [ -n "$r" ] && echo "$p"
     done
 }
+# kept_no_rerun BEFORE AFTER: the journal before a kill (BEFORE) is a prefix of the resumed
+# one (AFTER; a torn last line may be repaired away), and no trial finished before the kill
+# is handed out again
+kept_no_rerun() {
+    $PY - "$1" "$2" <<'PYEOF'
+import json, sys
+before, after = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+good = before[:before.rfind("\n") + 1]
+assert after.startswith(good), "the journal before the kill is not a prefix of the resumed one"
+done = {json.loads(l)["id"] for l in good.splitlines()
+        if '"event"' not in l and json.loads(l)["status"] == "ok"}
+rerun = [json.loads(l)["id"] for l in after[len(good):].splitlines()
+         if '"event":"start"' in l and json.loads(l)["id"] in done]
+assert not rerun, f"finished trials handed out again: {rerun}"
+PYEOF
+}
 # kill_after_pauses YAML OUT LOG: a 1-rank run of YAML into OUT (stdout/stderr LOG.1.*),
 # its rank killed -9 once the journal holds 12 pauses; fails if it ended before. Each
 # synthetic epoch lasts 40 ms (HSWEEP_SYNTH_EPOCH_MS; values unchanged) so that the kill lands
@@ -162,18 +178,7 @@ grep -q "scheduler rebuilt from [0-9]* journal events" "$DIR/killed.2.err" ||
     fail "resume did not replay the scheduler: $(head -3 "$DIR/killed.2.err")"
 compare "$DIR/one1/journal.jsonl" "$out/journal.jsonl" epochs >/dev/null ||
     fail "kill -9 + resume differs from the uninterrupted run"
-$PY - "$DIR/killed.before" "$out/journal.jsonl" <<'PYEOF' || fail "kill -9: lost or rerun"
-import json, sys
-before = open(sys.argv[1]).read()
-after = open(sys.argv[2]).read()
-good = before[:before.rfind("\n") + 1]          # a torn last line may be repaired away
-assert after.startswith(good), "the journal before the kill is not a prefix of the resumed one"
-done = {json.loads(l)["id"] for l in good.splitlines()
-        if '"event"' not in l and json.loads(l)["status"] == "ok"}
-rerun = [json.loads(l)["id"] for l in after[len(good):].splitlines()
-         if '"event":"start"' in l and json.loads(l)["id"] in done]
-assert not rerun, f"finished trials handed out again: {rerun}"
-PYEOF
+kept_no_rerun "$DIR/killed.before" "$out/journal.jsonl" || fail "kill -9: lost or rerun"
 
 # ---- 3 ranks: finishes; a rerun replays every decision and changes nothing -----------------
 "${MPI3[@]}" "$HSWEEP" run "$DIR/asha.yaml" --output "$DIR/three" >"$DIR/three.out" \
@@ -303,17 +308,7 @@ grep -q "scheduler rebuilt from [0-9]* journal events" "$DIR/tpek.2.err" ||
     fail "TPE resume did not replay: $(head -3 "$DIR/tpek.2.err")"
 compare "$DIR/tpe1/journal.jsonl" "$out/journal.jsonl" epochs >/dev/null ||
     fail "TPE: kill -9 + resume differs from the uninterrupted run"
-$PY - "$DIR/tpek.before" "$out/journal.jsonl" <<'PYEOF' || fail "TPE kill -9: lost or rerun"
-import json, sys
-before, after = open(sys.argv[1]).read(), open(sys.argv[2]).read()
-good = before[:before.rfind("\n") + 1]
-assert after.startswith(good), "the journal before the kill is not a prefix of the resumed one"
-done = {json.loads(l)["id"] for l in good.splitlines()
-        if '"event"' not in l and json.loads(l)["status"] == "ok"}
-rerun = [json.loads(l)["id"] for l in after[len(good):].splitlines()
-         if '"event":"start"' in l and json.loads(l)["id"] in done]
-assert not rerun, f"finished trials handed out again: {rerun}"
-PYEOF
+kept_no_rerun "$DIR/tpek.before" "$out/journal.jsonl" || fail "TPE kill -9: lost or rerun"
 # 3 ranks: trials travel to workers that never expanded them; a rerun changes nothing
 "${MPI3[@]}" "$HSWEEP" run "$DIR/tpe.yaml" --output "$DIR/tpe3" >"$DIR/tpe3.out" \
     2>"$DIR/tpe3.err" || fail "3-rank TPE: $(tail -3 "$DIR/tpe3.err")"
