@@ -66,28 +66,15 @@ int claimlog_parse(const char *line, size_t len, claimlog_event *e, hs_error *er
     return rc;
 }
 
-int claimlog_read_lines(const char *path, long long *offset, long *line, claimlog_line_fn fn,
-                        void *ctx, hs_error *err) {
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) {
-        if (errno == ENOENT) return 0;
-        return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
-    }
+int claimlog_read_fd(int fd, const char *path, long long *offset, long *line,
+                     claimlog_line_fn fn, void *ctx, hs_error *err) {
     struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        close(fd);
+    if (fstat(fd, &sb) != 0)
         return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot stat: %s", strerror(errno));
-    }
-    if ((long long)sb.st_size <= *offset) {
-        close(fd);
-        return 0;
-    }
+    if ((long long)sb.st_size <= *offset) return 0;
     size_t n = (size_t)((long long)sb.st_size - *offset);
     char *buf = malloc(n + 1);
-    if (!buf) {
-        close(fd);
-        return hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory reading %zu bytes", n);
-    }
+    if (!buf) return hs_error_set(err, HS_ERR_NOMEM, path, 0, 0, "out of memory reading %zu bytes", n);
     size_t got = 0;
     while (got < n) {
         ssize_t r = pread(fd, buf + got, n - got, (off_t)(*offset + (long long)got));
@@ -95,7 +82,6 @@ int claimlog_read_lines(const char *path, long long *offset, long *line, claimlo
         if (r <= 0) break;
         got += (size_t)r;
     }
-    close(fd);
     int rc = 0;
     size_t p = 0;   /* bytes of buf fully handled */
     while (p < got) {
@@ -117,10 +103,20 @@ int claimlog_read_lines(const char *path, long long *offset, long *line, claimlo
     return rc;
 }
 
-int claimlog_append(const char *path, long long offset, const char *text, size_t len,
-                    hs_error *err) {
-    int fd = open(path, O_WRONLY | O_CREAT, 0644);
-    if (fd < 0) return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot open for appending: %s", strerror(errno));
+int claimlog_read_lines(const char *path, long long *offset, long *line, claimlog_line_fn fn,
+                        void *ctx, hs_error *err) {
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        if (errno == ENOENT) return 0;
+        return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+    }
+    int rc = claimlog_read_fd(fd, path, offset, line, fn, ctx, err);
+    close(fd);
+    return rc;
+}
+
+int claimlog_append_fd(int fd, const char *path, long long offset, const char *text,
+                       size_t len, hs_error *err) {
     struct stat sb;
     int e = 0;
     if (fstat(fd, &sb) != 0) e = errno;
@@ -139,10 +135,19 @@ int claimlog_append(const char *path, long long offset, const char *text, size_t
         if (w <= 0) e = errno ? errno : EIO;
         else off += (size_t)w;
     }
-    /* no fsync: a claim lost in a crash only means the trial is claimed again (its
-     * checkpoint is kept); close() is what makes the bytes visible to other NFS clients */
     if (e && off > 0 && ftruncate(fd, (off_t)size) != 0) e = errno;
-    if (close(fd) != 0 && !e) e = errno;
     if (e) return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot append: %s", strerror(e));
     return 0;
+}
+
+int claimlog_append(const char *path, long long offset, const char *text, size_t len,
+                    hs_error *err) {
+    int fd = open(path, O_WRONLY | O_CREAT, 0644);
+    if (fd < 0) return hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot open for appending: %s", strerror(errno));
+    int rc = claimlog_append_fd(fd, path, offset, text, len, err);
+    /* no fsync: a claim lost in a crash only means the trial is claimed again (its
+     * checkpoint is kept); close() is what makes the bytes visible to other NFS clients */
+    if (close(fd) != 0 && rc == 0)
+        rc = hs_error_set(err, HS_ERR_IO, path, 0, 0, "cannot append: %s", strerror(errno));
+    return rc;
 }

@@ -58,6 +58,13 @@ typedef int (*claimlog_line_fn)(const char *line, size_t len, long lineno, void 
 int claimlog_read_lines(const char *path, long long *offset, long *line, claimlog_line_fn fn,
                         void *ctx, hs_error *err);
 
+/* claimlog_read_lines on a descriptor the caller keeps open (fd, readable; path names it in
+ * errors): a read costs an fstat and a pread instead of an open and a close. Only for a
+ * file no other process can replace or append to meanwhile (the caller holds the study
+ * lock); across lock holds, reopen (NFS close-to-open consistency). Same returns. */
+int claimlog_read_fd(int fd, const char *path, long long *offset, long *line,
+                     claimlog_line_fn fn, void *ctx, hs_error *err);
+
 /* Append text[0..len) (complete lines) to path, creating it, and close it (no fsync: a
  * claim lost in a crash is only claimed again; close makes it visible to NFS readers). Bytes
  * after offset (where the caller's reading stopped, under the same lock: a partial line of
@@ -65,5 +72,10 @@ int claimlog_read_lines(const char *path, long long *offset, long *line, claimlo
  * file is truncated back on a failed write). */
 int claimlog_append(const char *path, long long offset, const char *text, size_t len,
                     hs_error *err);
+
+/* claimlog_append through a descriptor the caller keeps open (fd, writable; path names it
+ * in errors) and closes itself, before it releases the study lock. Same returns. */
+int claimlog_append_fd(int fd, const char *path, long long offset, const char *text,
+                       size_t len, hs_error *err);
 
 #endif

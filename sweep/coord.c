@@ -315,18 +315,32 @@ static void coord_drop_ckpt_after(coord *c, const char *id) {
     snprintf(c->unsynced_ckpt[c->n_unsynced++], 17, "%s", id);
 }
 
-int coord_commit(coord *c) {
+int coord_sync(coord *c) {
     if (!c->cfg.group_commit || !c->st) return 0;
     hs_error e;
     int rc = study_commit(c->st, &e);
     if (rc != 0) {
         if (c->infra_rc == 0) coord_fail(c, &e);
-        c->n_unsynced = 0;   /* their records may not be durable: keep the checkpoints */
+        c->n_unsynced = c->n_synced = 0;   /* their records may not be durable: keep the
+                                              checkpoints */
         return rc;
     }
-    for (size_t k = 0; k < c->n_unsynced; k++) coord_drop_ckpt(c, c->unsynced_ckpt[k]);
-    c->n_unsynced = 0;
+    c->n_synced = c->n_unsynced;
     return 0;
+}
+
+void coord_drop_synced(coord *c) {
+    size_t n = c->n_synced;
+    for (size_t k = 0; k < n; k++) coord_drop_ckpt(c, c->unsynced_ckpt[k]);
+    memmove(c->unsynced_ckpt, c->unsynced_ckpt + n, (c->n_unsynced - n) * sizeof *c->unsynced_ckpt);
+    c->n_unsynced -= n;
+    c->n_synced = 0;
+}
+
+int coord_commit(coord *c) {
+    int rc = coord_sync(c);
+    if (rc == 0) coord_drop_synced(c);
+    return rc;
 }
 
 void coord_hold(coord *c) {

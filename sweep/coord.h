@@ -205,6 +205,8 @@ struct coord {
     char (*unsynced_ckpt)[17];/* (n_unsynced) group commit: trials whose checkpoint goes once
                                  their record is fsynced (coord_commit) */
     size_t n_unsynced, cap_unsynced; /* entries / capacity */
+    size_t n_synced;          /* the first n_synced of unsynced_ckpt have their record
+                                 fsynced (coord_sync): coord_drop_synced removes them */
 };
 
 /* Set c up for cfg (copied; its pointers are borrowed): every trial pending, every rank
@@ -247,6 +249,14 @@ void coord_progress_tick(coord *c);
  * fsync is an infrastructure error (coord_fail: the run stops; the checkpoints stay).
  * Returns 0 or the error's code. Without group commit: nothing to do, 0. */
 int coord_commit(coord *c);
+
+/* coord_commit in two steps, so the transport can send the replies between them and no
+ * worker waits for the checkpoint removals (rank 0's slowest file operation when many
+ * ranks write checkpoints into the same directory): coord_sync fsyncs (0 or the error's
+ * code, as coord_commit), coord_drop_synced then removes the checkpoints of the records
+ * that fsync covered. coord_commit(c) is coord_sync(c) then coord_drop_synced(c). */
+int coord_sync(coord *c);
+void coord_drop_synced(coord *c);
 
 /* Group commit: hold the study lock across one service round (study_hold), so that the
  * round's claims and journal lines take it once; coord_unhold releases it. A failure to

@@ -3,6 +3,7 @@
 #include "sweep/study.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -73,7 +74,17 @@ struct study {
                                  and every operation in between runs under it */
     int pending_held;         /* 1: pending was opened under the current hold, so no other
                                  job appended since: later appends of the hold reuse it */
+    int hjfd, hcfd;           /* during a hold: the journal (read-only) and the claim journal
+                                 (read-write) kept open, -1: not open; closed by study_unhold
+                                 before the lock goes (NFS close-to-open) */
+    unsigned dirty;           /* during a hold: STUDY_JOURNAL / STUDY_CLAIMS, the files that
+                                 may hold lines not read yet (all at the hold's start, then
+                                 only those this job appended to: nobody else can) */
 };
+
+/* study.dirty bits */
+#define STUDY_JOURNAL 1u
+#define STUDY_CLAIMS 2u
 
 /* The study lock for one operation: taken here, unless study_hold holds it already. */
 static int study_lock(study *s, hs_error *err) {
@@ -225,18 +236,37 @@ static int study_on_claim_line(const char *line, size_t len, long lineno, void *
     return 0;
 }
 
-/* Read both journals from where this job stopped. A corrupt line that is not the last is
+/* Read path (the journal or the claim journal) from *off. Under a hold, through the
+ * descriptor *keep, opened at the hold's first read (flags) and kept until study_unhold:
+ * an fstat and a pread instead of an open, fstat, pread and close per read. */
+static int study_read_file(study *s, const char *path, int *keep, int flags, long long *off,
+                           long *line, claimlog_line_fn fn, hs_error *err) {
+    if (!s->hold) return claimlog_read_lines(path, off, line, fn, s, err);
+    if (*keep < 0) *keep = open(path, flags);
+    if (*keep < 0 && errno == ENOENT) return 0;   /* nothing written yet */
+    if (*keep < 0) return claimlog_read_lines(path, off, line, fn, s, err);
+    return claimlog_read_fd(*keep, path, off, line, fn, s, err);
+}
+
+/* Read both journals from where this job stopped (under a hold, only those this job
+ * appended to since its last read: study.dirty). A corrupt line that is not the last is
  * an error naming it; the last line of a file is only read once complete. */
 static int study_read(study *s, hs_error *err) {
-    int rc = claimlog_read_lines(s->jpath, &s->j_off, &s->j_line, study_on_journal_line, s, err);
+    unsigned which = s->hold ? s->dirty : STUDY_JOURNAL | STUDY_CLAIMS;
+    int rc = !(which & STUDY_JOURNAL) ? 0
+             : study_read_file(s, s->jpath, &s->hjfd, O_RDONLY, &s->j_off, &s->j_line,
+                               study_on_journal_line, err);
+    if (rc == 0 && (which & STUDY_JOURNAL)) s->dirty &= ~STUDY_JOURNAL;
     if (rc == STUDY_BAD_LINE) {
         char hint[3200];
         journal_repair_hint(s->jpath, hint, sizeof hint);
         return hs_error_set(err, HS_ERR_FORMAT, s->jpath, s->perr.line, s->perr.col,
                             "corrupt journal record: %.300s; %s", s->perr.msg, hint);
     }
-    if (rc) return rc;
-    rc = claimlog_read_lines(s->cpath, &s->c_off, &s->c_line, study_on_claim_line, s, err);
+    if (rc || !(which & STUDY_CLAIMS)) return rc;
+    rc = study_read_file(s, s->cpath, &s->hcfd, O_RDWR, &s->c_off, &s->c_line,
+                         study_on_claim_line, err);
+    if (rc == 0) s->dirty &= ~STUDY_CLAIMS;
     if (rc == STUDY_BAD_LINE)
         return hs_error_set(err, HS_ERR_FORMAT, s->cpath, s->perr.line, s->perr.col,
                             "corrupt claim record: %s", s->perr.msg);
@@ -306,6 +336,7 @@ study *study_open(const char *dir, const sweep_trial *trials, size_t n, const si
         return NULL;
     }
     memset(counts, 0, sizeof *counts);
+    s->hjfd = s->hcfd = -1;
     s->opt = *opt;
     if (s->opt.timeout_s <= 0) s->opt.timeout_s = STUDY_TIMEOUT_S;
     s->trials = trials;
@@ -497,8 +528,11 @@ static int study_log(study *s, claimlog_op op, size_t idx, int rank, hs_error *e
     strbuf sb;
     strbuf_init(&sb);
     int rc = claimlog_format(&e, &sb, err);
-    if (rc == 0) rc = claimlog_append(s->cpath, s->c_off, sb.data, sb.len, err);
+    if (rc == 0) rc = s->hold && s->hcfd >= 0
+                          ? claimlog_append_fd(s->hcfd, s->cpath, s->c_off, sb.data, sb.len, err)
+                          : claimlog_append(s->cpath, s->c_off, sb.data, sb.len, err);
     strbuf_deinit(&sb);
+    s->dirty |= STUDY_CLAIMS;
     if (rc == 0) rc = study_read(s, err);   /* apply our own line like anyone's */
     return rc;
 }
@@ -544,6 +578,7 @@ int study_hold(study *s, hs_error *err) {
     if (s->hold) return 0;
     int rc = studylock_acquire(&s->lock, err);
     if (rc == 0) s->hold = 1;
+    s->dirty = STUDY_JOURNAL | STUDY_CLAIMS;   /* other jobs may have appended before */
     return rc;
 }
 
@@ -551,6 +586,11 @@ void study_unhold(study *s) {
     if (!s->hold) return;
     s->hold = 0;
     s->pending_held = 0;   /* other jobs may append from now on: open the journal afresh */
+    /* closed before the lock goes: another NFS client then sees our claim lines */
+    if (s->hjfd >= 0) close(s->hjfd);
+    if (s->hcfd >= 0 && close(s->hcfd) != 0)
+        fprintf(stderr, "hsweep: %s: warning: close failed: %s\n", s->cpath, strerror(errno));
+    s->hjfd = s->hcfd = -1;
     studylock_release(&s->lock);
 }
 
@@ -566,6 +606,7 @@ static int study_append_line(study *s, const journal_record *rec, const journal_
     if (!j) return err->code;
     journal_defer_sync(j, s->group);
     int rc = rec ? journal_append(j, rec, err) : journal_append_event(j, ev, err);
+    s->dirty |= STUDY_JOURNAL;
     if (j == s->pending) return rc;
     if (rc == 0 && s->group && !s->pending) {
         s->pending = j;
