@@ -2,8 +2,9 @@
  *
  * The ranks of a node (MPI_Comm_split_type with MPI_COMM_TYPE_SHARED) allocate one shared
  * window sized for the features, targets and timestamps; the node's first rank reads the
- * HDF5 arrays into it and the others map the same pages after a barrier. Every rank reads
- * the small metadata (names, mean/std, split sizes) itself. Memory per node therefore stays
+ * HDF5 arrays into it and the others map the same pages after a barrier. The small
+ * metadata (names, mean/std, split sizes) is read by rank 0 of comm and broadcast, so only
+ * the node leaders open the file. Memory per node therefore stays
  * one copy of the arrays however many ranks run there. Collective over `comm`.
  *
  * MPI calls here run with MPI_ERRORS_RETURN (the caller's handler on comm is restored), so

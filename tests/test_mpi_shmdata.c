@@ -50,7 +50,10 @@ static int write_fixture(const char *path) {
     ds.target_name = dup_str("b");
     ds.mean = calloc(F, sizeof(double));
     ds.std = malloc(F * sizeof(double));
-    ds.std[0] = ds.std[1] = 1.0;
+    ds.mean[0] = 1.5;
+    ds.mean[1] = -0.1;
+    ds.std[0] = 1.0 / 3.0;
+    ds.std[1] = 2.0;
     memset(ds.source_sha256, '0', 64);
     hs_error err;
     int rc = h5data_write(path, &ds, "fixture.csv", "", &err);
@@ -87,6 +90,13 @@ int main(int argc, char **argv) {
         CHECK(memcmp(sd.ds.y, ref.y, 2000 * sizeof(float)) == 0, "targets");
         CHECK(memcmp(sd.ds.time, ref.time, 2000 * sizeof(int64_t)) == 0, "timestamps");
         CHECK(strcmp(sd.ds.feature_names[1], "b") == 0, "names");
+        /* rank 0 read the metadata, the others got it broadcast: the file's, bit for bit */
+        CHECK(strcmp(sd.ds.feature_names[0], ref.feature_names[0]) == 0 &&
+              strcmp(sd.ds.target_name, ref.target_name) == 0 &&
+              strcmp(sd.ds.source_sha256, ref.source_sha256) == 0 &&
+              memcmp(sd.ds.mean, ref.mean, 2 * sizeof(double)) == 0 &&
+              memcmp(sd.ds.std, ref.std, 2 * sizeof(double)) == 0 && sd.ds.mean[0] == 1.5,
+              "rank %d: metadata equal to the file's", rank);
         dataset_deinit(&ref);
         /* one allocation per node: every rank of the node sees the leader's bytes. With
          * HSWEEP_PSEUDO_NODES=k the ranks r with equal r % k form one node, led by r % k. */
