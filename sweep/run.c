@@ -187,6 +187,9 @@ static void run_barrier(void) {
  * share the cores among themselves as before. Ranks on other nodes, and nodes with a core
  * per rank, are left alone. A failed nice(2) changes nothing. */
 static void run_share_node(int rank) {
+    static int done = 0;   /* once per process: a test runs several sweeps in one */
+    if (done) return;
+    done = 1;
     MPI_Comm node = MPI_COMM_NULL;
     if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) !=
         MPI_SUCCESS)

@@ -123,7 +123,10 @@ int study_commit(study *s, hs_error *err);
 /* Hold the study lock across several operations (hsweep run's rank 0: one service round):
  * study_hold takes it (0, or the error of studylock_acquire), every study_* call until
  * study_unhold runs under it without taking it again, and appends reuse one open journal.
- * Other jobs wait meanwhile, so a hold must be short (milliseconds). study_close ends it. */
+ * Reads during a hold go through descriptors kept open until study_unhold (closed before
+ * the lock is released), and after the hold's first read a file is reread only when this
+ * job appended to it: nobody else can append during the hold. Other jobs wait meanwhile,
+ * so a hold must be short (milliseconds). study_close ends it. */
 int study_hold(study *s, hs_error *err);
 void study_unhold(study *s);
 

@@ -28,7 +28,8 @@ run_and_look() {
     HSWEEP_SYNTH_EPOCH_MS=500 mpirun --oversubscribe --bind-to none -n "$p" "$HSWEEP" run \
         nice$p.yaml >run$p.out 2>run$p.err &
     local mp=$!
-    sample() { ps -eo ni=,args= | awk -v y="nice$p.yaml" '$2 ~ /hsweep/ && $0 ~ y {print $1}' | sort -n | tr '\n' ' '; }
+    # the ranks: mpirun's children (Open MPI starts a node's ranks itself)
+    sample() { ps -o ni=,comm= --ppid "$mp" | awk '$2 ~ /hsweep/ {print $1}' | sort -n | tr '\n' ' '; }
     for k in $(seq 1 600); do
         v=$(sample)
         [ -n "$v" ] && vals=$v   # the last sample while the run was up
