@@ -15,47 +15,52 @@
 #include "model/simd.h"
 
 /* ---- activations ---------------------------------------------------------------------
- * e^x: clamp x to [-87, 88] (the range whose result is a normal float), x = k ln2 + r with
- * k = round(x log2 e) (adding 1.5*2^23 rounds to an integer held in the low mantissa bits),
- * r = x - k ln2 (ln2 split in an exact part and a correction: Cody-Waite), e^r by the
- * Cephes expf polynomial 1 + r + r^2 p(r) on |r| <= ln2/2, and 2^k written into the
- * exponent field. The clamps pass NaN through (operand order; see simd.h). */
-static inline vf v_exp(vf x) {
-    x = vf_min(vf_set1(88.0f), x);
-    x = vf_max(vf_set1(-87.0f), x);
+ * All three start from one reduction, v_exp_parts(x, lo, hi): clamp x to [lo, hi] (a range
+ * whose e^x is a normal float), x = k ln2 + r with k = round(x log2 e) (adding 1.5*2^23
+ * rounds to an integer held in the low mantissa bits), r = x - k ln2 (ln2 split in an exact
+ * part and a correction: Cody-Waite), so |r| <= ln2/2; it returns e^r - 1 = r + r^2 p(r)
+ * (p of degree 4, a minimax fit of (e^r - 1 - r)/r^2 weighted for the relative error of
+ * e^r: 3.1e-9 on |r| <= ln2/2) and t = 2^k written into the exponent field. Then
+ *   e^x        = t (e^r - 1) + t                       (one rounding)
+ *   e^x - 1    = t (e^r - 1) + (t - 1)                 (no cancellation near 0)
+ *   sigmoid(x) = 1 / (1 + e^-x)
+ *   tanh(x)    = (e^2x - 1) / ((e^2x - 1) + 2)          (relative error stays small near 0)
+ * 14 vector operations for the reduction, one division per sigmoid and tanh. The clamps
+ * pass NaN through (operand order; see simd.h). */
+static inline vf v_exp_parts(vf x, float lo, float hi, vf *t) {
+    x = vf_min(vf_set1(hi), x);
+    x = vf_max(vf_set1(lo), x);
     vf kb = vf_fma(x, vf_set1(1.44269504088896341f), vf_set1(12582912.0f));
     vf kf = vf_sub(kb, vf_set1(12582912.0f));
     vf r = vf_fnma(kf, vf_set1(0.693359375f), x);
     r = vf_fnma(kf, vf_set1(-2.12194440e-4f), r);
-    vf p = vf_set1(1.9875691500e-4f);
-    p = vf_fma(p, r, vf_set1(1.3981999507e-3f));
-    p = vf_fma(p, r, vf_set1(8.3334519073e-3f));
-    p = vf_fma(p, r, vf_set1(4.1665795894e-2f));
-    p = vf_fma(p, r, vf_set1(1.6666665459e-1f));
-    p = vf_fma(p, r, vf_set1(5.0000001201e-1f));
-    vf er = vf_add(vf_fma(vf_mul(r, r), p, r), vf_set1(1.0f));
-    return vf_mul(er, vf_pow2_rounded(kb));
+    vf p = vf_set1(1.38145394e-3f);
+    p = vf_fma(p, r, vf_set1(8.36874545e-3f));
+    p = vf_fma(p, r, vf_set1(4.16683890e-2f));
+    p = vf_fma(p, r, vf_set1(1.66665211e-1f));
+    p = vf_fma(p, r, vf_set1(4.99999940e-1f));
+    *t = vf_pow2_rounded(kb);
+    return vf_fma(vf_mul(r, r), p, r);
 }
 
-/* sigmoid(x) = 1 / (1 + e^-x) */
+/* e^x for x clamped to [-87, 88]: exp(-87) = 1.6e-38, exp(88) = 1.65e38, never 0 or inf */
+static inline vf v_exp(vf x) {
+    vf t, em = v_exp_parts(x, -87.0f, 88.0f, &t);
+    return vf_fma(t, em, t);
+}
+
+/* sigmoid(x) = 1 / (1 + e^-x); 1 + e^-x = t (e^r - 1) + (t + 1) */
 static inline vf v_sigmoid(vf x) {
-    return vf_div(vf_set1(1.0f), vf_add(vf_set1(1.0f), v_exp(vf_sub(vf_zero(), x))));
+    vf t, em = v_exp_parts(vf_sub(vf_zero(), x), -87.0f, 88.0f, &t);
+    return vf_div(vf_set1(1.0f), vf_fma(t, em, vf_add(t, vf_set1(1.0f))));
 }
 
-/* tanh(x): for |x| < 0.625 the Cephes tanhf odd polynomial x + x^3 q(x^2) (no cancellation
- * near 0, so the relative error stays small); otherwise sign(x) (1 - 2 / (e^{2|x|} + 1)). */
+/* tanh(x) = m / (m + 2), m = e^2x - 1; 2x clamped to [-87, 88] (tanh is +-1 in float
+ * well before: m + 2 rounds to m, or m to -1) */
 static inline vf v_tanh(vf x) {
-    vf ax = vf_abs(x);
-    vf e = v_exp(vf_add(ax, ax));
-    vf big = vf_copysign(vf_sub(vf_set1(1.0f), vf_div(vf_set1(2.0f), vf_add(e, vf_set1(1.0f)))), x);
-    vf z = vf_mul(x, x);
-    vf q = vf_set1(-5.70498872745e-3f);
-    q = vf_fma(q, z, vf_set1(2.06390887954e-2f));
-    q = vf_fma(q, z, vf_set1(-5.37397155531e-2f));
-    q = vf_fma(q, z, vf_set1(1.33314422036e-1f));
-    q = vf_fma(q, z, vf_set1(-3.33332819422e-1f));
-    vf small = vf_fma(vf_mul(q, z), x, x);
-    return vf_select_lt(ax, vf_set1(0.625f), small, big);
+    vf t, em = v_exp_parts(vf_add(x, x), -87.0f, 88.0f, &t);
+    vf m = vf_fma(t, em, vf_sub(t, vf_set1(1.0f)));
+    return vf_div(m, vf_add(m, vf_set1(2.0f)));
 }
 
 /* loads/stores of a column block that may be partial: full != 0 is a compile-time
