@@ -17,8 +17,8 @@
 /* ---- activations ---------------------------------------------------------------------
  * All three start from one reduction of e^(a x), a = 1, -1 or 2 (v_exp_parts; the caller
  * clamps x so that e^(a x) is a normal float or rounds to 0 after the +1 below):
- * a x = k ln2 + r with k = round(a x log2 e) (adding 1.5*2^23 rounds to an integer held in
- * the low mantissa bits), r = a x - k ln2 (ln2 split in an exact part and a correction:
+ * a x = k ln2 + r with k = round(a x log2 e) (adding 1.5*2^23 + 127 rounds to an integer
+ * and leaves k + 127 in the low mantissa bits, the exponent field of 2^k), r = a x - k ln2 (ln2 split in an exact part and a correction:
  * Cody-Waite), so |r| <= ln2/2; it returns e^r - 1 = r + r^2 p(r) (p of degree 4, a
  * minimax fit of (e^r - 1 - r)/r^2 weighted for the relative error of e^r: 3.1e-9 on
  * |r| <= ln2/2) and t = 2^k written into the exponent field. Then
@@ -31,12 +31,12 @@
  * r/2 and evaluates the polynomial with coefficients scaled by powers of 2, returning
  * (e^r - 1)/2 and t = 2^(k+1) (the shifter carries the +1). Power-of-2 scalings and
  * negations are exact, so the three give the bits of the plain reduction of a x (up to
- * the parity of k at an exact tie). 13 vector operations, one division per sigmoid and
+ * the parity of k at an exact tie). 12 vector operations, one division per sigmoid and
  * tanh. The clamps pass NaN through (operand order and vrangeps; see simd.h). */
 static inline vf v_exp_parts(vf x, int a, vf *t) {
     const float c0 = 4.99999940e-1f, c1 = 1.66665211e-1f, c2 = 4.16683890e-2f,
                 c3 = 8.36874545e-3f, c4 = 1.38145394e-3f;
-    const float ln2_hi = 0.693359375f, ln2_lo = -2.12194440e-4f, sh = 12582912.0f;
+    const float ln2_hi = 0.693359375f, ln2_lo = -2.12194440e-4f, sh = 12582912.0f + 127.0f;
     if (a == -1) {
         vf kb = vf_fma(x, vf_set1(-1.44269504088896341f), vf_set1(sh));
         vf kf = vf_sub(kb, vf_set1(sh));

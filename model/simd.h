@@ -60,10 +60,11 @@ static inline vf vf_copysign(vf a, vf s) {
     return _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(a),
                                                _mm512_and_si512(_mm512_castps_si512(s), sign)));
 }
-/* 2^k for the float kb = k + 1.5*2^23 (k an integer in [-126, 127]): exponent field k+127 */
+/* 2^k for the float kb = 1.5*2^23 + 127 + k (k an integer in [-127, 128]): the low
+ * mantissa bits of kb hold k + 127, which one shift moves into the exponent field (the
+ * bits above shift out); k = -127 gives 0 */
 static inline vf vf_pow2_rounded(vf kb) {
-    __m512i k = _mm512_sub_epi32(_mm512_castps_si512(kb), _mm512_set1_epi32(0x4B400000 - 127));
-    return _mm512_castsi512_ps(_mm512_slli_epi32(k, 23));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(kb), 23));
 }
 /* a pair of double vectors accumulating VL floats in double precision */
 typedef struct vdacc { __m512d lo, hi; } vdacc;
@@ -123,8 +124,7 @@ static inline vf vf_copysign(vf a, vf s) {
     return _mm256_or_ps(a, _mm256_and_ps(s, _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u))));
 }
 static inline vf vf_pow2_rounded(vf kb) {
-    __m256i k = _mm256_sub_epi32(_mm256_castps_si256(kb), _mm256_set1_epi32(0x4B400000 - 127));
-    return _mm256_castsi256_ps(_mm256_slli_epi32(k, 23));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(kb), 23));
 }
 typedef struct vdacc { __m256d lo, hi; } vdacc;
 static inline vdacc vdacc_zero(void) { vdacc a = {_mm256_setzero_pd(), _mm256_setzero_pd()}; return a; }
@@ -182,7 +182,7 @@ static inline float f_copysign_(float a, float s) {
 static inline vf vf_copysign(vf a, vf s) { VF_MAP(f_copysign_(a.v[i_], s.v[i_])); }
 static inline float f_pow2_rounded_(float kb) {
     union { float f; uint32_t u; } k = {kb};
-    k.u = (k.u - (0x4B400000u - 127u)) << 23;
+    k.u <<= 23;
     return k.f;
 }
 static inline vf vf_pow2_rounded(vf kb) { VF_MAP(f_pow2_rounded_(kb.v[i_])); }typedef struct vdacc { double v[VL]; } vdacc;
