@@ -478,25 +478,7 @@ static void gru_cell_bwd(float *dxg, float *drg, float *dhp, const float *g, con
 
 /* ---- column sums in double (bias gradients) ------------------------------------------ */
 static void colsum(double *acc, const float *X, size_t ldx, size_t rows, size_t n) {
-    size_t j = 0;
-    /* four vectors of columns per pass: each column is one chain of dependent double adds
-     * (latency-bound), so four independent chains overlap; each column's sum is in row
-     * order either way (same bits) */
-    for (; n - j >= 4 * VL; j += 4 * VL) {
-        vdacc a0 = vdacc_zero(), a1 = vdacc_zero(), a2 = vdacc_zero(), a3 = vdacc_zero();
-        for (size_t r = 0; r < rows; r++) {
-            const float *xr = X + r * ldx + j;
-            a0 = vdacc_add(a0, vf_load(xr));
-            a1 = vdacc_add(a1, vf_load(xr + VL));
-            a2 = vdacc_add(a2, vf_load(xr + 2 * VL));
-            a3 = vdacc_add(a3, vf_load(xr + 3 * VL));
-        }
-        vdacc_flush(acc + j, a0, VL);
-        vdacc_flush(acc + j + VL, a1, VL);
-        vdacc_flush(acc + j + 2 * VL, a2, VL);
-        vdacc_flush(acc + j + 3 * VL, a3, VL);
-    }
-    for (; j < n; j += VL) {
+    for (size_t j = 0; j < n; j += VL) {
         int full = n - j >= VL;
         vm m = vm_first(n - j);
         vdacc a = vdacc_zero();

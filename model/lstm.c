@@ -82,11 +82,12 @@ void lstm_backward(float *dx, float *dW, float *dU, float *db, double *dbacc, fl
         if (dx) K->gemm(dx + t * B * I, I, dg, G, 0, W, G, 1, B, I, G, 0.0f);
         if (t == 0) break;
         float *dhp = dh_slot(dh, dh_top, t - 1, T, B, H);
-        if (dh_top) memset(dhp, 0, B * H * sizeof *dhp);
         if (!rmask) {
-            /* dh_{t-1} += dgates(t) U^T */
-            K->gemm(dhp, H, dg, G, 0, ut, H, 0, B, H, G, 1.0f);
+            /* dh_{t-1} += dgates(t) U^T; the top layer's dh_{t-1} is zero before it, so beta 0
+             * stands for clearing the slot (the same bits: the sums start from +0 either way) */
+            K->gemm(dhp, H, dg, G, 0, ut, H, 0, B, H, G, dh_top ? 0.0f : 1.0f);
         } else {
+            if (dh_top) memset(dhp, 0, B * H * sizeof *dhp);
             /* per gate k: dU_k += (h_{t-1} * m_k)^T dgates_k(t);
              * dh_{t-1} += (dgates_k(t) U_k^T) * m_k */
             for (size_t k = 0; k < 4; k++) {
