@@ -135,9 +135,10 @@ KERN_MK(mk3_f_t_all, KERN_MR3, 3, 0, 1, 1)
 KERN_MK(mk3_t_t_all, KERN_MR3, 3, 1, 1, 1)
 /* 4-vector strips (KERN_MR4 > 0: AVX-512 only, 6 x 4 = 24 accumulators) take the columns
  * when they are a multiple of 4 vectors (the LSTM's 4H gate columns at H % VL == 0, and
- * dh_{t-1}'s H at H % 4VL == 0), so never a partial vector: per k, 4 loads of B and 6
- * broadcasts feed 24 FMAs, against 3 + 8 in 8 x 3 and 2 + 12 in 12 x 2, and 6-row blocks
- * tile M = I + H = 78 (LSTM(64)'s merged dW/dU) exactly. Measured on LSTM(64)'s
+ * dh_{t-1}'s H at H % 4VL == 0) and 6-row blocks pad M less (see gemm), so never a
+ * partial vector: per k, 4 loads of B and 6 broadcasts feed 24 FMAs, against 3 + 8 in
+ * 8 x 3 and 2 + 12 in 12 x 2, and 6-row blocks tile M = I + H = 78 (LSTM(64)'s merged
+ * dW/dU) exactly. Measured on LSTM(64)'s
  * dh_{t-1} product: 219 -> 225 GFLOP/s (docs/benchmarks.md, "Backward products"). */
 #if KERN_MR4
 KERN_MK(mk4_f_n, KERN_MR4, 4, 0, 0, 0)
@@ -168,7 +169,7 @@ static const size_t mk_rows[4] = {KERN_MR1, KERN_MR2, KERN_MR3, KERN_MR4};
 #define KC 256
 
 /* C = beta*C + op(A) op(B) (contract in kern.h). Columns go in strips of 4 vectors when
- * KERN_MR4 and N is a multiple of 4 vectors, else of 3 vectors (2 + 2 when 4 remain, so
+ * KERN_MR4, N is a multiple of 4 vectors and that wastes fewer padded rows, else of 3 vectors (2 + 2 when 4 remain, so
  * 4*VL is two even strips), the last strip partial with masks;
  * B's strip (KC rows) is packed into a contiguous (KC, nv*VL) stack buffer when B is
  * transposed, or when more than one row block will read it and B's rows are >= 4 KiB
@@ -184,6 +185,21 @@ static void gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const
         return;
     }
     float pk[KC * 4 * VL];
+    int use4 = 0;
+#if KERN_MR4
+    if (N % (4 * VL) == 0) {
+        /* 4-vector strips when they compute fewer rows (with the partial row block's
+         * padding) than the 3/2-vector plan: M = 78 (LSTM(64)'s merged dW/dU) and 256
+         * (dh_{t-1}, N = 64) yes; M = 14 and 128 no (measured slower on GRU(128)'s dW, dU) */
+        size_t nvec = N / VL, c3 = 0;
+        for (size_t v = nvec; v;) {
+            size_t s = v == 4 ? 2 : v >= 3 ? 3 : v;
+            c3 += s * ((M + mk_rows[s - 1] - 1) / mk_rows[s - 1] * mk_rows[s - 1]);
+            v -= s;
+        }
+        use4 = nvec * ((M + KERN_MR4 - 1) / KERN_MR4 * KERN_MR4) < c3;
+    }
+#endif
     for (size_t k0 = 0; k0 < K; k0 += KC) {
         size_t kc = K - k0 < KC ? K - k0 : KC;
         float bk = k0 == 0 ? beta : 1.0f;
@@ -192,7 +208,7 @@ static void gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const
             size_t rem = N - j;
             size_t nv = rem >= 3 * VL ? 3 : (rem + VL - 1) / VL;
             if (rem == 4 * VL) nv = 2;
-            if (KERN_MR4 && rem % (4 * VL) == 0) nv = 4;
+            if (use4) nv = 4;
             size_t w = rem < nv * VL ? rem : nv * VL;
             int tail = w < nv * VL;
             const float *Bp = B + k0 * ldb + j;
