@@ -16,47 +16,89 @@
 #include "model/simd.h"
 
 /* ---- activations ---------------------------------------------------------------------
- * e^x: clamp x to [-87, 88] (the range whose result is a normal float), x = k ln2 + r with
- * k = round(x log2 e) (adding 1.5*2^23 rounds to an integer held in the low mantissa bits),
- * r = x - k ln2 (ln2 split in an exact part and a correction: Cody-Waite), e^r by the
- * Cephes expf polynomial 1 + r + r^2 p(r) on |r| <= ln2/2, and 2^k written into the
- * exponent field. The clamps pass NaN through (operand order; see simd.h). */
+ * All three start from one reduction of e^(a x), a = 1, -1 or 2 (v_exp_parts; the caller
+ * clamps x so that e^(a x) is a normal float or rounds to 0 after the +1 below):
+ * a x = k ln2 + r with k = round(a x log2 e) (adding 1.5*2^23 + 127 rounds to an integer
+ * and leaves k + 127 in the low mantissa bits, the exponent field of 2^k), r = a x - k ln2 (ln2 split in an exact part and a correction:
+ * Cody-Waite), so |r| <= ln2/2; it returns e^r - 1 = r + r^2 p(r) (p of degree 4, a
+ * minimax fit of (e^r - 1 - r)/r^2 weighted for the relative error of e^r: 3.1e-9 on
+ * |r| <= ln2/2) and t = 2^k written into the exponent field. Then
+ *   e^x        = t (e^r - 1) + t                       (one rounding)
+ *   e^x - 1    = t (e^r - 1) + (t - 1)                 (no cancellation near 0)
+ *   sigmoid(x) = 1 / (1 + e^-x)
+ *   tanh(x)    = (e^2x - 1) / ((e^2x - 1) + 2)          (relative error stays small near 0)
+ * a x is never formed: for a = -1 the reduction computes s = -r (x + k ln2) and evaluates
+ * the same polynomial in -s (fnma for fma; e^r - 1 = s^2 p - s); for a = 2 it computes
+ * r/2 and evaluates the polynomial with coefficients scaled by powers of 2, returning
+ * (e^r - 1)/2 and t = 2^(k+1) (the shifter carries the +1). Power-of-2 scalings and
+ * negations are exact, so the three give the bits of the plain reduction of a x (up to
+ * the parity of k at an exact tie). 12 vector operations, one division per sigmoid and
+ * tanh. The clamps pass NaN through (operand order and vrangeps; see simd.h). */
+static inline vf v_exp_parts(vf x, int a, vf *t) {
+    const float c0 = 4.99999940e-1f, c1 = 1.66665211e-1f, c2 = 4.16683890e-2f,
+                c3 = 8.36874545e-3f, c4 = 1.38145394e-3f;
+    const float ln2_hi = 0.693359375f, ln2_lo = -2.12194440e-4f, sh = 12582912.0f + 127.0f;
+    if (a == -1) {
+        vf kb = vf_fma(x, vf_set1(-1.44269504088896341f), vf_set1(sh));
+        vf kf = vf_sub(kb, vf_set1(sh));
+        vf s = vf_fma(kf, vf_set1(ln2_hi), x);
+        s = vf_fma(kf, vf_set1(ln2_lo), s);
+        vf p = vf_set1(c4);
+        p = vf_fnma(p, s, vf_set1(c3));
+        p = vf_fnma(p, s, vf_set1(c2));
+        p = vf_fnma(p, s, vf_set1(c1));
+        p = vf_fnma(p, s, vf_set1(c0));
+        *t = vf_pow2_rounded(kb);
+        return vf_fms(vf_mul(s, s), p, s);
+    }
+    if (a == 2) {
+        vf kb = vf_fma(x, vf_set1(2.0f * 1.44269504088896341f), vf_set1(sh + 1.0f));
+        vf kf = vf_sub(kb, vf_set1(sh + 1.0f));
+        vf h = vf_fnma(kf, vf_set1(0.5f * ln2_hi), x);
+        h = vf_fnma(kf, vf_set1(0.5f * ln2_lo), h);
+        vf p = vf_set1(32.0f * c4);
+        p = vf_fma(p, h, vf_set1(16.0f * c3));
+        p = vf_fma(p, h, vf_set1(8.0f * c2));
+        p = vf_fma(p, h, vf_set1(4.0f * c1));
+        p = vf_fma(p, h, vf_set1(2.0f * c0));
+        *t = vf_pow2_rounded(kb);
+        return vf_fma(vf_mul(h, h), p, h);
+    }
+    vf kb = vf_fma(x, vf_set1(1.44269504088896341f), vf_set1(sh));
+    vf kf = vf_sub(kb, vf_set1(sh));
+    vf r = vf_fnma(kf, vf_set1(ln2_hi), x);
+    r = vf_fnma(kf, vf_set1(ln2_lo), r);
+    vf p = vf_set1(c4);
+    p = vf_fma(p, r, vf_set1(c3));
+    p = vf_fma(p, r, vf_set1(c2));
+    p = vf_fma(p, r, vf_set1(c1));
+    p = vf_fma(p, r, vf_set1(c0));
+    *t = vf_pow2_rounded(kb);
+    return vf_fma(vf_mul(r, r), p, r);
+}
+
+/* e^x for x clamped to [-87, 88]: exp(-87) = 1.6e-38, exp(88) = 1.65e38, never 0 or inf */
 static inline vf v_exp(vf x) {
     x = vf_min(vf_set1(88.0f), x);
     x = vf_max(vf_set1(-87.0f), x);
-    vf kb = vf_fma(x, vf_set1(1.44269504088896341f), vf_set1(12582912.0f));
-    vf kf = vf_sub(kb, vf_set1(12582912.0f));
-    vf r = vf_fnma(kf, vf_set1(0.693359375f), x);
-    r = vf_fnma(kf, vf_set1(-2.12194440e-4f), r);
-    vf p = vf_set1(1.9875691500e-4f);
-    p = vf_fma(p, r, vf_set1(1.3981999507e-3f));
-    p = vf_fma(p, r, vf_set1(8.3334519073e-3f));
-    p = vf_fma(p, r, vf_set1(4.1665795894e-2f));
-    p = vf_fma(p, r, vf_set1(1.6666665459e-1f));
-    p = vf_fma(p, r, vf_set1(5.0000001201e-1f));
-    vf er = vf_add(vf_fma(vf_mul(r, r), p, r), vf_set1(1.0f));
-    return vf_mul(er, vf_pow2_rounded(kb));
+    vf t, em = v_exp_parts(x, 1, &t);
+    return vf_fma(t, em, t);
 }
 
-/* sigmoid(x) = 1 / (1 + e^-x) */
+/* sigmoid(x) = 1 / (1 + e^-x), x clamped to [-88, 88] (e^-88 gives t = 0: sigmoid 1);
+ * 1 + e^-x = t (e^r - 1) + (t + 1) */
 static inline vf v_sigmoid(vf x) {
-    return vf_div(vf_set1(1.0f), vf_add(vf_set1(1.0f), v_exp(vf_sub(vf_zero(), x))));
+    vf t, em = v_exp_parts(vf_clamp_sym(x, 88.0f), -1, &t);
+    return vf_div(vf_set1(1.0f), vf_fma(t, em, vf_add(t, vf_set1(1.0f))));
 }
 
-/* tanh(x): for |x| < 0.625 the Cephes tanhf odd polynomial x + x^3 q(x^2) (no cancellation
- * near 0, so the relative error stays small); otherwise sign(x) (1 - 2 / (e^{2|x|} + 1)). */
+/* tanh(x) = m / (m + 2), m = e^2x - 1 = 2^(k+1) (e^r - 1)/2 + (2^k - 1); x clamped to
+ * [-43.5, 43.5] (k + 1 <= 127; tanh is +-1 in float well before: m + 2 rounds to m, or m
+ * to -1) */
 static inline vf v_tanh(vf x) {
-    vf ax = vf_abs(x);
-    vf e = v_exp(vf_add(ax, ax));
-    vf big = vf_copysign(vf_sub(vf_set1(1.0f), vf_div(vf_set1(2.0f), vf_add(e, vf_set1(1.0f)))), x);
-    vf z = vf_mul(x, x);
-    vf q = vf_set1(-5.70498872745e-3f);
-    q = vf_fma(q, z, vf_set1(2.06390887954e-2f));
-    q = vf_fma(q, z, vf_set1(-5.37397155531e-2f));
-    q = vf_fma(q, z, vf_set1(1.33314422036e-1f));
-    q = vf_fma(q, z, vf_set1(-3.33332819422e-1f));
-    vf small = vf_fma(vf_mul(q, z), x, x);
-    return vf_select_lt(ax, vf_set1(0.625f), small, big);
+    vf t2, emh = v_exp_parts(vf_clamp_sym(x, 43.5f), 2, &t2);
+    vf m = vf_fma(t2, emh, vf_fma(t2, vf_set1(0.5f), vf_set1(-1.0f)));
+    return vf_div(m, vf_add(m, vf_set1(2.0f)));
 }
 
 /* loads/stores of a column block that may be partial: full != 0 is a compile-time

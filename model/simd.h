@@ -7,9 +7,9 @@
  *   AVX-512: __m512, VL 16, masked loads/stores through __mmask16;
  *   AVX2:    __m256, VL 8, masks through vmaskmov (8 x int32 lane masks);
  *   generic: a struct of 4 floats (plain C; compilers turn it into SSE2/NEON code).
- * vf_fma(a, b, c) = a*b + c is one fused multiply-add on AVX-512/AVX2 (single rounding) and
- * a multiply then an add in the generic path (no fma() call, which is a slow library call
- * on targets without FMA). min/max keep a NaN from their SECOND operand, so clamps written
+ * vf_fma(a, b, c) = a*b + c (vf_fms: a*b - c) is one fused multiply-add on AVX-512/AVX2
+ * (single rounding) and a multiply then an add in the generic path (no fma() call, which is
+ * a slow library call on targets without FMA). min/max keep a NaN from their SECOND operand, so clamps written
  * vf_min(hi, x) let NaN through (divergence stays visible to isfinite(loss)).
  * Not a public header: only model/kern_*.c include it. */
 #ifndef HS_SIMD_H
@@ -37,9 +37,15 @@ static inline vf vf_div(vf a, vf b) { return _mm512_div_ps(a, b); }
 static inline vf vf_sqrt(vf a) { return _mm512_sqrt_ps(a); }
 static inline vf vf_fma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
 static inline vf vf_fnma(vf a, vf b, vf c) { return _mm512_fnmadd_ps(a, b, c); }
+static inline vf vf_fms(vf a, vf b, vf c) { return _mm512_fmsub_ps(a, b, c); }
 static inline vf vf_min(vf a, vf b) { return _mm512_min_ps(a, b); }
 static inline vf vf_max(vf a, vf b) { return _mm512_max_ps(a, b); }
 static inline vf vf_abs(vf a) { return _mm512_abs_ps(a); }
+/* x clamped to [-c, c]; NaN stays NaN (vrangeps would take one operation instead of two,
+ * but returns c for a NaN x) */
+static inline vf vf_clamp_sym(vf x, float c) {
+    return _mm512_max_ps(_mm512_set1_ps(-c), _mm512_min_ps(_mm512_set1_ps(c), x));
+}
 /* x > 0 ? a : 0 */
 static inline vf vf_pos_select(vf x, vf a) {
     return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ), a);
@@ -54,10 +60,11 @@ static inline vf vf_copysign(vf a, vf s) {
     return _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(a),
                                                _mm512_and_si512(_mm512_castps_si512(s), sign)));
 }
-/* 2^k for the float kb = k + 1.5*2^23 (k an integer in [-126, 127]): exponent field k+127 */
+/* 2^k for the float kb = 1.5*2^23 + 127 + k (k an integer in [-127, 128]): the low
+ * mantissa bits of kb hold k + 127, which one shift moves into the exponent field (the
+ * bits above shift out); k = -127 gives 0 */
 static inline vf vf_pow2_rounded(vf kb) {
-    __m512i k = _mm512_sub_epi32(_mm512_castps_si512(kb), _mm512_set1_epi32(0x4B400000 - 127));
-    return _mm512_castsi512_ps(_mm512_slli_epi32(k, 23));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(kb), 23));
 }
 /* a pair of double vectors accumulating VL floats in double precision */
 typedef struct vdacc { __m512d lo, hi; } vdacc;
@@ -97,11 +104,15 @@ static inline vf vf_div(vf a, vf b) { return _mm256_div_ps(a, b); }
 static inline vf vf_sqrt(vf a) { return _mm256_sqrt_ps(a); }
 static inline vf vf_fma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
 static inline vf vf_fnma(vf a, vf b, vf c) { return _mm256_fnmadd_ps(a, b, c); }
+static inline vf vf_fms(vf a, vf b, vf c) { return _mm256_fmsub_ps(a, b, c); }
 static inline vf vf_min(vf a, vf b) { return _mm256_min_ps(a, b); }
 static inline vf vf_max(vf a, vf b) { return _mm256_max_ps(a, b); }
 static inline vf vf_abs(vf a) {
     return _mm256_castsi256_ps(
         _mm256_and_si256(_mm256_castps_si256(a), _mm256_set1_epi32(0x7FFFFFFF)));
+}
+static inline vf vf_clamp_sym(vf x, float c) {
+    return _mm256_max_ps(_mm256_set1_ps(-c), _mm256_min_ps(_mm256_set1_ps(c), x));
 }
 static inline vf vf_pos_select(vf x, vf a) {
     return _mm256_and_ps(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ), a);
@@ -113,8 +124,7 @@ static inline vf vf_copysign(vf a, vf s) {
     return _mm256_or_ps(a, _mm256_and_ps(s, _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u))));
 }
 static inline vf vf_pow2_rounded(vf kb) {
-    __m256i k = _mm256_sub_epi32(_mm256_castps_si256(kb), _mm256_set1_epi32(0x4B400000 - 127));
-    return _mm256_castsi256_ps(_mm256_slli_epi32(k, 23));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(kb), 23));
 }
 typedef struct vdacc { __m256d lo, hi; } vdacc;
 static inline vdacc vdacc_zero(void) { vdacc a = {_mm256_setzero_pd(), _mm256_setzero_pd()}; return a; }
@@ -157,9 +167,11 @@ static inline vf vf_div(vf a, vf b) { VF_MAP(a.v[i_] / b.v[i_]); }
 static inline vf vf_sqrt(vf a) { VF_MAP(sqrtf(a.v[i_])); }
 static inline vf vf_fma(vf a, vf b, vf c) { VF_MAP(a.v[i_] * b.v[i_] + c.v[i_]); }
 static inline vf vf_fnma(vf a, vf b, vf c) { VF_MAP(c.v[i_] - a.v[i_] * b.v[i_]); }
+static inline vf vf_fms(vf a, vf b, vf c) { VF_MAP(a.v[i_] * b.v[i_] - c.v[i_]); }
 static inline vf vf_min(vf a, vf b) { VF_MAP(a.v[i_] < b.v[i_] ? a.v[i_] : b.v[i_]); }
 static inline vf vf_max(vf a, vf b) { VF_MAP(a.v[i_] > b.v[i_] ? a.v[i_] : b.v[i_]); }
 static inline vf vf_abs(vf a) { VF_MAP(a.v[i_] < 0.0f ? -a.v[i_] : a.v[i_]); }
+static inline vf vf_clamp_sym(vf x, float c) { return vf_max(vf_set1(-c), vf_min(vf_set1(c), x)); }
 static inline vf vf_pos_select(vf x, vf a) { VF_MAP(x.v[i_] > 0.0f ? a.v[i_] : 0.0f); }
 static inline vf vf_select_lt(vf x, vf t, vf a, vf b) { VF_MAP(x.v[i_] < t.v[i_] ? a.v[i_] : b.v[i_]); }
 static inline float f_copysign_(float a, float s) {
@@ -170,7 +182,7 @@ static inline float f_copysign_(float a, float s) {
 static inline vf vf_copysign(vf a, vf s) { VF_MAP(f_copysign_(a.v[i_], s.v[i_])); }
 static inline float f_pow2_rounded_(float kb) {
     union { float f; uint32_t u; } k = {kb};
-    k.u = (k.u - (0x4B400000u - 127u)) << 23;
+    k.u <<= 23;
     return k.f;
 }
 static inline vf vf_pow2_rounded(vf kb) { VF_MAP(f_pow2_rounded_(kb.v[i_])); }typedef struct vdacc { double v[VL]; } vdacc;
