@@ -1,5 +1,5 @@
 /* kern_avx512: the kernels of model/kern_impl.h for AVX-512 (F, BW, DQ, VL) with FMA:
- * 16-lane vectors and 32 registers, so GEMM blocks of 8 x 3, 12 x 2 and 8 x 1 vectors
+ * 16-lane vectors and 32 registers, so GEMM blocks of 6 x 4, 8 x 3, 12 x 2 and 8 x 1 vectors
  * and fused-step blocks of 6 rows x 4 gate accumulators (LSTM; GRU: 6 x 4, z, r, r_h, x_h),
  * at most 24 accumulators plus the B vectors and a broadcast. One-vector strips (N = 16:
  * dense16's x W and dW, H = 16 layers' dh) take 8 rows, not 16: 16 row pointers exceed the
@@ -15,6 +15,7 @@
 #define KERN_MR1 8
 #define KERN_MR2 12
 #define KERN_MR3 8
+#define KERN_MR4 6
 #define KERN_LSTM_MR 6
 #define KERN_GRU_MR 6
 #include "model/kern_impl.h"

@@ -8,6 +8,7 @@
 #define KERN_MR1 8
 #define KERN_MR2 6
 #define KERN_MR3 4
+#define KERN_MR4 0
 #define KERN_LSTM_MR 2
 #define KERN_GRU_MR 2
 #include "model/kern_impl.h"

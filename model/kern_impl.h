@@ -4,6 +4,7 @@
  *   KERN_AVX512 | KERN_AVX2 | KERN_GENERIC   the vector back end (model/simd.h)
  *   KERN_TABLE        name of the kern_ops table to define (kern_avx512, ...)
  *   KERN_MR1, KERN_MR2, KERN_MR3   GEMM register block: rows for strips of 1, 2, 3 vectors
+ *   KERN_MR4          rows for strips of 4 vectors, or 0: no such strips
  *   KERN_LSTM_MR, KERN_GRU_MR      rows per block of the fused recurrent steps
  * The register blocks are sized to the register file: MR x NV accumulators plus NV
  * B vectors and one broadcast (AVX-512: 32 registers, AVX2 and SSE2: 16).
@@ -174,26 +175,45 @@ KERN_MK(mk2_f_t_all, KERN_MR2, 2, 0, 1, 1)
 KERN_MK(mk2_t_t_all, KERN_MR2, 2, 1, 1, 1)
 KERN_MK(mk3_f_t_all, KERN_MR3, 3, 0, 1, 1)
 KERN_MK(mk3_t_t_all, KERN_MR3, 3, 1, 1, 1)
+/* 4-vector strips (KERN_MR4 > 0: AVX-512 only, 6 x 4 = 24 accumulators) take the columns
+ * when they are a multiple of 4 vectors (the LSTM's 4H gate columns at H % VL == 0, and
+ * dh_{t-1}'s H at H % 4VL == 0) and 6-row blocks pad M less (see gemm), so never a
+ * partial vector: per k, 4 loads of B and 6 broadcasts feed 24 FMAs, against 3 + 8 in
+ * 8 x 3 and 2 + 12 in 12 x 2, and 6-row blocks tile M = I + H = 78 (LSTM(64)'s merged
+ * dW/dU) exactly. Measured on LSTM(64)'s
+ * dh_{t-1} product: 219 -> 225 GFLOP/s (docs/benchmarks.md, "Backward products"). */
+#if KERN_MR4
+KERN_MK(mk4_f_n, KERN_MR4, 4, 0, 0, 0)
+KERN_MK(mk4_f_t, KERN_MR4, 4, 0, 1, 0)
+KERN_MK(mk4_f_n_all, KERN_MR4, 4, 0, 0, 1)
+KERN_MK(mk4_f_t_all, KERN_MR4, 4, 0, 1, 1)
+#define MK4(x) x
+#else
+#define MK4(x) NULL
+#endif
 
 typedef void (*mk_fn)(float *C, size_t ldc, const float *A, size_t lda, const float *Bp,
                       size_t ldb, size_t K, float beta, size_t mr, vm mlast);
 
 /* [all rows][ta][nv-1][tail] */
-static const mk_fn mk_table[2][2][3][2] = {
-    {{{mk1_f_n, mk1_t_n}, {mk2_f_n, mk2_t_n}, {mk3_f_n, mk3_t_n}},
-     {{mk1_f_t, mk1_t_t}, {mk2_f_t, mk2_t_t}, {mk3_f_t, mk3_t_t}}},
-    {{{mk1_f_n_all, mk1_t_n_all}, {mk2_f_n_all, mk2_t_n_all}, {mk3_f_n_all, mk3_t_n_all}},
-     {{mk1_f_t_all, mk1_t_t_all}, {mk2_f_t_all, mk2_t_t_all}, {mk3_f_t_all, mk3_t_t_all}}},
+static const mk_fn mk_table[2][2][4][2] = {
+    {{{mk1_f_n, mk1_t_n}, {mk2_f_n, mk2_t_n}, {mk3_f_n, mk3_t_n}, {MK4(mk4_f_n), NULL}},
+     {{mk1_f_t, mk1_t_t}, {mk2_f_t, mk2_t_t}, {mk3_f_t, mk3_t_t}, {MK4(mk4_f_t), NULL}}},
+    {{{mk1_f_n_all, mk1_t_n_all}, {mk2_f_n_all, mk2_t_n_all}, {mk3_f_n_all, mk3_t_n_all},
+      {MK4(mk4_f_n_all), NULL}},
+     {{mk1_f_t_all, mk1_t_t_all}, {mk2_f_t_all, mk2_t_t_all}, {mk3_f_t_all, mk3_t_t_all},
+      {MK4(mk4_f_t_all), NULL}}},
 };
-static const size_t mk_rows[3] = {KERN_MR1, KERN_MR2, KERN_MR3};
+static const size_t mk_rows[4] = {KERN_MR1, KERN_MR2, KERN_MR3, KERN_MR4};
 
 /* K in chunks of KC so a chunk of B stays in cache while all row blocks pass over it
  * (the weight gradients have K = T*B = 30,720) */
 #define KC 256
 
-/* C = beta*C + op(A) op(B) (contract in kern.h). Columns go in strips of 3 vectors
- * (2 + 2 when 4 remain, so 4*VL is two even strips), the last strip partial with masks;
- * B's strip (KC rows) is packed into a contiguous (KC, 3*VL) stack buffer when B is
+/* C = beta*C + op(A) op(B) (contract in kern.h). Columns go in strips of 4 vectors when
+ * KERN_MR4, N is a multiple of 4 vectors and that wastes fewer padded rows, else of 3 vectors (2 + 2 when 4 remain, so
+ * 4*VL is two even strips), the last strip partial with masks;
+ * B's strip (KC rows) is packed into a contiguous (KC, nv*VL) stack buffer when B is
  * transposed, or when more than one row block will read it and B's rows are >= 4 KiB
  * apart (ldb >= 1024: the weight gradients of LSTM(256) and wider, whose rows of B all
  * map to one L1 set), the packed rows are adjacent (measured: 1.4x on the AVX2 dU of
@@ -206,7 +226,22 @@ static void gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const
             for (size_t j = 0; j < N; j++) C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
         return;
     }
-    float pk[KC * 3 * VL];
+    float pk[KC * 4 * VL];
+    int use4 = 0;
+#if KERN_MR4
+    if (N % (4 * VL) == 0) {
+        /* 4-vector strips when they compute fewer rows (with the partial row block's
+         * padding) than the 3/2-vector plan: M = 78 (LSTM(64)'s merged dW/dU) and 256
+         * (dh_{t-1}, N = 64) yes; M = 14 and 128 no (measured slower on GRU(128)'s dW, dU) */
+        size_t nvec = N / VL, c3 = 0;
+        for (size_t v = nvec; v;) {
+            size_t s = v == 4 ? 2 : v >= 3 ? 3 : v;
+            c3 += s * ((M + mk_rows[s - 1] - 1) / mk_rows[s - 1] * mk_rows[s - 1]);
+            v -= s;
+        }
+        use4 = nvec * ((M + KERN_MR4 - 1) / KERN_MR4 * KERN_MR4) < c3;
+    }
+#endif
     for (size_t k0 = 0; k0 < K; k0 += KC) {
         size_t kc = K - k0 < KC ? K - k0 : KC;
         float bk = k0 == 0 ? beta : 1.0f;
@@ -215,6 +250,7 @@ static void gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const
             size_t rem = N - j;
             size_t nv = rem >= 3 * VL ? 3 : (rem + VL - 1) / VL;
             if (rem == 4 * VL) nv = 2;
+            if (use4) nv = 4;
             size_t w = rem < nv * VL ? rem : nv * VL;
             int tail = w < nv * VL;
             const float *Bp = B + k0 * ldb + j;

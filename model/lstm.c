@@ -56,20 +56,38 @@ void lstm_backward(float *dx, float *dW, float *dU, float *db, double *dbacc, fl
         const float *cprev = t ? c + (t - 1) * B * H : NULL; /* c_{-1} = 0 */
         K->lstm_cell_bwd(dg, dc, gates + t * B * G, tc + t * B * H, dh_slot(dh, dh_top, t, T, B, H),
                          cprev, B, H);
+        const float *xt = x + t * B * I;
+        const float *hp = t ? h + (t - 1) * B * H : NULL;
+        float beta = t == T - 1 ? 0.0f : 1.0f;
         /* db += column sums of dgates(t), in double */
         K->colsum(dbacc, dg, G, B, G);
-        /* dW += x_t^T dgates(t); dx_t = dgates(t) W^T */
-        K->gemm(dW, G, x + t * B * I, I, 1, dg, G, 0, I, G, B, t == T - 1 ? 0.0f : 1.0f);
+        if (hp && !rmask && dU == dW + I * G) {
+            /* [dW; dU] += [x_t | h_{t-1}]^T dgates(t): one (I+H, 4H) product (net.c's flat
+             * layout puts dU right after dW), so dgates(t) is streamed once and the I rows
+             * of dW fill row blocks with dU's; each entry is summed in the same order as by
+             * two products (same bits). dU's rows start at 0 (memset above), so beta 0 at
+             * t = T-1 only drops that zero. */
+            for (size_t r = 0; r < B; r++) { /* hm (B, I+H) = [x_t | h_{t-1}] */
+                memcpy(hm + r * (I + H), xt + r * I, I * sizeof *hm);
+                memcpy(hm + r * (I + H) + I, hp + r * H, H * sizeof *hm);
+            }
+            K->gemm(dW, G, hm, I + H, 1, dg, G, 0, I + H, G, B, beta);
+        } else {
+            /* dW += x_t^T dgates(t) */
+            K->gemm(dW, G, xt, I, 1, dg, G, 0, I, G, B, beta);
+            /* dU += h_{t-1}^T dgates(t) (no recurrent dropout; with it, per gate below) */
+            if (hp && !rmask) K->gemm(dU, G, hp, H, 1, dg, G, 0, H, G, B, 1.0f);
+        }
+        /* dx_t = dgates(t) W^T */
         if (dx) K->gemm(dx + t * B * I, I, dg, G, 0, W, G, 1, B, I, G, 0.0f);
         if (t == 0) break;
-        const float *hp = h + (t - 1) * B * H;
         float *dhp = dh_slot(dh, dh_top, t - 1, T, B, H);
-        if (dh_top) memset(dhp, 0, B * H * sizeof *dhp);
         if (!rmask) {
-            /* dU += h_{t-1}^T dgates(t); dh_{t-1} += dgates(t) U^T */
-            K->gemm(dU, G, hp, H, 1, dg, G, 0, H, G, B, 1.0f);
-            K->gemm(dhp, H, dg, G, 0, ut, H, 0, B, H, G, 1.0f);
+            /* dh_{t-1} += dgates(t) U^T; the top layer's dh_{t-1} is zero before it, so beta 0
+             * stands for clearing the slot (the same bits: the sums start from +0 either way) */
+            K->gemm(dhp, H, dg, G, 0, ut, H, 0, B, H, G, dh_top ? 0.0f : 1.0f);
         } else {
+            if (dh_top) memset(dhp, 0, B * H * sizeof *dhp);
             /* per gate k: dU_k += (h_{t-1} * m_k)^T dgates_k(t);
              * dh_{t-1} += (dgates_k(t) U_k^T) * m_k */
             for (size_t k = 0; k < 4; k++) {

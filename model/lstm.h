@@ -33,11 +33,13 @@ void lstm_forward(float *h, float *c, float *tc, float *gates, float *hm, const 
 
 /* Backward over T steps, after lstm_forward on the same inputs.
  * dx    (T,B,I)  out: dL/dx, or NULL to skip
- * dW (I,4H), dU (H,4H), db (4H) out: parameter gradients (overwritten)
+ * dW (I,4H), dU (H,4H), db (4H) out: parameter gradients (overwritten); when dU ==
+ *                dW + I*4H (net.c's layout) they are computed as one (I+H, 4H) product
  * dbacc (4H)    scratch: the bias gradient accumulated in double over all T*B rows
  * dgates (B,4H)  scratch: one step's gradients w.r.t. the gate pre-activations
  * dc    (B,H)    scratch
- * hm    (B,H)    scratch
+ * hm    (B,I+H)  scratch ([x_t | h_{t-1}] for the merged dW/dU product; (B,H) of it
+ *                under recurrent dropout)
  * ut    (4H,H)   scratch (U transposed)
  * dh    (T,B,H)  in: dL/dh_t from above (loss or next layer); destroyed (accumulates the
  *                recurrent gradient)

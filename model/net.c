@@ -68,7 +68,7 @@ struct net {
     float *xt;         /* (T,B,F) time-major input (recurrent); NULL for dense */
     const float *xin;  /* dense: the caller's x (B,T*F) of the last forward, read by backward */
     float *rec;        /* (B,G*H) scratch */
-    float *hm;         /* (2,B,H) scratch */
+    float *hm;         /* (B, max(2H, I+H)) scratch, I the widest layer input */
     float *dc;         /* (B,H) scratch */
     float *ut;         /* (G*H, H) scratch: U transposed */
     double *dbacc;     /* (2*G*H) scratch: bias gradients accumulated in double */
@@ -127,7 +127,11 @@ static void layout(net *n, bump *bp) {
         size_t TB = mul(T, B);
         n->xt = take(bp, mul(TB, n->F));
         n->rec = take(bp, mul(B, G * H));
-        n->hm = take(bp, mul(2 * B, H));
+        size_t imax = 0; /* widest layer input: hm holds [x_t | h_{t-1}] in lstm_backward */
+        for (size_t k = 0; k < n->L * n->ndir; k++)
+            if (n->rnn[k].I > imax) imax = n->rnn[k].I;
+        size_t nhm = mul(B, add(imax, H)), n2 = mul(mul(2, B), H);
+        n->hm = take(bp, nhm > n2 ? nhm : n2); /* SIZE_MAX (overflow) wins */
         n->dc = take(bp, mul(B, H));
         n->ut = take(bp, mul(G * H, H));
         for (size_t k = 0; k < n->L * n->ndir; k++) {

@@ -84,7 +84,7 @@ static void run_gradcheck(int with_dropout) {
     f.rm = with_dropout ? f.rmask : NULL;
     const size_t np = sizeof f.p / sizeof *f.p;
     float grad[sizeof f.p / sizeof *f.p], dx[T * B * I];
-    static float dgates[T * B * G], dc[B * H], hm[B * H], ut[G * H], dh[T * B * H];
+    static float dgates[T * B * G], dc[B * H], hm[B * (I + H)], ut[G * H], dh[T * B * H];
     static double dbacc[G];
     loss(&f);
     memcpy(dh, f.R, sizeof dh);
@@ -120,7 +120,7 @@ static void test_dh_top(void) {
     fill(f.p, sizeof f.p / sizeof *f.p, 0.7f, &r);
     f.rm = NULL;
     loss(&f);
-    static float dgates[T * B * G], dc[B * H], hm[B * H], ut[G * H], dh[T * B * H];
+    static float dgates[T * B * G], dc[B * H], hm[B * (I + H)], ut[G * H], dh[T * B * H];
     static double dbacc[G];
     static float g0[I * G + H * G + G], g1[I * G + H * G + G], dx0[T * B * I], dx1[T * B * I];
     float *grad = g0, *dx = dx0;
@@ -134,6 +134,39 @@ static void test_dh_top(void) {
     }
     CHECK(memcmp(g0, g1, sizeof g0) == 0 && memcmp(dx0, dx1, sizeof dx0) == 0,
           "dh_top changes the gradients");
+}
+
+/* dW and dU adjacent (dU == dW + I*4H, net.c's layout: one merged (I+H, 4H) product per
+ * step) give exactly the bits of dW and dU apart (two products); negative control: a
+ * perturbed dgates input must change them */
+static void test_merged_dwdu(void) {
+    static fix f;
+    rng r;
+    rng_seed(&r, 47);
+    fill(f.x, sizeof f.x / sizeof *f.x, 1.0f, &r);
+    fill(f.p, sizeof f.p / sizeof *f.p, 0.7f, &r);
+    fill(f.R, sizeof f.R / sizeof *f.R, 1.0f, &r);
+    f.rm = NULL;
+    loss(&f);
+    static float dgates[T * B * G], dc[B * H], hm[B * (I + H)], ut[G * H], dh[T * B * H];
+    static double dbacc[G];
+    static float g0[I * G + H * G + G], sep[I * G + 16 + H * G], db1[G];
+    float *dW1 = sep, *dU1 = sep + I * G + 16; /* not adjacent: two products */
+    memcpy(dh, f.R, sizeof dh);
+    lstm_backward(NULL, g0, g0 + I * G, g0 + I * G + H * G, dbacc, dgates, dc, hm, ut, dh, 0, f.x,
+                  f.h, f.c, f.tc, f.gates, NULL, f.p, f.p + I * G, T, B, I, H);
+    memcpy(dh, f.R, sizeof dh);
+    lstm_backward(NULL, dW1, dU1, db1, dbacc, dgates, dc, hm, ut, dh, 0, f.x, f.h, f.c, f.tc,
+                  f.gates, NULL, f.p, f.p + I * G, T, B, I, H);
+    CHECK(memcmp(g0, dW1, I * G * sizeof *dW1) == 0, "merged dW differs from the separate product");
+    CHECK(memcmp(g0 + I * G, dU1, H * G * sizeof *dU1) == 0, "merged dU differs from the separate product");
+    CHECK(memcmp(g0 + I * G + H * G, db1, sizeof db1) == 0, "db differs");
+    memcpy(dh, f.R, sizeof dh);
+    dh[(T - 1) * B * H + 3] += 0.5f;
+    lstm_backward(NULL, dW1, dU1, db1, dbacc, dgates, dc, hm, ut, dh, 0, f.x, f.h, f.c, f.tc,
+                  f.gates, NULL, f.p, f.p + I * G, T, B, I, H);
+    CHECK(memcmp(g0, dW1, I * G * sizeof *dW1) != 0 && memcmp(g0 + I * G, dU1, H * G * sizeof *dU1) != 0,
+          "negative control: a changed dh leaves dW or dU unchanged");
 }
 
 /* A wide input (I + H = 400 rows of W and U, above what the fused step packs per unit
@@ -185,5 +218,6 @@ int main(void) {
     run_gradcheck(0);
     run_gradcheck(1);
     test_dh_top();
+    test_merged_dwdu();
     return test_failures("test_lstm");
 }
