@@ -332,7 +332,9 @@ int coord_sync(coord *c) {
 void coord_drop_synced(coord *c) {
     size_t n = c->n_synced;
     for (size_t k = 0; k < n; k++) coord_drop_ckpt(c, c->unsynced_ckpt[k]);
-    memmove(c->unsynced_ckpt, c->unsynced_ckpt + n, (c->n_unsynced - n) * sizeof *c->unsynced_ckpt);
+    if (n < c->n_unsynced)   /* never memmove from NULL (no checkpoint queued yet): UB */
+        memmove(c->unsynced_ckpt, c->unsynced_ckpt + n,
+                (c->n_unsynced - n) * sizeof *c->unsynced_ckpt);
     c->n_unsynced -= n;
     c->n_synced = 0;
 }
