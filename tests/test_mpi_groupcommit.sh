@@ -5,9 +5,9 @@
 #   - a large sweep: 1,500 trials of 3 epochs on 8 oversubscribed ranks finish with every
 #     trial journaled exactly once, no checkpoint left and status.json finished;
 #   - kill -9 mid-sweep with 4 ranks (ASHA, a verdict after every epoch), traced with strace:
-#     no worker renames a checkpoint into place, and rank 0 removes no checkpoint, before an
-#     fsync of the journal that began after rank 0's last journal write about that trial
-#     (the event or record it acts on); the same command then resumes: the journal before
+#     no worker writes a checkpoint (in place or renamed into place), and rank 0 removes no
+#     checkpoint, before an fsync of the journal that began after rank 0's last journal write
+#     about that trial (the event or record it acts on); the same command then resumes: the journal before
 #     the kill is a prefix of the resumed one, and no trial finished or pruned before the kill
 #     is handed out again;
 #   - negative controls: the ordering check fails on the same trace without its journal
@@ -68,7 +68,7 @@ YEOF
 out="$DIR/killed"
 # strace needs ptrace; a machine (container) that forbids it still runs the kill -9 and resume
 # checks, and says loudly that the ordering check did not run
-traced=(strace -f -qq -y -s 96 -e trace=write,fsync,rename,unlink,unlinkat -o "$DIR/trace")
+traced=(strace -f -qq -y -s 96 -e trace=write,pwrite64,fsync,rename,unlink,unlinkat -o "$DIR/trace")
 if ! strace -f -qq -o /dev/null true 2>"$DIR/strace.probe"; then
     echo "SKIP (ordering check only): strace cannot trace here: $(head -1 "$DIR/strace.probe")" >&2
     traced=()
@@ -89,8 +89,9 @@ wait "$pid" 2>/dev/null
 [ "$ok" -eq 1 ] || fail "kill -9: the sweep ended (or never started) before 5 trials finished: $(tail -2 "$DIR/killed.1.err")"
 cp "$out/journal.jsonl" "$DIR/killed.before"
 
-# order TRACE [drop-fsyncs]: every checkpoint renamed into place (ID.ckpt.next -> ID.ckpt)
-# or removed comes after a journal fsync that began after the last journal write naming ID
+# order TRACE [drop-fsyncs]: every checkpoint write (in place into ckpt/ID.ckpt, or a new
+# file renamed into place) and removal comes after a journal fsync that began after the last
+# journal write naming ID
 order() {
     $PY - "$@" <<'PYEOF'
 import re, sys
@@ -116,14 +117,15 @@ for i, l in enumerate(open(sys.argv[1], errors="replace")):
         s = fs_start.pop(pid)
         if rest.rstrip().endswith("= 0"): durable = max(durable, s)
     else:
-        m = (re.match(r'rename\("[^"]*/([0-9a-f]{16})\.ckpt\.next", ', rest) or
+        m = (re.match(r'pwrite64\(\d+<[^>]*/([0-9a-f]{16})\.ckpt>', rest) or
+             re.match(r'rename\("[^"]*", "[^"]*/([0-9a-f]{16})\.ckpt"', rest) or
              re.match(r'unlink(?:at)?\((?:[^,]*, )?"[^"]*/([0-9a-f]{16})\.ckpt"', rest))
         if m and m.group(1) in last:
             acts += 1
             if last[m.group(1)] > durable:
                 bad += 1
                 if bad <= 3: print(f"line {i + 1}: {rest.strip()[:90]} before the fsync of line {last[m.group(1)] + 1}")
-print(f"{acts} checkpoint renames/removals checked, {bad} before their journal line was fsynced")
+print(f"{acts} checkpoint writes/removals checked, {bad} before their journal line was fsynced")
 sys.exit(1 if bad or acts < 20 else 0)
 PYEOF
 }
