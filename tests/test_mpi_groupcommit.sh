@@ -14,7 +14,9 @@
 #     the kill is a prefix of the resumed one, and no trial finished or pruned before the kill
 #     is handed out again;
 #   - negative controls: the ordering check fails on the same trace without its journal
-#     fsyncs, and the rerun check fails on a journal that hands a finished trial out again;
+#     fsyncs (and, checked by hand, on a build that writes the checkpoint before the epoch's
+#     verdict: "checkpoint write of trial ... epoch 1 before its journal line"), and the rerun
+#     check fails on a journal that hands a finished trial out again;
 #   - a run that died between a pause decision and its paused record (a 1-rank ASHA journal
 #     with one never-promoted trial's paused record removed, its checkpoint kept): the same
 #     command rebuilds that record from the checkpoint, equal to the lost one (hsweep before
@@ -114,7 +116,7 @@ YEOF
 out="$DIR/killed"
 # strace needs ptrace; a machine (container) that forbids it still runs the kill -9 and resume
 # checks, and says loudly that the ordering check did not run
-traced=(strace -f -qq -y -s 96 -e trace=write,pwrite64,fsync,rename,unlink,unlinkat -o "$DIR/trace")
+traced=(strace -f -qq -y -s 128 -e trace=write,pwrite64,fsync,rename,unlink,unlinkat -o "$DIR/trace")
 if ! strace -f -qq -o /dev/null true 2>"$DIR/strace.probe"; then
     echo "SKIP (ordering check only): strace cannot trace here: $(head -1 "$DIR/strace.probe")" >&2
     traced=()
@@ -135,42 +137,60 @@ wait "$pid" 2>/dev/null
 [ "$ok" -eq 1 ] || fail "kill -9: the sweep ended (or never started) before 5 trials finished: $(tail -2 "$DIR/killed.1.err")"
 cp "$out/journal.jsonl" "$DIR/killed.before"
 
-# order TRACE [drop-fsyncs]: every checkpoint write (in place into ckpt/ID.ckpt, or a new
-# file renamed into place) and removal comes after a journal fsync that began after the last
+# order TRACE [drop-fsyncs]: every checkpoint write of epoch k of trial ID (in place into
+# ckpt/ID.ckpt, or a new file renamed into place) comes after a journal fsync that began
+# after the journal write of ID's epoch-k event, so a checkpoint is never ahead of the
+# durable journal; every removal comes after a journal fsync that began after the last
 # journal write naming ID
 order() {
     $PY - "$@" <<'PYEOF'
-import re, sys
+import codecs, re, struct, sys
 drop = len(sys.argv) > 2
 durable = -1            # line of the start of the latest completed journal fsync
 fs_start, w_ids = {}, {}   # per pid: an unfinished journal fsync / write
 last = {}               # id -> line of the last journal write naming it
+ev = {}                 # (id, epoch) -> line of the journal write of that epoch event
+tmp_epoch = {}          # temporary checkpoint file -> the epoch written into it
 acts = bad = 0
+def journal_write(i, text):
+    for x in re.findall(r'\\"id\\":\\"([0-9a-f]{16})', text): last[x] = i
+    for x, e in re.findall(r'\\"event\\":\\"epoch\\",\\"id\\":\\"([0-9a-f]{16})\\",\\"epoch\\":(\d+)', text):
+        ev[(x, int(e))] = i
+def ckpt_epoch(lit):
+    """epochs_done of the record at the start of a written buffer (a slot, or a new file)"""
+    b = codecs.escape_decode(lit.encode("latin-1"))[0]
+    at = 72 if b[:8] == b"HSWCKPT\n" and b[8:12] == struct.pack("=I", 2) else 8
+    if b[:8] == b"HSWCKPT\n" and at == 8: at = 0   # a whole version-1 record
+    return struct.unpack("=Q", b[at + 40:at + 48])[0] if len(b) >= at + 48 else None
+def check(i, x, e, what):
+    global acts, bad
+    acts += 1
+    j = last.get(x, -1) if e is None else ev.get((x, e))
+    if j is None or j > durable:
+        bad += 1
+        if bad <= 3: print(f"line {i + 1}: {what} of trial {x} epoch {e} before its journal line {j} was fsynced")
 for i, l in enumerate(open(sys.argv[1], errors="replace")):
     pid, _, rest = l.partition(" ")
     rest = rest.lstrip()
     if rest.startswith("write(") and "journal.jsonl>" in rest:
-        ids = re.findall(r'\\"id\\":\\"([0-9a-f]{16})', rest)
-        if "<unfinished" in rest: w_ids[pid] = ids
-        else:
-            for x in ids: last[x] = i
+        if "<unfinished" in rest: w_ids[pid] = rest
+        else: journal_write(i, rest)
     elif rest.startswith("<... write resumed>") and pid in w_ids:
-        for x in w_ids.pop(pid): last[x] = i
+        journal_write(i, w_ids.pop(pid))
     elif rest.startswith("fsync(") and "journal.jsonl>" in rest and not drop:
         if "<unfinished" in rest: fs_start[pid] = i
         elif rest.rstrip().endswith("= 0"): durable = i
     elif rest.startswith("<... fsync resumed>") and pid in fs_start:
         s = fs_start.pop(pid)
         if rest.rstrip().endswith("= 0"): durable = max(durable, s)
-    else:
-        m = (re.match(r'pwrite64\(\d+<[^>]*/([0-9a-f]{16})\.ckpt>', rest) or
-             re.match(r'rename\("[^"]*", "[^"]*/([0-9a-f]{16})\.ckpt"', rest) or
-             re.match(r'unlink(?:at)?\((?:[^,]*, )?"[^"]*/([0-9a-f]{16})\.ckpt"', rest))
-        if m and m.group(1) in last:
-            acts += 1
-            if last[m.group(1)] > durable:
-                bad += 1
-                if bad <= 3: print(f"line {i + 1}: {rest.strip()[:90]} before the fsync of line {last[m.group(1)] + 1}")
+    elif m := re.match(r'pwrite64\(\d+<[^>]*/([0-9a-f]{16})\.ckpt(\.tmp\.\w+)?>, "((?:[^"\\]|\\.)*)"', rest):
+        e = ckpt_epoch(m.group(3))
+        if m.group(2): tmp_epoch[m.group(1) + m.group(2)] = e
+        else: check(i, m.group(1), e, "checkpoint write")
+    elif m := re.match(r'rename\("[^"]*/([0-9a-f]{16})\.ckpt(\.tmp\.\w+)", "[^"]*/[0-9a-f]{16}\.ckpt"', rest):
+        check(i, m.group(1), tmp_epoch.get(m.group(1) + m.group(2)), "checkpoint renamed into place")
+    elif m := re.match(r'unlink(?:at)?\((?:[^,]*, )?"[^"]*/([0-9a-f]{16})\.ckpt"', rest):
+        if m.group(1) in last: check(i, m.group(1), None, "removal")
 print(f"{acts} checkpoint writes/removals checked, {bad} before their journal line was fsynced")
 sys.exit(1 if bad or acts < 20 else 0)
 PYEOF
