@@ -571,7 +571,7 @@ static void run_recv_epoch(coord *c, int w) {
     r.w = w;
     r.tag = RUN_TAG_VERDICT;
     r.verdict = v;
-    run_queue(&r);   /* the worker renames its checkpoint on it: after the event's fsync */
+    run_queue(&r);   /* the worker writes its checkpoint on it: after the event's fsync */
 }
 
 /* Answer every pending message; never blocks for long (messages are already there). Group

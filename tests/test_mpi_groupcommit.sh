@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_mpi_groupcommit: rank 0's group commit (docs/running.md, "Group commit") on the
 # synthetic cell. Budget: ~40 s on 2 loaded cores (a 1,500-trial sweep on 8 ranks, a traced
-# 4-rank ASHA sweep killed mid-way and its resume).
+# 60-trial sweep on 3 ranks, a traced 4-rank ASHA sweep killed mid-way and its resume; 12-15 s
+# measured on the shared VM).
 #   - a large sweep: 1,500 trials of 3 epochs on 8 oversubscribed ranks finish with every
 #     trial journaled exactly once, no checkpoint left and status.json finished;
 #   - checkpoint files (traced, 60 trials of 3 epochs on 3 ranks): one file per trial,
