@@ -21,7 +21,9 @@
 #   - a run that died between a pause decision and its paused record (a 1-rank ASHA journal
 #     with one never-promoted trial's paused record removed, its checkpoint kept): the same
 #     command rebuilds that record from the checkpoint, equal to the lost one (hsweep before
-#     this left the trial without a record).
+#     this left the trial without a record); and one that died between the last epoch of a
+#     trial reaching max_epochs and its record (removed; that epoch wrote no checkpoint): the
+#     trial is trained again and its record equals the lost one.
 # Usage: test_mpi_groupcommit.sh HSWEEP SCRATCH_DIR
 . "$(dirname "$0")/lib.sh"
 test_init "$@"
@@ -261,12 +263,17 @@ last = {}
 for i, l in enumerate(lines):
     if '"event"' not in l: last[json.loads(l)["id"]] = (i, json.loads(l)["status"])
 i, vid = next((i, k) for k, (i, st) in sorted(last.items()) if st == "paused")
-del lines[i]
+# and the record of a trial that reached max_epochs: its last epoch wrote no checkpoint
+j, oid = next((i, k) for k, (i, st) in sorted(last.items()) if st == "ok")
+for k in sorted((i, j), reverse=True): del lines[k]
 open(sys.argv[1], "w").writelines(lines)
-print(vid)
+print(vid, oid)
 PYEOF
 )
+read -r victim finished <<<"$victim"
 [ -f "$DIR/cut/ckpt/$victim.ckpt" ] || fail "paused trial $victim has no checkpoint"
+[ -n "$finished" ] && [ ! -e "$DIR/cut/ckpt/$finished.ckpt" ] ||
+    fail "finished trial ${finished:-?} has a checkpoint"
 "${MPI[@]}" -n 1 "$HSWEEP" run "$DIR/grid.yaml" --output "$DIR/cut" >"$DIR/cut.out" 2>"$DIR/cut.err" ||
     fail "rerun after a lost paused record: $(tail -2 "$DIR/cut.err")"
 $PY - "$DIR/ref/journal.jsonl" "$DIR/cut/journal.jsonl" <<'PYEOF' || fail "lost paused record of $victim not rebuilt"
