@@ -109,6 +109,102 @@ static void spit(const char *path, const unsigned char *b, size_t n) {
     fclose(f);
 }
 
+/* ---- committed files of each format version (tests/fixtures/ckpt) ------------------------- */
+
+/* The state of epoch E of the fixture trial: every value from IEEE-exact arithmetic (no libm,
+ * no rng), so the files are the same on every machine (owned arrays, ckpt_state_free). */
+static void golden_state(trial_checkpoint *ck, size_t E) {
+    enum { P = 12, S = 12 };
+    memset(ck, 0, sizeof *ck);
+    ck->epochs_done = E;
+    ck->n_params = P;
+    ck->opt_state_len = S;
+    ck->opt_iterations = 7 * E;
+    for (int i = 0; i < 4; i++) ck->r.s[i] = 0x0101010101010101ull * (uint64_t)(i + 1) + E;
+    ck->best_epoch = E;
+    ck->since_best = 0;
+    ck->best_val = 3.0 - 0.125 * (double)E;
+    ck->wall_s = 0.5 * (double)E;
+    ck->history = malloc(E * sizeof *ck->history);
+    ck->params = malloc(P * sizeof(float));
+    ck->best = malloc(P * sizeof(float));
+    ck->opt_state = malloc(S * sizeof(float));
+    for (size_t e = 0; e < E; e++) {
+        double k = (double)(e + 1);
+        ck->history[e] = (trial_epoch){.loss = 1.0 / k, .mae = 2.0 - 0.25 * k,
+                                       .val_loss = 1.5 / k, .val_mae = 3.0 - 0.125 * k,
+                                       .wall_s = 0.5};
+    }
+    for (size_t i = 0; i < P; i++) {
+        ck->params[i] = 0.25f * (float)i - 1.0f + 0.0625f * (float)E;
+        ck->best[i] = ck->params[i];
+        ck->opt_state[i] = 0.03125f * (float)(i + E);
+    }
+}
+
+static const char *golden_id = "c0ffee00c0ffee00";
+static const uint64_t golden_key = 0x0123456789abcdefull;
+
+/* Write the fixture files into dir: v1.ckpt (ckpt_write, epoch 2) and v2.ckpt (one trial's
+ * slot file after epochs 1, 2 and 3: the newest state, seq 3, in slot 0). 0 on success. */
+static int golden_write(const char *dir) {
+    char p1[512], p2[512];
+    snprintf(p1, sizeof p1, "%s/v1.ckpt", dir);
+    snprintf(p2, sizeof p2, "%s/v2.ckpt", dir);
+    remove(p2);
+    hs_error err;
+    trial_checkpoint ck;
+    golden_state(&ck, 2);
+    int rc = ckpt_write(p1, golden_id, golden_key, &ck, &err);
+    ckpt_state_free(&ck);
+    if (!rc) {
+        ckpt_file f;
+        rc = ckpt_file_init(&f, p2, 0, &err);
+        for (size_t e = 1; e <= 3 && !rc; e++) {
+            golden_state(&ck, e);
+            rc = ckpt_file_write(&f, golden_id, golden_key, &ck, &err);
+            ckpt_state_free(&ck);
+        }
+        ckpt_file_close(&f);
+    }
+    if (rc) fprintf(stderr, "fixtures: %s\n", err.msg);
+    return rc;
+}
+
+/* The committed files still read as the states they hold, and today's writers still write
+ * exactly those bytes: a change of either format must come with a new version number, a
+ * new fixture, and a reader for the old one. */
+static void test_golden(const char *dir) {
+    const char *src = getenv("HSWEEP_SOURCE_DIR");
+    if (!src) src = ".";
+    static const char *name[2] = {"v1.ckpt", "v2.ckpt"};
+    static const size_t epochs[2] = {2, 3};
+    CHECK(golden_write(dir) == 0, "fixture files written into %s", dir);
+    for (int v = 0; v < 2; v++) {
+        char fix[600], now[600];
+        snprintf(fix, sizeof fix, "%s/tests/fixtures/ckpt/%s", src, name[v]);
+        snprintf(now, sizeof now, "%s/%s", dir, name[v]);
+        trial_checkpoint want, back;
+        golden_state(&want, epochs[v]);
+        hs_error err;
+        int rc = ckpt_read(fix, golden_id, golden_key, &back, &err);
+        CHECK(rc == 0 && same_state(&want, &back), "%s reads as epoch %zu: %s", fix, epochs[v],
+              rc ? err.msg : "other values");
+        ckpt_state_free(&back);
+        ckpt_state_free(&want);
+        size_t nf = 0, nn = 0;
+        unsigned char *a = slurp(fix, &nf), *b = slurp(now, &nn);
+        uint32_t ver = 0;
+        if (a && nf >= 12) memcpy(&ver, a + 8, 4);
+        CHECK(ver == (uint32_t)(v + 1), "%s has format version %d (%u)", fix, v + 1,
+              (unsigned)ver);
+        CHECK(a && b && nf == nn && memcmp(a, b, nf) == 0,
+              "%s: today's writer writes the same %zu bytes (%zu)", name[v], nf, nn);
+        free(a);
+        free(b);
+    }
+}
+
 /* ---- file format ------------------------------------------------------------------------- */
 
 static void test_file(const char *dir) {
@@ -587,12 +683,15 @@ static void test_crafted(const char *dir) {
     }
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    /* test_ckpt --fixtures DIR: (re)write tests/fixtures/ckpt's files into DIR */
+    if (argc == 3 && strcmp(argv[1], "--fixtures") == 0) return golden_write(argv[2]) ? 1 : 0;
     char dir[] = "/tmp/test_ckpt_XXXXXX";
     if (!mkdtemp(dir)) {
         perror("mkdtemp");
         return 1;
     }
+    test_golden(dir);
     test_file(dir);
     test_crafted(dir);
     test_slots(dir);
