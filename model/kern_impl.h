@@ -331,8 +331,12 @@ static inline kstrip strip_of(float *pk, const float *Wm, size_t K, size_t NQ, s
 /* The LSTM step is software-pipelined: the gate math of one row block runs interleaved
  * with the products of the next. A block leaves its pre-activations (bias not added) in a
  * lstm_pend; the next block splits its k loop over [x_t | h_{t-1}] into LMR * LSTM_STAGES
- * chunks and after each chunk runs one stage of one pending row's gate math. Every sum is
- * still taken in k order and every formula is unchanged (same bits). */
+ * chunks and after each chunk runs one stage of one pending row's gate math: first stage 0
+ * of every row, then stage 1 (a row's two stages LMR chunks apart, so c is ready when
+ * tanh(c) needs it). Out-of-order execution then overlaps the gate math's long dependency
+ * chains with the FMAs; as one block after the products (the earlier form) the two were
+ * purely additive (LSTM(64): products ~46 us + gate math ~25 us = the step's ~71 us).
+ * Every sum is still taken in k order and every formula is unchanged (same bits). */
 typedef struct lstm_pend {
     vf a[KERN_LSTM_MR][4]; /* per row: pre-activations i, f, g, o; then stage results */
     float *g, *c, *tc, *h; /* the block's first row in g (.,4H), c, tc, h (.,H) */
@@ -396,7 +400,7 @@ static inline void lstm_block(lstm_pend *P, float *g, float *c, float *tc, float
             size_t s = k0 > kx ? k0 - kx : 0;
             KERN_GATE_PRODUCT_RANGE(4, LMR, hprev, H, U.w, U.ks, U.qs, s, k1 - kx)
         }
-        if (ch / LSTM_STAGES < P->mr) lstm_gates_stage(P, ch / LSTM_STAGES, (int)(ch % LSTM_STAGES));
+        if (ch % LMR < P->mr) lstm_gates_stage(P, ch % LMR, (int)(ch / LMR));
     }
     for (int r = 0; r < LMR; r++)
         for (int q = 0; q < 4; q++) P->a[r][q] = acc[r][q];
