@@ -70,8 +70,7 @@ int rundir_set_aside(const char *dir, const char *name, char *old, size_t n, hs_
 
 /* ---- atomic writes ------------------------------------------------------------------------ */
 
-/* fsync the directory holding path, so a rename into it is durable. 0 or errno. */
-static int rundir_sync_dir(const char *path) {
+int rundir_sync_dir(const char *path) {
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');

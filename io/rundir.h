@@ -69,6 +69,11 @@ int rundir_set_aside(const char *dir, const char *name, char *old, size_t n, hs_
 
 /* ---- atomic writes ------------------------------------------------------------------------ */
 
+/* fsync the directory holding path, so a file created or renamed into it survives a power
+ * cut. 0, or the errno of the failed open/fsync (a file system that cannot fsync a
+ * directory, EINVAL/EROFS, counts as done). */
+int rundir_sync_dir(const char *path);
+
 typedef struct rundir_atomic {
     char path[4096];          /* the target */
     char tmp[4112];           /* the temporary file: target + ".tmp.XXXXXX" */

@@ -31,8 +31,10 @@
  * (coord_result) before the worker gets its next task, so no result is lost. Group commit:
  * rank 0 handles every message already arrived, then fsyncs the journal once for all their
  * lines and only then sends the replies (run_flush; docs/running.md "Group commit").
- * Checkpoints: every rank writes DIR/ckpt/<id>.ckpt (io/ckpt.h) after each finished epoch
- * of its trial; coord removes it once the trial is journaled. A task whose trial has a
+ * Checkpoints: every rank writes DIR/ckpt/<id>.ckpt (io/ckpt.h, one file per trial rewritten
+ * in place) after each finished epoch of its trial and its verdict, except an epoch after
+ * which the trial's record follows at once (run_ckpt_needless); coord removes the file once
+ * the trial is journaled. A task whose trial has a
  * valid checkpoint continues after its last finished epoch (bit-identical result); a
  * corrupt or foreign checkpoint is ignored with a one-line warning.
  * SIGINT/SIGTERM/SIGUSR1 on any rank stop every rank at the next batch boundary: rank 0
@@ -48,7 +50,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -280,10 +281,9 @@ typedef struct run_hook_ctx {
     int verbose;              /* print a line per epoch */
     coord *c;                 /* rank 0: the coordinator (answer messages, ask it directly);
                                  NULL on workers */
-    const char *ckpt;         /* path of the trial's checkpoint file, NULL: none */
-    const char *ckpt_next;    /* with per-epoch verdicts: the epoch's checkpoint is written
-                                 here and renamed to ckpt once the verdict is in, so the
-                                 checkpoint never gets ahead of the journaled epochs */
+    ckpt_file *ckpt;          /* the trial's checkpoint file, NULL: none; written after
+                                 each epoch's verdict (trial_hooks), so it never gets ahead
+                                 of the journaled epochs */
     uint64_t key;             /* ckpt_key of the trial */
     int ckpt_failed;          /* a checkpoint write failed (warned once) */
     coord_outcome outcome;    /* COORD_PAUSED/COORD_PRUNED once on_epoch ended the trial */
@@ -323,11 +323,6 @@ static int run_on_epoch(const trial_progress *p, void *ctx) {
                 "val_loss: %.4f - val_mae: %.4f%s\n", h->rank, h->t->id, p->epoch, p->epochs,
                 p->e->loss, p->e->mae, p->e->val_loss, p->e->val_mae, p->is_best ? " *" : "");
     coord_verdict v = run_report_epoch(h, p);
-    if (h->ckpt_next && rename(h->ckpt_next, h->ckpt) != 0 && !h->ckpt_failed) {
-        h->ckpt_failed = 1;
-        fprintf(stderr, "[rank %d] trial %s: warning: cannot rename %s (training goes on "
-                "without checkpoints)\n", h->rank, h->t->id, h->ckpt_next);
-    }
     if (p->epoch >= p->epochs) return 0;   /* the last epoch: the trial finishes anyway */
     if (v == COORD_PAUSE || v == COORD_PRUNE) {
         h->outcome = v == COORD_PAUSE ? COORD_PAUSED : COORD_PRUNED;
@@ -360,16 +355,28 @@ static void run_on_batch(void *ctx) {
     }
 }
 
-/* After every finished epoch: save the trial's state (atomic replace). A failed write is a
- * warning, once per trial: training goes on, the trial just cannot resume mid-way. */
+/* 1 when the epoch of ck ends the trial and its record follows at once, so it needs no
+ * checkpoint: pruned by the scheduler (no evaluation follows), or, for the synthetic cell,
+ * its last epoch or the end of its patience (its final evaluation is instant; a real
+ * network's can be interrupted by a signal, and its last epoch is worth keeping). A trial
+ * paused at this epoch always keeps its checkpoint. If the run dies before the record is
+ * written, the trial continues from its previous checkpoint: one epoch is trained again. */
+static int run_ckpt_needless(const run_hook_ctx *h, const trial_checkpoint *ck) {
+    if (h->outcome == COORD_PAUSED) return 0;
+    if (h->outcome == COORD_PRUNED) return 1;
+    const hs_hparams *hp = &h->t->hp;
+    return hp->cell == HS_CELL_SYNTHETIC &&
+           (ck->epochs_done >= hp->epochs || (hp->patience > 0 && ck->since_best >= hp->patience));
+}
+
+/* After every finished epoch and its verdict: save the trial's state into its checkpoint
+ * file, in place (ckpt_file_write). A failed write is a warning, once per trial: training
+ * goes on, the trial just cannot resume mid-way. */
 static void run_on_checkpoint(const trial_checkpoint *ck, void *ctx) {
     run_hook_ctx *h = ctx;
+    if (run_ckpt_needless(h, ck)) return;
     hs_error e;
-    const char *path = h->ckpt_next ? h->ckpt_next : h->ckpt;
-    /* a synthetic epoch is recomputed bit for bit in microseconds: its checkpoint needs no
-     * fsync (docs/running.md, "Group commit"); a real network's is fsynced */
-    int durable = h->t->hp.cell != HS_CELL_SYNTHETIC;
-    if (ckpt_write_opt(path, h->t->id, h->key, ck, durable, &e) != 0 && !h->ckpt_failed) {
+    if (ckpt_file_write(h->ckpt, h->t->id, h->key, ck, &e) != 0 && !h->ckpt_failed) {
         h->ckpt_failed = 1;
         char msg[1600];
         hs_error_format(&e, msg, sizeof msg);
@@ -381,13 +388,14 @@ static void run_on_checkpoint(const trial_checkpoint *ck, void *ctx) {
 /* Load trial t's checkpoint into ck when there is a valid one (hooks->resume set); a bad
  * one is a one-line warning and the trial starts from scratch. */
 static void run_load_ckpt(trial_hooks *hooks, trial_checkpoint *ck, const run_hook_ctx *h) {
-    struct stat sb;
-    if (!h->ckpt || stat(h->ckpt, &sb) != 0) return;
+    if (!h->ckpt) return;
     hs_error ce;
-    if (ckpt_read(h->ckpt, h->t->id, h->key, ck, &ce) == 0) {
+    int rc = ckpt_file_load(h->ckpt, h->t->id, h->key, ck, &ce);
+    if (rc == 1) return;   /* no checkpoint */
+    if (rc == 0) {
         hooks->resume = ck;
         fprintf(stderr, "[rank %d] trial %s: resuming after epoch %zu/%zu from %s\n", h->rank,
-                h->t->id, ck->epochs_done, h->t->hp.epochs, h->ckpt);
+                h->t->id, ck->epochs_done, h->t->hp.epochs, h->ckpt->path);
         return;
     }
     char msg[1600];
@@ -412,13 +420,14 @@ static int run_train(journal_record *rec, coord_outcome *how, float **weights,
     hs_error terr;
     hs_error_clear(&terr);
     char cpath[4400];
+    /* a synthetic epoch is recomputed bit for bit in microseconds: its checkpoint needs no
+     * fsync (docs/running.md, "Group commit"); a real network's is fsynced */
+    ckpt_file cf;
     int have_path = outdir && outdir[0] &&
-                    rundir_ckpt_path(cpath, sizeof cpath, outdir, t->id) == 0;
-    char npath[4500];
-    int defer = have_path && (c ? coord_epoch_sync(c) : (int)task->sync);
-    if (defer) snprintf(npath, sizeof npath, "%s.next", cpath);
+                    rundir_ckpt_path(cpath, sizeof cpath, outdir, t->id) == 0 &&
+                    ckpt_file_init(&cf, cpath, t->hp.cell != HS_CELL_SYNTHETIC, NULL) == 0;
     run_hook_ctx hctx = {rank, t, (size_t)task->index, (size_t)task->until, (int)task->sync,
-                         verbose, c, have_path ? cpath : NULL, defer ? npath : NULL,
+                         verbose, c, have_path ? &cf : NULL,
                          hpkey_ckpt_key(&t->hp, ds, (hpkey_scheme)t->id_scheme), 0,
                          COORD_FINISHED, task->beat_s, run_now()};
     trial_hooks hooks = {.on_epoch = run_on_epoch, .ctx = &hctx, .on_batch = run_on_batch,
@@ -449,6 +458,7 @@ static int run_train(journal_record *rec, coord_outcome *how, float **weights,
     /* this session only (a resumed trial's earlier sessions belong to earlier runs' figures) */
     double wall = run_now() - t0;
     ckpt_state_free(&ck);
+    if (have_path) ckpt_file_close(&cf);
     if (rc == 0 && res.status == TRIAL_STOPPED && hctx.outcome == COORD_FINISHED) {
         trial_result_deinit(&res);
         return 1;
@@ -561,7 +571,7 @@ static void run_recv_epoch(coord *c, int w) {
     r.w = w;
     r.tag = RUN_TAG_VERDICT;
     r.verdict = v;
-    run_queue(&r);   /* the worker renames its checkpoint on it: after the event's fsync */
+    run_queue(&r);   /* the worker writes its checkpoint on it: after the event's fsync */
 }
 
 /* Answer every pending message; never blocks for long (messages are already there). Group

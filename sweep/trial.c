@@ -340,7 +340,7 @@ static int trial_epoch_run_synthetic(trial_loop *L, size_t epoch) {
 }
 
 /* Step 4: after a finished epoch: keep the best weights (ModelCheckpoint(save_best_only) /
- * EarlyStopping: an improvement is val_loss < best), then the checkpoint and epoch hooks.
+ * EarlyStopping: an improvement is val_loss < best), then the epoch and checkpoint hooks.
  * Returns 0 to go on, 1 when the epoch hook stopped the trial (status set). */
 static int trial_epoch_done(trial_loop *L, size_t epoch) {
     trial_result *res = L->res;
@@ -356,6 +356,17 @@ static int trial_epoch_done(trial_loop *L, size_t epoch) {
     } else {
         L->since_best++;
     }
+    /* the epoch hook first (a coordinator's verdict on the epoch), then the checkpoint, so
+     * a checkpoint is never ahead of what the hook was told; also when the hook stops the
+     * trial (a paused trial continues from it) */
+    double wall = L->wall_before + (trial_now() - L->t0);   /* training time, no verdict wait */
+    int stop = 0;
+    if (hooks && hooks->on_epoch) {
+        trial_progress p = {.epoch = epoch, .epochs = L->hp->epochs, .n_batches = L->n_batches,
+                            .e = e, .res = res, .is_best = is_best, .params = params,
+                            .n_params = L->P};
+        stop = hooks->on_epoch(&p, hooks->ctx) != 0;
+    }
     if (hooks && hooks->on_checkpoint) {
         optim *o = L->w.opt;
         trial_checkpoint c = {.epochs_done = epoch, .n_params = L->P,
@@ -363,20 +374,15 @@ static int trial_epoch_done(trial_loop *L, size_t epoch) {
                               .opt_iterations = o ? optim_iterations(o) : 0, .r = L->r,
                               .best_epoch = res->best_epoch, .best_val = L->best_val,
                               .since_best = L->since_best,
-                              .wall_s = L->wall_before + (trial_now() - L->t0),
+                              .wall_s = wall,
                               .history = res->history, .params = params, .best = L->w.best,
                               .opt_state = o ? optim_state(o) : NULL};
         hooks->on_checkpoint(&c, hooks->ctx);
     }
-    if (hooks && hooks->on_epoch) {
-        trial_progress p = {.epoch = epoch, .epochs = L->hp->epochs, .n_batches = L->n_batches,
-                            .e = e, .res = res, .is_best = is_best, .params = params,
-                            .n_params = L->P};
-        if (hooks->on_epoch(&p, hooks->ctx) != 0) {
-            res->status = TRIAL_STOPPED;
-            snprintf(res->reason, sizeof res->reason, "stopped by hook after epoch %zu", epoch);
-            return 1;
-        }
+    if (stop) {
+        res->status = TRIAL_STOPPED;
+        snprintf(res->reason, sizeof res->reason, "stopped by hook after epoch %zu", epoch);
+        return 1;
     }
     return 0;
 }

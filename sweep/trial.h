@@ -83,9 +83,10 @@ typedef struct trial_hooks {
     volatile int *stop;       /* if not NULL, checked at every batch boundary (training and
                                  evaluation); when *stop != 0 the trial ends with status
                                  TRIAL_STOPPED, discarding the unfinished epoch */
-    /* Called after every complete epoch, before on_epoch, with the loop state (views,
-     * valid during the call only), e.g. to write a checkpoint file. Its return value is
-     * ignored: a checkpoint that cannot be saved does not stop training. May be NULL. */
+    /* Called after every complete epoch, after on_epoch (also when on_epoch stopped the
+     * trial), with the loop state (views, valid during the call only), e.g. to write a
+     * checkpoint file. A checkpoint that cannot be saved does not stop training. May be
+     * NULL. */
     void (*on_checkpoint)(const trial_checkpoint *ck, void *ctx);
     /* If not NULL, trial_run restores this state (copied; not retained) instead of
      * initialising the weights, and continues with epoch resume->epochs_done + 1. It must

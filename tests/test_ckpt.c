@@ -3,7 +3,12 @@
  * Files (in a mkdtemp directory under /tmp): a checkpoint round-trips field for field and
  * bit for bit; corrupt, truncated, foreign (not a checkpoint), other-version, other-trial
  * and other-configuration files are rejected with the right code; writes leave no temporary
- * file; ckpt_key changes with any hparam and with the dataset's shape.
+ * file; ckpt_key changes with any hparam and with the dataset's shape. Slot files (version
+ * 2): the epochs of a trial rewrite one inode in place (negative control: ckpt_write's
+ * temporary file and rename makes a new inode each time), each state reads back; a torn
+ * newest slot falls back to the previous state, two torn slots and a bad header are
+ * refused; a resumed writer continues in the other slot; a history that outgrows the slots
+ * makes a larger file; a version-1 file is read and then replaced by a slot file.
  * Resume: a trial stopped after epoch k (by the epoch hook, or by the stop flag in the
  * middle of epoch k+1 as a signal does) and resumed from its epoch-k checkpoint file gives a
  * history, val/test MAE, val_loss and best epoch bit-identical to an uninterrupted run, for
@@ -18,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "io/ckpt.h"
@@ -202,6 +208,132 @@ static void test_file(const char *dir) {
     CHECK(rundir_ckpt_path(p, sizeof p, "runs/x", test_id) == 0 &&
           strcmp(p, "runs/x/ckpt/0123456789abcdef.ckpt") == 0, "ckpt_path: %s", p);
     CHECK(rundir_ckpt_path(p, 10, "runs/x", test_id) == HS_ERR_VALUE, "ckpt_path too long");
+}
+
+/* ---- slot files (version 2): one inode per trial, rewritten in place ------------------------ */
+
+static unsigned long long inode_of(const char *path) {
+    struct stat sb;
+    return stat(path, &sb) == 0 ? (unsigned long long)sb.st_ino : 0;
+}
+
+/* Read path as trial test_id/key and compare with want (1: same state). */
+static int reads_as(const char *path, uint64_t key, const trial_checkpoint *want) {
+    trial_checkpoint back;
+    hs_error err;
+    int ok = ckpt_read(path, test_id, key, &back, &err) == 0 && same_state(want, &back);
+    ckpt_state_free(&back);
+    return ok;
+}
+
+static void test_slots(const char *dir) {
+    char path[512], cmd[700];
+    snprintf(path, sizeof path, "%s/slots.ckpt", dir);
+    uint64_t key = 0x5151;
+    hs_error err;
+    ckpt_file f;
+    CHECK(ckpt_file_init(&f, path, 1, &err) == 0, "init: %s", err.msg);
+    trial_checkpoint none;
+    CHECK(ckpt_file_load(&f, test_id, key, &none, &err) == 1 && none.history == NULL,
+          "no file: load says so");
+    /* epochs 1..6 of a trial: one file, one inode, each state read back after its write */
+    trial_checkpoint st[7];
+    unsigned long long ino = 0;
+    int same_inode = 1, each_read = 1;
+    for (size_t e = 1; e <= 6; e++) {
+        fake_state(&st[e], e, 301, 602, 40 + e);
+        CHECK(ckpt_file_write(&f, test_id, key, &st[e], &err) == 0, "write %zu: %s", e, err.msg);
+        if (e == 1) ino = inode_of(path);
+        else if (inode_of(path) != ino) same_inode = 0;
+        if (!reads_as(path, key, &st[e])) each_read = 0;
+    }
+    CHECK(ino != 0 && same_inode, "six epochs rewrote one inode in place");
+    CHECK(each_read, "every epoch's state read back after its write");
+    ckpt_file_close(&f);
+    snprintf(cmd, sizeof cmd, "ls %s | grep -q tmp", dir);
+    CHECK(system(cmd) != 0, "temporary file left in %s", dir);
+    size_t n = 0;
+    unsigned char *b = slurp(path, &n);
+    uint32_t ver = 0;
+    uint64_t cap = 0;
+    if (b && n > 64) {
+        memcpy(&ver, b + 8, 4);
+        memcpy(&cap, b + 16, 8);
+    }
+    CHECK(ver == CKPT_VERSION_SLOTS && cap >= 512 && cap % 512 == 0 && n > cap,
+          "version-2 file with two slots (version %u, C %llu, %zu bytes)", (unsigned)ver,
+          (unsigned long long)cap, n);
+    /* a torn write of the newest slot (epoch 6, slot 1): the reader falls back to epoch 5 */
+    if (b && n > cap + 200) {
+        char torn[600];
+        snprintf(torn, sizeof torn, "%s/torn.ckpt", dir);
+        b[cap + 200] ^= 0x40;
+        spit(torn, b, n);
+        CHECK(reads_as(torn, key, &st[5]), "torn newest slot: the previous state is read");
+        /* both slots torn: refused (the negative control of the fallback) */
+        b[64 + 200] ^= 0x40;
+        spit(torn, b, n);
+        trial_checkpoint back;
+        int rc = ckpt_read(torn, test_id, key, &back, &err);
+        CHECK(rc == HS_ERR_FORMAT && strstr(err.msg, "checksum"), "both slots torn: rc %d %s",
+              rc, err.msg);
+        b[64 + 200] ^= 0x40;
+        b[cap + 200] ^= 0x40;
+        /* the header's slot size damaged: refused */
+        uint64_t bad = cap + 3;
+        memcpy(b + 16, &bad, 8);
+        spit(torn, b, n);
+        rc = ckpt_read(torn, test_id, key, &back, &err);
+        CHECK(rc == HS_ERR_FORMAT, "bad slot size: rc %d %s", rc, err.msg);
+        memcpy(b + 16, &cap, 8);
+    }
+    free(b);
+    /* another writer (a resumed run) continues in place: the other slot, same inode */
+    ckpt_file g;
+    trial_checkpoint got;
+    ckpt_file_init(&g, path, 0, &err);
+    CHECK(ckpt_file_load(&g, test_id, key, &got, &err) == 0 && same_state(&st[6], &got),
+          "load: the newest state (%s)", err.msg);
+    ckpt_state_free(&got);
+    trial_checkpoint e7;
+    fake_state(&e7, 7, 301, 602, 47);
+    CHECK(ckpt_file_write(&g, test_id, key, &e7, &err) == 0, "write after load: %s", err.msg);
+    CHECK(inode_of(path) == ino && reads_as(path, key, &e7), "continued in place");
+    /* another trial's state is not this one's */
+    CHECK(ckpt_read(path, "fedcba9876543210", key, &got, &err) == HS_ERR_STATE,
+          "other id: %s", err.msg);
+    ckpt_state_free(&e7);
+    /* a history that outgrows the slots: a new, larger file (written atomically) */
+    trial_checkpoint big;
+    fake_state(&big, 400, 301, 602, 48);
+    CHECK(ckpt_file_write(&g, test_id, key, &big, &err) == 0, "grown: %s", err.msg);
+    CHECK(reads_as(path, key, &big), "grown state read back");
+    ckpt_state_free(&big);
+    ckpt_file_close(&g);
+    for (size_t e = 1; e <= 6; e++) ckpt_state_free(&st[e]);
+
+    /* a version-1 file (an older run directory): read, then replaced by a slot file */
+    char old[512];
+    snprintf(old, sizeof old, "%s/v1.ckpt", dir);
+    trial_checkpoint v1, v2;
+    fake_state(&v1, 3, 50, 100, 61);
+    CHECK(ckpt_write(old, test_id, key, &v1, &err) == 0, "v1 write: %s", err.msg);
+    unsigned long long ino1 = inode_of(old);
+    /* negative control of the inode check: ckpt_write (temporary file and rename, what every
+     * epoch cost before slot files) makes a new inode each time */
+    CHECK(ckpt_write(old, test_id, key, &v1, &err) == 0 && inode_of(old) != ino1,
+          "ckpt_write renames a new inode into place");
+    ckpt_file h;
+    ckpt_file_init(&h, old, 0, &err);
+    CHECK(ckpt_file_load(&h, test_id, key, &got, &err) == 0 && same_state(&v1, &got),
+          "version-1 file loaded: %s", err.msg);
+    ckpt_state_free(&got);
+    fake_state(&v2, 4, 50, 100, 62);
+    CHECK(ckpt_file_write(&h, test_id, key, &v2, &err) == 0 && reads_as(old, key, &v2),
+          "version-1 file replaced by a slot file: %s", err.msg);
+    ckpt_file_close(&h);
+    ckpt_state_free(&v1);
+    ckpt_state_free(&v2);
 }
 
 static void test_key(void) {
@@ -463,6 +595,7 @@ int main(void) {
     }
     test_file(dir);
     test_crafted(dir);
+    test_slots(dir);
     test_key();
     test_resume(dir);
     char cmd[128];
