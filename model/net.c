@@ -163,8 +163,9 @@ static void layout(net *n, bump *bp) {
  * T 120) start on a 2 MiB boundary and ask Linux for transparent huge pages: training
  * streams the (T,B,4H) gates and the (T,B,H) states forward and back once per step, and
  * with 4 KiB pages every 4 KiB of those streams costs a TLB miss (measured: LSTM(64)
- * training 1-3 % faster; docs/benchmarks.md, "Fifth phase, backward"). Elsewhere, or
- * when the kernel says no, the pages stay small; nothing else changes. */
+ * training up to 3 % faster, near the noise of the shared test machine; docs/benchmarks.md,
+ * "Fifth phase, backward"). Elsewhere, or when the kernel says no, the pages stay small;
+ * nothing else changes. */
 #define HUGE_BYTES ((size_t)2 << 20)
 
 /* n zeroed elements of size sz, 64-byte aligned (a cache line, one AVX-512 vector; 2 MiB
