@@ -40,9 +40,12 @@ typedef struct kern_ops {
                       const float *U, const float *b, size_t B, size_t H);
 
     /* LSTM gate backward for B rows: dc += dh*o*(1-tanh^2 c); da_o = dh*tanh(c)*o(1-o);
-     * da_i = dc*g*i(1-i); da_g = dc*i*(1-g^2); da_f = dc*cprev*f(1-f); dc = dc*f.
-     * dg (B,4H) out; dc (B,H) in/out; g (B,4H), tc, dh (B,H); cprev (B,H) or NULL (0). */
-    void (*lstm_cell_bwd)(float *dg, float *dc, const float *g, const float *tc,
+     * da_i = dc*g*i(1-i); da_g = dc*i*(1-g^2); da_f = dc*cprev*f(1-f); dc = dc*f; and the
+     * bias sums dbacc[j] += sum_r dg[r*4H + j] in double (rows in order, from 0; the sums
+     * of colsum).
+     * dg (B,4H) out; dc (B,H) in/out; dbacc (4H) in/out; g (B,4H), tc, dh (B,H); cprev
+     * (B,H) or NULL (0). */
+    void (*lstm_cell_bwd)(float *dg, float *dc, double *dbacc, const float *g, const float *tc,
                           const float *dh, const float *cprev, size_t B, size_t H);
 
     /* One GRU (reset_after) step for B rows, gates [z, r, h] (see gru.h), with

@@ -449,36 +449,51 @@ static void lstm_step(float *g, float *c, float *tc, float *h, const float *cpre
 
 /* ---- LSTM gate backward ----------------------------------------------------------------
  * dc += dh*o*(1-tanh^2 c); da_o = dh*tanh(c)*o(1-o); da_i = dc*g*i(1-i);
- * da_g = dc*i*(1-g^2); da_f = dc*c_prev*f(1-f); then dc_prev = dc*f. */
-static inline void lstm_bwd_vec(float *dg, float *dc, const float *g, const float *tc,
-                                const float *dh, const float *cprev, size_t H, size_t j,
-                                int full, vm m) {
+ * da_g = dc*i*(1-g^2); da_f = dc*c_prev*f(1-f); then dc_prev = dc*f.
+ * One unit vector j at a time over all B rows, so the bias sums of its four gate columns
+ * (dbacc += column sums of dg, in double) stay in registers: dg is not read again for
+ * them. Per column the rows are summed in order 0..B-1 from 0, then added to dbacc:
+ * the sums of colsum(). */
+static inline void lstm_bwd_unit(float *dg, float *dc, double *dbacc, const float *g,
+                                 const float *tc, const float *dh, const float *cprev,
+                                 size_t B, size_t H, size_t j, int full, vm m) {
     const vf one = vf_set1(1.0f);
-    vf iv = ld(g + j, full, m), fv = ld(g + H + j, full, m), gv = ld(g + 2 * H + j, full, m),
-       ov = ld(g + 3 * H + j, full, m);
-    vf tv = ld(tc + j, full, m), dhv = ld(dh + j, full, m);
-    vf cp = cprev ? ld(cprev + j, full, m) : vf_zero();
-    vf dcv = vf_fma(vf_mul(dhv, ov), vf_fnma(tv, tv, one), ld(dc + j, full, m));
-    st(dg + 3 * H + j, vf_mul(vf_mul(dhv, tv), vf_mul(ov, vf_sub(one, ov))), full, m);
-    st(dg + j, vf_mul(vf_mul(dcv, gv), vf_mul(iv, vf_sub(one, iv))), full, m);
-    st(dg + 2 * H + j, vf_mul(vf_mul(dcv, iv), vf_fnma(gv, gv, one)), full, m);
-    st(dg + H + j, vf_mul(vf_mul(dcv, cp), vf_mul(fv, vf_sub(one, fv))), full, m);
-    st(dc + j, vf_mul(dcv, fv), full, m);
+    size_t G = 4 * H;
+    vdacc si = vdacc_zero(), sf = vdacc_zero(), sg = vdacc_zero(), so = vdacc_zero();
+    for (size_t r = 0; r < B; r++) {
+        const float *gr = g + r * G;
+        float *dgr = dg + r * G;
+        vf iv = ld(gr + j, full, m), fv = ld(gr + H + j, full, m), gv = ld(gr + 2 * H + j, full, m),
+           ov = ld(gr + 3 * H + j, full, m);
+        vf tv = ld(tc + r * H + j, full, m), dhv = ld(dh + r * H + j, full, m);
+        vf cp = cprev ? ld(cprev + r * H + j, full, m) : vf_zero();
+        vf dcv = vf_fma(vf_mul(dhv, ov), vf_fnma(tv, tv, one), ld(dc + r * H + j, full, m));
+        vf dao = vf_mul(vf_mul(dhv, tv), vf_mul(ov, vf_sub(one, ov)));
+        vf dai = vf_mul(vf_mul(dcv, gv), vf_mul(iv, vf_sub(one, iv)));
+        vf dag = vf_mul(vf_mul(dcv, iv), vf_fnma(gv, gv, one));
+        vf daf = vf_mul(vf_mul(dcv, cp), vf_mul(fv, vf_sub(one, fv)));
+        st(dgr + j, dai, full, m);
+        st(dgr + H + j, daf, full, m);
+        st(dgr + 2 * H + j, dag, full, m);
+        st(dgr + 3 * H + j, dao, full, m);
+        st(dc + r * H + j, vf_mul(dcv, fv), full, m);
+        si = vdacc_add(si, dai);
+        sf = vdacc_add(sf, daf);
+        sg = vdacc_add(sg, dag);
+        so = vdacc_add(so, dao);
+    }
+    size_t n = full ? VL : H - j;
+    vdacc_flush(dbacc + j, si, n);
+    vdacc_flush(dbacc + H + j, sf, n);
+    vdacc_flush(dbacc + 2 * H + j, sg, n);
+    vdacc_flush(dbacc + 3 * H + j, so, n);
 }
 
-static void lstm_cell_bwd(float *dg, float *dc, const float *g, const float *tc,
+static void lstm_cell_bwd(float *dg, float *dc, double *dbacc, const float *g, const float *tc,
                           const float *dh, const float *cprev, size_t B, size_t H) {
-    size_t G = 4 * H;
-    for (size_t r = 0; r < B; r++) {
-        const float *cp = cprev ? cprev + r * H : NULL;
-        size_t j = 0;
-        for (; H - j >= VL; j += VL)
-            lstm_bwd_vec(dg + r * G, dc + r * H, g + r * G, tc + r * H, dh + r * H, cp, H, j, 1,
-                         vm_first(VL));
-        if (j < H)
-            lstm_bwd_vec(dg + r * G, dc + r * H, g + r * G, tc + r * H, dh + r * H, cp, H, j, 0,
-                         vm_first(H - j));
-    }
+    size_t j = 0;
+    for (; H - j >= VL; j += VL) lstm_bwd_unit(dg, dc, dbacc, g, tc, dh, cprev, B, H, j, 1, vm_first(VL));
+    if (j < H) lstm_bwd_unit(dg, dc, dbacc, g, tc, dh, cprev, B, H, j, 0, vm_first(H - j));
 }
 
 /* ---- GRU step, products fused with the gate math ---------------------------------------

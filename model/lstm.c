@@ -49,18 +49,18 @@ void lstm_backward(float *dx, float *dW, float *dU, float *db, double *dbacc, fl
     /* ut (4H,H) = U^T, so the per-step product dgates U^T is a plain (no-transpose) GEMM */
     for (size_t i = 0; i < H; i++)
         for (size_t j = 0; j < G; j++) ut[j * H + i] = U[i * G + j];
-    /* Each step's gate gradients dgates(t) (B,4H) are used while in cache: the bias sum, dW,
-     * dU, dx and dh_{t-1}; no (T,B,4H) gradient tensor is kept. */
+    /* Each step's gate gradients dgates(t) (B,4H) are used while in cache: dW, dU, dx and
+     * dh_{t-1} (the bias sums are taken as the gate backward writes them); no (T,B,4H)
+     * gradient tensor is kept. */
     for (size_t t = T; t-- > 0;) {
         float *dg = dgates; /* (B,4H), reused every step: stays in cache */
         const float *cprev = t ? c + (t - 1) * B * H : NULL; /* c_{-1} = 0 */
-        K->lstm_cell_bwd(dg, dc, gates + t * B * G, tc + t * B * H, dh_slot(dh, dh_top, t, T, B, H),
-                         cprev, B, H);
+        /* dgates(t), dc_{t-1}; db += column sums of dgates(t), in double */
+        K->lstm_cell_bwd(dg, dc, dbacc, gates + t * B * G, tc + t * B * H,
+                         dh_slot(dh, dh_top, t, T, B, H), cprev, B, H);
         const float *xt = x + t * B * I;
         const float *hp = t ? h + (t - 1) * B * H : NULL;
         float beta = t == T - 1 ? 0.0f : 1.0f;
-        /* db += column sums of dgates(t), in double */
-        K->colsum(dbacc, dg, G, B, G);
         if (hp && !rmask && dU == dW + I * G) {
             /* [dW; dU] += [x_t | h_{t-1}]^T dgates(t): one (I+H, 4H) product (net.c's flat
              * layout puts dU right after dW), so dgates(t) is streamed once and the I rows
