@@ -1,5 +1,4 @@
 /* net: model assembly, flat parameter layout, forward/backward over layers (see net.h). */
-#define _DEFAULT_SOURCE /* madvise, MADV_HUGEPAGE (Linux; see zalloc64) */
 #include "model/net.h"
 
 #include <math.h>
@@ -7,9 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 
 #include "model/dense.h"
 #include "model/dropout.h"
@@ -159,30 +155,13 @@ static void layout(net *n, bump *bp) {
     n->dlast = take(bp, mul(B, D));
 }
 
-/* Buffers of at least HUGE_BYTES (the activation arena: 70 MiB for LSTM(64) at B 256,
- * T 120) start on a 2 MiB boundary and ask Linux for transparent huge pages: training
- * streams the (T,B,4H) gates and the (T,B,H) states forward and back once per step, and
- * with 4 KiB pages every 4 KiB of those streams costs a TLB miss (measured: LSTM(64)
- * training up to 3 % faster, near the noise of the shared test machine; docs/benchmarks.md,
- * "Fifth phase, backward"). Elsewhere, or when the kernel says no, the pages stay small;
- * nothing else changes. */
-#define HUGE_BYTES ((size_t)2 << 20)
-
-/* n zeroed elements of size sz, 64-byte aligned (a cache line, one AVX-512 vector; 2 MiB
- * from HUGE_BYTES on); NULL on overflow or out of memory; release with free() */
+/* n zeroed elements of size sz, 64-byte aligned (a cache line, one AVX-512 vector); NULL on
+ * overflow or out of memory; release with free() */
 static void *zalloc64(size_t n, size_t sz) {
-    if (sz && n > (SIZE_MAX - HUGE_BYTES) / sz) return NULL;
-    size_t bytes = (n * sz + 63) / 64 * 64, align = 64;
-    if (bytes >= HUGE_BYTES) {
-        align = HUGE_BYTES;
-        bytes = (bytes + HUGE_BYTES - 1) / HUGE_BYTES * HUGE_BYTES;
-    }
-    void *p = aligned_alloc(align, bytes ? bytes : 64);
-    if (!p) return NULL;
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    if (align == HUGE_BYTES) (void)madvise(p, bytes, MADV_HUGEPAGE); /* a hint: may fail */
-#endif
-    memset(p, 0, bytes);
+    if (sz && n > (SIZE_MAX - 63) / sz) return NULL;
+    size_t bytes = (n * sz + 63) / 64 * 64;
+    void *p = aligned_alloc(64, bytes ? bytes : 64);
+    if (p) memset(p, 0, bytes);
     return p;
 }
 
