@@ -62,6 +62,19 @@ rank_pids() {
     done
 }
 
+# mid_trial_worker ERR OUT: the rank of a worker (rank >= 1) whose last --verbose line in ERR
+# is epoch 1-36 of 48 of a trial with a checkpoint in OUT/ckpt (empty if none)
+mid_trial_worker() {
+    awk '/^\[rank [1-9][0-9]*\] trial [0-9a-f]+/ {
+             r = substr($2, 1, length($2) - 1); id = $4; sub(/:$/, "", id)
+             if ($5 == "epoch") { split($6, e, "/"); last[r] = id " " e[1] } else delete last[r]
+         }
+         END { for (r in last) print r, last[r] }' "$1" 2>/dev/null |
+        while read -r r id n; do
+            if [ "$n" -le 36 ] && [ -e "$2/ckpt/$id.ckpt" ]; then echo "$r"; break; fi
+        done
+}
+
 # interrupt NAME HOW [corrupt]: run the sweep into DIR/NAME, signal it mid-sweep, check,
 # (corrupt: cut one checkpoint short: that trial must restart from scratch with one warning),
 # resume, compare with the reference
@@ -71,12 +84,21 @@ interrupt() {
     write_sweep "$DIR/$name.yaml" "$out"
     setsid "${MPIRUN[@]}" "$HSWEEP" run "$DIR/$name.yaml" --verbose >"$DIR/$name.1.out" \
         2>"$DIR/$name.1.err" &
-    local pid=$! ok=0
-    # the first three trials (one per rank) are journaled and the second wave has written
-    # an epoch checkpoint: it has most of its epochs still to run
+    local pid=$! ok=0 w=""
+    # the first three trials are journaled and the second wave has written an epoch
+    # checkpoint: it has most of its epochs still to run. For term-worker: a trial is
+    # journaled and a worker (rank >= 1) is at most at epoch 36 of a checkpointed trial (with
+    # 3 ranks on 2 cores the workers run at nice 10, sweep/run.c: rank 0 then trains most
+    # trials, and a worker's first trial is its last, so "three journaled" comes too late)
     for _ in $(seq 1 1200); do
         kill -0 "$pid" 2>/dev/null || break
-        if [ "$(cat "$out/journal.jsonl" 2>/dev/null | wc -l)" -ge 3 ] &&
+        if [ "$how" = term-worker ]; then
+            w=$(mid_trial_worker "$DIR/$name.1.err" "$out")
+            if [ -n "$w" ] && [ "$(cat "$out/journal.jsonl" 2>/dev/null | wc -l)" -ge 1 ]; then
+                ok=1
+                break
+            fi
+        elif [ "$(cat "$out/journal.jsonl" 2>/dev/null | wc -l)" -ge 3 ] &&
             [ -n "$(ls "$out/ckpt" 2>/dev/null)" ]; then
             ok=1
             break
@@ -88,12 +110,7 @@ interrupt() {
     usr1) kill -USR1 "$pid" ;;
     term-all) rank_pids "$pid" | while read -r r p; do kill -TERM "$p"; done ;;
     term-rank0) rank_pids "$pid" | while read -r r p; do [ "$r" = 0 ] && kill -TERM "$p"; done ;;
-    term-worker)
-        # a worker that is training a checkpointed trial (from the --verbose epoch lines)
-        local w
-        w=$(grep -E "^\[rank [1-9][0-9]*\] trial ($(paste -sd'|' "$DIR/$name.before")): epoch" \
-            "$DIR/$name.1.err" | tail -1 | sed 's/^\[rank \([0-9]*\)\].*/\1/')
-        rank_pids "$pid" | while read -r r p; do [ "$r" = "${w:-1}" ] && kill -TERM "$p"; done ;;
+    term-worker) rank_pids "$pid" | while read -r r p; do [ "$r" = "${w:-1}" ] && kill -TERM "$p"; done ;;
     esac
     local t0=$SECONDS
     wait "$pid"
