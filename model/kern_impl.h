@@ -34,47 +34,49 @@
  * negations are exact, so the three give the bits of the plain reduction of a x (up to
  * the parity of k at an exact tie). 12 vector operations, one division per sigmoid and
  * tanh. The clamps pass NaN through (operand order and vrangeps; see simd.h). */
+/* 2^(j/16) rounded to float, j = 0..15, as bits minus j << 19 (vf_add_shl19 adds k << 19,
+ * k = 16 e + j, which puts e into the exponent field), and the relative rounding error of
+ * each entry, tau_j = 2^(j/16) / float(2^(j/16)) - 1 (|tau| <= 4.8e-8) */
+static const uint32_t exp2_tab[16] = {
+    0x3f800000u, 0x3f7daac3u, 0x3f7b95c2u, 0x3f79c3d3u, 0x3f7837f0u, 0x3f76f532u,
+    0x3f75fed7u, 0x3f75583fu, 0x3f7504f3u, 0x3f7508a4u, 0x3f75672au, 0x3f76248cu,
+    0x3f7744fdu, 0x3f78ccdfu, 0x3f7ac0c7u, 0x3f7d257du};
+static const uint32_t exp2_tau[16] = {
+    0x00000000u, 0x3346cb6au, 0xb24e0611u, 0x334b2482u, 0x33092801u, 0x331b85f2u,
+    0xb3051aa8u, 0xb2006c56u, 0x329302aeu, 0xb302e5a2u, 0x31b3d0e5u, 0x31d1daf2u,
+    0xb27ce182u, 0xb1b4b0dau, 0xb1d290beu, 0x31b0a147u};
+
 static inline vf v_exp_parts(vf x, int a, vf *t) {
-    const float c0 = 4.99999940e-1f, c1 = 1.66665211e-1f, c2 = 4.16683890e-2f,
-                c3 = 8.36874545e-3f, c4 = 1.38145394e-3f;
-    const float ln2_hi = 0.693359375f, ln2_lo = -2.12194440e-4f, sh = 12582912.0f + 127.0f;
+    const float c0 = 5.000162125e-1f, c1 = 1.666671932e-1f;
+    const float d0 = 5.000001192e-1f, d1 = 1.666490287e-1f, d2 = 4.236698523e-02f;
+    const float ln2_hi = 0.693359375f / 16.0f, ln2_lo = -2.12194440e-4f / 16.0f,
+                sh = 12582912.0f, l2e = 16.0f * 1.44269504088896341f;
     if (a == -1) {
-        vf kb = vf_fma(x, vf_set1(-1.44269504088896341f), vf_set1(sh));
+        vf kb = vf_fma(x, vf_set1(-l2e), vf_set1(sh));
         vf kf = vf_sub(kb, vf_set1(sh));
         vf s = vf_fma(kf, vf_set1(ln2_hi), x);
         s = vf_fma(kf, vf_set1(ln2_lo), s);
-        vf p = vf_set1(c4);
-        p = vf_fnma(p, s, vf_set1(c3));
-        p = vf_fnma(p, s, vf_set1(c2));
-        p = vf_fnma(p, s, vf_set1(c1));
-        p = vf_fnma(p, s, vf_set1(c0));
-        *t = vf_pow2_rounded(kb);
-        return vf_fms(vf_mul(s, s), p, s);
+        vf p = vf_fnma(vf_set1(c1), s, vf_set1(c0));
+        *t = vf_add_shl19(vf_lookup16(exp2_tab, kb), kb);
+        return vf_fms(vf_mul(s, s), p, vf_sub(s, vf_lookup16(exp2_tau, kb)));
     }
     if (a == 2) {
-        vf kb = vf_fma(x, vf_set1(2.0f * 1.44269504088896341f), vf_set1(sh + 1.0f));
-        vf kf = vf_sub(kb, vf_set1(sh + 1.0f));
+        vf kb = vf_add(vf_fma(x, vf_set1(2.0f * l2e), vf_set1(-0.5f)), vf_set1(sh));
+        vf kf = vf_sub(kb, vf_set1(sh));
         vf h = vf_fnma(kf, vf_set1(0.5f * ln2_hi), x);
         h = vf_fnma(kf, vf_set1(0.5f * ln2_lo), h);
-        vf p = vf_set1(32.0f * c4);
-        p = vf_fma(p, h, vf_set1(16.0f * c3));
-        p = vf_fma(p, h, vf_set1(8.0f * c2));
-        p = vf_fma(p, h, vf_set1(4.0f * c1));
-        p = vf_fma(p, h, vf_set1(2.0f * c0));
-        *t = vf_pow2_rounded(kb);
-        return vf_fma(vf_mul(h, h), p, h);
+        vf p = vf_fma(vf_set1(16.0f * d2), h, vf_set1(8.0f * d1));
+        p = vf_fma(p, h, vf_set1(4.0f * d0));
+        *t = vf_add_shl19(vf_lookup16(exp2_tab, kb), kb);
+        return vf_fma(vf_mul(h, h), p, vf_add(vf_add(h, h), vf_lookup16(exp2_tau, kb)));
     }
-    vf kb = vf_fma(x, vf_set1(1.44269504088896341f), vf_set1(sh));
+    vf kb = vf_fma(x, vf_set1(l2e), vf_set1(sh));
     vf kf = vf_sub(kb, vf_set1(sh));
     vf r = vf_fnma(kf, vf_set1(ln2_hi), x);
     r = vf_fnma(kf, vf_set1(ln2_lo), r);
-    vf p = vf_set1(c4);
-    p = vf_fma(p, r, vf_set1(c3));
-    p = vf_fma(p, r, vf_set1(c2));
-    p = vf_fma(p, r, vf_set1(c1));
-    p = vf_fma(p, r, vf_set1(c0));
-    *t = vf_pow2_rounded(kb);
-    return vf_fma(vf_mul(r, r), p, r);
+    vf p = vf_fma(vf_set1(c1), r, vf_set1(c0));
+    *t = vf_add_shl19(vf_lookup16(exp2_tab, kb), kb);
+    return vf_fma(vf_mul(r, r), p, vf_add(r, vf_lookup16(exp2_tau, kb)));
 }
 
 /* e^x for x clamped to [-87, 88]: exp(-87) = 1.6e-38, exp(88) = 1.65e38, never 0 or inf */
@@ -89,16 +91,18 @@ static inline vf v_exp(vf x) {
  * 1 + e^-x = t (e^r - 1) + (t + 1) */
 static inline vf v_sigmoid(vf x) {
     vf t, em = v_exp_parts(vf_clamp_sym(x, 88.0f), -1, &t);
-    return vf_div(vf_set1(1.0f), vf_fma(t, em, vf_add(t, vf_set1(1.0f))));
+    vf s = vf_add(t, vf_set1(1.0f));
+    vf err = vf_sub(t, vf_sub(s, vf_set1(1.0f)));
+    return vf_div(vf_set1(1.0f), vf_add(vf_fma(t, em, err), s));
 }
 
 /* tanh(x) = m / (m + 2), m = e^2x - 1 = 2^(k+1) (e^r - 1)/2 + (2^k - 1); x clamped to
  * [-43.5, 43.5] (k + 1 <= 127; tanh is +-1 in float well before: m + 2 rounds to m, or m
  * to -1) */
 static inline vf v_tanh(vf x) {
-    vf t2, emh = v_exp_parts(vf_clamp_sym(x, 43.5f), 2, &t2);
-    vf m = vf_fma(t2, emh, vf_fma(t2, vf_set1(0.5f), vf_set1(-1.0f)));
-    return vf_div(m, vf_add(m, vf_set1(2.0f)));
+    vf t, em = v_exp_parts(vf_min(vf_set1(43.5f), vf_abs(x)), 2, &t);
+    vf m = vf_fma(t, em, vf_sub(t, vf_set1(1.0f)));
+    return vf_copysign(vf_div(m, vf_add(m, vf_set1(2.0f))), x);
 }
 
 /* loads/stores of a column block that may be partial: full != 0 is a compile-time
