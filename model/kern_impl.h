@@ -50,7 +50,7 @@ static inline vf v_exp_parts(vf x, int a, vf *t) {
     const float c0 = 5.000162125e-1f, c1 = 1.666671932e-1f;
     const float d0 = 5.000001192e-1f, d1 = 1.666490287e-1f, d2 = 4.236698523e-02f;
     const float ln2_hi = 0.693359375f / 16.0f, ln2_lo = -2.12194440e-4f / 16.0f,
-                sh = 12582912.0f, l2e = 16.0f * 1.44269504088896341f;
+                ln2_32 = 0.0216608494f, sh = 12582912.0f, l2e = 16.0f * 1.44269504088896341f;
     if (a == -1) {
         vf kb = vf_fma(x, vf_set1(-l2e), vf_set1(sh));
         vf kf = vf_sub(kb, vf_set1(sh));
@@ -63,8 +63,7 @@ static inline vf v_exp_parts(vf x, int a, vf *t) {
     if (a == 2) {
         vf kb = vf_add(vf_fma(x, vf_set1(2.0f * l2e), vf_set1(-0.5f)), vf_set1(sh));
         vf kf = vf_sub(kb, vf_set1(sh));
-        vf h = vf_fnma(kf, vf_set1(0.5f * ln2_hi), x);
-        h = vf_fnma(kf, vf_set1(0.5f * ln2_lo), h);
+        vf h = vf_fnma(kf, vf_set1(ln2_32), x);
         vf p = vf_fma(vf_set1(16.0f * d2), h, vf_set1(8.0f * d1));
         p = vf_fma(p, h, vf_set1(4.0f * d0));
         *t = vf_add_shl19(vf_lookup16(exp2_tab, kb), kb);
