@@ -58,7 +58,7 @@ static inline vf v_exp_parts(vf x, int a, vf *t) {
         s = vf_fma(kf, vf_set1(ln2_lo), s);
         vf p = vf_fnma(vf_set1(c1), s, vf_set1(c0));
         *t = vf_add_shl19(vf_lookup16(exp2_tab, kb), kb);
-        return vf_fms(vf_mul(s, s), p, vf_sub(s, vf_lookup16(exp2_tau, kb)));
+        return vf_fms(vf_mul(s, s), p, s);
     }
     if (a == 2) {
         vf kb = vf_add(vf_fma(x, vf_set1(2.0f * l2e), vf_set1(-0.5f)), vf_set1(sh));
