@@ -17,23 +17,33 @@
 
 /* ---- activations ---------------------------------------------------------------------
  * All three start from one reduction of e^(a x), a = 1, -1 or 2 (v_exp_parts; the caller
- * clamps x so that e^(a x) is a normal float or rounds to 0 after the +1 below):
- * a x = k ln2 + r with k = round(a x log2 e) (adding 1.5*2^23 + 127 rounds to an integer
- * and leaves k + 127 in the low mantissa bits, the exponent field of 2^k), r = a x - k ln2 (ln2 split in an exact part and a correction:
- * Cody-Waite), so |r| <= ln2/2; it returns e^r - 1 = r + r^2 p(r) (p of degree 4, a
- * minimax fit of (e^r - 1 - r)/r^2 weighted for the relative error of e^r: 3.1e-9 on
- * |r| <= ln2/2) and t = 2^k written into the exponent field. Then
- *   e^x        = t (e^r - 1) + t                       (one rounding)
- *   e^x - 1    = t (e^r - 1) + (t - 1)                 (no cancellation near 0)
- *   sigmoid(x) = 1 / (1 + e^-x)
- *   tanh(x)    = (e^2x - 1) / ((e^2x - 1) + 2)          (relative error stays small near 0)
- * a x is never formed: for a = -1 the reduction computes s = -r (x + k ln2) and evaluates
- * the same polynomial in -s (fnma for fma; e^r - 1 = s^2 p - s); for a = 2 it computes
- * r/2 and evaluates the polynomial with coefficients scaled by powers of 2, returning
- * (e^r - 1)/2 and t = 2^(k+1) (the shifter carries the +1). Power-of-2 scalings and
- * negations are exact, so the three give the bits of the plain reduction of a x (up to
- * the parity of k at an exact tie). 12 vector operations, one division per sigmoid and
- * tanh. The clamps pass NaN through (operand order and vrangeps; see simd.h). */
+ * clamps x so that e^(a x) is a normal float, or tiny enough to vanish after the +1):
+ * a x = k ln2/16 + r, k an integer, |r| <= ln2/32, and e^(a x) = 2^(k >> 4) 2^((k & 15)/16) e^r.
+ * Adding 1.5*2^23 rounds a x 16 log2 e to the integer k and leaves it in the low mantissa
+ * bits; those bits index a 16-entry table of 2^(j/16) held in one register (vpermd; two
+ * 8-entry permutes on AVX2), and the same bits shifted left by 19 add k >> 4 to the entry's
+ * exponent (the table stores each entry's bits minus j << 19), so t = 2^(k>>4) float(2^(j/16))
+ * costs a permute, a shift and an integer add. r = a x - k ln2/16 with ln2/16 split in an
+ * exact part and a correction (Cody-Waite; tanh uses float(ln2/32) alone, 6e-11 off per
+ * step of k, which tanh never feels). It returns em with e^(a x) = t (1 + em):
+ *   exp, sigmoid: em = e^r - 1 = r + r^2 (c0 + c1 r), a minimax fit for the relative error
+ *     of e^r (1.6e-9 on |r| <= ln2/32); exp adds tau_j = 2^(j/16)/float(2^(j/16)) - 1
+ *     (|tau| <= 4.8e-8, a second table) to r, sigmoid does without (its bound holds);
+ *   tanh (x >= 0): k = round(2x 16 log2 e - 0.5) (rounded down), so 0 <= r <= ln2/16
+ *     and every term below is >= 0 (no cancellation); em = e^r - 1 + tau_j with
+ *     e^r - 1 = r + r^2 (d0 + d1 r + d2 r^2), a minimax fit for the relative error of
+ *     e^r - 1 (5.6e-10 on [0, ln2/16]), evaluated in r/2 with coefficients scaled by
+ *     powers of 2 (exact).
+ * Then
+ *   e^x        = t em + t                                     (one rounding)
+ *   sigmoid(x) = 1 / (1 + e^-x), 1 + e^-x = (t em + err) + s with s = 1 + t rounded and
+ *                err = t - (s - 1) its exact error (Fast2Sum: t is no longer a power of 2,
+ *                so 1 + t is inexact, and without err the absolute error was 1.45e-7)
+ *   tanh(x)    = sign(x) m / (m + 2), m = e^2|x| - 1 = t em + (t - 1)
+ * For a = -1 the reduction computes s = -r = x + k ln2/16 and evaluates the polynomial in
+ * -s (fnma for fma), so -x is never formed. Per sigmoid 7 operations on the FMA pipes (9
+ * before the table) and one division; per tanh 7 (11). The clamps pass NaN through
+ * (operand order; see simd.h). */
 /* 2^(j/16) rounded to float, j = 0..15, as bits minus j << 19 (vf_add_shl19 adds k << 19,
  * k = 16 e + j, which puts e into the exponent field), and the relative rounding error of
  * each entry, tau_j = 2^(j/16) / float(2^(j/16)) - 1 (|tau| <= 4.8e-8) */
@@ -86,8 +96,8 @@ static inline vf v_exp(vf x) {
     return vf_fma(t, em, t);
 }
 
-/* sigmoid(x) = 1 / (1 + e^-x), x clamped to [-88, 88] (e^-88 gives t = 0: sigmoid 1);
- * 1 + e^-x = t (e^r - 1) + (t + 1) */
+/* sigmoid(x) = 1 / (1 + e^-x), x clamped to [-88, 88] (e^-88: t below 2^-126, sigmoid 1);
+ * 1 + e^-x = t em + (1 + t), 1 + t split exactly into s + err (Fast2Sum, exact for t >= 0) */
 static inline vf v_sigmoid(vf x) {
     vf t, em = v_exp_parts(vf_clamp_sym(x, 88.0f), -1, &t);
     vf s = vf_add(t, vf_set1(1.0f));
@@ -95,9 +105,9 @@ static inline vf v_sigmoid(vf x) {
     return vf_div(vf_set1(1.0f), vf_add(vf_fma(t, em, err), s));
 }
 
-/* tanh(x) = m / (m + 2), m = e^2x - 1 = 2^(k+1) (e^r - 1)/2 + (2^k - 1); x clamped to
- * [-43.5, 43.5] (k + 1 <= 127; tanh is +-1 in float well before: m + 2 rounds to m, or m
- * to -1) */
+/* tanh(x) = sign(x) m / (m + 2), m = e^2|x| - 1 = t em + (t - 1) >= 0 (t - 1 exact for
+ * t <= 2); |x| clamped to 43.5 (t <= 2^126; tanh is 1 in float well before: m + 2 rounds
+ * to m) */
 static inline vf v_tanh(vf x) {
     vf t, em = v_exp_parts(vf_min(vf_set1(43.5f), vf_abs(x)), 2, &t);
     vf m = vf_fma(t, em, vf_sub(t, vf_set1(1.0f)));
