@@ -40,7 +40,7 @@
  *                power of 2, so 1 + t rounds, and that form's absolute error was 1.45e-7)
  *   tanh(x)    = sign(x) m / (m + 2), m = e^2|x| - 1 = t em + (t - 1)
  * For a = -1 the reduction computes s = -r = x + k ln2/16 and evaluates the polynomial in
- * -s (fnma for fma), so -x is never formed. Per sigmoid 7 operations on the FMA pipes (9
+ * -s (fnma for fma), so -x is never formed. Per sigmoid 7 operations on the FMA pipes (10
  * before the table) and one division; per tanh 7 (11). The clamps pass NaN through
  * (operand order; see simd.h). */
 /* 2^(j/16) rounded to float, j = 0..15, as bits minus j << 19 (vf_add_shl19 adds k << 19,
