@@ -109,6 +109,16 @@ static inline void st(float *p, vf v, int full, vm m) {
     else vf_storem(p, v, m);
 }
 
+/* Prefetch hint of gemm_pf: __builtin_prefetch's locality (3: prefetcht0 ... 0: nta). */
+#ifndef KERN_PF_LOC
+#define KERN_PF_LOC 2
+#endif
+#ifdef KERN_GENERIC
+#define KERN_PREFETCH(p) ((void)(p))
+#else
+#define KERN_PREFETCH(p) __builtin_prefetch((p), 0, KERN_PF_LOC)
+#endif
+
 /* ---- matrix product: register-blocked micro-kernels ------------------------------------
  * C(mr rows, NV vectors) = beta*C + sum_k A(r,k) B(k,:): an MR x NV block of accumulators
  * stays in registers over the whole k loop; A(r,k) is broadcast, B(k, :) loaded as NV
@@ -119,7 +129,8 @@ static inline void st(float *p, vf v, int full, vm m) {
  * C(r,j) is summed in k order. */
 #define KERN_MK(NAME, MR, NV, TAIL, TA, ALLROWS)                                               \
     static void NAME(float *C, size_t ldc, const float *A, size_t lda, const float *Bp,      \
-                     size_t ldb, size_t K, float beta, size_t mr, vm mlast) {                 \
+                     size_t ldb, size_t K, float beta, size_t mr, vm mlast, const char *pf,   \
+                     size_t pfn) {                                                            \
         vf acc[MR][NV];                                                                       \
         const float *ar[MR];                                                                  \
         if (ALLROWS) mr = MR;                                                                 \
@@ -136,8 +147,15 @@ static inline void st(float *p, vf v, int full, vm m) {
                 }                                                                             \
             }                                                                                 \
         }                                                                                     \
+        size_t pfa = 0;                                                                       \
         for (size_t k = 0; k < K; k++) {                                                      \
             const float *b = Bp + k * ldb;                                                    \
+            pfa += pfn;                                                                       \
+            if (pfa >= K) {                                                                   \
+                pfa -= K;                                                                     \
+                KERN_PREFETCH(pf);                                                            \
+                pf += 64;                                                                     \
+            }                                                                                 \
             vf bv[NV];                                                                        \
             for (int q = 0; q < NV; q++) bv[q] = ld(b + q * VL, !(TAIL && q == NV - 1), mlast); \
             for (int r = 0; r < MR; r++) {                                                    \
@@ -193,7 +211,8 @@ KERN_MK(mk4_f_t_all, KERN_MR4, 4, 0, 1, 1)
 #endif
 
 typedef void (*mk_fn)(float *C, size_t ldc, const float *A, size_t lda, const float *Bp,
-                      size_t ldb, size_t K, float beta, size_t mr, vm mlast);
+                      size_t ldb, size_t K, float beta, size_t mr, vm mlast, const char *pf,
+                      size_t pfn);
 
 /* [all rows][ta][nv-1][tail] */
 static const mk_fn mk_table[2][2][4][2] = {
@@ -218,8 +237,17 @@ static const size_t mk_rows[4] = {KERN_MR1, KERN_MR2, KERN_MR3, KERN_MR4};
  * apart (ldb >= 1024: the weight gradients of LSTM(256) and wider, whose rows of B all
  * map to one L1 set), the packed rows are adjacent (measured: 1.4x on the AVX2 dU of
  * LSTM(256); no gain, or a loss on AVX-512, at 2 KiB). The sums are the same either way. */
-static void gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const float *B,
-                 size_t ldb, int tb, size_t M, size_t N, size_t K, float beta) {
+
+/* vectors of the column strip that starts rem columns before N's end (see gemm_pf) */
+static inline size_t strip_nv(size_t rem, int use4) {
+    if (use4) return 4;
+    if (rem == 4 * VL) return 2;
+    return rem >= 3 * VL ? 3 : (rem + VL - 1) / VL;
+}
+
+static void gemm_pf(float *C, size_t ldc, const float *A, size_t lda, int ta, const float *B,
+                    size_t ldb, int tb, size_t M, size_t N, size_t K, float beta, kern_pf *pf,
+                    size_t lines) {
     if (M == 0 || N == 0) return;
     if (K == 0) {
         for (size_t i = 0; i < M; i++)
@@ -242,15 +270,23 @@ static void gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const
         use4 = nvec * ((M + KERN_MR4 - 1) / KERN_MR4 * KERN_MR4) < c3;
     }
 #endif
+    /* micro-kernel calls of the product (for pf: lines * c / calls issued after call c) */
+    size_t calls = 0, call = 0, done = 0;
+    if (pf && lines) {
+        size_t blocks = 0;
+        for (size_t j = 0; j < N;) {
+            size_t rem = N - j, nv = strip_nv(rem, use4);
+            blocks += (M + mk_rows[nv - 1] - 1) / mk_rows[nv - 1];
+            j += rem < nv * VL ? rem : nv * VL;
+        }
+        calls = blocks * ((K + KC - 1) / KC);
+    }
     for (size_t k0 = 0; k0 < K; k0 += KC) {
         size_t kc = K - k0 < KC ? K - k0 : KC;
         float bk = k0 == 0 ? beta : 1.0f;
         const float *Ak = ta ? A + k0 * lda : A + k0;
         for (size_t j = 0; j < N;) {
-            size_t rem = N - j;
-            size_t nv = rem >= 3 * VL ? 3 : (rem + VL - 1) / VL;
-            if (rem == 4 * VL) nv = 2;
-            if (use4) nv = 4;
+            size_t rem = N - j, nv = strip_nv(rem, use4);
             size_t w = rem < nv * VL ? rem : nv * VL;
             int tail = w < nv * VL;
             const float *Bp = B + k0 * ldb + j;
@@ -275,11 +311,45 @@ static void gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const
             for (size_t i = 0; i < M; i += MR) {
                 size_t mr = M - i < MR ? M - i : MR;
                 mk_fn f = mk_table[mr == MR][ta ? 1 : 0][nv - 1][tail];
-                f(C + i * ldc + j, ldc, ta ? Ak + i : Ak + i * lda, lda, Bp, lb, kc, bk, mr, ml);
+                const char *pfp = NULL;
+                size_t pfn = 0;
+                if (calls) { /* this call's share of the stream, within one range */
+                    size_t upto = lines * ++call / calls;
+                    while (pf->cur < 4 && pf->off >= pf->n[pf->cur]) {
+                        pf->cur++;
+                        pf->off = 0;
+                    }
+                    if (pf->cur < 4) {
+                        size_t avail = (pf->n[pf->cur] - pf->off + 63) / 64;
+                        pfn = upto - done < avail ? upto - done : avail;
+                        if (pfn > kc) pfn = kc;
+                        pfp = pf->p[pf->cur] + pf->off;
+                        pf->off += 64 * pfn;
+                        done += pfn;
+                    }
+                }
+                f(C + i * ldc + j, ldc, ta ? Ak + i : Ak + i * lda, lda, Bp, lb, kc, bk, mr, ml, pfp,
+                  pfn);
             }
             j += w;
         }
     }
+    /* what a range boundary left of the share */
+    while (calls && done < lines && pf->cur < 4) {
+        if (pf->off >= pf->n[pf->cur]) {
+            pf->cur++;
+            pf->off = 0;
+            continue;
+        }
+        KERN_PREFETCH(pf->p[pf->cur] + pf->off);
+        pf->off += 64;
+        done++;
+    }
+}
+
+static void gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const float *B,
+                 size_t ldb, int tb, size_t M, size_t N, size_t K, float beta) {
+    gemm_pf(C, ldc, A, lda, ta, B, ldb, tb, M, N, K, beta, NULL, 0);
 }
 
 /* ---- LSTM step, products fused with the gate math --------------------------------------
@@ -451,36 +521,49 @@ static void lstm_step(float *g, float *c, float *tc, float *h, const float *cpre
  * dc += dh*o*(1-tanh^2 c); da_o = dh*tanh(c)*o(1-o); da_i = dc*g*i(1-i);
  * da_g = dc*i*(1-g^2); da_f = dc*c_prev*f(1-f); then dc_prev = dc*f.
  * One unit vector j at a time over all B rows, so the bias sums of its four gate columns
- * (dbacc += column sums of dg, in double) stay in registers: dg is not read again for
- * them. Per column the rows are summed in order 0..B-1 from 0, then added to dbacc:
- * the sums of colsum(). */
+ * stay in registers: dg is not read again for them. Bias sums: per column, the rows of
+ * each block of LSTM_BWD_RB (r0 .. r0+7) are summed in float in row order, and the block
+ * sums are added to a double accumulator in block order, from 0, then to dbacc. The
+ * order depends on B only (the same on every path and vector width). Error: a block sum
+ * of 8 floats is within 7u sum|x| of exact (u = 2^-24), the double sum of the T*B/8
+ * block sums adds T*B/8 * 2^-53 relative, so |error| <= ~7u sum|dg| against (T*B - 1)u
+ * sum|dg| for a plain float sum (docs/engine.md). */
+#define LSTM_BWD_RB 8
 static inline void lstm_bwd_unit(float *dg, float *dc, double *dbacc, const float *g,
                                  const float *tc, const float *dh, const float *cprev,
                                  size_t B, size_t H, size_t j, int full, vm m) {
     const vf one = vf_set1(1.0f);
     size_t G = 4 * H;
     vdacc si = vdacc_zero(), sf = vdacc_zero(), sg = vdacc_zero(), so = vdacc_zero();
-    for (size_t r = 0; r < B; r++) {
-        const float *gr = g + r * G;
-        float *dgr = dg + r * G;
-        vf iv = ld(gr + j, full, m), fv = ld(gr + H + j, full, m), gv = ld(gr + 2 * H + j, full, m),
-           ov = ld(gr + 3 * H + j, full, m);
-        vf tv = ld(tc + r * H + j, full, m), dhv = ld(dh + r * H + j, full, m);
-        vf cp = cprev ? ld(cprev + r * H + j, full, m) : vf_zero();
-        vf dcv = vf_fma(vf_mul(dhv, ov), vf_fnma(tv, tv, one), ld(dc + r * H + j, full, m));
-        vf dao = vf_mul(vf_mul(dhv, tv), vf_mul(ov, vf_sub(one, ov)));
-        vf dai = vf_mul(vf_mul(dcv, gv), vf_mul(iv, vf_sub(one, iv)));
-        vf dag = vf_mul(vf_mul(dcv, iv), vf_fnma(gv, gv, one));
-        vf daf = vf_mul(vf_mul(dcv, cp), vf_mul(fv, vf_sub(one, fv)));
-        st(dgr + j, dai, full, m);
-        st(dgr + H + j, daf, full, m);
-        st(dgr + 2 * H + j, dag, full, m);
-        st(dgr + 3 * H + j, dao, full, m);
-        st(dc + r * H + j, vf_mul(dcv, fv), full, m);
-        si = vdacc_add(si, dai);
-        sf = vdacc_add(sf, daf);
-        sg = vdacc_add(sg, dag);
-        so = vdacc_add(so, dao);
+    for (size_t r0 = 0; r0 < B; r0 += LSTM_BWD_RB) {
+        size_t r1 = B - r0 < LSTM_BWD_RB ? B : r0 + LSTM_BWD_RB;
+        vf pi = vf_zero(), pf = vf_zero(), pg = vf_zero(), po = vf_zero();
+        for (size_t r = r0; r < r1; r++) {
+            const float *gr = g + r * G;
+            float *dgr = dg + r * G;
+            vf iv = ld(gr + j, full, m), fv = ld(gr + H + j, full, m),
+               gv = ld(gr + 2 * H + j, full, m), ov = ld(gr + 3 * H + j, full, m);
+            vf tv = ld(tc + r * H + j, full, m), dhv = ld(dh + r * H + j, full, m);
+            vf cp = cprev ? ld(cprev + r * H + j, full, m) : vf_zero();
+            vf dcv = vf_fma(vf_mul(dhv, ov), vf_fnma(tv, tv, one), ld(dc + r * H + j, full, m));
+            vf dao = vf_mul(vf_mul(dhv, tv), vf_mul(ov, vf_sub(one, ov)));
+            vf dai = vf_mul(vf_mul(dcv, gv), vf_mul(iv, vf_sub(one, iv)));
+            vf dag = vf_mul(vf_mul(dcv, iv), vf_fnma(gv, gv, one));
+            vf daf = vf_mul(vf_mul(dcv, cp), vf_mul(fv, vf_sub(one, fv)));
+            st(dgr + j, dai, full, m);
+            st(dgr + H + j, daf, full, m);
+            st(dgr + 2 * H + j, dag, full, m);
+            st(dgr + 3 * H + j, dao, full, m);
+            st(dc + r * H + j, vf_mul(dcv, fv), full, m);
+            pi = vf_add(pi, dai);
+            pf = vf_add(pf, daf);
+            pg = vf_add(pg, dag);
+            po = vf_add(po, dao);
+        }
+        si = vdacc_add(si, pi);
+        sf = vdacc_add(sf, pf);
+        sg = vdacc_add(sg, pg);
+        so = vdacc_add(so, po);
     }
     size_t n = full ? VL : H - j;
     vdacc_flush(dbacc + j, si, n);
@@ -709,6 +792,7 @@ static float fma_loop(long iters) {
 const kern_ops KERN_TABLE = {
     .name = KERN_NAME,
     .gemm = gemm,
+    .gemm_pf = gemm_pf,
     .lstm_step = lstm_step,
     .lstm_cell_bwd = lstm_cell_bwd,
     .gru_step = gru_step,
