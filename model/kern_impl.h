@@ -521,49 +521,36 @@ static void lstm_step(float *g, float *c, float *tc, float *h, const float *cpre
  * dc += dh*o*(1-tanh^2 c); da_o = dh*tanh(c)*o(1-o); da_i = dc*g*i(1-i);
  * da_g = dc*i*(1-g^2); da_f = dc*c_prev*f(1-f); then dc_prev = dc*f.
  * One unit vector j at a time over all B rows, so the bias sums of its four gate columns
- * stay in registers: dg is not read again for them. Bias sums: per column, the rows of
- * each block of LSTM_BWD_RB (r0 .. r0+7) are summed in float in row order, and the block
- * sums are added to a double accumulator in block order, from 0, then to dbacc. The
- * order depends on B only (the same on every path and vector width). Error: a block sum
- * of 8 floats is within 7u sum|x| of exact (u = 2^-24), the double sum of the T*B/8
- * block sums adds T*B/8 * 2^-53 relative, so |error| <= ~7u sum|dg| against (T*B - 1)u
- * sum|dg| for a plain float sum (docs/engine.md). */
-#define LSTM_BWD_RB 8
+ * (dbacc += column sums of dg, in double) stay in registers: dg is not read again for
+ * them. Per column the rows are summed in order 0..B-1 from 0, then added to dbacc:
+ * the sums of colsum(). */
 static inline void lstm_bwd_unit(float *dg, float *dc, double *dbacc, const float *g,
                                  const float *tc, const float *dh, const float *cprev,
                                  size_t B, size_t H, size_t j, int full, vm m) {
     const vf one = vf_set1(1.0f);
     size_t G = 4 * H;
     vdacc si = vdacc_zero(), sf = vdacc_zero(), sg = vdacc_zero(), so = vdacc_zero();
-    for (size_t r0 = 0; r0 < B; r0 += LSTM_BWD_RB) {
-        size_t r1 = B - r0 < LSTM_BWD_RB ? B : r0 + LSTM_BWD_RB;
-        vf pi = vf_zero(), pf = vf_zero(), pg = vf_zero(), po = vf_zero();
-        for (size_t r = r0; r < r1; r++) {
-            const float *gr = g + r * G;
-            float *dgr = dg + r * G;
-            vf iv = ld(gr + j, full, m), fv = ld(gr + H + j, full, m),
-               gv = ld(gr + 2 * H + j, full, m), ov = ld(gr + 3 * H + j, full, m);
-            vf tv = ld(tc + r * H + j, full, m), dhv = ld(dh + r * H + j, full, m);
-            vf cp = cprev ? ld(cprev + r * H + j, full, m) : vf_zero();
-            vf dcv = vf_fma(vf_mul(dhv, ov), vf_fnma(tv, tv, one), ld(dc + r * H + j, full, m));
-            vf dao = vf_mul(vf_mul(dhv, tv), vf_mul(ov, vf_sub(one, ov)));
-            vf dai = vf_mul(vf_mul(dcv, gv), vf_mul(iv, vf_sub(one, iv)));
-            vf dag = vf_mul(vf_mul(dcv, iv), vf_fnma(gv, gv, one));
-            vf daf = vf_mul(vf_mul(dcv, cp), vf_mul(fv, vf_sub(one, fv)));
-            st(dgr + j, dai, full, m);
-            st(dgr + H + j, daf, full, m);
-            st(dgr + 2 * H + j, dag, full, m);
-            st(dgr + 3 * H + j, dao, full, m);
-            st(dc + r * H + j, vf_mul(dcv, fv), full, m);
-            pi = vf_add(pi, dai);
-            pf = vf_add(pf, daf);
-            pg = vf_add(pg, dag);
-            po = vf_add(po, dao);
-        }
-        si = vdacc_add(si, pi);
-        sf = vdacc_add(sf, pf);
-        sg = vdacc_add(sg, pg);
-        so = vdacc_add(so, po);
+    for (size_t r = 0; r < B; r++) {
+        const float *gr = g + r * G;
+        float *dgr = dg + r * G;
+        vf iv = ld(gr + j, full, m), fv = ld(gr + H + j, full, m), gv = ld(gr + 2 * H + j, full, m),
+           ov = ld(gr + 3 * H + j, full, m);
+        vf tv = ld(tc + r * H + j, full, m), dhv = ld(dh + r * H + j, full, m);
+        vf cp = cprev ? ld(cprev + r * H + j, full, m) : vf_zero();
+        vf dcv = vf_fma(vf_mul(dhv, ov), vf_fnma(tv, tv, one), ld(dc + r * H + j, full, m));
+        vf dao = vf_mul(vf_mul(dhv, tv), vf_mul(ov, vf_sub(one, ov)));
+        vf dai = vf_mul(vf_mul(dcv, gv), vf_mul(iv, vf_sub(one, iv)));
+        vf dag = vf_mul(vf_mul(dcv, iv), vf_fnma(gv, gv, one));
+        vf daf = vf_mul(vf_mul(dcv, cp), vf_mul(fv, vf_sub(one, fv)));
+        st(dgr + j, dai, full, m);
+        st(dgr + H + j, daf, full, m);
+        st(dgr + 2 * H + j, dag, full, m);
+        st(dgr + 3 * H + j, dao, full, m);
+        st(dc + r * H + j, vf_mul(dcv, fv), full, m);
+        si = vdacc_add(si, dai);
+        sf = vdacc_add(sf, daf);
+        sg = vdacc_add(sg, dag);
+        so = vdacc_add(so, dao);
     }
     size_t n = full ? VL : H - j;
     vdacc_flush(dbacc + j, si, n);
