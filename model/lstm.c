@@ -52,26 +52,9 @@ void lstm_backward(float *dx, float *dW, float *dU, float *db, double *dbacc, fl
     /* Each step's gate gradients dgates(t) (B,4H) are used while in cache: dW, dU, dx and
      * dh_{t-1} (the bias sums are taken as the gate backward writes them); no (T,B,4H)
      * gradient tensor is kept. */
-    /* The gate backward's inputs were written by the forward long before and come from
-     * memory (384 KiB per step at H 64, B 256), while the products between two gate
-     * backwards run from cache with the memory bus idle: so step t's weight-gradient and
-     * dh_{t-1} products prefetch what step t-1's gate backward reads (its gates, tanh(c)
-     * and c_{t-2}), spread evenly over their k loops, in shares of their FLOPs (not with
-     * recurrent dropout, whose products go gate by gate). Only a hint: the same bits. */
-    size_t fw = (I + H) * G, fh = H * G; /* per batch row: FLOPs / 2B of [dW; dU], dh_{t-1} */
     for (size_t t = T; t-- > 0;) {
         float *dg = dgates; /* (B,4H), reused every step: stays in cache */
         const float *cprev = t ? c + (t - 1) * B * H : NULL; /* c_{-1} = 0 */
-        kern_pf pf = {{NULL}, {0}, 0, 0};
-        if (t) {
-            pf.p[0] = (const char *)(gates + (t - 1) * B * G);
-            pf.n[0] = B * G * sizeof *gates;
-            pf.p[1] = (const char *)(tc + (t - 1) * B * H);
-            pf.n[1] = B * H * sizeof *tc;
-            pf.p[2] = (const char *)(t >= 2 ? c + (t - 2) * B * H : NULL);
-            pf.n[2] = t >= 2 ? B * H * sizeof *c : 0;
-        }
-        size_t pfl = kern_pf_left(&pf), pfw = rmask ? 0 : pfl * fw / (fw + fh);
         /* dgates(t), dc_{t-1}; db += column sums of dgates(t), in double */
         K->lstm_cell_bwd(dg, dc, dbacc, gates + t * B * G, tc + t * B * H,
                          dh_slot(dh, dh_top, t, T, B, H), cprev, B, H);
@@ -88,18 +71,31 @@ void lstm_backward(float *dx, float *dW, float *dU, float *db, double *dbacc, fl
                 memcpy(hm + r * (I + H), xt + r * I, I * sizeof *hm);
                 memcpy(hm + r * (I + H) + I, hp + r * H, H * sizeof *hm);
             }
-            K->gemm_pf(dW, G, hm, I + H, 1, dg, G, 0, I + H, G, B, beta, &pf, pfw);
+            K->gemm(dW, G, hm, I + H, 1, dg, G, 0, I + H, G, B, beta);
         } else {
             /* dW += x_t^T dgates(t) */
             K->gemm(dW, G, xt, I, 1, dg, G, 0, I, G, B, beta);
             /* dU += h_{t-1}^T dgates(t) (no recurrent dropout; with it, per gate below) */
-            if (hp && !rmask) K->gemm_pf(dU, G, hp, H, 1, dg, G, 0, H, G, B, 1.0f, &pf, pfw);
+            if (hp && !rmask) K->gemm(dU, G, hp, H, 1, dg, G, 0, H, G, B, 1.0f);
         }
         /* dx_t = dgates(t) W^T */
         if (dx) K->gemm(dx + t * B * I, I, dg, G, 0, W, G, 1, B, I, G, 0.0f);
         if (t == 0) break;
         float *dhp = dh_slot(dh, dh_top, t - 1, T, B, H);
         if (!rmask) {
+            /* The gate backward's inputs were written by the forward long before and come
+             * from memory (384 KiB per step at H 64, B 256), while the products run from
+             * cache with the memory bus idle: so this product prefetches what step t-1's
+             * gate backward reads (its gates, tanh(c) and c_{t-2}), spread evenly over its
+             * k loops. A hint only: the same bits. (Not with recurrent dropout, whose
+             * products go gate by gate; not in the [dW; dU] product, which slowed down by
+             * more than that saved: docs/benchmarks.md, "Sixth phase, backward".) */
+            kern_pf pf = {{(const char *)(gates + (t - 1) * B * G),
+                           (const char *)(tc + (t - 1) * B * H),
+                           (const char *)(t >= 2 ? c + (t - 2) * B * H : NULL), NULL},
+                          {B * G * sizeof *gates, B * H * sizeof *tc,
+                           t >= 2 ? B * H * sizeof *c : 0, 0},
+                          0, 0};
             /* dh_{t-1} += dgates(t) U^T; the top layer's dh_{t-1} is zero before it, so beta 0
              * stands for clearing the slot (the same bits: the sums start from +0 either way) */
             K->gemm_pf(dhp, H, dg, G, 0, ut, H, 0, B, H, G, dh_top ? 0.0f : 1.0f, &pf,
