@@ -126,7 +126,9 @@ static inline void st(float *p, vf v, int full, vm m) {
  * progression, so the compiler needs one pointer for A^T); otherwise rows r >= mr (the
  * last block of a matrix) repeat row mr-1 and are not stored. TAIL: the last vector is
  * partial (lanes in mlast). TA: A is stored transposed (A(r,k) at A[k*lda + r]). Each
- * C(r,j) is summed in k order. */
+ * C(r,j) is summed in k order. pf, pfn (pfn <= K): the pfn cache lines from pf are
+ * prefetched evenly over the k loop (a hint for a later kernel: one line whenever the
+ * running sum of pfn passes K, so every K/pfn iterations; see gemm_pf). */
 #define KERN_MK(NAME, MR, NV, TAIL, TA, ALLROWS)                                               \
     static void NAME(float *C, size_t ldc, const float *A, size_t lda, const float *Bp,      \
                      size_t ldb, size_t K, float beta, size_t mr, vm mlast, const char *pf,   \
