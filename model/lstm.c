@@ -49,9 +49,10 @@ void lstm_backward(float *dx, float *dW, float *dU, float *db, double *dbacc, fl
                    size_t I, size_t H, size_t ldx, size_t ldh) {
     const kern_ops *K = kern();
     size_t G = 4 * H;
-    /* net.c's layout: row (t, b) of one buffer holds [x_t | h_{t-1}], so the A operand
-     * of the merged dW/dU product is read in place (T > 1 keeps x + B*ldx + I inside x) */
-    int xh = T > 1 && ldx == ldh && h == x + B * ldx + I;
+    /* dW and dU as one product (below) when dU follows dW (net.c's flat parameters), row
+     * (t, b) of one buffer holds [x_t | h_{t-1}] (net.c's activations: the product reads
+     * them in place) and there is no recurrent dropout; T > 1 keeps x + B*ldx + I inside x */
+    int merged = T > 1 && ldx == ldh && h == x + B * ldx + I && !rmask && dU == dW + I * G;
     memset(dc, 0, B * H * sizeof *dc);
     memset(dU, 0, H * G * sizeof *dU);
     for (size_t j = 0; j < G; j++) dbacc[j] = 0.0;
@@ -64,13 +65,22 @@ void lstm_backward(float *dx, float *dW, float *dU, float *db, double *dbacc, fl
     for (size_t t = T; t-- > 0;) {
         float *dg = dgates; /* (B,4H), reused every step: stays in cache */
         const float *cprev = t ? c + (t - 1) * B * H : NULL; /* c_{-1} = 0 */
+        if (merged && t) {
+            /* the rows [x_t | h_{t-1}] the merged product reads below, fetched line by line
+             * in address order while the gate backward runs: the product itself reads them
+             * column-wise and missed them row by row (the copy they replace read them in
+             * order) */
+            const char *p0 = (const char *)(x + t * B * ldx);
+            const char *p1 = (const char *)(x + (t * B + B - 1) * ldx + I + H);
+            for (const char *p = p0; p < p1; p += 64) kern_prefetch(p);
+        }
         /* dgates(t), dc_{t-1}; db += column sums of dgates(t), in double */
         K->lstm_cell_bwd(dg, dc, dbacc, gates + t * B * G, tc + t * B * H,
                          dh_slot(dh, dh_top, t, T, B, H), cprev, B, H);
         const float *xt = x + t * B * ldx;
         const float *hp = t ? h + (t - 1) * B * ldh : NULL;
         float beta = t == T - 1 ? 0.0f : 1.0f;
-        if (hp && !rmask && xh && dU == dW + I * G) {
+        if (hp && merged) {
             /* [dW; dU] += [x_t | h_{t-1}]^T dgates(t): one (I+H, 4H) product over the rows
              * [x_t | h_{t-1}] as they lie (net.c's flat layout puts dU right after dW), so
              * dgates(t) is streamed once and the I rows of dW fill row blocks with dU's;
