@@ -18,6 +18,24 @@
 /* which activation kern_ops.act applies */
 typedef enum kern_act { KERN_EXP = 0, KERN_SIGMOID = 1, KERN_TANH = 2 } kern_act;
 
+/* A prefetch stream for gemm_pf: up to 4 byte ranges, requested 64-byte line by line in
+ * order (the data a later kernel will read, e.g. the next step's saved gates). */
+typedef struct kern_pf {
+    const char *p[4]; /* starts of the ranges (n 0: unused) */
+    size_t n[4];      /* lengths in bytes */
+    size_t cur, off;  /* cursor: the next line is at p[cur] + off */
+} kern_pf;
+
+/* Lines left in the stream pf (from its cursor to its end). */
+static inline size_t kern_pf_left(const kern_pf *pf) {
+    size_t l = 0;
+    for (size_t i = pf->cur; i < 4; i++) {
+        size_t o = i == pf->cur ? pf->off : 0;
+        l += o < pf->n[i] ? (pf->n[i] - o + 63) / 64 : 0;
+    }
+    return l;
+}
+
 typedef struct kern_ops {
     const char *name; /* "avx512", "avx2" or "generic" */
 
@@ -27,6 +45,14 @@ typedef struct kern_ops {
      * M, N, K may be 0. Operands must not alias C. */
     void (*gemm)(float *C, size_t ldc, const float *A, size_t lda, int ta, const float *B,
                  size_t ldb, int tb, size_t M, size_t N, size_t K, float beta);
+
+    /* gemm, and while it runs a hint: the next `lines` cache lines of the stream pf are
+     * requested into cache (prefetched), spread evenly over the product's micro-kernel
+     * calls, and pf's cursor advanced past them. The product's results are gemm's bits;
+     * pf NULL or lines 0: plain gemm. The generic table only advances the cursor. */
+    void (*gemm_pf)(float *C, size_t ldc, const float *A, size_t lda, int ta, const float *B,
+                    size_t ldb, int tb, size_t M, size_t N, size_t K, float beta,
+                    struct kern_pf *pf, size_t lines);
 
     /* One LSTM step for B rows, gate order [i, f, g, o] (see lstm.h):
      * a = [g] + x W + hprev U + b; i, f, o = sigmoid(a), g = tanh(a);

@@ -109,6 +109,16 @@ static inline void st(float *p, vf v, int full, vm m) {
     else vf_storem(p, v, m);
 }
 
+/* Prefetch hint of gemm_pf: __builtin_prefetch's locality (3: prefetcht0 ... 0: nta). */
+#ifndef KERN_PF_LOC
+#define KERN_PF_LOC 2
+#endif
+#ifdef KERN_GENERIC
+#define KERN_PREFETCH(p) ((void)(p))
+#else
+#define KERN_PREFETCH(p) __builtin_prefetch((p), 0, KERN_PF_LOC)
+#endif
+
 /* ---- matrix product: register-blocked micro-kernels ------------------------------------
  * C(mr rows, NV vectors) = beta*C + sum_k A(r,k) B(k,:): an MR x NV block of accumulators
  * stays in registers over the whole k loop; A(r,k) is broadcast, B(k, :) loaded as NV
@@ -116,10 +126,13 @@ static inline void st(float *p, vf v, int full, vm m) {
  * progression, so the compiler needs one pointer for A^T); otherwise rows r >= mr (the
  * last block of a matrix) repeat row mr-1 and are not stored. TAIL: the last vector is
  * partial (lanes in mlast). TA: A is stored transposed (A(r,k) at A[k*lda + r]). Each
- * C(r,j) is summed in k order. */
+ * C(r,j) is summed in k order. pf, pfn (pfn <= K): the pfn cache lines from pf are
+ * prefetched evenly over the k loop (a hint for a later kernel: one line whenever the
+ * running sum of pfn passes K, so every K/pfn iterations; see gemm_pf). */
 #define KERN_MK(NAME, MR, NV, TAIL, TA, ALLROWS)                                               \
     static void NAME(float *C, size_t ldc, const float *A, size_t lda, const float *Bp,      \
-                     size_t ldb, size_t K, float beta, size_t mr, vm mlast) {                 \
+                     size_t ldb, size_t K, float beta, size_t mr, vm mlast, const char *pf,   \
+                     size_t pfn) {                                                            \
         vf acc[MR][NV];                                                                       \
         const float *ar[MR];                                                                  \
         if (ALLROWS) mr = MR;                                                                 \
@@ -136,8 +149,15 @@ static inline void st(float *p, vf v, int full, vm m) {
                 }                                                                             \
             }                                                                                 \
         }                                                                                     \
+        size_t pfa = 0;                                                                       \
         for (size_t k = 0; k < K; k++) {                                                      \
             const float *b = Bp + k * ldb;                                                    \
+            pfa += pfn;                                                                       \
+            if (pfa >= K) {                                                                   \
+                pfa -= K;                                                                     \
+                KERN_PREFETCH(pf);                                                            \
+                pf += 64;                                                                     \
+            }                                                                                 \
             vf bv[NV];                                                                        \
             for (int q = 0; q < NV; q++) bv[q] = ld(b + q * VL, !(TAIL && q == NV - 1), mlast); \
             for (int r = 0; r < MR; r++) {                                                    \
@@ -193,7 +213,8 @@ KERN_MK(mk4_f_t_all, KERN_MR4, 4, 0, 1, 1)
 #endif
 
 typedef void (*mk_fn)(float *C, size_t ldc, const float *A, size_t lda, const float *Bp,
-                      size_t ldb, size_t K, float beta, size_t mr, vm mlast);
+                      size_t ldb, size_t K, float beta, size_t mr, vm mlast, const char *pf,
+                      size_t pfn);
 
 /* [all rows][ta][nv-1][tail] */
 static const mk_fn mk_table[2][2][4][2] = {
@@ -218,8 +239,17 @@ static const size_t mk_rows[4] = {KERN_MR1, KERN_MR2, KERN_MR3, KERN_MR4};
  * apart (ldb >= 1024: the weight gradients of LSTM(256) and wider, whose rows of B all
  * map to one L1 set), the packed rows are adjacent (measured: 1.4x on the AVX2 dU of
  * LSTM(256); no gain, or a loss on AVX-512, at 2 KiB). The sums are the same either way. */
-static void gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const float *B,
-                 size_t ldb, int tb, size_t M, size_t N, size_t K, float beta) {
+
+/* vectors of the column strip that starts rem columns before N's end (see gemm_pf) */
+static inline size_t strip_nv(size_t rem, int use4) {
+    if (use4) return 4;
+    if (rem == 4 * VL) return 2;
+    return rem >= 3 * VL ? 3 : (rem + VL - 1) / VL;
+}
+
+static void gemm_pf(float *C, size_t ldc, const float *A, size_t lda, int ta, const float *B,
+                    size_t ldb, int tb, size_t M, size_t N, size_t K, float beta, kern_pf *pf,
+                    size_t lines) {
     if (M == 0 || N == 0) return;
     if (K == 0) {
         for (size_t i = 0; i < M; i++)
@@ -242,15 +272,23 @@ static void gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const
         use4 = nvec * ((M + KERN_MR4 - 1) / KERN_MR4 * KERN_MR4) < c3;
     }
 #endif
+    /* micro-kernel calls of the product (for pf: lines * c / calls issued after call c) */
+    size_t calls = 0, call = 0, done = 0;
+    if (pf && lines) {
+        size_t blocks = 0;
+        for (size_t j = 0; j < N;) {
+            size_t rem = N - j, nv = strip_nv(rem, use4);
+            blocks += (M + mk_rows[nv - 1] - 1) / mk_rows[nv - 1];
+            j += rem < nv * VL ? rem : nv * VL;
+        }
+        calls = blocks * ((K + KC - 1) / KC);
+    }
     for (size_t k0 = 0; k0 < K; k0 += KC) {
         size_t kc = K - k0 < KC ? K - k0 : KC;
         float bk = k0 == 0 ? beta : 1.0f;
         const float *Ak = ta ? A + k0 * lda : A + k0;
         for (size_t j = 0; j < N;) {
-            size_t rem = N - j;
-            size_t nv = rem >= 3 * VL ? 3 : (rem + VL - 1) / VL;
-            if (rem == 4 * VL) nv = 2;
-            if (use4) nv = 4;
+            size_t rem = N - j, nv = strip_nv(rem, use4);
             size_t w = rem < nv * VL ? rem : nv * VL;
             int tail = w < nv * VL;
             const float *Bp = B + k0 * ldb + j;
@@ -275,11 +313,45 @@ static void gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const
             for (size_t i = 0; i < M; i += MR) {
                 size_t mr = M - i < MR ? M - i : MR;
                 mk_fn f = mk_table[mr == MR][ta ? 1 : 0][nv - 1][tail];
-                f(C + i * ldc + j, ldc, ta ? Ak + i : Ak + i * lda, lda, Bp, lb, kc, bk, mr, ml);
+                const char *pfp = NULL;
+                size_t pfn = 0;
+                if (calls) { /* this call's share of the stream, within one range */
+                    size_t upto = lines * ++call / calls;
+                    while (pf->cur < 4 && pf->off >= pf->n[pf->cur]) {
+                        pf->cur++;
+                        pf->off = 0;
+                    }
+                    if (pf->cur < 4) {
+                        size_t avail = (pf->n[pf->cur] - pf->off + 63) / 64;
+                        pfn = upto - done < avail ? upto - done : avail;
+                        if (pfn > kc) pfn = kc;
+                        pfp = pf->p[pf->cur] + pf->off;
+                        pf->off += 64 * pfn;
+                        done += pfn;
+                    }
+                }
+                f(C + i * ldc + j, ldc, ta ? Ak + i : Ak + i * lda, lda, Bp, lb, kc, bk, mr, ml, pfp,
+                  pfn);
             }
             j += w;
         }
     }
+    /* what a range boundary left of the share */
+    while (calls && done < lines && pf->cur < 4) {
+        if (pf->off >= pf->n[pf->cur]) {
+            pf->cur++;
+            pf->off = 0;
+            continue;
+        }
+        KERN_PREFETCH(pf->p[pf->cur] + pf->off);
+        pf->off += 64;
+        done++;
+    }
+}
+
+static void gemm(float *C, size_t ldc, const float *A, size_t lda, int ta, const float *B,
+                 size_t ldb, int tb, size_t M, size_t N, size_t K, float beta) {
+    gemm_pf(C, ldc, A, lda, ta, B, ldb, tb, M, N, K, beta, NULL, 0);
 }
 
 /* ---- LSTM step, products fused with the gate math --------------------------------------
@@ -717,6 +789,7 @@ static float fma_loop(long iters) {
 const kern_ops KERN_TABLE = {
     .name = KERN_NAME,
     .gemm = gemm,
+    .gemm_pf = gemm_pf,
     .lstm_step = lstm_step,
     .lstm_cell_bwd = lstm_cell_bwd,
     .gru_step = gru_step,

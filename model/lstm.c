@@ -98,9 +98,23 @@ void lstm_backward(float *dx, float *dW, float *dU, float *db, double *dbacc, fl
         if (t == 0) break;
         float *dhp = dh_slot(dh, dh_top, t - 1, T, B, H);
         if (!rmask) {
+            /* The gate backward's inputs were written by the forward long before and come
+             * from memory (384 KiB per step at H 64, B 256), while the products run from
+             * cache with the memory bus idle: so this product prefetches what step t-1's
+             * gate backward reads (its gates, tanh(c) and c_{t-2}), spread evenly over its
+             * k loops. A hint only: the same bits. (Not with recurrent dropout, whose
+             * products go gate by gate; not in the [dW; dU] product, which slowed down by
+             * more than that saved: docs/benchmarks.md, "Sixth phase, backward".) */
+            kern_pf pf = {{(const char *)(gates + (t - 1) * B * G),
+                           (const char *)(tc + (t - 1) * B * H),
+                           (const char *)(t >= 2 ? c + (t - 2) * B * H : NULL), NULL},
+                          {B * G * sizeof *gates, B * H * sizeof *tc,
+                           t >= 2 ? B * H * sizeof *c : 0, 0},
+                          0, 0};
             /* dh_{t-1} += dgates(t) U^T; the top layer's dh_{t-1} is zero before it, so beta 0
              * stands for clearing the slot (the same bits: the sums start from +0 either way) */
-            K->gemm(dhp, H, dg, G, 0, ut, H, 0, B, H, G, dh_top ? 0.0f : 1.0f);
+            K->gemm_pf(dhp, H, dg, G, 0, ut, H, 0, B, H, G, dh_top ? 0.0f : 1.0f, &pf,
+                       kern_pf_left(&pf));
         } else {
             if (dh_top) memset(dhp, 0, B * H * sizeof *dhp);
             /* per gate k: dU_k += (h_{t-1} * m_k)^T dgates_k(t);

@@ -1,12 +1,14 @@
 /* test_dense: Dense forward against a direct formula, gradient checks (linear and relu) of
  * every parameter and input with negative controls, and gemm() against gemm_ref() for
- * every transpose combination and the shapes the kernels special-case, on the active
+ * every transpose combination and the shapes the kernels special-case (and gemm_pf
+ * against gemm: the same bits, the prefetch stream consumed exactly), on the active
  * kernel path (HSWEEP_ISA; CTest runs every path). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "model/dense.h"
 #include "model/gemm.h"
+#include "model/kern.h"
 #include "model/rng.h"
 #include "tests/gradcheck.h"
 #include "tests/test_util.h"
@@ -69,6 +71,25 @@ static void run(int relu) {
     CHECK(gc_check(loss, &f, f.x, dx, B * I).n_bad == 1, "corrupted dx not caught");
 }
 
+/* kern()->gemm_pf on C0 (a copy of C1's input) against gemm's C1: the same bits, and the
+ * prefetch stream (three ranges of 2, 65 and 10 lines, one ending mid-line) advanced by
+ * exactly min(lines, 77) lines; returns 1 on a mismatch */
+static int check_gemm_pf(float *C0, const float *C1, size_t ldc, const float *A, size_t lda,
+                         int ta, const float *Bm, size_t ldb, int tb, size_t M, size_t N,
+                         size_t K, float beta, size_t lines) {
+    const char *p = (const char *)Bm;
+    kern_pf pf = {{p, p + 200, p + 8000, NULL}, {100, 4096 + 8, 640, 0}, 0, 0};
+    size_t left = kern_pf_left(&pf), want = left - (lines < left ? lines : left);
+    kern()->gemm_pf(C0, ldc, A, lda, ta, Bm, ldb, tb, M, N, K, beta, &pf, lines);
+    int same = memcmp(C0, C1, (M - 1) * ldc * sizeof *C0 + N * sizeof *C0) == 0;
+    if (!same || kern_pf_left(&pf) != want) {
+        fprintf(stderr, "gemm_pf M=%zu N=%zu K=%zu ta=%d tb=%d lines=%zu: %s, %zu lines left (want %zu)\n",
+                M, N, K, ta, tb, lines, same ? "same bits" : "other bits", kern_pf_left(&pf), want);
+        return 1;
+    }
+    return 0;
+}
+
 /* gemm (the active path's register-blocked kernels) against gemm_ref on every
  * transposition, strip decomposition (full and partial vectors of AVX-512, AVX2 and the
  * generic path), partial row blocks, K across the 256-row chunk boundary, beta 0 and 1,
@@ -82,16 +103,17 @@ static void test_gemm(void) {
     size_t cap = (KMAX + 2) * (NMAX + 1024) + 64;
     float *A = malloc(cap * sizeof *A), *Bm = malloc(cap * sizeof *Bm);
     float *C1 = malloc(MMAX * LDC * sizeof *C1), *C2 = malloc(MMAX * LDC * sizeof *C2);
-    if (!A || !Bm || !C1 || !C2) {
+    float *C0 = malloc(MMAX * LDC * sizeof *C0);
+    if (!A || !Bm || !C1 || !C2 || !C0) {
         CHECK(0, "out of memory");
-        free(A), free(Bm), free(C1), free(C2);
+        free(A), free(Bm), free(C1), free(C2), free(C0);
         return;
     }
     rng r;
     rng_seed(&r, 4);
     fill(A, cap, 1.0f, &r);
     fill(Bm, cap, 1.0f, &r);
-    int bad = 0, cases = 0;
+    int bad = 0, cases = 0, bad_pf = 0;
     for (size_t a = 0; a < sizeof Ns / sizeof *Ns; a++)
         for (size_t b = 0; b < sizeof Ms / sizeof *Ms; b++)
             for (size_t c = 0; c < sizeof Ks / sizeof *Ks; c++)
@@ -102,9 +124,12 @@ static void test_gemm(void) {
                             int tb = tbw == 1, wb = tbw == 2;
                             fill(C1, MMAX * LDC, 1.0f, &r);
                             memcpy(C2, C1, MMAX * LDC * sizeof *C1);
+                            memcpy(C0, C1, MMAX * LDC * sizeof *C1);
                             size_t lda = ta ? M + 1 : K + 2, ldb = tb ? K + 1 : wb ? N + 1024 : N + 3;
                             gemm(C1, LDC, A, lda, ta, Bm, ldb, tb, M, N, K, (float)beta);
                             gemm_ref(C2, LDC, A, lda, ta, Bm, ldb, tb, M, N, K, (float)beta);
+                            bad_pf += check_gemm_pf(C0, C1, LDC, A, lda, ta, Bm, ldb, tb, M, N, K,
+                                                    (float)beta, (size_t)cases % 10 * 9);
                             double e = 0.0;
                             for (size_t i = 0; i < M; i++)
                                 for (size_t j = 0; j < LDC; j++)
@@ -118,6 +143,9 @@ static void test_gemm(void) {
                         }
     printf("gemm (%s): %d shapes against gemm_ref, %d mismatches\n", isa_name(), cases, bad);
     CHECK(bad == 0, "gemm mismatches: %d", bad);
+    printf("gemm_pf (%s): %d shapes against gemm, %d mismatches\n", isa_name(), cases, bad_pf);
+    CHECK(bad_pf == 0, "gemm_pf mismatches: %d", bad_pf);
+    free(C0);
     free(A);
     free(Bm);
     free(C1);
