@@ -127,16 +127,6 @@ typedef struct kern_ops {
     double fma_flops; /* FLOPs per iteration of fma_loop */
 } kern_ops;
 
-/* Hint that the cache line holding p is read soon (a no-op for compilers without GCC's
- * prefetch builtin); never faults, never changes a result. */
-static inline void kern_prefetch(const void *p) {
-#if defined(__GNUC__)
-    __builtin_prefetch(p, 0, 3);
-#else
-    (void)p;
-#endif
-}
-
 /* The tables (kern_avx512/avx2 exist on x86-64 builds only). */
 extern const kern_ops kern_generic;
 #if defined(__x86_64__) || defined(_M_X64)

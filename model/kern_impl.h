@@ -514,7 +514,7 @@ static void lstm_step(float *g, float *c, float *tc, float *h, const float *cpre
              * (x_t and h_{t-1} share a row), a stride the hardware prefetcher misses (one
              * block ahead was as fast on AVX-512 and 7 % slower on AVX2's 3-row blocks) */
             for (size_t u = 2 * KERN_LSTM_MR; x && u < 3 * KERN_LSTM_MR && i + u < B; u++)
-                kern_prefetch(xi + u * ldx);
+                KERN_PREFETCH(xi + u * ldx);
             if (full)
                 lstm_block(&P, g + i * G, c + i * H, tc + i * H, h + i * ldh, cp, gin, xi, ws, I,
                            hp, us, b, H, j, mr, 1, m, ldx, ldh);

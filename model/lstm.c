@@ -65,15 +65,6 @@ void lstm_backward(float *dx, float *dW, float *dU, float *db, double *dbacc, fl
     for (size_t t = T; t-- > 0;) {
         float *dg = dgates; /* (B,4H), reused every step: stays in cache */
         const float *cprev = t ? c + (t - 1) * B * H : NULL; /* c_{-1} = 0 */
-        if (merged && t) {
-            /* the rows [x_t | h_{t-1}] the merged product reads below, fetched line by line
-             * in address order while the gate backward runs: the product itself reads them
-             * column-wise and missed them row by row (the copy they replace read them in
-             * order) */
-            const char *p0 = (const char *)(x + t * B * ldx);
-            const char *p1 = (const char *)(x + (t * B + B - 1) * ldx + I + H);
-            for (const char *p = p0; p < p1; p += 64) kern_prefetch(p);
-        }
         /* dgates(t), dc_{t-1}; db += column sums of dgates(t), in double */
         K->lstm_cell_bwd(dg, dc, dbacc, gates + t * B * G, tc + t * B * H,
                          dh_slot(dh, dh_top, t, T, B, H), cprev, B, H);
@@ -111,6 +102,12 @@ void lstm_backward(float *dx, float *dW, float *dU, float *db, double *dbacc, fl
                           {B * G * sizeof *gates, B * H * sizeof *tc,
                            t >= 2 ? B * H * sizeof *c : 0, 0},
                           0, 0};
+            if (merged) {
+                /* and the rows [x_{t-1} | h_{t-2}] of step t-1's merged product: it reads
+                 * them column-wise and would miss them row by row */
+                pf.p[3] = (const char *)(x + (t - 1) * B * ldx);
+                pf.n[3] = ((B - 1) * ldx + I + H) * sizeof *x;
+            }
             /* dh_{t-1} += dgates(t) U^T; the top layer's dh_{t-1} is zero before it, so beta 0
              * stands for clearing the slot (the same bits: the sums start from +0 either way) */
             K->gemm_pf(dhp, H, dg, G, 0, ut, H, 0, B, H, G, dh_top ? 0.0f : 1.0f, &pf,
