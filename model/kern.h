@@ -58,12 +58,15 @@ typedef struct kern_ops {
      * a = [g] + x W + hprev U + b; i, f, o = sigmoid(a), g = tanh(a);
      * c = f*cprev + i*g (cprev NULL: c_{-1} = 0); h = o*tanh(c).
      * g (B,4H) out: activated gates; in when gin != 0: partial sums to start from (the
-     * masked recurrent products under recurrent dropout); x (B,I) and W (I,4H), or x NULL;
-     * hprev (B,H) and U (H,4H), or hprev NULL; b (4H); c, tc, h (B,H) out: c, tanh(c), h.
+     * masked recurrent products under recurrent dropout); x (B,I) rows ldx >= I floats
+     * apart and W (I,4H), or x NULL; hprev (B,H) rows ldh >= H apart and U (H,4H), or hprev
+     * NULL; b (4H); c, tc (B,H) out: c, tanh(c); h (B,H) out, rows ldh apart (net.c keeps
+     * x_t and h_{t-1} side by side in one row: see lstm.h).
      * The products are fused with the gate math (pre-activations never go to memory). */
     void (*lstm_step)(float *g, float *c, float *tc, float *h, const float *cprev, int gin,
                       const float *x, const float *W, size_t I, const float *hprev,
-                      const float *U, const float *b, size_t B, size_t H);
+                      const float *U, const float *b, size_t B, size_t H, size_t ldx,
+                      size_t ldh);
 
     /* LSTM gate backward for B rows: dc += dh*o*(1-tanh^2 c); da_o = dh*tanh(c)*o(1-o);
      * da_i = dc*g*i(1-i); da_g = dc*i*(1-g^2); da_f = dc*cprev*f(1-f); dc = dc*f; and the

@@ -21,11 +21,14 @@ typedef struct net_rnn {
     size_t off_W;      /* offset of W (I, G*H) in the parameter buffer */
     size_t off_U;      /* offset of U (H, G*H) */
     size_t off_b;      /* offset of b: LSTM (4H), GRU (2,3H) */
-    float *x;          /* (T,B,I) layer input after dropout, time-reversed for direction 1 */
+    float *x;          /* (T,B,I) layer input after dropout, time-reversed for direction 1;
+                        * row (t,b) at x + (t*B + b)*ldx */
     float *gates;      /* (T,B,G*H) activated gates */
     float *c;          /* LSTM: (T,B,H) cell states; GRU: unused (NULL) */
     float *aux;        /* LSTM: (T,B,H) tanh(c); GRU: (T,B,H) r_h */
-    float *h;          /* (T,B,H) hidden states */
+    float *h;          /* (T,B,H) hidden states, row (t,b) at h + (t*B + b)*ldh; LSTM: in
+                        * x's buffer, h_{t-1} right after x_t in row (t,b) (h = x + B*ldx + I) */
+    size_t ldx, ldh;   /* floats between rows of x and of h: LSTM both ld (layout()), GRU I, H */
     float *dh;         /* (T,B,H) dL/dh_t, in this direction's time order */
     float *dg1;        /* (B,G*H) one step's LSTM dgates / GRU dxg */
     float *dg2;        /* GRU: (B,3H) one step's drg; LSTM: NULL */
@@ -65,10 +68,9 @@ struct net {
                         * allocation (each buffer starts on a cache line) */
     net_rnn *rnn;      /* (L*ndir) recurrent layers, index l*ndir + d; NULL for dense */
     net_dense *dense;  /* (L) dense hidden layers; NULL for recurrent */
-    float *xt;         /* (T,B,F) time-major input (recurrent); NULL for dense */
     const float *xin;  /* dense: the caller's x (B,T*F) of the last forward, read by backward */
     float *rec;        /* (B,G*H) scratch */
-    float *hm;         /* (B, max(2H, I+H)) scratch, I the widest layer input */
+    float *hm;         /* (B,H) scratch (masked h_{t-1} under recurrent dropout) */
     float *dc;         /* (B,H) scratch */
     float *ut;         /* (G*H, H) scratch: U transposed */
     double *dbacc;     /* (2*G*H) scratch: bias gradients accumulated in double */
@@ -125,22 +127,30 @@ static void layout(net *n, bump *bp) {
         }
     } else {
         size_t TB = mul(T, B);
-        n->xt = take(bp, mul(TB, n->F));
         n->rec = take(bp, mul(B, G * H));
-        size_t imax = 0; /* widest layer input: hm holds [x_t | h_{t-1}] in lstm_backward */
-        for (size_t k = 0; k < n->L * n->ndir; k++)
-            if (n->rnn[k].I > imax) imax = n->rnn[k].I;
-        size_t nhm = mul(B, add(imax, H)), n2 = mul(mul(2, B), H);
-        n->hm = take(bp, nhm > n2 ? nhm : n2); /* SIZE_MAX (overflow) wins */
+        n->hm = take(bp, mul(B, H));
         n->dc = take(bp, mul(B, H));
         n->ut = take(bp, mul(G * H, H));
         for (size_t k = 0; k < n->L * n->ndir; k++) {
             net_rnn *r = &n->rnn[k];
-            r->x = take(bp, mul(TB, r->I));
+            if (n->hp.cell == HS_CELL_LSTM) {
+                /* one (T+1, B, ld) buffer, row (t,b) = [pad | x_t(b) (I) | h_{t-1}(b) (H) |
+                 * pad]: lstm_backward reads [x_t | h_{t-1}] in place; the pads (< 16 floats
+                 * each) start every h row on a cache line, for the step's vector stores */
+                size_t xw = r->I + 15 - (r->I + 15) % 16, hw = H + 15 - (H + 15) % 16;
+                r->ldx = r->ldh = xw + hw;
+                float *xh = take(bp, mul(add(T, 1), mul(B, r->ldx)));
+                r->x = xh ? xh + (xw - r->I) : NULL;
+                r->h = xh ? xh + B * r->ldx + xw : NULL;
+            } else {
+                r->ldx = r->I;
+                r->ldh = H;
+                r->x = take(bp, mul(TB, r->I));
+                r->h = take(bp, mul(TB, H));
+            }
             r->gates = take(bp, mul(TB, G * H));
             r->c = n->hp.cell == HS_CELL_LSTM ? take(bp, mul(TB, H)) : NULL;
             r->aux = take(bp, mul(TB, H));
-            r->h = take(bp, mul(TB, H));
             r->dh = take(bp, mul(TB, H));
             r->dg1 = take(bp, mul(B, G * H));
             r->dg2 = n->hp.cell == HS_CELL_GRU ? take(bp, mul(B, G * H)) : NULL;
@@ -296,13 +306,10 @@ static void head_forward(net *n, float *pred, size_t B, int training, rng *r) {
 
 static void rnn_forward(net *n, const float *x, size_t B, int training, rng *r) {
     size_t T = n->T, F = n->F, H = n->H, ndir = n->ndir, D = n->D;
-    /* xt (T,B,F) <- x (B,T,F) */
-    for (size_t b = 0; b < B; b++)
-        for (size_t t = 0; t < T; t++)
-            memcpy(n->xt + (t * B + b) * F, x + (b * T + t) * F, F * sizeof *x);
     for (size_t l = 0; l < n->L; l++) {
-        /* this layer's input: xt (T,B,F), or the previous layer's outputs read from its
-         * directions' h buffers: in(t,b, d*H + j) = h_d(d ? T-1-t : t, b, j) */
+        /* this layer's input: the caller's x (B,T,F), in(t,b) = x(b,t), or the previous
+         * layer's outputs read from its directions' h buffers:
+         * in(t,b, d*H + j) = h_d(d ? T-1-t : t, b, j) */
         for (size_t d = 0; d < ndir; d++) {
             net_rnn *c = &n->rnn[l * ndir + d];
             size_t I = c->I;
@@ -314,14 +321,14 @@ static void rnn_forward(net *n, const float *x, size_t B, int training, rng *r) 
             for (size_t t = 0; t < T; t++) {
                 size_t s = d ? T - 1 - t : t;
                 for (size_t b = 0; b < B; b++) {
-                    float *dst = c->x + (t * B + b) * I;
+                    float *dst = c->x + (t * B + b) * c->ldx;
                     if (l == 0) {
-                        memcpy(dst, n->xt + (s * B + b) * F, F * sizeof *dst);
+                        memcpy(dst, x + (b * T + s) * F, F * sizeof *dst);
                     } else {
                         for (size_t e = 0; e < ndir; e++) {
                             const net_rnn *p = &n->rnn[(l - 1) * ndir + e];
                             size_t se = e ? T - 1 - s : s;
-                            memcpy(dst + e * H, p->h + (se * B + b) * H, H * sizeof *dst);
+                            memcpy(dst + e * H, p->h + (se * B + b) * p->ldh, H * sizeof *dst);
                         }
                     }
                     if (c->use_imask)
@@ -332,7 +339,8 @@ static void rnn_forward(net *n, const float *x, size_t B, int training, rng *r) 
                         *bias = n->params + c->off_b;
             const float *rm = c->use_rmask ? c->rmask : NULL;
             if (n->hp.cell == HS_CELL_LSTM)
-                lstm_forward(c->h, c->c, c->aux, c->gates, n->hm, c->x, rm, W, U, bias, T, B, I, H);
+                lstm_forward(c->h, c->c, c->aux, c->gates, n->hm, c->x, rm, W, U, bias, T, B, I, H,
+                             c->ldx, c->ldh);
             else
                 gru_forward(c->h, c->gates, c->aux, n->rec, n->hm, c->x, rm, W, U, bias, T, B, I,
                             H);
@@ -342,7 +350,8 @@ static void rnn_forward(net *n, const float *x, size_t B, int training, rng *r) 
     for (size_t d = 0; d < ndir; d++) {
         const net_rnn *c = &n->rnn[(n->L - 1) * ndir + d];
         for (size_t b = 0; b < B; b++)
-            memcpy(n->last + b * D + d * H, c->h + ((T - 1) * B + b) * H, H * sizeof *n->last);
+            memcpy(n->last + b * D + d * H, c->h + ((T - 1) * B + b) * c->ldh,
+                   H * sizeof *n->last);
     }
 }
 
@@ -393,7 +402,8 @@ static void rnn_backward(net *n, size_t B) {
             int top = l == L - 1;
             if (n->hp.cell == HS_CELL_LSTM)
                 lstm_backward(dx, dW, dU, db, n->dbacc, c->dg1, n->dc, n->hm, n->ut, c->dh, top,
-                              c->x, c->h, c->c, c->aux, c->gates, rm, W, U, T, B, I, H);
+                              c->x, c->h, c->c, c->aux, c->gates, rm, W, U, T, B, I, H, c->ldx,
+                              c->ldh);
             else
                 gru_backward(dx, dW, dU, db, n->dbacc, c->dg1, c->dg2, n->hm, n->ut, c->dh, top,
                              c->x, c->h, c->gates, c->aux, rm, W, U, T, B, I, H);

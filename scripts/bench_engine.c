@@ -164,15 +164,18 @@ static void bench_gemm_shapes(void) {
 /* ---- the fused LSTM forward step alone ------------------------------------------------
  * kern lstm_step over T = 120 steps of B = 256 rows, F = 14 inputs, H units (the forward
  * pass of one LSTM layer, its (T,B,4H) gates and (T,B,H) states going to memory as in
- * training), best of 20 passes: microseconds per step and GFLOP/s of its products
- * (2*B*4H*(F+H) per step; the gate math is work, not credited FLOPs). */
+ * training, x_t and h_{t-1} side by side in rows of ld floats as net.c keeps them), best
+ * of 20 passes: microseconds per step and GFLOP/s of its products (2*B*4H*(F+H) per step;
+ * the gate math is work, not credited FLOPs). */
 static void bench_lstm_step(size_t H) {
     const kern_ops *K = kern();
     const size_t T = 120, B = 256, I = 14, G = 4 * H;
+    /* row (t,b) of xh: [2 pad | x_t (14) | h_{t-1} (H) | pad to 16 floats], net.c's layout */
+    const size_t ld = 16 + (H + 15) / 16 * 16;
     /* each buffer 64-byte aligned, as the training arena's */
-    size_t sz[8] = {T * B * G, T * B * H, T * B * H, T * B * H, T * B * I, I * G, H * G, G};
-    float *p[8];
-    for (int k = 0; k < 8; k++) {
+    size_t sz[7] = {T * B * G, T * B * H, T * B * H, (T + 1) * B * ld, I * G, H * G, G};
+    float *p[7];
+    for (int k = 0; k < 7; k++) {
         p[k] = aligned_alloc(64, (sz[k] * sizeof(float) + 63) / 64 * 64);
         if (!p[k]) {
             fprintf(stderr, "bench_engine: out of memory\n");
@@ -180,14 +183,15 @@ static void bench_lstm_step(size_t H) {
         }
         for (size_t i = 0; i < sz[k]; i++) p[k][i] = 1e-3f * (float)(i % 997) - 0.5f;
     }
-    float *g = p[0], *c = p[1], *tc = p[2], *h = p[3], *x = p[4], *W = p[5], *U = p[6], *b = p[7];
+    float *g = p[0], *c = p[1], *tc = p[2], *x = p[3] + 16 - I, *W = p[4], *U = p[5], *b = p[6];
+    float *h = p[3] + B * ld + 16; /* h_t in row t+1 */
     double best = 1e30;
     for (int rep = 0; rep < 20; rep++) {
         double t0 = now();
         for (size_t t = 1; t < T; t++)
-            K->lstm_step(g + t * B * G, c + t * B * H, tc + t * B * H, h + t * B * H,
-                         c + (t - 1) * B * H, 0, x + t * B * I, W, I, h + (t - 1) * B * H, U, b,
-                         B, H);
+            K->lstm_step(g + t * B * G, c + t * B * H, tc + t * B * H, h + t * B * ld,
+                         c + (t - 1) * B * H, 0, x + t * B * ld, W, I, h + (t - 1) * B * ld, U,
+                         b, B, H, ld, ld);
         double d = (now() - t0) / (double)(T - 1);
         if (d < best) best = d;
     }
@@ -195,7 +199,7 @@ static void bench_lstm_step(size_t H) {
     printf("lstm_step H=%zu B=%zu F=%zu, %s: %.1f us per step, %.1f GFLOP/s\n", H, B, I,
            isa_name(), best * 1e6, gf);
     printf("RESULT step lstm%zu %s %.2f %.1f\n", H, isa_name(), best * 1e6, gf);
-    for (int k = 0; k < 8; k++) free(p[k]);
+    for (int k = 0; k < 7; k++) free(p[k]);
 }
 
 /* ---- whole training steps ------------------------------------------------------------- */

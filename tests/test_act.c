@@ -118,8 +118,8 @@ static void test_ones_mask(void) {
     for (size_t i = 0; i < sizeof U / sizeof *U; i++) U[i] = 0.2f * (float)((int)(i % 9) - 4);
     for (size_t i = 0; i < sizeof b / sizeof *b; i++) b[i] = 0.05f * (float)i;
     for (size_t i = 0; i < sizeof ones / sizeof *ones; i++) ones[i] = 1.0f;
-    lstm_forward(h1, c, tc, g, hm, x, NULL, W, U, b, T, B, I, H);
-    lstm_forward(h2, c, tc, g, hm, x, ones, W, U, b, T, B, I, H);
+    lstm_forward(h1, c, tc, g, hm, x, NULL, W, U, b, T, B, I, H, I, H);
+    lstm_forward(h2, c, tc, g, hm, x, ones, W, U, b, T, B, I, H, I, H);
     double e = 0.0;
     for (size_t i = 0; i < T * B * H; i++) e = fmax(e, fabs((double)h1[i] - (double)h2[i]));
     CHECK(e < 1e-6, "lstm ones mask differs by %g", e);

@@ -26,7 +26,7 @@ typedef struct fix {
 static double loss(void *ctx) {
     fix *f = ctx;
     const float *W = f->p, *U = f->p + I * G, *b = f->p + I * G + H * G;
-    lstm_forward(f->h, f->c, f->tc, f->gates, f->hm, f->x, f->rm, W, U, b, T, B, I, H);
+    lstm_forward(f->h, f->c, f->tc, f->gates, f->hm, f->x, f->rm, W, U, b, T, B, I, H, I, H);
     double s = 0.0;
     for (size_t n = 0; n < T * B * H; n++) s += (double)f->h[n] * (double)f->R[n];
     return s;
@@ -84,12 +84,12 @@ static void run_gradcheck(int with_dropout) {
     f.rm = with_dropout ? f.rmask : NULL;
     const size_t np = sizeof f.p / sizeof *f.p;
     float grad[sizeof f.p / sizeof *f.p], dx[T * B * I];
-    static float dgates[T * B * G], dc[B * H], hm[B * (I + H)], ut[G * H], dh[T * B * H];
+    static float dgates[T * B * G], dc[B * H], hm[B * H], ut[G * H], dh[T * B * H];
     static double dbacc[G];
     loss(&f);
     memcpy(dh, f.R, sizeof dh);
     lstm_backward(dx, grad, grad + I * G, grad + I * G + H * G, dbacc, dgates, dc, hm, ut, dh, 0, f.x,
-                  f.h, f.c, f.tc, f.gates, f.rm, f.p, f.p + I * G, T, B, I, H);
+                  f.h, f.c, f.tc, f.gates, f.rm, f.p, f.p + I * G, T, B, I, H, I, H);
     gc_result rp = gc_check(loss, &f, f.p, grad, np);
     gc_result rx = gc_check(loss, &f, f.x, dx, T * B * I);
     printf("lstm%s: params %zu bad, worst rel %.2e (abs %.2e); inputs %zu bad, worst rel %.2e\n",
@@ -120,7 +120,7 @@ static void test_dh_top(void) {
     fill(f.p, sizeof f.p / sizeof *f.p, 0.7f, &r);
     f.rm = NULL;
     loss(&f);
-    static float dgates[T * B * G], dc[B * H], hm[B * (I + H)], ut[G * H], dh[T * B * H];
+    static float dgates[T * B * G], dc[B * H], hm[B * H], ut[G * H], dh[T * B * H];
     static double dbacc[G];
     static float g0[I * G + H * G + G], g1[I * G + H * G + G], dx0[T * B * I], dx1[T * B * I];
     float *grad = g0, *dx = dx0;
@@ -128,7 +128,7 @@ static void test_dh_top(void) {
         memset(dh, 0, sizeof dh);
         for (size_t n = 0; n < B * H; n++) dh[(T - 1) * B * H + n] = 0.1f * (float)(n % 7) - 0.3f;
         lstm_backward(dx, grad, grad + I * G, grad + I * G + H * G, dbacc, dgates, dc, hm, ut, dh, top, f.x,
-                  f.h, f.c, f.tc, f.gates, NULL, f.p, f.p + I * G, T, B, I, H);
+                  f.h, f.c, f.tc, f.gates, NULL, f.p, f.p + I * G, T, B, I, H, I, H);
         grad = g1;
         dx = dx1;
     }
@@ -136,35 +136,54 @@ static void test_dh_top(void) {
           "dh_top changes the gradients");
 }
 
-/* dW and dU adjacent (dU == dW + I*4H, net.c's layout: one merged (I+H, 4H) product per
- * step) give exactly the bits of dW and dU apart (two products); negative control: a
- * perturbed dgates input must change them */
-static void test_merged_dwdu(void) {
+/* Rows [x_t | h_{t-1}] side by side in one (T+1, B, LD) buffer (net.c's layout, with pads
+ * around each row) give exactly the bits of separate x and h buffers: the forward's
+ * outputs, and the gradients, where the backward reads [x_t | h_{t-1}] in place for one
+ * merged (I+H, 4H) dW/dU product (dU == dW + I*4H) against two products over separate
+ * buffers, with and without recurrent dropout (rows masked one by one); negative
+ * control: a changed dh changes dW and dU. */
+enum { XPAD = 3, LD = XPAD + I + H + 5 }; /* row: [XPAD | x (I) | h (H) | 5] */
+static void test_row_layout(int with_dropout) {
     static fix f;
     rng r;
-    rng_seed(&r, 47);
+    rng_seed(&r, 47 + (uint64_t)with_dropout);
     fill(f.x, sizeof f.x / sizeof *f.x, 1.0f, &r);
     fill(f.p, sizeof f.p / sizeof *f.p, 0.7f, &r);
     fill(f.R, sizeof f.R / sizeof *f.R, 1.0f, &r);
-    f.rm = NULL;
+    for (size_t n = 0; n < 4 * B * H; n++) f.rmask[n] = rng_uniformf(&r) < 0.4f ? 0.0f : 1.0f / 0.6f;
+    f.rm = with_dropout ? f.rmask : NULL;
     loss(&f);
-    static float dgates[T * B * G], dc[B * H], hm[B * (I + H)], ut[G * H], dh[T * B * H];
+    static float xh[(T + 1) * B * LD], c2[T * B * H], tc2[T * B * H], g2[T * B * G];
+    float *x = xh + XPAD, *h = x + B * LD + I;
+    for (size_t n = 0; n < sizeof xh / sizeof *xh; n++) xh[n] = NAN; /* pads are never read */
+    for (size_t tb = 0; tb < T * B; tb++) memcpy(x + tb * LD, f.x + tb * I, I * sizeof *x);
+    const float *W = f.p, *U = f.p + I * G, *bias = f.p + I * G + H * G;
+    lstm_forward(h, c2, tc2, g2, f.hm, x, f.rm, W, U, bias, T, B, I, H, LD, LD);
+    int same = 1;
+    for (size_t tb = 0; tb < T * B; tb++) same &= memcmp(h + tb * LD, f.h + tb * H, H * sizeof *h) == 0;
+    CHECK(same, "h in the row layout differs");
+    CHECK(memcmp(c2, f.c, sizeof c2) == 0 && memcmp(tc2, f.tc, sizeof tc2) == 0 &&
+              memcmp(g2, f.gates, sizeof g2) == 0,
+          "c, tanh(c) or the gates differ in the row layout");
+    static float dgates[B * G], dc[B * H], hm[B * H], ut[G * H], dh[T * B * H];
     static double dbacc[G];
-    static float g0[I * G + H * G + G], sep[I * G + 16 + H * G], db1[G];
+    static float g0[I * G + H * G + G], sep[I * G + 16 + H * G], db1[G], dx0[T * B * I],
+        dx1[T * B * I];
     float *dW1 = sep, *dU1 = sep + I * G + 16; /* not adjacent: two products */
     memcpy(dh, f.R, sizeof dh);
-    lstm_backward(NULL, g0, g0 + I * G, g0 + I * G + H * G, dbacc, dgates, dc, hm, ut, dh, 0, f.x,
-                  f.h, f.c, f.tc, f.gates, NULL, f.p, f.p + I * G, T, B, I, H);
+    lstm_backward(dx0, g0, g0 + I * G, g0 + I * G + H * G, dbacc, dgates, dc, hm, ut, dh, 0, x, h,
+                  c2, tc2, g2, f.rm, W, U, T, B, I, H, LD, LD);
     memcpy(dh, f.R, sizeof dh);
-    lstm_backward(NULL, dW1, dU1, db1, dbacc, dgates, dc, hm, ut, dh, 0, f.x, f.h, f.c, f.tc,
-                  f.gates, NULL, f.p, f.p + I * G, T, B, I, H);
-    CHECK(memcmp(g0, dW1, I * G * sizeof *dW1) == 0, "merged dW differs from the separate product");
-    CHECK(memcmp(g0 + I * G, dU1, H * G * sizeof *dU1) == 0, "merged dU differs from the separate product");
+    lstm_backward(dx1, dW1, dU1, db1, dbacc, dgates, dc, hm, ut, dh, 0, f.x, f.h, f.c, f.tc,
+                  f.gates, f.rm, W, U, T, B, I, H, I, H);
+    CHECK(memcmp(g0, dW1, I * G * sizeof *dW1) == 0, "dW differs in the row layout");
+    CHECK(memcmp(g0 + I * G, dU1, H * G * sizeof *dU1) == 0, "dU differs in the row layout");
     CHECK(memcmp(g0 + I * G + H * G, db1, sizeof db1) == 0, "db differs");
+    CHECK(memcmp(dx0, dx1, sizeof dx0) == 0, "dx differs");
     memcpy(dh, f.R, sizeof dh);
     dh[(T - 1) * B * H + 3] += 0.5f;
-    lstm_backward(NULL, dW1, dU1, db1, dbacc, dgates, dc, hm, ut, dh, 0, f.x, f.h, f.c, f.tc,
-                  f.gates, NULL, f.p, f.p + I * G, T, B, I, H);
+    lstm_backward(NULL, dW1, dU1, db1, dbacc, dgates, dc, hm, ut, dh, 0, x, h, c2, tc2, g2, f.rm,
+                  W, U, T, B, I, H, LD, LD);
     CHECK(memcmp(g0, dW1, I * G * sizeof *dW1) != 0 && memcmp(g0 + I * G, dU1, H * G * sizeof *dU1) != 0,
           "negative control: a changed dh leaves dW or dU unchanged");
 }
@@ -186,7 +205,7 @@ static void test_wide_input(void) {
     fill(x, nx, 1.0f, &r);
     fill(p, np, 0.1f, &r);
     const float *W = p, *U = p + IW * G, *bias = p + IW * G + H * G;
-    lstm_forward(h, c, tc, gates, NULL, x, NULL, W, U, bias, TW, B, IW, H);
+    lstm_forward(h, c, tc, gates, NULL, x, NULL, W, U, bias, TW, B, IW, H, IW, H);
     double maxerr = 0.0;
     for (size_t b = 0; b < B; b++) {
         double hd[H] = {0}, cd[H] = {0};
@@ -218,6 +237,7 @@ int main(void) {
     run_gradcheck(0);
     run_gradcheck(1);
     test_dh_top();
-    test_merged_dwdu();
+    test_row_layout(0);
+    test_row_layout(1);
     return test_failures("test_lstm");
 }
