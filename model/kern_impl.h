@@ -17,64 +17,74 @@
 
 /* ---- activations ---------------------------------------------------------------------
  * All three start from one reduction of e^(a x), a = 1, -1 or 2 (v_exp_parts; the caller
- * clamps x so that e^(a x) is a normal float or rounds to 0 after the +1 below):
- * a x = k ln2 + r with k = round(a x log2 e) (adding 1.5*2^23 + 127 rounds to an integer
- * and leaves k + 127 in the low mantissa bits, the exponent field of 2^k), r = a x - k ln2 (ln2 split in an exact part and a correction:
- * Cody-Waite), so |r| <= ln2/2; it returns e^r - 1 = r + r^2 p(r) (p of degree 4, a
- * minimax fit of (e^r - 1 - r)/r^2 weighted for the relative error of e^r: 3.1e-9 on
- * |r| <= ln2/2) and t = 2^k written into the exponent field. Then
- *   e^x        = t (e^r - 1) + t                       (one rounding)
- *   e^x - 1    = t (e^r - 1) + (t - 1)                 (no cancellation near 0)
- *   sigmoid(x) = 1 / (1 + e^-x)
- *   tanh(x)    = (e^2x - 1) / ((e^2x - 1) + 2)          (relative error stays small near 0)
- * a x is never formed: for a = -1 the reduction computes s = -r (x + k ln2) and evaluates
- * the same polynomial in -s (fnma for fma; e^r - 1 = s^2 p - s); for a = 2 it computes
- * r/2 and evaluates the polynomial with coefficients scaled by powers of 2, returning
- * (e^r - 1)/2 and t = 2^(k+1) (the shifter carries the +1). Power-of-2 scalings and
- * negations are exact, so the three give the bits of the plain reduction of a x (up to
- * the parity of k at an exact tie). 12 vector operations, one division per sigmoid and
- * tanh. The clamps pass NaN through (operand order and vrangeps; see simd.h). */
+ * clamps x so that e^(a x) is a normal float, or tiny enough to vanish after the +1):
+ * a x = k ln2/16 + r, k an integer, |r| <= ln2/32, and e^(a x) = 2^(k >> 4) 2^((k & 15)/16) e^r.
+ * Adding 1.5*2^23 rounds a x 16 log2 e to the integer k and leaves it in the low mantissa
+ * bits; those bits index a 16-entry table of 2^(j/16) held in one register (vpermd; two
+ * 8-entry permutes on AVX2), and the same bits shifted left by 19 add k >> 4 to the entry's
+ * exponent (the table stores each entry's bits minus j << 19), so t = 2^(k>>4) float(2^(j/16))
+ * costs a permute, a shift and an integer add. r = a x - k ln2/16 with ln2/16 split in an
+ * exact part and a correction (Cody-Waite; tanh uses float(ln2/32) alone, 6e-11 off per
+ * step of k, which tanh never feels). It returns em with e^(a x) = t (1 + em):
+ *   exp, sigmoid: em = e^r - 1 = r + r^2 (c0 + c1 r), a minimax fit for the relative error
+ *     of e^r (1.6e-9 on |r| <= ln2/32); exp adds tau_j = 2^(j/16)/float(2^(j/16)) - 1
+ *     (|tau| <= 4.8e-8, a second table) to r, sigmoid does without (its bound holds);
+ *   tanh (x >= 0): k = round(2x 16 log2 e - 0.5) (rounded down), so 0 <= r <= ln2/16
+ *     and every term below is >= 0 (no cancellation); em = e^r - 1 + tau_j with
+ *     e^r - 1 = r + r^2 (d0 + d1 r + d2 r^2), a minimax fit for the relative error of
+ *     e^r - 1 (5.6e-10 on [0, ln2/16]), evaluated in r/2 with coefficients scaled by
+ *     powers of 2 (exact).
+ * Then
+ *   e^x        = t em + t                                     (one rounding)
+ *   sigmoid(x) = 1 / (1 + e^-x), 1 + e^-x = (t em + t) + 1 (not t em + (1 + t): t is no
+ *                power of 2, so 1 + t rounds, and that form's absolute error was 1.45e-7)
+ *   tanh(x)    = sign(x) m / (m + 2), m = e^2|x| - 1 = t em + (t - 1)
+ * For a = -1 the reduction computes s = -r = x + k ln2/16 and evaluates the polynomial in
+ * -s (fnma for fma), so -x is never formed. Per sigmoid 7 operations on the FMA pipes (10
+ * before the table) and one division; per tanh 7 (11). The clamps pass NaN through
+ * (operand order; see simd.h). */
+/* 2^(j/16) rounded to float, j = 0..15, as bits minus j << 19 (vf_add_shl19 adds k << 19,
+ * k = 16 e + j, which puts e into the exponent field), and the relative rounding error of
+ * each entry, tau_j = 2^(j/16) / float(2^(j/16)) - 1 (|tau| <= 4.8e-8) */
+static const uint32_t exp2_tab[16] = {
+    0x3f800000u, 0x3f7daac3u, 0x3f7b95c2u, 0x3f79c3d3u, 0x3f7837f0u, 0x3f76f532u,
+    0x3f75fed7u, 0x3f75583fu, 0x3f7504f3u, 0x3f7508a4u, 0x3f75672au, 0x3f76248cu,
+    0x3f7744fdu, 0x3f78ccdfu, 0x3f7ac0c7u, 0x3f7d257du};
+static const uint32_t exp2_tau[16] = {
+    0x00000000u, 0x3346cb6au, 0xb24e0611u, 0x334b2482u, 0x33092801u, 0x331b85f2u,
+    0xb3051aa8u, 0xb2006c56u, 0x329302aeu, 0xb302e5a2u, 0x31b3d0e5u, 0x31d1daf2u,
+    0xb27ce182u, 0xb1b4b0dau, 0xb1d290beu, 0x31b0a147u};
+
 static inline vf v_exp_parts(vf x, int a, vf *t) {
-    const float c0 = 4.99999940e-1f, c1 = 1.66665211e-1f, c2 = 4.16683890e-2f,
-                c3 = 8.36874545e-3f, c4 = 1.38145394e-3f;
-    const float ln2_hi = 0.693359375f, ln2_lo = -2.12194440e-4f, sh = 12582912.0f + 127.0f;
+    const float c0 = 5.000162125e-1f, c1 = 1.666671932e-1f;
+    const float d0 = 5.000001192e-1f, d1 = 1.666490287e-1f, d2 = 4.236698523e-02f;
+    const float ln2_hi = 0.693359375f / 16.0f, ln2_lo = -2.12194440e-4f / 16.0f,
+                ln2_32 = 0.0216608494f, sh = 12582912.0f, l2e = 16.0f * 1.44269504088896341f;
     if (a == -1) {
-        vf kb = vf_fma(x, vf_set1(-1.44269504088896341f), vf_set1(sh));
+        vf kb = vf_fma(x, vf_set1(-l2e), vf_set1(sh));
         vf kf = vf_sub(kb, vf_set1(sh));
         vf s = vf_fma(kf, vf_set1(ln2_hi), x);
         s = vf_fma(kf, vf_set1(ln2_lo), s);
-        vf p = vf_set1(c4);
-        p = vf_fnma(p, s, vf_set1(c3));
-        p = vf_fnma(p, s, vf_set1(c2));
-        p = vf_fnma(p, s, vf_set1(c1));
-        p = vf_fnma(p, s, vf_set1(c0));
-        *t = vf_pow2_rounded(kb);
+        vf p = vf_fnma(vf_set1(c1), s, vf_set1(c0));
+        *t = vf_add_shl19(vf_lookup16(exp2_tab, kb), kb);
         return vf_fms(vf_mul(s, s), p, s);
     }
     if (a == 2) {
-        vf kb = vf_fma(x, vf_set1(2.0f * 1.44269504088896341f), vf_set1(sh + 1.0f));
-        vf kf = vf_sub(kb, vf_set1(sh + 1.0f));
-        vf h = vf_fnma(kf, vf_set1(0.5f * ln2_hi), x);
-        h = vf_fnma(kf, vf_set1(0.5f * ln2_lo), h);
-        vf p = vf_set1(32.0f * c4);
-        p = vf_fma(p, h, vf_set1(16.0f * c3));
-        p = vf_fma(p, h, vf_set1(8.0f * c2));
-        p = vf_fma(p, h, vf_set1(4.0f * c1));
-        p = vf_fma(p, h, vf_set1(2.0f * c0));
-        *t = vf_pow2_rounded(kb);
-        return vf_fma(vf_mul(h, h), p, h);
+        vf kb = vf_add(vf_fma(x, vf_set1(2.0f * l2e), vf_set1(-0.5f)), vf_set1(sh));
+        vf kf = vf_sub(kb, vf_set1(sh));
+        vf h = vf_fnma(kf, vf_set1(ln2_32), x);
+        vf p = vf_fma(vf_set1(16.0f * d2), h, vf_set1(8.0f * d1));
+        p = vf_fma(p, h, vf_set1(4.0f * d0));
+        *t = vf_add_shl19(vf_lookup16(exp2_tab, kb), kb);
+        return vf_fma(vf_mul(h, h), p, vf_add(vf_add(h, h), vf_lookup16(exp2_tau, kb)));
     }
-    vf kb = vf_fma(x, vf_set1(1.44269504088896341f), vf_set1(sh));
+    vf kb = vf_fma(x, vf_set1(l2e), vf_set1(sh));
     vf kf = vf_sub(kb, vf_set1(sh));
     vf r = vf_fnma(kf, vf_set1(ln2_hi), x);
     r = vf_fnma(kf, vf_set1(ln2_lo), r);
-    vf p = vf_set1(c4);
-    p = vf_fma(p, r, vf_set1(c3));
-    p = vf_fma(p, r, vf_set1(c2));
-    p = vf_fma(p, r, vf_set1(c1));
-    p = vf_fma(p, r, vf_set1(c0));
-    *t = vf_pow2_rounded(kb);
-    return vf_fma(vf_mul(r, r), p, r);
+    vf p = vf_fma(vf_set1(c1), r, vf_set1(c0));
+    *t = vf_add_shl19(vf_lookup16(exp2_tab, kb), kb);
+    return vf_fma(vf_mul(r, r), p, vf_add(r, vf_lookup16(exp2_tau, kb)));
 }
 
 /* e^x for x clamped to [-87, 88]: exp(-87) = 1.6e-38, exp(88) = 1.65e38, never 0 or inf */
@@ -85,20 +95,20 @@ static inline vf v_exp(vf x) {
     return vf_fma(t, em, t);
 }
 
-/* sigmoid(x) = 1 / (1 + e^-x), x clamped to [-88, 88] (e^-88 gives t = 0: sigmoid 1);
- * 1 + e^-x = t (e^r - 1) + (t + 1) */
+/* sigmoid(x) = 1 / (1 + e^-x), x clamped to [-88, 88] (e^-88: t below 2^-126, sigmoid 1);
+ * 1 + e^-x = (t em + t) + 1 */
 static inline vf v_sigmoid(vf x) {
     vf t, em = v_exp_parts(vf_clamp_sym(x, 88.0f), -1, &t);
-    return vf_div(vf_set1(1.0f), vf_fma(t, em, vf_add(t, vf_set1(1.0f))));
+    return vf_div(vf_set1(1.0f), vf_add(vf_fma(t, em, t), vf_set1(1.0f)));
 }
 
-/* tanh(x) = m / (m + 2), m = e^2x - 1 = 2^(k+1) (e^r - 1)/2 + (2^k - 1); x clamped to
- * [-43.5, 43.5] (k + 1 <= 127; tanh is +-1 in float well before: m + 2 rounds to m, or m
- * to -1) */
+/* tanh(x) = sign(x) m / (m + 2), m = e^2|x| - 1 = t em + (t - 1) >= 0 (t - 1 exact for
+ * t <= 2); |x| clamped to 43.5 (t <= 2^126; tanh is 1 in float well before: m + 2 rounds
+ * to m) */
 static inline vf v_tanh(vf x) {
-    vf t2, emh = v_exp_parts(vf_clamp_sym(x, 43.5f), 2, &t2);
-    vf m = vf_fma(t2, emh, vf_fma(t2, vf_set1(0.5f), vf_set1(-1.0f)));
-    return vf_div(m, vf_add(m, vf_set1(2.0f)));
+    vf t, em = v_exp_parts(vf_min(vf_set1(43.5f), vf_abs(x)), 2, &t);
+    vf m = vf_fma(t, em, vf_sub(t, vf_set1(1.0f)));
+    return vf_copysign(vf_div(m, vf_add(m, vf_set1(2.0f))), x);
 }
 
 /* loads/stores of a column block that may be partial: full != 0 is a compile-time

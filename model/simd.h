@@ -60,11 +60,17 @@ static inline vf vf_copysign(vf a, vf s) {
     return _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(a),
                                                _mm512_and_si512(_mm512_castps_si512(s), sign)));
 }
-/* 2^k for the float kb = 1.5*2^23 + 127 + k (k an integer in [-127, 128]): the low
- * mantissa bits of kb hold k + 127, which one shift moves into the exponent field (the
- * bits above shift out); k = -127 gives 0 */
-static inline vf vf_pow2_rounded(vf kb) {
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(kb), 23));
+/* lane i = the bits of tab[bits(idx_i) & 15] (a 16-entry table in one register: vpermd) */
+static inline vf vf_lookup16(const uint32_t *tab, vf idx) {
+    return _mm512_castsi512_ps(
+        _mm512_permutexvar_epi32(_mm512_castps_si512(idx), _mm512_loadu_si512((const void *)tab)));
+}
+/* the bits of a plus the bits of kb shifted left by 19, as 32-bit integers: for the float
+ * kb = 1.5*2^23 + k (k an integer, |k| < 2^22) the shift leaves k << 19 (the bits above
+ * shift out), which adds k >> 4 to a's exponent field when a's bits carry -(k & 15) << 19 */
+static inline vf vf_add_shl19(vf a, vf kb) {
+    return _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(a),
+                                                _mm512_slli_epi32(_mm512_castps_si512(kb), 19)));
 }
 /* a pair of double vectors accumulating VL floats in double precision */
 typedef struct vdacc { __m512d lo, hi; } vdacc;
@@ -123,8 +129,18 @@ static inline vf vf_select_lt(vf x, vf t, vf a, vf b) {
 static inline vf vf_copysign(vf a, vf s) {
     return _mm256_or_ps(a, _mm256_and_ps(s, _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u))));
 }
-static inline vf vf_pow2_rounded(vf kb) {
-    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(kb), 23));
+/* two 8-entry permutes, the lane's bit 3 (moved to the sign bit) picks one */
+static inline vf vf_lookup16(const uint32_t *tab, vf idx) {
+    __m256i i = _mm256_castps_si256(idx);
+    __m256 lo = _mm256_castsi256_ps(
+        _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)(const void *)tab), i));
+    __m256 hi = _mm256_castsi256_ps(
+        _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(tab + 8)), i));
+    return _mm256_blendv_ps(lo, hi, _mm256_castsi256_ps(_mm256_slli_epi32(i, 28)));
+}
+static inline vf vf_add_shl19(vf a, vf kb) {
+    return _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(a),
+                                                _mm256_slli_epi32(_mm256_castps_si256(kb), 19)));
 }
 typedef struct vdacc { __m256d lo, hi; } vdacc;
 static inline vdacc vdacc_zero(void) { vdacc a = {_mm256_setzero_pd(), _mm256_setzero_pd()}; return a; }
@@ -180,12 +196,19 @@ static inline float f_copysign_(float a, float s) {
     return ua.f;
 }
 static inline vf vf_copysign(vf a, vf s) { VF_MAP(f_copysign_(a.v[i_], s.v[i_])); }
-static inline float f_pow2_rounded_(float kb) {
-    union { float f; uint32_t u; } k = {kb};
-    k.u <<= 23;
-    return k.f;
+static inline float f_lookup16_(const uint32_t *tab, float idx) {
+    union { float f; uint32_t u; } i = {idx}, r;
+    r.u = tab[i.u & 15u];
+    return r.f;
 }
-static inline vf vf_pow2_rounded(vf kb) { VF_MAP(f_pow2_rounded_(kb.v[i_])); }typedef struct vdacc { double v[VL]; } vdacc;
+static inline vf vf_lookup16(const uint32_t *tab, vf idx) { VF_MAP(f_lookup16_(tab, idx.v[i_])); }
+static inline float f_add_shl19_(float a, float kb) {
+    union { float f; uint32_t u; } ua = {a}, uk = {kb};
+    ua.u += uk.u << 19;
+    return ua.f;
+}
+static inline vf vf_add_shl19(vf a, vf kb) { VF_MAP(f_add_shl19_(a.v[i_], kb.v[i_])); }
+typedef struct vdacc { double v[VL]; } vdacc;
 static inline vdacc vdacc_zero(void) { vdacc a = {{0.0, 0.0, 0.0, 0.0}}; return a; }
 static inline vdacc vdacc_add(vdacc a, vf v) {
     for (int i = 0; i < VL; i++) a.v[i] += (double)v.v[i];

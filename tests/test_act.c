@@ -81,6 +81,24 @@ static void test_special(void) {
           "tanh saturation and 0");
     K->act(out, in, 7, KERN_EXP);
     CHECK(isfinite(out[6]) && out[6] > 1e38f && out[0] > 0.0f && out[0] < 1e-37f, "exp clamps");
+    /* the ends of the clamps, where 2^(k >> 4) comes near the exponent field's limits */
+    float edge[6] = {-88.0f, -87.99f, -87.0f, 87.0f, 87.99f, 88.0f};
+    K->act(out, edge, 6, KERN_SIGMOID);
+    CHECK(out[0] >= 0.0f && out[0] < 1e-37f && out[2] > 1.6e-38f && out[2] < 1.7e-38f &&
+              out[3] == 1.0f && out[5] == 1.0f, "sigmoid at the clamps");
+    K->act(out, edge, 6, KERN_TANH);
+    CHECK(out[0] == -1.0f && out[5] == 1.0f, "tanh at the clamps");
+    /* tanh is computed on |x| with the sign copied back: exactly odd */
+    enum { NODD = 4001 };
+    static float xo[2 * NODD], yo[2 * NODD];
+    for (int i = 0; i < NODD; i++) {
+        xo[i] = (float)i * 2.5e-3f;
+        xo[NODD + i] = -xo[i];
+    }
+    K->act(yo, xo, 2 * NODD, KERN_TANH);
+    int odd = 1;
+    for (int i = 0; i < NODD; i++) odd &= yo[NODD + i] == -yo[i];
+    CHECK(odd, "tanh(-x) == -tanh(x)");
     float nan3[3] = {NAN, NAN, NAN};
     for (int w = 0; w < 3; w++) {
         K->act(out, nan3, 3, (kern_act)w);
