@@ -105,12 +105,16 @@ typedef struct bump {
     size_t used;       /* floats handed out (SIZE_MAX on overflow) */
 } bump;
 
+/* n rounded up to a multiple of 16 floats (64 bytes, a cache line); SIZE_MAX stays */
+static size_t round16(size_t n) {
+    size_t padded = add(n, 15);
+    return padded == SIZE_MAX ? padded : padded - padded % 16;
+}
+
 static float *take(bump *bp, size_t n) {
     size_t at = bp->used;
-    /* round each buffer up to 16 floats (64 bytes) so rows start cache-line aligned */
-    size_t padded = add(n, 15);
-    if (padded != SIZE_MAX) padded -= padded % 16;
-    bp->used = add(bp->used, padded);
+    /* each buffer rounded up to 16 floats so rows start cache-line aligned */
+    bp->used = add(bp->used, round16(n));
     return bp->base && bp->used != SIZE_MAX ? bp->base + at : NULL;
 }
 
@@ -137,8 +141,8 @@ static void layout(net *n, bump *bp) {
                 /* one (T+1, B, ld) buffer, row (t,b) = [pad | x_t(b) (I) | h_{t-1}(b) (H) |
                  * pad]: lstm_backward reads [x_t | h_{t-1}] in place; the pads (< 16 floats
                  * each) start every h row on a cache line, for the step's vector stores */
-                size_t xw = r->I + 15 - (r->I + 15) % 16, hw = H + 15 - (H + 15) % 16;
-                r->ldx = r->ldh = xw + hw;
+                size_t xw = round16(r->I), hw = round16(H);
+                r->ldx = r->ldh = add(xw, hw);
                 float *xh = take(bp, mul(add(T, 1), mul(B, r->ldx)));
                 r->x = xh ? xh + (xw - r->I) : NULL;
                 r->h = xh ? xh + B * r->ldx + xw : NULL;
