@@ -1,7 +1,8 @@
 /* bench_engine: training throughput of the C engine (a benchmark, not a test).
  *
- * Times whole training steps (forward in training mode without dropout, MSE, backward,
- * RMSprop step) on random data, one thread, and prints the fastest and the median step as
+ * Times whole training steps (the batch gather from a dataset's windows as the trainer does
+ * it, forward in training mode without dropout, MSE, backward, RMSprop step) on random
+ * data, one thread, and prints the fastest and the median step as
  * samples/s and GFLOP/s. Matrix FLOPs per sample for a recurrent layer direction with
  * input width I (G = 4 for LSTM, 3 for GRU; T steps):
  *   forward   2*T*G*H*(I + H)        input projection + recurrent product
@@ -29,6 +30,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "io/dataset.h"
+#include "io/window.h"
 #include "model/gemm.h"
 #include "model/isa.h"
 #include "model/kern.h"
@@ -223,6 +226,52 @@ static double model_flops(const hs_hparams *hp, size_t F) {
     return s;
 }
 
+/* The trainer's batches: windows of a synthetic series the size of the embedded 2020 file
+ * (52,560 rows of F features, standard normal), the book's windows (L = T, r = 6, delay
+ * 6*(T+23)), a fresh permutation of the training windows whenever one runs out, gathered
+ * as sweep/trial.c does (window_fill), so the gather's copies and cache misses are timed */
+typedef struct bench_data {
+    hs_dataset ds;         /* x (N,F), y (N): owned */
+    window_plan wp;        /* the training split's windows */
+    size_t *order;         /* (count) permutation of the training windows */
+    size_t pos;            /* next unused entry of order */
+} bench_data;
+
+static void bench_data_init(bench_data *d, size_t F, size_t T, size_t B, rng *r) {
+    memset(d, 0, sizeof *d);
+    size_t N = 52560;
+    d->ds.n_rows = N;
+    d->ds.n_features = F;
+    d->ds.n_train = N / 2;
+    d->ds.n_val = N / 4;
+    d->ds.n_test = N - N / 2 - N / 4;
+    d->ds.owns_arrays = 1;
+    d->ds.x = malloc(N * F * sizeof *d->ds.x);
+    d->ds.y = malloc(N * sizeof *d->ds.y);
+    window_spec spec = {T, 6, 6 * (T + 23), B};
+    if (!d->ds.x || !d->ds.y ||
+        window_plan_make(&d->wp, &spec, N, d->ds.n_train, d->ds.n_val, F, NULL) != 0 ||
+        d->wp.split[WINDOW_TRAIN].count < B ||
+        !(d->order = malloc(d->wp.split[WINDOW_TRAIN].count * sizeof *d->order))) {
+        fprintf(stderr, "bench_engine: out of memory or bad window configuration\n");
+        exit(1);
+    }
+    for (size_t i = 0; i < N * F; i++) d->ds.x[i] = (float)rng_normal(r);
+    for (size_t i = 0; i < N; i++) d->ds.y[i] = (float)rng_normal(r);
+    d->pos = d->wp.split[WINDOW_TRAIN].count;
+}
+
+/* The window numbers of the next batch of B (a new permutation when too few are left) */
+static const size_t *bench_data_next(bench_data *d, size_t B, rng *r) {
+    size_t count = d->wp.split[WINDOW_TRAIN].count;
+    if (count - d->pos < B) {
+        window_order(d->order, count, r);
+        d->pos = 0;
+    }
+    d->pos += B;
+    return d->order + d->pos - B;
+}
+
 static void bench_model(const hs_hparams *hp, size_t B, double seconds) {
     const size_t F = 14;
     net *n = net_create(hp, F, B);
@@ -238,13 +287,16 @@ static void bench_model(const hs_hparams *hp, size_t B, double seconds) {
     rng r;
     rng_seed(&r, 1);
     net_init(n, &r);
-    for (size_t i = 0; i < B * hp->sequence_length * F; i++) x[i] = (float)rng_normal(&r);
-    for (size_t i = 0; i < B; i++) y[i] = (float)rng_normal(&r);
-    /* one warm-up step, then whole steps until the time budget is spent */
+    bench_data data;
+    bench_data_init(&data, F, hp->sequence_length, B, &r);
+    /* one warm-up step, then whole steps (gather, forward, loss, backward, update) until
+     * the time budget is spent */
     int steps = -1;
     double t_end = now() + seconds;
     do {
+        const size_t *idx = bench_data_next(&data, B, &r);
         double s0 = now();
+        window_fill(x, y, &data.ds, &data.wp, WINDOW_TRAIN, idx, B);
         net_forward(n, pred, x, B, 1, &r);
         net_mse(dpred, pred, y, B);
         net_backward(n, dpred, B);
@@ -272,6 +324,8 @@ static void bench_model(const hs_hparams *hp, size_t B, double seconds) {
     free(pred);
     free(dpred);
     free(dt);
+    free(data.order);
+    dataset_deinit(&data.ds);
     optim_free(o);
     net_free(n);
 }
