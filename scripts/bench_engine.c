@@ -229,7 +229,8 @@ static double model_flops(const hs_hparams *hp, size_t F) {
 /* The trainer's batches: windows of a synthetic series the size of the embedded 2020 file
  * (52,560 rows of F features, standard normal), the book's windows (L = T, r = 6, delay
  * 6*(T+23)), a fresh permutation of the training windows whenever one runs out, gathered
- * as sweep/trial.c does (window_fill), so the gather's copies and cache misses are timed */
+ * as sweep/trial.c does (window_fill_strided straight into net_input's rows), so the
+ * gather's copies and cache misses are timed */
 typedef struct bench_data {
     hs_dataset ds;         /* x (N,F), y (N): owned */
     window_plan wp;        /* the training split's windows */
@@ -276,11 +277,11 @@ static void bench_model(const hs_hparams *hp, size_t B, double seconds) {
     const size_t F = 14;
     net *n = net_create(hp, F, B);
     optim *o = n ? optim_create(HS_OPT_RMSPROP, net_num_params(n), 1e-3f) : NULL;
-    float *x = malloc(B * hp->sequence_length * F * sizeof *x), *y = malloc(B * sizeof *y);
+    float *y = malloc(B * sizeof *y);
     float *pred = malloc(B * sizeof *pred), *dpred = malloc(B * sizeof *dpred);
     enum { MAXSTEPS = 100000 };
     double *dt = malloc(MAXSTEPS * sizeof *dt);
-    if (!n || !o || !x || !y || !pred || !dpred || !dt) {
+    if (!n || !o || !y || !pred || !dpred || !dt) {
         fprintf(stderr, "bench_engine: out of memory or bad configuration\n");
         exit(1);
     }
@@ -296,8 +297,10 @@ static void bench_model(const hs_hparams *hp, size_t B, double seconds) {
     do {
         const size_t *idx = bench_data_next(&data, B, &r);
         double s0 = now();
-        window_fill(x, y, &data.ds, &data.wp, WINDOW_TRAIN, idx, B);
-        net_forward(n, pred, x, B, 1, &r);
+        size_t ldt, ldb;
+        float *xin = net_input(n, B, &ldt, &ldb);
+        window_fill_strided(xin, ldt, ldb, y, &data.ds, &data.wp, WINDOW_TRAIN, idx, B);
+        net_forward_input(n, pred, 1, &r);
         net_mse(dpred, pred, y, B);
         net_backward(n, dpred, B);
         optim_step(o, net_params(n), net_grads(n));
@@ -319,7 +322,6 @@ static void bench_model(const hs_hparams *hp, size_t B, double seconds) {
            desc, B, isa_name(), best, best * flop / 1e9, med, med * flop / 1e9, steps, flop / 1e6);
     printf("RESULT model %s %s %zu %.4f %.1f %.1f %d\n", name, isa_name(), B, flop / 1e6, best,
            med, steps);
-    free(x);
     free(y);
     free(pred);
     free(dpred);
