@@ -60,10 +60,19 @@ void window_fill_strided(float *x, size_t ldt, size_t ldb, float *yb, const hs_d
                          const window_plan *wp, window_split_id s, const size_t *idx, size_t nb) {
     size_t L = wp->spec.seq_len, r = wp->spec.rate, F = wp->n_features;
     size_t start = wp->split[s].start;
-    /* x(b, k, :) = ds->x[start + idx[b] + k*r, :] */
-    for (size_t k = 0; k < L; k++)
+    /* x(b, k, :) = ds->x[start + idx[b] + k*r, :], stored in the destination's address
+     * order: step by step for t-major rows (ldt > ldb, net_input's recurrent rows), window
+     * by window for (B,L,F) */
+    if (ldt > ldb)
+        for (size_t k = 0; k < L; k++)
+            for (size_t b = 0; b < nb; b++)
+                memcpy(x + k * ldt + b * ldb, ds->x + (start + idx[b] + k * r) * F,
+                       F * sizeof(float));
+    else
         for (size_t b = 0; b < nb; b++)
-            memcpy(x + k * ldt + b * ldb, ds->x + (start + idx[b] + k * r) * F, F * sizeof(float));
+            for (size_t k = 0; k < L; k++)
+                memcpy(x + k * ldt + b * ldb, ds->x + (start + idx[b] + k * r) * F,
+                       F * sizeof(float));
     if (yb)
         for (size_t b = 0; b < nb; b++) yb[b] = ds->y[start + idx[b] + wp->spec.delay];
 }
