@@ -16,7 +16,10 @@
  * All activation caches are sized at create time for max_batch; forward/backward never
  * allocate and cannot fail. Dropout masks are drawn from the caller's rng in a fixed order
  * (layer, direction, input mask then recurrent mask; then the head mask), so a seed fixes
- * everything. Not thread-safe per object; independent objects are. */
+ * everything. A batch comes either as a (B,T,F) array (net_forward) or is gathered by the
+ * caller straight into the first layer's input cache (net_input, net_forward_input: the
+ * trainer's path, no batch copy); both give the same bits. Not thread-safe per object;
+ * independent objects are. */
 #ifndef HS_NET_H
 #define HS_NET_H
 
