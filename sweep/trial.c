@@ -178,6 +178,8 @@ static int trial_setup(trial_loop *L, hs_error *err) {
     if (rc != 0) return rc;
     for (int s = 0; s < 3; s++) res->n_windows[s] = L->wp.split[s].count;
 
+    /* a batch's inputs (B*T*F floats, gathered into the network's input rows) must be
+     * addressable */
     size_t B = hp->batch_size, T = hp->sequence_length, F = ds->n_features, xb_len = 0;
     if (trial_mul(B, T, &xb_len) != 0 || trial_mul(xb_len, F, &xb_len) != 0 ||
         xb_len > SIZE_MAX / sizeof(float))
