@@ -56,18 +56,31 @@ size_t window_target_row(const window_plan *wp, window_split_id s, size_t p) {
     return wp->split[s].start + p + wp->spec.delay;
 }
 
-void window_fill(float *xb, float *yb, const hs_dataset *ds, const window_plan *wp,
-                 window_split_id s, const size_t *idx, size_t nb) {
+void window_fill_strided(float *x, size_t ldt, size_t ldb, float *yb, const hs_dataset *ds,
+                         const window_plan *wp, window_split_id s, const size_t *idx, size_t nb) {
     size_t L = wp->spec.seq_len, r = wp->spec.rate, F = wp->n_features;
     size_t start = wp->split[s].start;
-    for (size_t b = 0; b < nb; b++) {
-        size_t row0 = start + idx[b];
-        float *dst = xb + b * L * F;
-        /* xb[b, k, :] = x[row0 + k*r, :] */
+    /* x(b, k, :) = ds->x[start + idx[b] + k*r, :], stored in the destination's address
+     * order: step by step for t-major rows (ldt > ldb, net_input's recurrent rows), window
+     * by window for (B,L,F) */
+    if (ldt > ldb)
         for (size_t k = 0; k < L; k++)
-            memcpy(dst + k * F, ds->x + (row0 + k * r) * F, F * sizeof(float));
-        if (yb) yb[b] = ds->y[row0 + wp->spec.delay];
-    }
+            for (size_t b = 0; b < nb; b++)
+                memcpy(x + k * ldt + b * ldb, ds->x + (start + idx[b] + k * r) * F,
+                       F * sizeof(float));
+    else
+        for (size_t b = 0; b < nb; b++)
+            for (size_t k = 0; k < L; k++)
+                memcpy(x + k * ldt + b * ldb, ds->x + (start + idx[b] + k * r) * F,
+                       F * sizeof(float));
+    if (yb)
+        for (size_t b = 0; b < nb; b++) yb[b] = ds->y[start + idx[b] + wp->spec.delay];
+}
+
+void window_fill(float *xb, float *yb, const hs_dataset *ds, const window_plan *wp,
+                 window_split_id s, const size_t *idx, size_t nb) {
+    size_t L = wp->spec.seq_len, F = wp->n_features;
+    window_fill_strided(xb, F, L * F, yb, ds, wp, s, idx, nb);
 }
 
 void window_order(size_t *order, size_t count, rng *r) {

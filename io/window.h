@@ -52,6 +52,14 @@ size_t window_num_batches(const window_plan *wp, window_split_id s);
 void window_fill(float *xb, float *yb, const hs_dataset *ds, const window_plan *wp,
                  window_split_id s, const size_t *idx, size_t nb);
 
+/* window_fill into any strided layout: step k of window idx[b] (F floats) goes to
+ * x + k*ldt + b*ldb (ldt, ldb in floats; the floats between them are not touched), e.g. the
+ * rows net_input hands out, so a batch is gathered straight into the model's input cache.
+ * window_fill is ldt = F, ldb = L*F. Stores go in the destination's address order (step
+ * by step when ldt > ldb). yb (nb) may be NULL. */
+void window_fill_strided(float *x, size_t ldt, size_t ldb, float *yb, const hs_dataset *ds,
+                         const window_plan *wp, window_split_id s, const size_t *idx, size_t nb);
+
 /* Row of the last time step of window p in split s (start + p + (L-1)*r). */
 size_t window_last_row(const window_plan *wp, window_split_id s, size_t p);
 

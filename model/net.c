@@ -22,7 +22,8 @@ typedef struct net_rnn {
     size_t off_U;      /* offset of U (H, G*H) */
     size_t off_b;      /* offset of b: LSTM (4H), GRU (2,3H) */
     float *x;          /* (T,B,I) layer input after dropout, time-reversed for direction 1;
-                        * row (t,b) at x + (t*B + b)*ldx */
+                        * row (t,b) at x + (t*B + b)*ldx; layer 0's forward direction is
+                        * the buffer net_input hands out (the caller gathers into it) */
     float *gates;      /* (T,B,G*H) activated gates */
     float *c;          /* LSTM: (T,B,H) cell states; GRU: unused (NULL) */
     float *aux;        /* LSTM: (T,B,H) tanh(c); GRU: (T,B,H) r_h */
@@ -68,7 +69,10 @@ struct net {
                         * allocation (each buffer starts on a cache line) */
     net_rnn *rnn;      /* (L*ndir) recurrent layers, index l*ndir + d; NULL for dense */
     net_dense *dense;  /* (L) dense hidden layers; NULL for recurrent */
-    const float *xin;  /* dense: the caller's x (B,T*F) of the last forward, read by backward */
+    const float *xin;  /* dense: the input (B,T*F) of the last forward (the caller's x or
+                        * xbuf), read by backward */
+    float *xbuf;       /* dense: (maxB,T*F) the batch net_input hands out; NULL recurrent */
+    size_t in_B;       /* batch of the last net_input */
     float *rec;        /* (B,G*H) scratch */
     float *hm;         /* (B,H) scratch (masked h_{t-1} under recurrent dropout) */
     float *dc;         /* (B,H) scratch */
@@ -129,6 +133,7 @@ static void layout(net *n, bump *bp) {
             d->mask = take(bp, mul(B, H));
             d->da = take(bp, mul(B, H));
         }
+        n->xbuf = take(bp, mul(B, mul(T, n->F)));
     } else {
         size_t TB = mul(T, B);
         n->rec = take(bp, mul(B, G * H));
@@ -308,10 +313,19 @@ static void head_forward(net *n, float *pred, size_t B, int training, rng *r) {
     dense_forward(pred, n->hin, n->params + n->off_hw, n->params + n->off_hb, B, D, 1, 0);
 }
 
-static void rnn_forward(net *n, const float *x, size_t B, int training, rng *r) {
+/* Recurrent layers on the batch of B windows whose input the first layer's forward
+ * direction already holds (net_input's rows, unmasked). */
+static void rnn_forward(net *n, size_t B, int training, rng *r) {
     size_t T = n->T, F = n->F, H = n->H, ndir = n->ndir, D = n->D;
+    /* the first layer's backward direction reads the input time reversed: x_1(t) = x_0(T-1-t),
+     * copied before the forward direction's dropout is applied in place */
+    if (ndir == 2)
+        for (size_t t = 0; t < T; t++)
+            for (size_t b = 0; b < B; b++)
+                memcpy(n->rnn[1].x + (t * B + b) * n->rnn[1].ldx,
+                       n->rnn[0].x + ((T - 1 - t) * B + b) * n->rnn[0].ldx, F * sizeof(float));
     for (size_t l = 0; l < n->L; l++) {
-        /* this layer's input: the caller's x (B,T,F), in(t,b) = x(b,t), or the previous
+        /* this layer's input: the batch (already in place for layer 0), or the previous
          * layer's outputs read from its directions' h buffers:
          * in(t,b, d*H + j) = h_d(d ? T-1-t : t, b, j) */
         for (size_t d = 0; d < ndir; d++) {
@@ -322,23 +336,20 @@ static void rnn_forward(net *n, const float *x, size_t B, int training, rng *r) 
             if (c->use_imask) dropout_mask(c->imask, B * I, n->hp.dropout, r);
             if (c->use_rmask) dropout_mask(c->rmask, n->G * B * H, n->hp.recurrent_dropout, r);
             /* x_d(t) = in(d ? T-1-t : t) * imask */
-            for (size_t t = 0; t < T; t++) {
-                size_t s = d ? T - 1 - t : t;
-                for (size_t b = 0; b < B; b++) {
-                    float *dst = c->x + (t * B + b) * c->ldx;
-                    if (l == 0) {
-                        memcpy(dst, x + (b * T + s) * F, F * sizeof *dst);
-                    } else {
-                        for (size_t e = 0; e < ndir; e++) {
+            if (l > 0 || c->use_imask)
+                for (size_t t = 0; t < T; t++) {
+                    size_t s = d ? T - 1 - t : t;
+                    for (size_t b = 0; b < B; b++) {
+                        float *dst = c->x + (t * B + b) * c->ldx;
+                        for (size_t e = 0; l > 0 && e < ndir; e++) {
                             const net_rnn *p = &n->rnn[(l - 1) * ndir + e];
                             size_t se = e ? T - 1 - s : s;
                             memcpy(dst + e * H, p->h + (se * B + b) * p->ldh, H * sizeof *dst);
                         }
+                        if (c->use_imask)
+                            for (size_t i = 0; i < I; i++) dst[i] *= c->imask[b * I + i];
                     }
-                    if (c->use_imask)
-                        for (size_t i = 0; i < I; i++) dst[i] *= c->imask[b * I + i];
                 }
-            }
             const float *W = n->params + c->off_W, *U = n->params + c->off_U,
                         *bias = n->params + c->off_b;
             const float *rm = c->use_rmask ? c->rmask : NULL;
@@ -375,13 +386,44 @@ static void dense_net_forward(net *n, const float *x, size_t B, int training, rn
     memcpy(n->last, in, B * H * sizeof *n->last);
 }
 
-void net_forward(net *n, float *pred, const float *x, size_t B, int training, rng *r) {
+float *net_input(net *n, size_t B, size_t *ldt, size_t *ldb) {
+    n->in_B = B;
+    if (n->hp.cell == HS_CELL_DENSE) {
+        *ldt = n->F;
+        *ldb = n->T * n->F;
+        return n->xbuf;
+    }
+    /* row (t,b) of the first layer's forward direction at x + (t*B + b)*ldx */
+    *ldt = B * n->rnn[0].ldx;
+    *ldb = n->rnn[0].ldx;
+    return n->rnn[0].x;
+}
+
+void net_forward_input(net *n, float *pred, int training, rng *r) {
+    size_t B = n->in_B;
     n->B = B;
     if (n->hp.cell == HS_CELL_DENSE)
-        dense_net_forward(n, x, B, training, r);
+        dense_net_forward(n, n->xbuf, B, training, r);
     else
-        rnn_forward(n, x, B, training, r);
+        rnn_forward(n, B, training, r);
     head_forward(n, pred, B, training, r);
+}
+
+void net_forward(net *n, float *pred, const float *x, size_t B, int training, rng *r) {
+    if (n->hp.cell == HS_CELL_DENSE) {
+        /* the dense model reads x where it is (Flatten is the same memory) */
+        n->B = B;
+        dense_net_forward(n, x, B, training, r);
+        head_forward(n, pred, B, training, r);
+        return;
+    }
+    size_t T = n->T, F = n->F, ldt, ldb;
+    float *in = net_input(n, B, &ldt, &ldb);
+    /* in(t,b) = x(b,t) */
+    for (size_t t = 0; t < T; t++)
+        for (size_t b = 0; b < B; b++)
+            memcpy(in + t * ldt + b * ldb, x + (b * T + t) * F, F * sizeof *in);
+    net_forward_input(n, pred, training, r);
 }
 
 /* ---- backward -------------------------------------------------------------------------- */

@@ -16,7 +16,10 @@
  * All activation caches are sized at create time for max_batch; forward/backward never
  * allocate and cannot fail. Dropout masks are drawn from the caller's rng in a fixed order
  * (layer, direction, input mask then recurrent mask; then the head mask), so a seed fixes
- * everything. Not thread-safe per object; independent objects are. */
+ * everything. A batch comes either as a (B,T,F) array (net_forward) or is gathered by the
+ * caller straight into the first layer's input cache (net_input, net_forward_input: the
+ * trainer's path, no batch copy); both give the same bits. Not thread-safe per object;
+ * independent objects are. */
 #ifndef HS_NET_H
 #define HS_NET_H
 
@@ -58,8 +61,25 @@ void net_init(net *n, rng *r);
  * 1 <= B <= max_batch. training = 1 draws dropout masks from r and applies them;
  * training = 0 applies no dropout and does not touch r (may be NULL). Keeps the caches
  * net_backward needs; the dense model reads x again in net_backward, so x must stay
- * unchanged until then. */
+ * unchanged until then. A recurrent model copies x into net_input's rows and runs
+ * net_forward_input: both ways give the same bits. */
 void net_forward(net *n, float *pred, const float *x, size_t B, int training, rng *r);
+
+/* Where the next batch's inputs go, so a caller can gather them in place (no (B,T,F) copy):
+ * element (b, t, f) of the batch (b < B windows, t < T steps, f < F features; net_forward's
+ * x(b,t,f)) is written to in[t*ldt + b*ldb + f], in the returned in. Recurrent model: the
+ * rows of the first layer's (forward direction's) input cache, t-major (ldt = B*ldb, ldb >=
+ * F; the floats between rows belong to n and must not be written); dense model: a (B,T*F)
+ * buffer of n (ldt = F, ldb = T*F). 1 <= B <= max_batch; ldt, ldb (out) in floats. Owned by
+ * n, valid until the next call on n; write all B*T*F elements, then call net_forward_input
+ * before any other net_* call on n (a forward pass overwrites the rows). Cannot fail. */
+float *net_input(net *n, size_t B, size_t *ldt, size_t *ldb);
+
+/* net_forward on the batch of B windows (B of the last net_input) written at net_input:
+ * pred (B) out, training and r as for net_forward. Bit-identical to net_forward on the same
+ * inputs. Input dropout is applied to the rows in place (they hold the layer's masked input,
+ * which net_backward reads). Cannot fail. */
+void net_forward_input(net *n, float *pred, int training, rng *r);
 
 /* The residual output (hp->residual, a skip connection to the persistence forecast):
  * pred[b] += base[b] for b < B, where base (B) holds each window's last raw target value

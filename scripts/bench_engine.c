@@ -1,7 +1,8 @@
 /* bench_engine: training throughput of the C engine (a benchmark, not a test).
  *
- * Times whole training steps (forward in training mode without dropout, MSE, backward,
- * RMSprop step) on random data, one thread, and prints the fastest and the median step as
+ * Times whole training steps (the batch gather from a dataset's windows as the trainer does
+ * it, forward in training mode without dropout, MSE, backward, RMSprop step) on random
+ * data, one thread, and prints the fastest and the median step as
  * samples/s and GFLOP/s. Matrix FLOPs per sample for a recurrent layer direction with
  * input width I (G = 4 for LSTM, 3 for GRU; T steps):
  *   forward   2*T*G*H*(I + H)        input projection + recurrent product
@@ -17,10 +18,15 @@
  *   RESULT peak ISA GFLOP/s
  *   RESULT model NAME ISA B MFLOP/sample best-samples/s median-samples/s steps
  *   RESULT step lstmH ISA us-per-step GFLOP/s
+ *   RESULT input NAME ISA B rows-best rows-median copy-best copy-median   (samples/s)
  * Usage: bench_engine peak
  *        bench_engine gemm
  *        bench_engine step H          (the fused LSTM forward step alone)
  *        bench_engine SECONDS lstm|gru|dense H [B [layers [bidir]]]
+ *        bench_engine input SECONDS lstm|gru|dense H [B [layers [bidir]]]
+ *            (the batch gathered straight into the model's input rows, as the trainer does,
+ *            against window_fill + net_forward(x), which copies it: steps alternate A B B A
+ *            on one model; best and median step of each and their ratios)
  * The kernel path is the one model/isa.c picks (HSWEEP_ISA overrides). */
 #define _POSIX_C_SOURCE 200809L
 #include <dlfcn.h>
@@ -29,6 +35,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "io/dataset.h"
+#include "io/window.h"
 #include "model/gemm.h"
 #include "model/isa.h"
 #include "model/kern.h"
@@ -223,37 +231,103 @@ static double model_flops(const hs_hparams *hp, size_t F) {
     return s;
 }
 
-static void bench_model(const hs_hparams *hp, size_t B, double seconds) {
+/* The trainer's batches: windows of a synthetic series the size of the embedded 2020 file
+ * (52,560 rows of F features, standard normal), the book's windows (L = T, r = 6, delay
+ * 6*(T+23)), a fresh permutation of the training windows whenever one runs out, gathered
+ * as sweep/trial.c does (window_fill_strided straight into net_input's rows), so the
+ * gather's copies and cache misses are timed */
+typedef struct bench_data {
+    hs_dataset ds;         /* x (N,F), y (N): owned */
+    window_plan wp;        /* the training split's windows */
+    size_t *order;         /* (count) permutation of the training windows */
+    size_t pos;            /* next unused entry of order */
+} bench_data;
+
+static void bench_data_init(bench_data *d, size_t F, size_t T, size_t B, rng *r) {
+    memset(d, 0, sizeof *d);
+    size_t N = 52560;
+    d->ds.n_rows = N;
+    d->ds.n_features = F;
+    d->ds.n_train = N / 2;
+    d->ds.n_val = N / 4;
+    d->ds.n_test = N - N / 2 - N / 4;
+    d->ds.owns_arrays = 1;
+    d->ds.x = malloc(N * F * sizeof *d->ds.x);
+    d->ds.y = malloc(N * sizeof *d->ds.y);
+    window_spec spec = {T, 6, 6 * (T + 23), B};
+    if (!d->ds.x || !d->ds.y ||
+        window_plan_make(&d->wp, &spec, N, d->ds.n_train, d->ds.n_val, F, NULL) != 0 ||
+        d->wp.split[WINDOW_TRAIN].count < B ||
+        !(d->order = malloc(d->wp.split[WINDOW_TRAIN].count * sizeof *d->order))) {
+        fprintf(stderr, "bench_engine: out of memory or bad window configuration\n");
+        exit(1);
+    }
+    for (size_t i = 0; i < N * F; i++) d->ds.x[i] = (float)rng_normal(r);
+    for (size_t i = 0; i < N; i++) d->ds.y[i] = (float)rng_normal(r);
+    d->pos = d->wp.split[WINDOW_TRAIN].count;
+}
+
+/* The window numbers of the next batch of B (a new permutation when too few are left) */
+static const size_t *bench_data_next(bench_data *d, size_t B, rng *r) {
+    size_t count = d->wp.split[WINDOW_TRAIN].count;
+    if (count - d->pos < B) {
+        window_order(d->order, count, r);
+        d->pos = 0;
+    }
+    d->pos += B;
+    return d->order + d->pos - B;
+}
+
+/* Whole training steps of hp at batch B for about `seconds` of CPU time. ab = 0: every
+ * step gathers its batch straight into net_input's rows (the trainer's path); ab = 1:
+ * steps alternate A B B A between the copy path (window_fill into a (B,T,F) batch, then
+ * net_forward(x), which copies it into the rows: main's path before engine9c) and the
+ * rows path, on one model, so both see the same caches and load. */
+static void bench_model(const hs_hparams *hp, size_t B, double seconds, int ab) {
     const size_t F = 14;
     net *n = net_create(hp, F, B);
     optim *o = n ? optim_create(HS_OPT_RMSPROP, net_num_params(n), 1e-3f) : NULL;
-    float *x = malloc(B * hp->sequence_length * F * sizeof *x), *y = malloc(B * sizeof *y);
+    float *y = malloc(B * sizeof *y), *x = malloc(B * hp->sequence_length * F * sizeof *x);
     float *pred = malloc(B * sizeof *pred), *dpred = malloc(B * sizeof *dpred);
     enum { MAXSTEPS = 100000 };
-    double *dt = malloc(MAXSTEPS * sizeof *dt);
-    if (!n || !o || !x || !y || !pred || !dpred || !dt) {
+    double *dt = malloc(MAXSTEPS * sizeof *dt), *dtc = malloc(MAXSTEPS * sizeof *dtc);
+    if (!n || !o || !y || !x || !pred || !dpred || !dt || !dtc) {
         fprintf(stderr, "bench_engine: out of memory or bad configuration\n");
         exit(1);
     }
     rng r;
     rng_seed(&r, 1);
     net_init(n, &r);
-    for (size_t i = 0; i < B * hp->sequence_length * F; i++) x[i] = (float)rng_normal(&r);
-    for (size_t i = 0; i < B; i++) y[i] = (float)rng_normal(&r);
-    /* one warm-up step, then whole steps until the time budget is spent */
-    int steps = -1;
+    bench_data data;
+    bench_data_init(&data, F, hp->sequence_length, B, &r);
+    /* one warm-up step, then whole steps (gather, forward, loss, backward, update) until
+     * the time budget is spent */
+    int steps = -1, nr = 0, nc = 0;
     double t_end = now() + seconds;
     do {
+        const size_t *idx = bench_data_next(&data, B, &r);
+        int copy = ab && (steps + 1) % 4 % 3 == 0; /* A B B A from the warm-up on */
         double s0 = now();
-        net_forward(n, pred, x, B, 1, &r);
+        if (copy) {
+            window_fill(x, y, &data.ds, &data.wp, WINDOW_TRAIN, idx, B);
+            net_forward(n, pred, x, B, 1, &r);
+        } else {
+            size_t ldt, ldb;
+            float *xin = net_input(n, B, &ldt, &ldb);
+            window_fill_strided(xin, ldt, ldb, y, &data.ds, &data.wp, WINDOW_TRAIN, idx, B);
+            net_forward_input(n, pred, 1, &r);
+        }
         net_mse(dpred, pred, y, B);
         net_backward(n, dpred, B);
         optim_step(o, net_params(n), net_grads(n));
-        if (steps >= 0) dt[steps] = now() - s0;
+        if (steps >= 0) {
+            if (copy) dtc[nc++] = now() - s0;
+            else dt[nr++] = now() - s0;
+        }
         steps++;
-    } while (steps < MAXSTEPS && (steps < 5 || now() < t_end));
-    qsort(dt, (size_t)steps, sizeof *dt, cmp_double);
-    double best = (double)B / dt[0], med = (double)B / dt[steps / 2];
+    } while (steps < MAXSTEPS - 1 && (steps < 8 || now() < t_end));
+    qsort(dt, (size_t)nr, sizeof *dt, cmp_double);
+    double best = (double)B / dt[0], med = (double)B / dt[nr / 2];
     double flop = model_flops(hp, F);
     char desc[128];
     net_describe(n, desc, sizeof desc);
@@ -262,16 +336,30 @@ static void bench_model(const hs_hparams *hp, size_t B, double seconds) {
     if (hp->layers > 1) snprintf(layers, sizeof layers, "x%zu", hp->layers);
     snprintf(name, sizeof name, "%s%zu%s%s", hparams_cell_name(hp->cell), hp->units, layers,
              hp->bidirectional ? "bi" : "");
-    printf("%-28s B=%-4zu %s: best %9.0f samples/s (%6.1f GFLOP/s), median %9.0f (%6.1f), "
-           "%d steps, %.3f MFLOP/sample\n",
-           desc, B, isa_name(), best, best * flop / 1e9, med, med * flop / 1e9, steps, flop / 1e6);
-    printf("RESULT model %s %s %zu %.4f %.1f %.1f %d\n", name, isa_name(), B, flop / 1e6, best,
-           med, steps);
+    if (ab) {
+        qsort(dtc, (size_t)nc, sizeof *dtc, cmp_double);
+        double cbest = (double)B / dtc[0], cmed = (double)B / dtc[nc / 2];
+        printf("%-28s B=%-4zu %s: rows best %9.0f median %9.0f (%d steps); copy best %9.0f "
+               "median %9.0f (%d steps); rows/copy %.4f / %.4f\n",
+               desc, B, isa_name(), best, med, nr, cbest, cmed, nc, best / cbest, med / cmed);
+        printf("RESULT input %s %s %zu %.1f %.1f %.1f %.1f\n", name, isa_name(), B, best, med,
+               cbest, cmed);
+    } else {
+        printf("%-28s B=%-4zu %s: best %9.0f samples/s (%6.1f GFLOP/s), median %9.0f (%6.1f), "
+               "%d steps, %.3f MFLOP/sample\n",
+               desc, B, isa_name(), best, best * flop / 1e9, med, med * flop / 1e9, nr,
+               flop / 1e6);
+        printf("RESULT model %s %s %zu %.4f %.1f %.1f %d\n", name, isa_name(), B, flop / 1e6,
+               best, med, nr);
+    }
     free(x);
+    free(dtc);
     free(y);
     free(pred);
     free(dpred);
     free(dt);
+    free(data.order);
+    dataset_deinit(&data.ds);
     optim_free(o);
     net_free(n);
 }
@@ -296,10 +384,17 @@ int main(int argc, char **argv) {
         bench_lstm_step((size_t)atoi(argv[2]));
         return 0;
     }
+    /* "input SECONDS ...": the rows path against the copy path, steps alternating */
+    int ab = argc > 1 && strcmp(argv[1], "input") == 0;
+    if (ab) {
+        argc--;
+        argv++;
+    }
     hs_cell cell;
     if (argc < 4 || !(atof(argv[1]) > 0.0) || hparams_parse_cell(argv[2], &cell) != 0 ||
         atoi(argv[3]) <= 0) {
-        fprintf(stderr, "usage: bench_engine peak | gemm | step H | SECONDS lstm|gru|dense H [B [layers [bidir]]]\n");
+        fprintf(stderr, "usage: bench_engine peak | gemm | step H | [input] SECONDS lstm|gru|dense H [B [layers "
+                        "[bidir]]]\n");
         return 2;
     }
     hs_hparams hp;
@@ -314,6 +409,6 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench_engine: B and layers must be positive\n");
         return 2;
     }
-    bench_model(&hp, B, atof(argv[1]));
+    bench_model(&hp, B, atof(argv[1]), ab);
     return 0;
 }

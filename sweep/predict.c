@@ -12,12 +12,11 @@ int predict_buffers_init(predict_buffers *b, const window_plan *wp, hs_error *er
     if (B == 0 || T == 0 || F == 0 || T > SIZE_MAX / F || B > SIZE_MAX / sizeof(float) / (T * F))
         return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0,
                             "batch buffers of %zu x %zu x %zu floats: bad size", B, T, F);
-    b->xb = malloc(B * T * F * sizeof *b->xb);
     b->yb = malloc(B * sizeof *b->yb);
     b->pb = malloc(B * sizeof *b->pb);
     b->idx = malloc(B * sizeof *b->idx);
     b->lb = malloc(B * sizeof *b->lb);
-    if (!b->xb || !b->yb || !b->pb || !b->idx || !b->lb) {
+    if (!b->yb || !b->pb || !b->idx || !b->lb) {
         predict_buffers_deinit(b);
         return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0, "out of memory for batch buffers");
     }
@@ -26,7 +25,6 @@ int predict_buffers_init(predict_buffers *b, const window_plan *wp, hs_error *er
 
 void predict_buffers_deinit(predict_buffers *b) {
     if (!b) return;
-    free(b->xb);
     free(b->yb);
     free(b->pb);
     free(b->idx);
@@ -56,8 +54,10 @@ int predict_eval(net *n, const hs_dataset *ds, const window_plan *wp, window_spl
         if (stop && stop(stop_ctx)) return 1;
         size_t nb = count - off < B ? count - off : B;
         for (size_t i = 0; i < nb; i++) b->idx[i] = off + i;
-        window_fill(b->xb, b->yb, ds, wp, s, b->idx, nb);
-        net_forward(n, b->pb, b->xb, nb, 0, NULL);
+        size_t ldt, ldb;
+        float *xin = net_input(n, nb, &ldt, &ldb);
+        window_fill_strided(xin, ldt, ldb, b->yb, ds, wp, s, b->idx, nb);
+        net_forward_input(n, b->pb, 0, NULL);
         predict_residual(n, b, ds, wp, s, nb);
         /* loss = (1/N) sum_batches MSE_batch * nb;  mae = (1/N) sum |pred - y|, in double */
         se += (double)net_mse(NULL, b->pb, b->yb, nb) * (double)nb;

@@ -16,9 +16,9 @@
 #include "io/window.h"
 #include "model/net.h"
 
-/* Caller-owned scratch for predict_eval, B = wp->spec.batch, T = L, F features. */
+/* Caller-owned scratch for predict_eval, B = wp->spec.batch (the windows themselves are
+ * gathered straight into the network's input rows, net_input). */
 typedef struct predict_buffers {
-    float *xb;            /* (B, T, F) batch inputs */
     float *yb;            /* (B) batch targets */
     float *pb;            /* (B) batch predictions */
     size_t *idx;          /* (B) window numbers of the batch */
@@ -31,9 +31,10 @@ typedef struct predict_buffers {
 void predict_residual(const net *n, const predict_buffers *b, const hs_dataset *ds,
                       const window_plan *wp, window_split_id s, size_t nb);
 
-/* Allocate buffers for batches of wp->spec.batch windows of wp->spec.seq_len steps and
- * wp->n_features features. Returns 0 or HS_ERR_NOMEM (sizes that overflow included), err
- * filled; on failure b owns nothing. Free with predict_buffers_deinit. */
+/* Allocate buffers for batches of wp->spec.batch windows (of wp->spec.seq_len steps and
+ * wp->n_features features: a batch whose B*T*F floats overflow is refused). Returns 0 or
+ * HS_ERR_NOMEM (sizes that overflow included), err filled; on failure b owns nothing. Free
+ * with predict_buffers_deinit. */
 int predict_buffers_init(predict_buffers *b, const window_plan *wp, hs_error *err);
 
 /* Free what b owns and zero it; b may be NULL. */

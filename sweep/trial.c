@@ -83,7 +83,6 @@ int trial_check_hparams(const hs_hparams *hp, hs_error *err) {
 typedef struct trial_work {
     net *n;               /* the network */
     optim *opt;           /* its optimiser */
-    float *xb;            /* (B, T, F) batch inputs */
     float *yb;            /* (B) batch targets (°C) */
     float *pred;          /* (B) predictions (°C) */
     float *dpred;         /* (B) dloss/dpred */
@@ -101,7 +100,7 @@ static int trial_eval_stop(const void *ctx) { return trial_stop_requested(ctx); 
 static int trial_evaluate(trial_work *w, const hs_dataset *ds, const window_plan *wp,
                           window_split_id s, const trial_hooks *hooks, double *loss,
                           double *mae) {
-    predict_buffers b = {w->xb, w->yb, w->pred, w->idx, w->lb};
+    predict_buffers b = {w->yb, w->pred, w->idx, w->lb};
     return predict_eval(w->n, ds, wp, s, &b, NULL, trial_eval_stop, hooks, loss, mae);
 }
 
@@ -110,7 +109,6 @@ static int trial_evaluate(trial_work *w, const hs_dataset *ds, const window_plan
 static void trial_work_free(trial_work *w) {
     net_free(w->n);
     optim_free(w->opt);
-    free(w->xb);
     free(w->yb);
     free(w->pred);
     free(w->dpred);
@@ -180,6 +178,8 @@ static int trial_setup(trial_loop *L, hs_error *err) {
     if (rc != 0) return rc;
     for (int s = 0; s < 3; s++) res->n_windows[s] = L->wp.split[s].count;
 
+    /* a batch's inputs (B*T*F floats, gathered into the network's input rows) must be
+     * addressable */
     size_t B = hp->batch_size, T = hp->sequence_length, F = ds->n_features, xb_len = 0;
     if (trial_mul(B, T, &xb_len) != 0 || trial_mul(xb_len, F, &xb_len) != 0 ||
         xb_len > SIZE_MAX / sizeof(float))
@@ -198,7 +198,6 @@ static int trial_setup(trial_loop *L, hs_error *err) {
     size_t P = L->P = net_num_params(w->n);
     res->n_params = P;
     w->opt = optim_create(hp->optimizer, P, hp->learning_rate);
-    w->xb = malloc(xb_len * sizeof(float));
     w->yb = malloc(B * sizeof(float));
     w->pred = malloc(B * sizeof(float));
     w->dpred = malloc(B * sizeof(float));
@@ -207,7 +206,7 @@ static int trial_setup(trial_loop *L, hs_error *err) {
     w->lb = malloc(B * sizeof(float));
     res->history = malloc(hp->epochs <= SIZE_MAX / sizeof(trial_epoch)
                               ? hp->epochs * sizeof(trial_epoch) : SIZE_MAX);
-    if (!w->opt || !w->xb || !w->yb || !w->pred || !w->dpred || !w->best || !w->idx || !w->lb ||
+    if (!w->opt || !w->yb || !w->pred || !w->dpred || !w->best || !w->idx || !w->lb ||
         !res->history)
         return hs_error_set(err, HS_ERR_NOMEM, NULL, 0, 0,
                             "out of memory allocating the training buffers");
@@ -277,9 +276,12 @@ static int trial_epoch_run(trial_loop *L, size_t epoch) {
             return 1;
         }
         size_t nb = tr->count - off < B ? tr->count - off : B;
-        window_fill(w->xb, w->yb, L->ds, &L->wp, WINDOW_TRAIN, w->idx + off, nb);
-        net_forward(w->n, w->pred, w->xb, nb, 1, &L->r);
-        predict_buffers tb = {w->xb, w->yb, w->pred, w->idx + off, w->lb};
+        /* the batch is gathered straight into the network's input rows */
+        size_t ldt, ldb;
+        float *xin = net_input(w->n, nb, &ldt, &ldb);
+        window_fill_strided(xin, ldt, ldb, w->yb, L->ds, &L->wp, WINDOW_TRAIN, w->idx + off, nb);
+        net_forward_input(w->n, w->pred, 1, &L->r);
+        predict_buffers tb = {w->yb, w->pred, w->idx + off, w->lb};
         predict_residual(w->n, &tb, L->ds, &L->wp, WINDOW_TRAIN, nb);
         float loss = net_mse(w->dpred, w->pred, w->yb, nb);
         if (!isfinite(loss)) {

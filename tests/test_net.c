@@ -2,7 +2,8 @@
  * GRU and dense models, with input dropout (fixed mask: the rng is reseeded before every
  * forward), recurrent dropout, head dropout, 2 stacked layers and Bidirectional, each with
  * a negative control; Bidirectional semantics against two unidirectional models; overfitting
- * a handful of windows; determinism; parameter counts and descriptions; bad hparams. */
+ * a handful of windows; determinism; batches gathered into net_input's rows against
+ * net_forward(x), bit for bit; parameter counts and descriptions; bad hparams. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -365,6 +366,97 @@ static void test_batch_consistency(hs_cell cell) {
     net_free(n);
 }
 
+/* A caller's gather into net_input's rows: element (b,t,f) of the (nb,NT,NF) batch x at
+ * in + t*ldt + b*ldb + f. skew shortens the row stride (a wrong layout: negative control;
+ * the rows stay inside the buffer). */
+static void gather_rows(net *n, const float *x, size_t nb, size_t NT, size_t NF, size_t skew) {
+    size_t ldt, ldb;
+    float *in = net_input(n, nb, &ldt, &ldb);
+    for (size_t b = 0; b < nb; b++)
+        for (size_t t = 0; t < NT; t++)
+            memcpy(in + t * ldt + b * (ldb - skew), x + (b * NT + t) * NF, NF * sizeof *in);
+}
+
+/* Train two copies of one model 3 steps (batches of 7, 4 and 7 windows, then an evaluation
+ * batch): one through net_forward(x), the other gathering each batch into net_input's rows
+ * (gather_rows with skew) and net_forward_input. Returns 1 when every prediction, gradient
+ * and the final parameters are the same bits. */
+static int rows_equal_copy(const hs_hparams *hp, size_t skew) {
+    enum { NB = 7, NT = 5, NF = 3 };
+    net *a = net_create(hp, NF, NB), *b = net_create(hp, NF, NB);
+    optim *oa = a ? optim_create(HS_OPT_RMSPROP, net_num_params(a), 1e-2f) : NULL;
+    optim *ob = b ? optim_create(HS_OPT_RMSPROP, net_num_params(b), 1e-2f) : NULL;
+    int same = 0;
+    if (!a || !b || !oa || !ob) {
+        CHECK(0, "create");
+        goto done;
+    }
+    rng ra, rb, rd;
+    rng_seed(&ra, 5);
+    rng_seed(&rb, 5);
+    rng_seed(&rd, 6);
+    net_init(a, &ra);
+    net_init(b, &rb);
+    size_t np = net_num_params(a);
+    float x[NB * NT * NF], y[NB], pa[NB], pb[NB], da[NB], db[NB];
+    same = 1;
+    static const size_t batches[4] = {NB, 4, NB, 5};
+    for (int it = 0; it < 4; it++) {
+        size_t nb = batches[it];
+        int training = it < 3;
+        fill(x, nb * NT * NF, 1.0f, &rd);
+        fill(y, nb, 1.0f, &rd);
+        net_forward(a, pa, x, nb, training, training ? &ra : NULL);
+        gather_rows(b, x, nb, NT, NF, skew);
+        net_forward_input(b, pb, training, training ? &rb : NULL);
+        same &= memcmp(pa, pb, nb * sizeof *pa) == 0;
+        if (!training) break;
+        net_mse(da, pa, y, nb);
+        net_mse(db, pb, y, nb);
+        net_backward(a, da, nb);
+        net_backward(b, db, nb);
+        same &= memcmp(net_grads(a), net_grads(b), np * sizeof(float)) == 0;
+        optim_step(oa, net_params(a), net_grads(a));
+        optim_step(ob, net_params(b), net_grads(b));
+    }
+    same &= memcmp(net_params(a), net_params(b), np * sizeof(float)) == 0;
+done:
+    optim_free(oa);
+    optim_free(ob);
+    net_free(a);
+    net_free(b);
+    return same;
+}
+
+/* The trainer's path (the batch gathered straight into the first layer's input rows) gives
+ * the bits of net_forward(x) for every layout: LSTM and GRU, 1 and 2 layers, one and two
+ * directions, with and without input (and recurrent, head) dropout, and the dense model;
+ * a wrong row stride must be caught. H = 12: the kernels' vector paths. */
+static void test_input_rows(void) {
+    static const hs_cell cells[3] = {HS_CELL_LSTM, HS_CELL_GRU, HS_CELL_DENSE};
+    for (int c = 0; c < 3; c++)
+        for (size_t layers = 1; layers <= 2; layers++)
+            for (int bidir = 0; bidir <= (cells[c] != HS_CELL_DENSE); bidir++)
+                for (int drop = 0; drop <= 1; drop++) {
+                    hs_hparams hp = tiny(cells[c], 12, layers);
+                    hp.sequence_length = 5;
+                    hp.bidirectional = bidir;
+                    if (drop) {
+                        hp.dropout = 0.3f;
+                        hp.head_dropout = 0.2f;
+                        if (cells[c] != HS_CELL_DENSE) hp.recurrent_dropout = 0.2f;
+                    }
+                    char desc[128];
+                    net *n = net_create(&hp, 3, 7);
+                    if (n) net_describe(n, desc, sizeof desc);
+                    else snprintf(desc, sizeof desc, "?");
+                    net_free(n);
+                    CHECK(rows_equal_copy(&hp, 0), "%s: gathered rows = net_forward(x)", desc);
+                    CHECK(!rows_equal_copy(&hp, 1), "%s: a wrong row stride goes unnoticed",
+                          desc);
+                }
+}
+
 static void test_counts_and_describe(void) {
     char buf[128];
     hs_hparams hp;
@@ -492,6 +584,7 @@ int main(void) {
     test_batch_consistency(HS_CELL_LSTM);
     test_batch_consistency(HS_CELL_GRU);
     test_batch_consistency(HS_CELL_DENSE);
+    test_input_rows();
     test_counts_and_describe();
     test_tensors();
     return test_failures("test_net");

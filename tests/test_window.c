@@ -1,4 +1,5 @@
-/* test_window: Keras window counts, rows and targets, batch filling and shuffling. */
+/* test_window: Keras window counts, rows and targets, batch filling (contiguous and
+ * strided) and shuffling. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +61,20 @@ static void test_small_example(void) {
     CHECK(xb[6 + 0] == 2500.0f && xb[6 + 2] == 2700.0f && xb[6 + 5] == 2901.0f, "rows");
     CHECK(yb[0] == 28.0f && yb[1] == 33.0f, "targets %g %g", (double)yb[0], (double)yb[1]);
     CHECK(window_last_row(&wp, WINDOW_VAL, 5) == 29, "last row");
+
+    /* the same windows t-major with 3 floats between rows (ldb = 5, ldt = 2*5), as
+     * net_input lays them out: the same values, the gaps untouched */
+    float xs[3 * 2 * 5], ys[2];
+    for (size_t i = 0; i < 3 * 2 * 5; i++) xs[i] = -1.0f;
+    window_fill_strided(xs, 10, 5, ys, &ds, &wp, WINDOW_VAL, idx, 2);
+    int same = ys[0] == yb[0] && ys[1] == yb[1], gaps = 1;
+    for (size_t b = 0; b < 2; b++)
+        for (size_t k = 0; k < 3; k++) {
+            for (size_t f = 0; f < F; f++) same &= xs[k * 10 + b * 5 + f] == xb[(b * 3 + k) * F + f];
+            for (size_t f = F; f < 5; f++) gaps &= xs[k * 10 + b * 5 + f] == -1.0f;
+        }
+    CHECK(same, "strided fill: the values of window_fill at (t*ldt + b*ldb)");
+    CHECK(gaps, "strided fill: the floats between rows are not written");
     free(x);
     free(y);
 }
