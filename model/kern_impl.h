@@ -6,6 +6,7 @@
  *   KERN_MR1, KERN_MR2, KERN_MR3   GEMM register block: rows for strips of 1, 2, 3 vectors
  *   KERN_MR4          rows for strips of 4 vectors, or 0: no such strips
  *   KERN_LSTM_MR, KERN_GRU_MR      rows per block of the fused recurrent steps
+ *   KERN_BWD_PAIR     1: the LSTM gate backward takes unit vectors in pairs (32 registers)
  * The register blocks are sized to the register file: MR x NV accumulators plus NV
  * B vectors and one broadcast (AVX-512: 32 registers, AVX2 and SSE2: 16).
  * Summation order depends only on the shapes, so every result is reproducible within one
@@ -132,52 +133,73 @@ static inline void st(float *p, vf v, int full, vm m) {
 /* ---- matrix product: register-blocked micro-kernels ------------------------------------
  * C(mr rows, NV vectors) = beta*C + sum_k A(r,k) B(k,:): an MR x NV block of accumulators
  * stays in registers over the whole k loop; A(r,k) is broadcast, B(k, :) loaded as NV
- * vectors, one FMA each. ALLROWS: all MR rows exist (the row addresses form one
- * progression, so the compiler needs one pointer for A^T); otherwise rows r >= mr (the
+ * vectors, one FMA each. ALLROWS: all MR rows exist (the row offsets are constants, so the
+ * compiler needs one pointer for A^T); otherwise rows r >= mr (the
  * last block of a matrix) repeat row mr-1 and are not stored. TAIL: the last vector is
  * partial (lanes in mlast). TA: A is stored transposed (A(r,k) at A[k*lda + r]). Each
  * C(r,j) is summed in k order. pf, pfn (pfn <= K): the pfn cache lines from pf are
  * prefetched evenly over the k loop (a hint for a later kernel: one line whenever the
- * running sum of pfn passes K, so every K/pfn iterations; see gemm_pf). */
+ * running sum of pfn passes K, so every K/pfn iterations; see gemm_pf); pfn 0 runs a
+ * k loop without the counter.
+ * KERN_UNROLL: every loop over the block's rows r and vectors q is unrolled before GCC's
+ * scalar replacement runs, so acc[][] lives in registers from the C load to the C store
+ * (without it GCC kept acc in a stack copy and moved all MR x NV vectors through memory
+ * at the start and end of every call; measured on LSTM(64)'s backward products: the
+ * merged [dW; dU] 0.5-1.5 % faster, docs/benchmarks.md "Seventh phase, backward"). */
+#ifdef KERN_GENERIC
+#define KERN_UNROLL /* 16 SSE2 registers: unrolled, the blocks spilled more (4,721 stack moves against 1,291) */
+#else
+#define KERN_UNROLL _Pragma("GCC unroll 16")
+#endif
+#define KERN_MK_STEP(MR, NV, TAIL, TA)                                                         \
+    do {                                                                                      \
+        vf bv[NV];                                                                            \
+        KERN_UNROLL for (int q = 0; q < NV; q++)                                              \
+            bv[q] = ld(b + q * VL, !(TAIL && q == NV - 1), mlast);                            \
+        KERN_UNROLL for (int r = 0; r < MR; r++) {                                            \
+            vf a = vf_set1(TA ? at[ro[r]] : ar[r][k]);                                        \
+            KERN_UNROLL for (int q = 0; q < NV; q++) acc[r][q] = vf_fma(a, bv[q], acc[r][q]); \
+        }                                                                                     \
+        b += ldb;                                                                             \
+        at += lda;                                                                            \
+    } while (0)
 #define KERN_MK(NAME, MR, NV, TAIL, TA, ALLROWS)                                               \
     static void NAME(float *C, size_t ldc, const float *A, size_t lda, const float *Bp,      \
                      size_t ldb, size_t K, float beta, size_t mr, vm mlast, const char *pf,   \
                      size_t pfn) {                                                            \
         vf acc[MR][NV];                                                                       \
-        const float *ar[MR];                                                                  \
+        const float *ar[MR]; /* A's rows (not TA) */                                          \
+        size_t ro[MR];       /* A^T's row offsets (TA) */                                     \
         if (ALLROWS) mr = MR;                                                                 \
-        for (int r = 0; r < MR; r++) {                                                        \
+        KERN_UNROLL for (int r = 0; r < MR; r++) {                                            \
             size_t rr = ALLROWS ? (size_t)r : (size_t)r < mr ? (size_t)r : mr - 1;            \
-            ar[r] = TA ? A + rr : A + rr * lda;                                               \
+            ro[r] = rr;                                                                       \
+            ar[r] = A + rr * lda;                                                             \
             const float *c = C + rr * ldc;                                                    \
-            for (int q = 0; q < NV; q++) {                                                    \
-                if (beta == 0.0f) {                                                           \
-                    acc[r][q] = vf_zero();                                                    \
-                } else {                                                                      \
-                    vf v = ld(c + q * VL, !(TAIL && q == NV - 1), mlast);                     \
-                    acc[r][q] = beta == 1.0f ? v : vf_mul(v, vf_set1(beta));                  \
+            KERN_UNROLL for (int q = 0; q < NV; q++)                                          \
+                acc[r][q] = beta == 0.0f ? vf_zero() : ld(c + q * VL, !(TAIL && q == NV - 1), mlast); \
+        }                                                                                     \
+        if (beta != 0.0f && beta != 1.0f)                                                     \
+            KERN_UNROLL for (int r = 0; r < MR; r++)                                          \
+                KERN_UNROLL for (int q = 0; q < NV; q++) acc[r][q] = vf_mul(acc[r][q], vf_set1(beta)); \
+        const float *b = Bp, *at = A; /* B(k, :); A^T's row k (TA) */                        \
+        if (pfn == 0) {                                                                       \
+            for (size_t k = 0; k < K; k++) KERN_MK_STEP(MR, NV, TAIL, TA);                    \
+        } else {                                                                              \
+            size_t pfa = 0;                                                                   \
+            for (size_t k = 0; k < K; k++) {                                                  \
+                pfa += pfn;                                                                   \
+                if (pfa >= K) {                                                               \
+                    pfa -= K;                                                                 \
+                    KERN_PREFETCH(pf);                                                        \
+                    pf += 64;                                                                 \
                 }                                                                             \
+                KERN_MK_STEP(MR, NV, TAIL, TA);                                               \
             }                                                                                 \
         }                                                                                     \
-        size_t pfa = 0;                                                                       \
-        for (size_t k = 0; k < K; k++) {                                                      \
-            const float *b = Bp + k * ldb;                                                    \
-            pfa += pfn;                                                                       \
-            if (pfa >= K) {                                                                   \
-                pfa -= K;                                                                     \
-                KERN_PREFETCH(pf);                                                            \
-                pf += 64;                                                                     \
-            }                                                                                 \
-            vf bv[NV];                                                                        \
-            for (int q = 0; q < NV; q++) bv[q] = ld(b + q * VL, !(TAIL && q == NV - 1), mlast); \
-            for (int r = 0; r < MR; r++) {                                                    \
-                vf a = vf_set1(TA ? ar[r][k * lda] : ar[r][k]);                               \
-                for (int q = 0; q < NV; q++) acc[r][q] = vf_fma(a, bv[q], acc[r][q]);         \
-            }                                                                                 \
-        }                                                                                     \
-        for (int r = 0; r < MR; r++)                                                          \
+        KERN_UNROLL for (int r = 0; r < MR; r++)                                              \
             if ((size_t)r < mr)                                                               \
-                for (int q = 0; q < NV; q++)                                                  \
+                KERN_UNROLL for (int q = 0; q < NV; q++)                                      \
                     st(C + (size_t)r * ldc + q * VL, acc[r][q], !(TAIL && q == NV - 1), mlast); \
     }
 
@@ -540,48 +562,72 @@ static void lstm_step(float *g, float *c, float *tc, float *h, const float *cpre
 /* ---- LSTM gate backward ----------------------------------------------------------------
  * dc += dh*o*(1-tanh^2 c); da_o = dh*tanh(c)*o(1-o); da_i = dc*g*i(1-i);
  * da_g = dc*i*(1-g^2); da_f = dc*c_prev*f(1-f); then dc_prev = dc*f.
- * One unit vector j at a time over all B rows, so the bias sums of its four gate columns
- * (dbacc += column sums of dg, in double) stay in registers: dg is not read again for
- * them. Per column the rows are summed in order 0..B-1 from 0, then added to dbacc:
- * the sums of colsum(). */
+ * One unit vector j at a time, or a pair (KERN_BWD_PAIR: j and j + VL, which read adjacent
+ * cache lines of every array; 8 double accumulators of 2 registers each fit AVX-512's 32,
+ * not AVX2's 16) over all B rows, so the bias sums of its gate columns (dbacc += column
+ * sums of dg, in double) stay in registers: dg is not read again for them. Per column the
+ * rows are summed in order 0..B-1 from 0, then added to dbacc: the sums of colsum(), with
+ * or without pairs. Row r of unit vector j: */
+static inline void lstm_bwd_row(float *dg, float *dc, vdacc s[4], const float *g, const float *tc,
+                                const float *dh, const float *cprev, size_t r, size_t H, size_t j,
+                                int full, vm m) {
+    const vf one = vf_set1(1.0f);
+    const float *gr = g + r * 4 * H;
+    float *dgr = dg + r * 4 * H;
+    vf iv = ld(gr + j, full, m), fv = ld(gr + H + j, full, m), gv = ld(gr + 2 * H + j, full, m),
+       ov = ld(gr + 3 * H + j, full, m);
+    vf tv = ld(tc + r * H + j, full, m), dhv = ld(dh + r * H + j, full, m);
+    vf cp = cprev ? ld(cprev + r * H + j, full, m) : vf_zero();
+    vf dcv = vf_fma(vf_mul(dhv, ov), vf_fnma(tv, tv, one), ld(dc + r * H + j, full, m));
+    vf dao = vf_mul(vf_mul(dhv, tv), vf_mul(ov, vf_sub(one, ov)));
+    vf dai = vf_mul(vf_mul(dcv, gv), vf_mul(iv, vf_sub(one, iv)));
+    vf dag = vf_mul(vf_mul(dcv, iv), vf_fnma(gv, gv, one));
+    vf daf = vf_mul(vf_mul(dcv, cp), vf_mul(fv, vf_sub(one, fv)));
+    st(dgr + j, dai, full, m);
+    st(dgr + H + j, daf, full, m);
+    st(dgr + 2 * H + j, dag, full, m);
+    st(dgr + 3 * H + j, dao, full, m);
+    st(dc + r * H + j, vf_mul(dcv, fv), full, m);
+    s[0] = vdacc_add(s[0], dai);
+    s[1] = vdacc_add(s[1], daf);
+    s[2] = vdacc_add(s[2], dag);
+    s[3] = vdacc_add(s[3], dao);
+}
+
+/* dbacc (4H) += the four gate columns' sums s of unit vector j (n units) */
+static inline void lstm_bwd_flush(double *dbacc, const vdacc s[4], size_t H, size_t j, size_t n) {
+    for (size_t q = 0; q < 4; q++) vdacc_flush(dbacc + q * H + j, s[q], n);
+}
+
 static inline void lstm_bwd_unit(float *dg, float *dc, double *dbacc, const float *g,
                                  const float *tc, const float *dh, const float *cprev,
                                  size_t B, size_t H, size_t j, int full, vm m) {
-    const vf one = vf_set1(1.0f);
-    size_t G = 4 * H;
-    vdacc si = vdacc_zero(), sf = vdacc_zero(), sg = vdacc_zero(), so = vdacc_zero();
-    for (size_t r = 0; r < B; r++) {
-        const float *gr = g + r * G;
-        float *dgr = dg + r * G;
-        vf iv = ld(gr + j, full, m), fv = ld(gr + H + j, full, m), gv = ld(gr + 2 * H + j, full, m),
-           ov = ld(gr + 3 * H + j, full, m);
-        vf tv = ld(tc + r * H + j, full, m), dhv = ld(dh + r * H + j, full, m);
-        vf cp = cprev ? ld(cprev + r * H + j, full, m) : vf_zero();
-        vf dcv = vf_fma(vf_mul(dhv, ov), vf_fnma(tv, tv, one), ld(dc + r * H + j, full, m));
-        vf dao = vf_mul(vf_mul(dhv, tv), vf_mul(ov, vf_sub(one, ov)));
-        vf dai = vf_mul(vf_mul(dcv, gv), vf_mul(iv, vf_sub(one, iv)));
-        vf dag = vf_mul(vf_mul(dcv, iv), vf_fnma(gv, gv, one));
-        vf daf = vf_mul(vf_mul(dcv, cp), vf_mul(fv, vf_sub(one, fv)));
-        st(dgr + j, dai, full, m);
-        st(dgr + H + j, daf, full, m);
-        st(dgr + 2 * H + j, dag, full, m);
-        st(dgr + 3 * H + j, dao, full, m);
-        st(dc + r * H + j, vf_mul(dcv, fv), full, m);
-        si = vdacc_add(si, dai);
-        sf = vdacc_add(sf, daf);
-        sg = vdacc_add(sg, dag);
-        so = vdacc_add(so, dao);
-    }
-    size_t n = full ? VL : H - j;
-    vdacc_flush(dbacc + j, si, n);
-    vdacc_flush(dbacc + H + j, sf, n);
-    vdacc_flush(dbacc + 2 * H + j, sg, n);
-    vdacc_flush(dbacc + 3 * H + j, so, n);
+    vdacc s[4] = {vdacc_zero(), vdacc_zero(), vdacc_zero(), vdacc_zero()};
+    for (size_t r = 0; r < B; r++) lstm_bwd_row(dg, dc, s, g, tc, dh, cprev, r, H, j, full, m);
+    lstm_bwd_flush(dbacc, s, H, j, full ? VL : H - j);
 }
+
+#if KERN_BWD_PAIR
+static void lstm_bwd_pair(float *dg, float *dc, double *dbacc, const float *g, const float *tc,
+                          const float *dh, const float *cprev, size_t B, size_t H, size_t j) {
+    vdacc s[4] = {vdacc_zero(), vdacc_zero(), vdacc_zero(), vdacc_zero()};
+    vdacc t[4] = {vdacc_zero(), vdacc_zero(), vdacc_zero(), vdacc_zero()};
+    vm m = vm_first(VL);
+    for (size_t r = 0; r < B; r++) {
+        lstm_bwd_row(dg, dc, s, g, tc, dh, cprev, r, H, j, 1, m);
+        lstm_bwd_row(dg, dc, t, g, tc, dh, cprev, r, H, j + VL, 1, m);
+    }
+    lstm_bwd_flush(dbacc, s, H, j, VL);
+    lstm_bwd_flush(dbacc, t, H, j + VL, VL);
+}
+#endif
 
 static void lstm_cell_bwd(float *dg, float *dc, double *dbacc, const float *g, const float *tc,
                           const float *dh, const float *cprev, size_t B, size_t H) {
     size_t j = 0;
+#if KERN_BWD_PAIR
+    for (; H - j >= 2 * VL; j += 2 * VL) lstm_bwd_pair(dg, dc, dbacc, g, tc, dh, cprev, B, H, j);
+#endif
     for (; H - j >= VL; j += VL) lstm_bwd_unit(dg, dc, dbacc, g, tc, dh, cprev, B, H, j, 1, vm_first(VL));
     if (j < H) lstm_bwd_unit(dg, dc, dbacc, g, tc, dh, cprev, B, H, j, 0, vm_first(H - j));
 }
