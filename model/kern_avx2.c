@@ -16,7 +16,6 @@
 #define KERN_MR4 0
 #define KERN_LSTM_MR 3
 #define KERN_GRU_MR 2
-#define KERN_BWD_PAIR 0
 #include "model/kern_impl.h"
 #else
 typedef int kern_avx2_unused; /* ISO C forbids an empty translation unit */

@@ -7,9 +7,7 @@
  * dense16's x W and dW, H = 16 layers' dh) take 8 rows, not 16: 16 row pointers exceed the
  * free general registers, and GCC moved them through vector registers on every k step;
  * 8 rows keep them in registers and still cover the FMA latency (8 chains on 2 pipes)
- * (measured: dense16's x W and dW 1.15-1.2x faster). The LSTM gate backward takes unit
- * vectors in pairs (KERN_BWD_PAIR: 16 registers of double bias sums). Blocking never changes
- * a sum. Compiled with
+ * (measured: dense16's x W and dW 1.15-1.2x faster). Blocking never changes a sum. Compiled with
  * -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma (CMakeLists.txt) on x86-64 only; used
  * when model/isa.c finds those features. */
 #if defined(__x86_64__) || defined(_M_X64)
@@ -22,7 +20,6 @@
 #define KERN_MR4 6
 #define KERN_LSTM_MR 4
 #define KERN_GRU_MR 6
-#define KERN_BWD_PAIR 1
 #include "model/kern_impl.h"
 #else
 typedef int kern_avx512_unused; /* ISO C forbids an empty translation unit */

@@ -11,5 +11,4 @@
 #define KERN_MR4 0
 #define KERN_LSTM_MR 2
 #define KERN_GRU_MR 2
-#define KERN_BWD_PAIR 0
 #include "model/kern_impl.h"

@@ -6,7 +6,6 @@
  *   KERN_MR1, KERN_MR2, KERN_MR3   GEMM register block: rows for strips of 1, 2, 3 vectors
  *   KERN_MR4          rows for strips of 4 vectors, or 0: no such strips
  *   KERN_LSTM_MR, KERN_GRU_MR      rows per block of the fused recurrent steps
- *   KERN_BWD_PAIR     1: the LSTM gate backward takes unit vectors in pairs (32 registers)
  * The register blocks are sized to the register file: MR x NV accumulators plus NV
  * B vectors and one broadcast (AVX-512: 32 registers, AVX2 and SSE2: 16).
  * Summation order depends only on the shapes, so every result is reproducible within one
@@ -562,72 +561,48 @@ static void lstm_step(float *g, float *c, float *tc, float *h, const float *cpre
 /* ---- LSTM gate backward ----------------------------------------------------------------
  * dc += dh*o*(1-tanh^2 c); da_o = dh*tanh(c)*o(1-o); da_i = dc*g*i(1-i);
  * da_g = dc*i*(1-g^2); da_f = dc*c_prev*f(1-f); then dc_prev = dc*f.
- * One unit vector j at a time, or a pair (KERN_BWD_PAIR: j and j + VL, which read adjacent
- * cache lines of every array; 8 double accumulators of 2 registers each fit AVX-512's 32,
- * not AVX2's 16) over all B rows, so the bias sums of its gate columns (dbacc += column
- * sums of dg, in double) stay in registers: dg is not read again for them. Per column the
- * rows are summed in order 0..B-1 from 0, then added to dbacc: the sums of colsum(), with
- * or without pairs. Row r of unit vector j: */
-static inline void lstm_bwd_row(float *dg, float *dc, vdacc s[4], const float *g, const float *tc,
-                                const float *dh, const float *cprev, size_t r, size_t H, size_t j,
-                                int full, vm m) {
-    const vf one = vf_set1(1.0f);
-    const float *gr = g + r * 4 * H;
-    float *dgr = dg + r * 4 * H;
-    vf iv = ld(gr + j, full, m), fv = ld(gr + H + j, full, m), gv = ld(gr + 2 * H + j, full, m),
-       ov = ld(gr + 3 * H + j, full, m);
-    vf tv = ld(tc + r * H + j, full, m), dhv = ld(dh + r * H + j, full, m);
-    vf cp = cprev ? ld(cprev + r * H + j, full, m) : vf_zero();
-    vf dcv = vf_fma(vf_mul(dhv, ov), vf_fnma(tv, tv, one), ld(dc + r * H + j, full, m));
-    vf dao = vf_mul(vf_mul(dhv, tv), vf_mul(ov, vf_sub(one, ov)));
-    vf dai = vf_mul(vf_mul(dcv, gv), vf_mul(iv, vf_sub(one, iv)));
-    vf dag = vf_mul(vf_mul(dcv, iv), vf_fnma(gv, gv, one));
-    vf daf = vf_mul(vf_mul(dcv, cp), vf_mul(fv, vf_sub(one, fv)));
-    st(dgr + j, dai, full, m);
-    st(dgr + H + j, daf, full, m);
-    st(dgr + 2 * H + j, dag, full, m);
-    st(dgr + 3 * H + j, dao, full, m);
-    st(dc + r * H + j, vf_mul(dcv, fv), full, m);
-    s[0] = vdacc_add(s[0], dai);
-    s[1] = vdacc_add(s[1], daf);
-    s[2] = vdacc_add(s[2], dag);
-    s[3] = vdacc_add(s[3], dao);
-}
-
-/* dbacc (4H) += the four gate columns' sums s of unit vector j (n units) */
-static inline void lstm_bwd_flush(double *dbacc, const vdacc s[4], size_t H, size_t j, size_t n) {
-    for (size_t q = 0; q < 4; q++) vdacc_flush(dbacc + q * H + j, s[q], n);
-}
-
+ * One unit vector j at a time over all B rows, so the bias sums of its four gate columns
+ * (dbacc += column sums of dg, in double) stay in registers: dg is not read again for
+ * them. Per column the rows are summed in order 0..B-1 from 0, then added to dbacc:
+ * the sums of colsum(). */
 static inline void lstm_bwd_unit(float *dg, float *dc, double *dbacc, const float *g,
                                  const float *tc, const float *dh, const float *cprev,
                                  size_t B, size_t H, size_t j, int full, vm m) {
-    vdacc s[4] = {vdacc_zero(), vdacc_zero(), vdacc_zero(), vdacc_zero()};
-    for (size_t r = 0; r < B; r++) lstm_bwd_row(dg, dc, s, g, tc, dh, cprev, r, H, j, full, m);
-    lstm_bwd_flush(dbacc, s, H, j, full ? VL : H - j);
-}
-
-#if KERN_BWD_PAIR
-static void lstm_bwd_pair(float *dg, float *dc, double *dbacc, const float *g, const float *tc,
-                          const float *dh, const float *cprev, size_t B, size_t H, size_t j) {
-    vdacc s[4] = {vdacc_zero(), vdacc_zero(), vdacc_zero(), vdacc_zero()};
-    vdacc t[4] = {vdacc_zero(), vdacc_zero(), vdacc_zero(), vdacc_zero()};
-    vm m = vm_first(VL);
+    const vf one = vf_set1(1.0f);
+    size_t G = 4 * H;
+    vdacc si = vdacc_zero(), sf = vdacc_zero(), sg = vdacc_zero(), so = vdacc_zero();
     for (size_t r = 0; r < B; r++) {
-        lstm_bwd_row(dg, dc, s, g, tc, dh, cprev, r, H, j, 1, m);
-        lstm_bwd_row(dg, dc, t, g, tc, dh, cprev, r, H, j + VL, 1, m);
+        const float *gr = g + r * G;
+        float *dgr = dg + r * G;
+        vf iv = ld(gr + j, full, m), fv = ld(gr + H + j, full, m), gv = ld(gr + 2 * H + j, full, m),
+           ov = ld(gr + 3 * H + j, full, m);
+        vf tv = ld(tc + r * H + j, full, m), dhv = ld(dh + r * H + j, full, m);
+        vf cp = cprev ? ld(cprev + r * H + j, full, m) : vf_zero();
+        vf dcv = vf_fma(vf_mul(dhv, ov), vf_fnma(tv, tv, one), ld(dc + r * H + j, full, m));
+        vf dao = vf_mul(vf_mul(dhv, tv), vf_mul(ov, vf_sub(one, ov)));
+        vf dai = vf_mul(vf_mul(dcv, gv), vf_mul(iv, vf_sub(one, iv)));
+        vf dag = vf_mul(vf_mul(dcv, iv), vf_fnma(gv, gv, one));
+        vf daf = vf_mul(vf_mul(dcv, cp), vf_mul(fv, vf_sub(one, fv)));
+        st(dgr + j, dai, full, m);
+        st(dgr + H + j, daf, full, m);
+        st(dgr + 2 * H + j, dag, full, m);
+        st(dgr + 3 * H + j, dao, full, m);
+        st(dc + r * H + j, vf_mul(dcv, fv), full, m);
+        si = vdacc_add(si, dai);
+        sf = vdacc_add(sf, daf);
+        sg = vdacc_add(sg, dag);
+        so = vdacc_add(so, dao);
     }
-    lstm_bwd_flush(dbacc, s, H, j, VL);
-    lstm_bwd_flush(dbacc, t, H, j + VL, VL);
+    size_t n = full ? VL : H - j;
+    vdacc_flush(dbacc + j, si, n);
+    vdacc_flush(dbacc + H + j, sf, n);
+    vdacc_flush(dbacc + 2 * H + j, sg, n);
+    vdacc_flush(dbacc + 3 * H + j, so, n);
 }
-#endif
 
 static void lstm_cell_bwd(float *dg, float *dc, double *dbacc, const float *g, const float *tc,
                           const float *dh, const float *cprev, size_t B, size_t H) {
     size_t j = 0;
-#if KERN_BWD_PAIR
-    for (; H - j >= 2 * VL; j += 2 * VL) lstm_bwd_pair(dg, dc, dbacc, g, tc, dh, cprev, B, H, j);
-#endif
     for (; H - j >= VL; j += VL) lstm_bwd_unit(dg, dc, dbacc, g, tc, dh, cprev, B, H, j, 1, vm_first(VL));
     if (j < H) lstm_bwd_unit(dg, dc, dbacc, g, tc, dh, cprev, B, H, j, 0, vm_first(H - j));
 }
