@@ -143,10 +143,11 @@ static inline void st(float *p, vf v, int full, vm m) {
  * KERN_UNROLL: every loop over the block's rows r and vectors q is unrolled before GCC's
  * scalar replacement runs, so acc[][] lives in registers from the C load to the C store
  * (without it GCC kept acc in a stack copy and moved all MR x NV vectors through memory
- * at the start and end of every call; measured on LSTM(64)'s backward products: the
- * merged [dW; dU] 0.5-1.5 % faster, docs/benchmarks.md "Seventh phase, backward"). */
+ * at the start and end of every call; measured: LSTM(64)'s backward products 1-3.5 %
+ * faster in context, products with small K up to 10 %; docs/benchmarks.md, "Seventh
+ * phase, backward"). */
 #ifdef KERN_GENERIC
-#define KERN_UNROLL /* 16 SSE2 registers: unrolled, the blocks spilled more (4,721 stack moves against 1,291) */
+#define KERN_UNROLL /* 16 SSE2 registers hold no block: unrolled, it spilled more */
 #else
 #define KERN_UNROLL _Pragma("GCC unroll 16")
 #endif
