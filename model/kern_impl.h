@@ -151,6 +151,7 @@ static inline void st(float *p, vf v, int full, vm m) {
 #else
 #define KERN_UNROLL _Pragma("GCC unroll 16")
 #endif
+/* one k step of KERN_MK (its locals: acc, ar, ro, b, at, k): acc += A(:, k) B(k, :) */
 #define KERN_MK_STEP(MR, NV, TAIL, TA)                                                         \
     do {                                                                                      \
         vf bv[NV];                                                                            \
