@@ -132,52 +132,75 @@ static inline void st(float *p, vf v, int full, vm m) {
 /* ---- matrix product: register-blocked micro-kernels ------------------------------------
  * C(mr rows, NV vectors) = beta*C + sum_k A(r,k) B(k,:): an MR x NV block of accumulators
  * stays in registers over the whole k loop; A(r,k) is broadcast, B(k, :) loaded as NV
- * vectors, one FMA each. ALLROWS: all MR rows exist (the row addresses form one
- * progression, so the compiler needs one pointer for A^T); otherwise rows r >= mr (the
+ * vectors, one FMA each. ALLROWS: all MR rows exist (the row offsets are constants, so the
+ * compiler needs one pointer for A^T); otherwise rows r >= mr (the
  * last block of a matrix) repeat row mr-1 and are not stored. TAIL: the last vector is
  * partial (lanes in mlast). TA: A is stored transposed (A(r,k) at A[k*lda + r]). Each
  * C(r,j) is summed in k order. pf, pfn (pfn <= K): the pfn cache lines from pf are
  * prefetched evenly over the k loop (a hint for a later kernel: one line whenever the
- * running sum of pfn passes K, so every K/pfn iterations; see gemm_pf). */
+ * running sum of pfn passes K, so every K/pfn iterations; see gemm_pf); pfn 0 runs a
+ * k loop without the counter.
+ * KERN_UNROLL: every loop over the block's rows r and vectors q is unrolled before GCC's
+ * scalar replacement runs, so acc[][] lives in registers from the C load to the C store
+ * (without it GCC kept acc in a stack copy and moved all MR x NV vectors through memory
+ * at the start and end of every call; measured: LSTM(64)'s backward products 1-3.5 %
+ * faster in context, products with small K up to 10 %; docs/benchmarks.md, "Seventh
+ * phase, backward"). */
+#ifdef KERN_GENERIC
+#define KERN_UNROLL /* 16 SSE2 registers hold no block: unrolled, it spilled more */
+#else
+#define KERN_UNROLL _Pragma("GCC unroll 16")
+#endif
+/* one k step of KERN_MK (its locals: acc, ar, ro, b, at, k): acc += A(:, k) B(k, :) */
+#define KERN_MK_STEP(MR, NV, TAIL, TA)                                                         \
+    do {                                                                                      \
+        vf bv[NV];                                                                            \
+        KERN_UNROLL for (int q = 0; q < NV; q++)                                              \
+            bv[q] = ld(b + q * VL, !(TAIL && q == NV - 1), mlast);                            \
+        KERN_UNROLL for (int r = 0; r < MR; r++) {                                            \
+            vf a = vf_set1(TA ? at[ro[r]] : ar[r][k]);                                        \
+            KERN_UNROLL for (int q = 0; q < NV; q++) acc[r][q] = vf_fma(a, bv[q], acc[r][q]); \
+        }                                                                                     \
+        b += ldb;                                                                             \
+        at += lda;                                                                            \
+    } while (0)
 #define KERN_MK(NAME, MR, NV, TAIL, TA, ALLROWS)                                               \
     static void NAME(float *C, size_t ldc, const float *A, size_t lda, const float *Bp,      \
                      size_t ldb, size_t K, float beta, size_t mr, vm mlast, const char *pf,   \
                      size_t pfn) {                                                            \
         vf acc[MR][NV];                                                                       \
-        const float *ar[MR];                                                                  \
+        const float *ar[MR]; /* A's rows (not TA) */                                          \
+        size_t ro[MR];       /* A^T's row offsets (TA) */                                     \
         if (ALLROWS) mr = MR;                                                                 \
-        for (int r = 0; r < MR; r++) {                                                        \
+        KERN_UNROLL for (int r = 0; r < MR; r++) {                                            \
             size_t rr = ALLROWS ? (size_t)r : (size_t)r < mr ? (size_t)r : mr - 1;            \
-            ar[r] = TA ? A + rr : A + rr * lda;                                               \
+            ro[r] = rr;                                                                       \
+            ar[r] = A + rr * lda;                                                             \
             const float *c = C + rr * ldc;                                                    \
-            for (int q = 0; q < NV; q++) {                                                    \
-                if (beta == 0.0f) {                                                           \
-                    acc[r][q] = vf_zero();                                                    \
-                } else {                                                                      \
-                    vf v = ld(c + q * VL, !(TAIL && q == NV - 1), mlast);                     \
-                    acc[r][q] = beta == 1.0f ? v : vf_mul(v, vf_set1(beta));                  \
+            KERN_UNROLL for (int q = 0; q < NV; q++)                                          \
+                acc[r][q] = beta == 0.0f ? vf_zero() : ld(c + q * VL, !(TAIL && q == NV - 1), mlast); \
+        }                                                                                     \
+        if (beta != 0.0f && beta != 1.0f)                                                     \
+            KERN_UNROLL for (int r = 0; r < MR; r++)                                          \
+                KERN_UNROLL for (int q = 0; q < NV; q++) acc[r][q] = vf_mul(acc[r][q], vf_set1(beta)); \
+        const float *b = Bp, *at = A; /* B(k, :); A^T's row k (TA) */                        \
+        if (pfn == 0) {                                                                       \
+            for (size_t k = 0; k < K; k++) KERN_MK_STEP(MR, NV, TAIL, TA);                    \
+        } else {                                                                              \
+            size_t pfa = 0;                                                                   \
+            for (size_t k = 0; k < K; k++) {                                                  \
+                pfa += pfn;                                                                   \
+                if (pfa >= K) {                                                               \
+                    pfa -= K;                                                                 \
+                    KERN_PREFETCH(pf);                                                        \
+                    pf += 64;                                                                 \
                 }                                                                             \
+                KERN_MK_STEP(MR, NV, TAIL, TA);                                               \
             }                                                                                 \
         }                                                                                     \
-        size_t pfa = 0;                                                                       \
-        for (size_t k = 0; k < K; k++) {                                                      \
-            const float *b = Bp + k * ldb;                                                    \
-            pfa += pfn;                                                                       \
-            if (pfa >= K) {                                                                   \
-                pfa -= K;                                                                     \
-                KERN_PREFETCH(pf);                                                            \
-                pf += 64;                                                                     \
-            }                                                                                 \
-            vf bv[NV];                                                                        \
-            for (int q = 0; q < NV; q++) bv[q] = ld(b + q * VL, !(TAIL && q == NV - 1), mlast); \
-            for (int r = 0; r < MR; r++) {                                                    \
-                vf a = vf_set1(TA ? ar[r][k * lda] : ar[r][k]);                               \
-                for (int q = 0; q < NV; q++) acc[r][q] = vf_fma(a, bv[q], acc[r][q]);         \
-            }                                                                                 \
-        }                                                                                     \
-        for (int r = 0; r < MR; r++)                                                          \
+        KERN_UNROLL for (int r = 0; r < MR; r++)                                              \
             if ((size_t)r < mr)                                                               \
-                for (int q = 0; q < NV; q++)                                                  \
+                KERN_UNROLL for (int q = 0; q < NV; q++)                                      \
                     st(C + (size_t)r * ldc + q * VL, acc[r][q], !(TAIL && q == NV - 1), mlast); \
     }
 
