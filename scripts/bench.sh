@@ -10,6 +10,9 @@
 #     some Xeons "Prescott"), OPENBLAS_CORETYPE=SkylakeX, and ATEN_CPU_CAPABILITY=avx512
 #     (torch 1.13 defaults to AVX2 here); both sides print the kernels they run. These
 #     variables are set for the peer here only, never in tests or CI;
+#   - both sides time the training step on a batch already in memory: the peer on a ready
+#     tensor, the engine on its input rows, gathered from a series' windows before the
+#     timer starts (batch preparation is timed on neither side);
 #   - runs are interleaved (C AVX-512, C AVX2, peer, next case, ...) and repeated; each run
 #     times whole steps in CPU time and reports its fastest and median step; the table
 #     shows the best over all rounds and the median of the rounds' medians.
